@@ -1,0 +1,195 @@
+// Package config turns flags and environment variables into a validated
+// Config. Defaults work on a developer's machine; anything invalid is one
+// clear error naming the setting.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `shipwatch serve` needs to know.
+type Config struct {
+	DatabaseURL string
+	Addr        string
+	// PublicURL is how the outside world reaches this server; webhook URLs
+	// handed to sellers start with it. Empty: URLs are paths.
+	PublicURL string
+	LogFormat string // "text", "json" or "" (text on a terminal, JSON otherwise)
+	LogLevel  slog.Level
+	// MaxBodyBytes bounds a GraphQL request body (not an upload).
+	MaxBodyBytes int64
+	// MaxUploadBytes bounds a multipart upload (a CSV file).
+	MaxUploadBytes int64
+	// JobPollInterval is how often River looks for new jobs: its
+	// database/sql driver cannot LISTEN, so it polls.
+	JobPollInterval time.Duration
+	// JobWorkers is how many jobs this process works at once.
+	JobWorkers      int
+	ShutdownTimeout time.Duration
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/shipwatch?sslmode=disable",
+		Addr:            ":8080",
+		LogLevel:        slog.LevelInfo,
+		MaxBodyBytes:    4 << 20,
+		MaxUploadBytes:  1 << 30,
+		JobPollInterval: 250 * time.Millisecond,
+		JobWorkers:      20,
+		ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// Env is how the configuration reads the environment (os.Getenv in main).
+type Env func(string) string
+
+// DatabaseURL reads only the database setting, for subcommands that need
+// nothing else.
+func DatabaseURL(getenv Env) (string, error) {
+	dsn := Default().DatabaseURL
+	if v := getenv("DATABASE_URL"); v != "" {
+		dsn = v
+	}
+	if u, err := url.Parse(dsn); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("DATABASE_URL %q is not a postgres:// URL", dsn)
+	}
+	return dsn, nil
+}
+
+// RegisterServe adds the serve flags to fs; Load reads them back.
+func RegisterServe(fs *flag.FlagSet) *string {
+	return fs.String("addr", "", "listen address (env SHIPWATCH_ADDR, default :8080)")
+}
+
+// Load builds the serve configuration from the environment and the --addr
+// flag value (empty when not given).
+func Load(getenv Env, addrFlag string) (Config, error) {
+	c := Default()
+	var err error
+	if c.DatabaseURL, err = DatabaseURL(getenv); err != nil {
+		return Config{}, err
+	}
+	r := reader{getenv: getenv}
+	c.Addr = r.str("SHIPWATCH_ADDR", c.Addr)
+	if addrFlag != "" {
+		c.Addr = addrFlag
+	}
+	if _, port, ok := strings.Cut(c.Addr, ":"); !ok || port == "" {
+		return Config{}, fmt.Errorf("listen address %q must be host:port or :port", c.Addr)
+	}
+	c.PublicURL = strings.TrimRight(r.str("SHIPWATCH_PUBLIC_URL", ""), "/")
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Config{}, fmt.Errorf("SHIPWATCH_PUBLIC_URL %q is not an http(s) URL", c.PublicURL)
+		}
+	}
+	c.LogFormat = r.oneOf("LOG_FORMAT", "", "text", "json")
+	switch strings.ToLower(r.str("LOG_LEVEL", "info")) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		r.fail("LOG_LEVEL", getenv("LOG_LEVEL"), "debug, info, warn or error")
+	}
+	c.MaxBodyBytes = r.bytes("SHIPWATCH_MAX_BODY_BYTES", c.MaxBodyBytes)
+	c.MaxUploadBytes = r.bytes("SHIPWATCH_MAX_UPLOAD_BYTES", c.MaxUploadBytes)
+	c.JobPollInterval = r.duration("SHIPWATCH_JOB_POLL_INTERVAL", c.JobPollInterval, 50*time.Millisecond)
+	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers)
+	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	return c, nil
+}
+
+// reader reads settings and keeps the first error.
+type reader struct {
+	getenv Env
+	err    error
+}
+
+func (r *reader) fail(name, value, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s=%q: want %s", name, value, want)
+	}
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	if v != def {
+		r.fail(name, v, strings.Join(allowed, " or "))
+	}
+	return def
+}
+
+func (r *reader) positive(name string, def int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r.fail(name, v, "a whole number above 0")
+		return def
+	}
+	return n
+}
+
+func (r *reader) duration(name string, def, min time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		r.fail(name, v, "a duration of at least "+min.String()+" such as 30s or 5m")
+		return def
+	}
+	return d
+}
+
+// bytes reads a size: a number of bytes, or with a KiB, MiB or GiB suffix.
+func (r *reader) bytes(name string, def int64) int64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	mult := int64(1)
+	num := v
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suffix) {
+			num, mult = strings.TrimSuffix(v, suffix), m
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n < 1 {
+		r.fail(name, v, "a size such as 1048576, 512KiB, 4MiB or 1GiB")
+		return def
+	}
+	return n * mult
+}

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Shipment is a shipments row.
+type Shipment struct {
+	ID                       string     `db:"id"`
+	SellerID                 string     `db:"seller_id"`
+	OrderID                  string     `db:"order_id"`
+	Carrier                  string     `db:"carrier"`
+	TrackingNumber           string     `db:"tracking_number"`
+	NormalizedTrackingNumber string     `db:"normalized_tracking_number"`
+	Service                  string     `db:"service"`
+	ShipBy                   *time.Time `db:"ship_by"`
+	ShippedAt                *time.Time `db:"shipped_at"`
+	DeliverBy                *time.Time `db:"deliver_by"`
+	DestinationPostalCode    string     `db:"destination_postal_code"`
+	DestinationCountry       string     `db:"destination_country"`
+	Status                   string     `db:"status"`
+	LastEventAt              *time.Time `db:"last_event_at"`
+	DeliveredAt              *time.Time `db:"delivered_at"`
+	EstimatedDeliveryAt      *time.Time `db:"estimated_delivery_at"`
+	FirstScanAt              *time.Time `db:"first_scan_at"`
+	CancelledAt              *time.Time `db:"cancelled_at"`
+	TrackingValid            bool       `db:"tracking_valid"`
+	TrackingReason           string     `db:"tracking_reason"`
+	TrackingCarrier          string     `db:"tracking_carrier"`
+	CreatedAt                time.Time  `db:"created_at"`
+	UpdatedAt                time.Time  `db:"updated_at"`
+}
+
+const shipmentColumns = `id, seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
+	service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country, status,
+	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, cancelled_at,
+	tracking_valid, tracking_reason, tracking_carrier, created_at, updated_at`
+
+// ShipmentWrite is what a seller states about a shipment, with the
+// normalised number and the tracking check already worked out.
+type ShipmentWrite struct {
+	OrderID                  string
+	Carrier                  string
+	TrackingNumber           string
+	NormalizedTrackingNumber string
+	Service                  string
+	ShipBy                   *time.Time
+	ShippedAt                *time.Time
+	DeliverBy                *time.Time
+	DestinationPostalCode    string
+	DestinationCountry       string
+	TrackingValid            bool
+	TrackingReason           string
+	TrackingCarrier          string
+}
+
+// Upserted is the outcome of writing one shipment.
+type Upserted struct {
+	Shipment Shipment
+	Created  bool
+}
+
+// UpsertShipments writes shipments by their identity (seller, order id,
+// normalised number): a new identity is inserted, a known one has its
+// seller-given fields replaced. Writes must not repeat an identity. The
+// result is in the order of writes. Derived state (status, dates from
+// events) is left to RefreshShipments.
+func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID string, ws []ShipmentWrite) ([]Upserted, error) {
+	if len(ws) == 0 {
+		return []Upserted{}, nil
+	}
+	n := len(ws)
+	var (
+		ord       = make([]int64, n)
+		orderIDs  = make([]string, n)
+		carriers  = make([]string, n)
+		numbers   = make([]string, n)
+		norms     = make([]string, n)
+		services  = make([]string, n)
+		shipBy    = make([]*time.Time, n)
+		shipped   = make([]*time.Time, n)
+		deliverBy = make([]*time.Time, n)
+		postals   = make([]string, n)
+		countries = make([]string, n)
+		valids    = make([]bool, n)
+		reasons   = make([]string, n)
+		tcarriers = make([]string, n)
+	)
+	for i, w := range ws {
+		ord[i], orderIDs[i], carriers[i], numbers[i], norms[i] = int64(i), w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber
+		services[i], shipBy[i], shipped[i], deliverBy[i] = w.Service, w.ShipBy, w.ShippedAt, w.DeliverBy
+		postals[i], countries[i], valids[i], reasons[i], tcarriers[i] = w.DestinationPostalCode, w.DestinationCountry, w.TrackingValid, w.TrackingReason, w.TrackingCarrier
+	}
+	rows := []struct {
+		Ord     int64 `db:"ord"`
+		Created bool  `db:"created"`
+		Shipment
+	}{}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		WITH input AS (
+			SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+				$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[],
+				$13::boolean[], $14::text[], $15::text[])
+			AS i(ord, order_id, carrier, tracking_number, normalized_tracking_number, service,
+				ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
+				tracking_valid, tracking_reason, tracking_carrier)
+		), written AS (
+			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
+				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
+				tracking_valid, tracking_reason, tracking_carrier)
+			SELECT $1, order_id, carrier, tracking_number, normalized_tracking_number,
+				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
+				tracking_valid, tracking_reason, tracking_carrier
+			FROM input ORDER BY ord
+			ON CONFLICT ON CONSTRAINT shipments_identity DO UPDATE SET
+				carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
+				service = EXCLUDED.service, ship_by = EXCLUDED.ship_by, shipped_at = EXCLUDED.shipped_at,
+				deliver_by = EXCLUDED.deliver_by, destination_postal_code = EXCLUDED.destination_postal_code,
+				destination_country = EXCLUDED.destination_country, tracking_valid = EXCLUDED.tracking_valid,
+				tracking_reason = EXCLUDED.tracking_reason, tracking_carrier = EXCLUDED.tracking_carrier,
+				updated_at = now()
+			RETURNING `+shipmentColumns+`, (xmax = 0) AS created
+		)
+		SELECT i.ord, w.* FROM written w
+		JOIN input i ON i.order_id = w.order_id AND i.normalized_tracking_number = w.normalized_tracking_number
+		ORDER BY i.ord`,
+		sellerID, pq.Array(ord), pq.Array(orderIDs), pq.Array(carriers), pq.Array(numbers), pq.Array(norms),
+		pq.Array(services), pq.Array(shipBy), pq.Array(shipped), pq.Array(deliverBy), pq.Array(postals),
+		pq.Array(countries), pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers))
+	if err != nil {
+		return nil, fmt.Errorf("upsert shipments: %w", mapErr(err))
+	}
+	out := make([]Upserted, len(rows))
+	for i, r := range rows {
+		out[i] = Upserted{Shipment: r.Shipment, Created: r.Created}
+	}
+	return out, nil
+}
+
+// UpdateShipment replaces the seller-given fields of one shipment.
+func (s *Store) UpdateShipment(ctx context.Context, q sqlx.ExtContext, sellerID, id string, w ShipmentWrite) (Shipment, error) {
+	var sh Shipment
+	err := sqlx.GetContext(ctx, q, &sh, `
+		UPDATE shipments SET order_id = $3, carrier = $4, tracking_number = $5, normalized_tracking_number = $6,
+			service = $7, ship_by = $8, shipped_at = $9, deliver_by = $10, destination_postal_code = $11,
+			destination_country = $12, tracking_valid = $13, tracking_reason = $14, tracking_carrier = $15,
+			updated_at = now()
+		WHERE seller_id = $1 AND id = $2
+		RETURNING `+shipmentColumns,
+		sellerID, id, w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber, w.Service,
+		w.ShipBy, w.ShippedAt, w.DeliverBy, w.DestinationPostalCode, w.DestinationCountry,
+		w.TrackingValid, w.TrackingReason, w.TrackingCarrier)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("update shipment: %w", mapErr(err))
+	}
+	return sh, nil
+}
+
+// CancelShipment marks a shipment cancelled; cancelling twice is a no-op.
+func (s *Store) CancelShipment(ctx context.Context, q sqlx.ExtContext, sellerID, id string) (Shipment, error) {
+	var sh Shipment
+	err := sqlx.GetContext(ctx, q, &sh, `
+		UPDATE shipments SET status = 'CANCELLED', cancelled_at = coalesce(cancelled_at, now()),
+			updated_at = CASE WHEN cancelled_at IS NULL THEN now() ELSE updated_at END
+		WHERE seller_id = $1 AND id = $2
+		RETURNING `+shipmentColumns, sellerID, id)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("cancel shipment: %w", mapErr(err))
+	}
+	return sh, nil
+}
+
+// Shipment returns one of the seller's shipments.
+func (s *Store) Shipment(ctx context.Context, sellerID, id string) (Shipment, error) {
+	var sh Shipment
+	err := s.db.GetContext(ctx, &sh, `SELECT `+shipmentColumns+` FROM shipments WHERE seller_id = $1 AND id = $2`, sellerID, id)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("shipment: %w", mapErr(err))
+	}
+	return sh, nil
+}
+
+// ShipmentsByID returns the seller's shipments with the given ids, in no
+// particular order; unknown ids are left out. Dataloaders batch through it.
+func (s *Store) ShipmentsByID(ctx context.Context, sellerID string, ids []string) ([]Shipment, error) {
+	out := []Shipment{}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE seller_id = $1 AND id = ANY($2::uuid[])`, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("shipments by id: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// ShipmentsByTrackingNumber returns the seller's shipments carrying a
+// normalised number, newest first: one number can be on several orders.
+func (s *Store) ShipmentsByTrackingNumber(ctx context.Context, sellerID, normalized string) ([]Shipment, error) {
+	out := []Shipment{}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE seller_id = $1 AND normalized_tracking_number = $2
+		ORDER BY created_at DESC, id DESC LIMIT 500`, sellerID, normalized)
+	if err != nil {
+		return nil, fmt.Errorf("shipments by tracking number: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// ShipmentForUpdate reads one of the seller's shipments and locks it until
+// the transaction ends.
+func (s *Store) ShipmentForUpdate(ctx context.Context, q sqlx.QueryerContext, sellerID, id string) (Shipment, error) {
+	var sh Shipment
+	err := sqlx.GetContext(ctx, q, &sh, `SELECT `+shipmentColumns+` FROM shipments WHERE seller_id = $1 AND id = $2 FOR UPDATE`, sellerID, id)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("shipment: %w", mapErr(err))
+	}
+	return sh, nil
+}

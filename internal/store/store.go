@@ -1,0 +1,138 @@
+// Package store holds all of Shipwatch's SQL. One file per table or
+// aggregate; every method on tenant data takes the seller's id and filters
+// on it in SQL. Errors are wrapped with what was being done; a missing row is
+// ErrNotFound and a unique violation is ErrConflict.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// ErrNotFound is returned when a row does not exist or belongs to another
+// seller: callers cannot tell the two apart, by design.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write would break a uniqueness rule.
+var ErrConflict = errors.New("conflict")
+
+// Store runs Shipwatch's queries on one PostgreSQL pool.
+type Store struct {
+	db *sqlx.DB
+}
+
+// New returns a Store over an open pool.
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying pool, for River's driver and transactions that
+// span the store and the job queue.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Open connects to the database named in dsn, creating the database first
+// when it does not exist, and checks that it answers.
+func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	if err := ensureDatabase(ctx, dsn); err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// ensureDatabase creates the database named in dsn when it is missing, by
+// connecting to the server's maintenance database.
+func ensureDatabase(ctx context.Context, dsn string) error {
+	name, adminDSN, err := maintenanceDSN(dsn)
+	if err != nil {
+		return err
+	}
+	admin, err := sql.Open("postgres", adminDSN)
+	if err != nil {
+		return fmt.Errorf("open maintenance database: %w", err)
+	}
+	defer admin.Close()
+	var exists bool
+	err = admin.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists)
+	if err != nil {
+		return fmt.Errorf("connect to database server: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created meanwhile by another process
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// maintenanceDSN returns the database name of dsn and a DSN for the same
+// server's "postgres" database.
+func maintenanceDSN(dsn string) (name, admin string, err error) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", "", fmt.Errorf("DATABASE_URL must be a postgres:// URL")
+	}
+	name = strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return "", "", fmt.Errorf("DATABASE_URL names no database")
+	}
+	u.Path = "/postgres"
+	return name, u.String(), nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// mapErr turns driver errors into the store's sentinels.
+func mapErr(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505":
+			return fmt.Errorf("%w: %s", ErrConflict, pqErr.Constraint)
+		case "22P02": // invalid text representation: a malformed uuid is an unknown id
+			return ErrNotFound
+		}
+	}
+	return err
+}
