@@ -1,0 +1,15 @@
+// Package model holds the GraphQL types: generated ones in models_gen.go and
+// the few written by hand here, where a type carries what its lazy fields
+// need.
+package model
+
+import "github.com/shipwatch/shipwatch/internal/store"
+
+// ShipmentConnection is a page of shipments. It keeps the seller and filter
+// so totalCount is counted only when a client asks for it.
+type ShipmentConnection struct {
+	Edges    []*ShipmentEdge
+	PageInfo *PageInfo
+	SellerID string
+	Filter   store.ShipmentFilter
+}

@@ -1,0 +1,56 @@
+// Package graph adapts Shipwatch's GraphQL schema to its use cases: each
+// resolver takes the seller from the context, converts the input, calls
+// one use case or store method and converts the output. No SQL, jobs or
+// business rules live here.
+package graph
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/shipwatch/shipwatch/graph/generated"
+	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// Resolver holds what the resolvers call.
+type Resolver struct {
+	Store   *store.Store
+	Monitor *monitor.Service
+	Log     *slog.Logger
+}
+
+// Config returns the gqlgen configuration over r, with the complexity
+// functions that make lists count by their page size.
+func (r *Resolver) Config() generated.Config {
+	return generated.Config{Resolvers: r}
+}
+
+// Query returns the query resolvers.
+func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+// Mutation returns the mutation resolvers.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
+type queryResolver struct{ *Resolver }
+type mutationResolver struct{ *Resolver }
+
+// seller returns the authenticated seller's id. The server refuses
+// operations without a seller before they reach a resolver; this is the
+// second lock on the door.
+func seller(ctx context.Context) (string, error) {
+	s, ok := auth.SellerFrom(ctx)
+	if !ok {
+		return "", ErrUnauthenticated
+	}
+	return s.ID, nil
+}
+
+func (r *queryResolver) Viewer(ctx context.Context) (*store.Seller, error) {
+	s, ok := auth.SellerFrom(ctx)
+	if !ok {
+		return nil, ErrUnauthenticated
+	}
+	return &s, nil
+}

@@ -1,0 +1,123 @@
+// Package app wires Shipwatch together: database, migrations, River,
+// use cases and the HTTP handler. cmd/shipwatch calls it after reading the
+// configuration; end-to-end tests call it to run the real server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"github.com/shipwatch/shipwatch/graph"
+	"github.com/shipwatch/shipwatch/graph/generated"
+	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/jobs"
+	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/server"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// App is a running Shipwatch: its pool, job client and handler.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	DB      *sqlx.DB
+	Store   *store.Store
+	River   *jobs.Client
+	Monitor *monitor.Service
+	Handler http.Handler
+
+	workers int // registered job kinds; River starts only with at least one
+}
+
+// New connects to the database (creating it when missing), applies
+// migrations and builds everything `serve` runs. Nothing is started yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db.DB); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db)}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
+
+	workers := river.NewWorkers()
+	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
+		PollInterval: cfg.JobPollInterval,
+		MaxWorkers:   cfg.JobWorkers,
+		Log:          log,
+		Registry:     reg,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Monitor = monitor.New(a.Store)
+
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log}
+	a.Handler = server.New(server.Deps{
+		Store:          a.Store,
+		Log:            log,
+		GraphQL:        server.NewGraphQL(generated.NewExecutableSchema(resolver.Config()), a.Store, log, cfg.MaxUploadBytes),
+		Registry:       reg,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+	})
+	return a, nil
+}
+
+// Serve starts the job workers and the HTTP server on ln, and runs until ctx
+// is cancelled; then it drains HTTP requests and stops the workers cleanly,
+// each within the shutdown timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.workers > 0 {
+		if err := a.River.Start(ctx); err != nil {
+			ln.Close()
+			return fmt.Errorf("start jobs: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("shipwatch serving", "addr", ln.Addr().String())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.Log.Info("shipwatch shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
+	defer cancel()
+	httpErr := srv.Shutdown(shutdownCtx)
+	var jobsErr error
+	if a.workers > 0 {
+		jobsErr = a.River.Stop(shutdownCtx)
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return errors.Join(serveErr, httpErr, jobsErr)
+}
+
+// Close releases the database pool.
+func (a *App) Close() error { return a.DB.Close() }

@@ -1,0 +1,216 @@
+// Package apptest runs the real Shipwatch server for end-to-end tests: a
+// fresh database, migrations, River workers and the HTTP handler on a
+// loopback port, plus helpers to make sellers and send GraphQL requests.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/shipwatch/shipwatch/internal/app"
+	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/dbtest"
+)
+
+// Env is a running server.
+type Env struct {
+	URL string
+	App *app.App
+}
+
+// Start runs a server on a fresh database until t ends. configure may
+// adjust the configuration first.
+func Start(t testing.TB, configure ...func(*config.Config)) *Env {
+	t.Helper()
+	return StartOn(t, dbtest.URL(t), configure...)
+}
+
+// StartOn runs a server on an existing database until t ends: two servers
+// on one database are two replicas.
+func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)) *Env {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DatabaseURL = databaseURL
+	cfg.Addr = "127.0.0.1:0"
+	cfg.JobPollInterval = 50 * time.Millisecond
+	cfg.ShutdownTimeout = 5 * time.Second
+	for _, c := range configure {
+		c(&cfg)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("SHIPWATCH_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("app.New() error = %v", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		cancel()
+		t.Fatalf("listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve() error = %v", err)
+		}
+		a.Close()
+	})
+	env := &Env{URL: "http://" + ln.Addr().String(), App: a}
+	env.waitReady(t, done)
+	return env
+}
+
+// waitReady returns once the server answers /healthz, failing t if Serve
+// stopped first.
+func (e *Env) waitReady(t testing.TB, done chan error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			done <- err // for the cleanup
+			t.Fatalf("server stopped while starting: %v", err)
+		default:
+		}
+		resp, err := http.Get(e.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("server did not answer /healthz within 10s")
+}
+
+// Seller creates a seller and returns its id and API key.
+func (e *Env) Seller(t testing.TB, name string) (id, key string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := e.App.Store.InsertSeller(ctx, name)
+	if err != nil {
+		t.Fatalf("InsertSeller() error = %v", err)
+	}
+	_, key, err = e.App.Store.InsertAPIKey(ctx, s.ID)
+	if err != nil {
+		t.Fatalf("InsertAPIKey() error = %v", err)
+	}
+	return s.ID, key
+}
+
+// Error is one GraphQL error of a response.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the error's extensions.code.
+func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Response is a GraphQL response with its HTTP status.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+	// HasData is false when the response had no "data" key at all.
+	HasData bool
+}
+
+// Decode unmarshals the response's data into v, failing t on error.
+func (r Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// GraphQL posts a query with the API key ("" for none).
+func (e *Env) GraphQL(t testing.TB, key, query string, vars map[string]any) Response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatalf("encode request: %v", err)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return e.Do(t, req)
+}
+
+// Do sends a GraphQL HTTP request and decodes the response.
+func (e *Env) Do(t testing.TB, req *http.Request) Response {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /graphql: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
+	out := Response{Status: resp.StatusCode}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", resp.StatusCode, raw)
+	}
+	_, out.HasData = probe["data"]
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("decode response: %v: %s", err, raw)
+	}
+	return out
+}
+
+// MustGraphQL is GraphQL that fails t on any error in the response.
+func (e *Env) MustGraphQL(t testing.TB, key, query string, vars map[string]any, v any) {
+	t.Helper()
+	r := e.GraphQL(t, key, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("GraphQL errors: %+v", r.Errors)
+	}
+	if v != nil {
+		r.Decode(t, v)
+	}
+}
+
+// Eventually polls cond every 20ms until it holds or the deadline passes.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// testWriter sends server logs to the test's log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}

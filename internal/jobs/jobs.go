@@ -1,0 +1,74 @@
+// Package jobs holds Shipwatch's River job arguments, workers and periodic
+// jobs, and builds the River client that works them. Kind() strings are a
+// public contract: jobs already queued must still be understood after an
+// upgrade.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Client is the River client type over database/sql.
+type Client = river.Client[*sql.Tx]
+
+// Options configure the River client.
+type Options struct {
+	// PollInterval is how often to look for new jobs: the database/sql
+	// driver cannot LISTEN, so River polls.
+	PollInterval time.Duration
+	// MaxWorkers is how many jobs this process works at once; 0 makes an
+	// insert-only client (CLI commands).
+	MaxWorkers   int
+	PeriodicJobs []*river.PeriodicJob
+	Log          *slog.Logger
+	Registry     *prometheus.Registry
+}
+
+// NewClient returns a River client on the same pool as the store, so jobs
+// are inserted in the transactions of the writes that cause them.
+func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error) {
+	cfg := &river.Config{
+		Logger:            opt.Log,
+		FetchPollInterval: opt.PollInterval,
+		FetchCooldown:     min(opt.PollInterval, 100*time.Millisecond),
+		Workers:           workers,
+		PeriodicJobs:      opt.PeriodicJobs,
+		JobTimeout:        10 * time.Minute,
+	}
+	if opt.MaxWorkers > 0 {
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opt.MaxWorkers}}
+		cfg.ErrorHandler = &errorHandler{log: opt.Log}
+		if opt.Registry != nil {
+			m := newJobMetrics(opt.Registry)
+			cfg.Middleware = append(cfg.Middleware, m)
+		}
+	}
+	client, err := river.NewClient(riverdatabasesql.New(db), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return client, nil
+}
+
+// errorHandler logs failed and panicking jobs at the edge, once per
+// attempt, with the job's kind and attempt number.
+type errorHandler struct{ log *slog.Logger }
+
+func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	h.log.ErrorContext(ctx, "job failed", "job_id", job.ID, "kind", job.Kind, "attempt", job.Attempt, "max_attempts", job.MaxAttempts, "err", err)
+	return nil
+}
+
+func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
+	h.log.ErrorContext(ctx, "job panicked", "job_id", job.ID, "kind", job.Kind, "attempt", job.Attempt, "panic", panicVal, "trace", trace)
+	return nil
+}

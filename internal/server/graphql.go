@@ -1,0 +1,116 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shipwatch/shipwatch/graph"
+	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// NewGraphQL returns the /graphql handler: POST, GET, multipart uploads and
+// websocket subscriptions, bounded by the complexity limit, with one error
+// presenter.
+func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logger, maxUpload int64) http.Handler {
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			return websocketSeller(ctx, st, p)
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: maxUpload, MaxMemory: 8 << 20})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
+	srv.Use(requireSeller{})
+	srv.SetErrorPresenter(graph.ErrorPresenter(log))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", auth.RequestID(ctx), "panic", p)
+		return errors.New("panic") // presented as an internal error with the request id
+	})
+	return srv
+}
+
+// websocketSeller authenticates a websocket connection from its init
+// payload ({"Authorization": "Bearer <key>"}), where browsers put what
+// they cannot send as a header.
+func websocketSeller(ctx context.Context, st *store.Store, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	if _, ok := auth.SellerFrom(ctx); ok {
+		return ctx, &p, nil
+	}
+	header := p.Authorization()
+	if header == "" {
+		return ctx, &p, nil
+	}
+	seller, err := st.Authenticate(ctx, auth.BearerToken(header))
+	if err != nil {
+		return ctx, nil, errors.New("the API key is not valid or was revoked")
+	}
+	return auth.WithSeller(ctx, seller), &p, nil
+}
+
+// requireSeller refuses every operation of an unauthenticated request but
+// pure introspection, with UNAUTHENTICATED and no data.
+type requireSeller struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = requireSeller{}
+
+func (requireSeller) ExtensionName() string                   { return "RequireSeller" }
+func (requireSeller) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (requireSeller) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if _, ok := auth.SellerFrom(ctx); ok || introspectionOnly(graphql.GetOperationContext(ctx)) {
+		return next(ctx)
+	}
+	sent := false
+	return func(ctx context.Context) *graphql.Response {
+		if sent {
+			return nil
+		}
+		sent = true
+		err := gqlerror.Errorf("%s", graph.ErrUnauthenticated.Error())
+		err.Extensions = map[string]any{"code": graph.CodeUnauthenticated}
+		return &graphql.Response{Errors: gqlerror.List{err}}
+	}
+}
+
+func introspectionOnly(oc *graphql.OperationContext) bool {
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return false
+	}
+	for _, sel := range oc.Operation.SelectionSet {
+		f, ok := sel.(*ast.Field)
+		if !ok || !strings.HasPrefix(f.Name, "__") {
+			return false
+		}
+	}
+	return true
+}
+
+// playgroundHandler serves the GraphQL playground; the API key goes in its
+// headers pane as {"Authorization": "Bearer <api_key>"}.
+func playgroundHandler() http.Handler {
+	return playground.Handler("Shipwatch", "/graphql")
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// authenticate attaches the seller of a Bearer API key to the request. A
+// key that is present but wrong or revoked is refused at once; a request
+// without one goes on unauthenticated, and each route decides (GraphQL
+// allows only introspection, so the playground can show the schema).
+func authenticate(st *store.Store, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := r.Header.Get("Authorization")
+		if header == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := auth.BearerToken(header)
+		seller, err := st.Authenticate(r.Context(), key)
+		if errors.Is(err, store.ErrNotFound) || key == "" {
+			graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the API key is not valid or was revoked")
+			return
+		}
+		if err != nil {
+			log.ErrorContext(r.Context(), "authenticate", "request_id", auth.RequestID(r.Context()), "err", err)
+			graphQLError(w, http.StatusServiceUnavailable, "INTERNAL", "internal error (request "+auth.RequestID(r.Context())+")")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithSeller(r.Context(), seller)))
+	})
+}
+
+// limitBody bounds request bodies: uploads (multipart) to maxUpload,
+// everything else to maxBody.
+func limitBody(maxBody, maxUpload int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := maxBody
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			limit = maxUpload
+		}
+		if r.ContentLength > limit {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
+				"error": "request body is " + strconv.FormatInt(r.ContentLength, 10) + " bytes, above the limit of " + strconv.FormatInt(limit, 10)})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type metrics struct {
+	requests *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "shipwatch_http_request_duration_seconds",
+		Help:    "HTTP request latency by route and status code.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "code"})}
+	reg.MustRegister(m.requests)
+	return m
+}
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController (websocket upgrades, flushes) reach
+// the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives each request an id, recovers panics, records latency by
+// route and logs one line per request. It never logs headers: they carry
+// API keys.
+func observe(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := auth.NewRequestID()
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(auth.WithRequestID(r.Context(), id))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic serving request", "request_id", id, "panic", p)
+				if sw.code == 0 {
+					graphQLError(sw, http.StatusInternalServerError, "INTERNAL", "internal error (request "+id+")")
+				}
+			}
+			_, route := mux.Handler(r)
+			if route == "" {
+				route = "unmatched"
+			}
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			m.requests.WithLabelValues(route, strconv.Itoa(code)).Observe(elapsed.Seconds())
+			log.InfoContext(r.Context(), "http request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", code, "duration_ms", elapsed.Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
