@@ -56,10 +56,10 @@ func (s *Store) InsertEvents(ctx context.Context, q sqlx.ExtContext, sellerID st
 	n := len(evs)
 	var (
 		norms, sources, statuses, carriers, cstatuses, pstatuses, pdetails = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		descs, cities, regions, postals, countries, signers, photos          = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		fps                                                                   = make([][]byte, n)
-		occurred                                                              = make([]time.Time, n)
-		estimates                                                             = make([]*time.Time, n)
+		descs, cities, regions, postals, countries, signers, photos        = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		fps                                                                = make([][]byte, n)
+		occurred                                                           = make([]time.Time, n)
+		estimates                                                          = make([]*time.Time, n)
 	)
 	for i, ne := range evs {
 		e := ne.Event
