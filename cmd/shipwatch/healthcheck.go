@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shipwatch/shipwatch/internal/config"
+)
+
+const healthcheckHelp = `Usage: shipwatch healthcheck [--url URL]
+
+Asks a running server's /readyz and exits 0 when it is ready, 1 otherwise:
+the container health check, for images without curl. The URL defaults to
+the local listen address (SHIPWATCH_ADDR).
+
+Flags:
+`
+
+func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv config.Env) int {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "", "base URL of the server (default http://127.0.0.1 on SHIPWATCH_ADDR's port)")
+	fs.Usage = func() { fmt.Fprint(stderr, healthcheckHelp); fs.PrintDefaults() }
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if *url == "" {
+		cfg, err := config.Load(getenv, "")
+		if err != nil {
+			fmt.Fprintln(stderr, "shipwatch: bad configuration:", err)
+			return 2
+		}
+		_, port, _ := strings.Cut(cfg.Addr, ":")
+		*url = "http://127.0.0.1:" + port
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*url, "/")+"/readyz", nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch healthcheck:", err)
+		return 2
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch healthcheck:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	fmt.Fprintf(stdout, "%d %s\n", resp.StatusCode, strings.TrimSpace(string(body)))
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
+}
