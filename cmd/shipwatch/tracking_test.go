@@ -22,7 +22,8 @@ type trackingLine struct {
 	TrackingURL string   `json:"trackingUrl"`
 }
 
-func runCheck(t *testing.T, stdin string, args ...string) (code int, lines []map[string]any, stderr string) {
+// runTrackingLines runs the command on stdin and parses its output lines.
+func runTrackingLines(t *testing.T, stdin string, args ...string) (code int, lines []map[string]any, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = runTrackingCheck(args, strings.NewReader(stdin), &out, &errOut)
@@ -70,7 +71,7 @@ func TestTrackingCheck(t *testing.T) {
 }
 
 func TestTrackingCheckKeys(t *testing.T) {
-	_, lines, _ := runCheck(t, "9205591234567812345674\n")
+	_, lines, _ := runTrackingLines(t, "9205591234567812345674\n")
 	if len(lines) != 1 {
 		t.Fatalf("got %d lines, want 1", len(lines))
 	}
@@ -96,7 +97,7 @@ func TestTrackingCheckCarrier(t *testing.T) {
 		{[]string{"--carrier", "dhl"}, "GM60511234500000001", true, "dhl", "", "https://www.dhl.com/us-en/home/tracking/tracking-ecommerce.html?submit=1&tracking-id=GM60511234500000001"},
 	}
 	for _, tt := range tests {
-		code, lines, stderr := runCheck(t, tt.number+"\n", tt.args...)
+		code, lines, stderr := runTrackingLines(t, tt.number+"\n", tt.args...)
 		if code != 0 || len(lines) != 1 {
 			t.Fatalf("runTrackingCheck(%q) = %d, %d lines (stderr %q), want 0, 1 line", tt.args, code, len(lines), stderr)
 		}
@@ -148,29 +149,29 @@ func TestTrackingCheckUsage(t *testing.T) {
 }
 
 func TestTrackingCheckEmptyInput(t *testing.T) {
-	code, lines, _ := runCheck(t, "")
+	code, lines, _ := runTrackingLines(t, "")
 	if code != 0 || len(lines) != 0 {
 		t.Errorf("runTrackingCheck on empty input = %d, %d lines, want 0, none", code, len(lines))
 	}
 }
 
-// failingWriter fails every write.
-type failingWriter struct{}
+// trackingBrokenWriter fails every write.
+type trackingBrokenWriter struct{}
 
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+func (trackingBrokenWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestTrackingCheckWriteError(t *testing.T) {
 	var errOut bytes.Buffer
-	code := runTrackingCheck(nil, strings.NewReader("1Z12345E0205271686\n"), failingWriter{}, &errOut)
+	code := runTrackingCheck(nil, strings.NewReader("1Z12345E0205271686\n"), trackingBrokenWriter{}, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "disk full") {
 		t.Errorf("runTrackingCheck to a failing writer = %d, stderr %q; want 1 and the error", code, errOut.String())
 	}
 }
 
-// failingReader fails after its first line.
-type failingReader struct{ done bool }
+// trackingBrokenReader fails after its first line.
+type trackingBrokenReader struct{ done bool }
 
-func (r *failingReader) Read(p []byte) (int, error) {
+func (r *trackingBrokenReader) Read(p []byte) (int, error) {
 	if r.done {
 		return 0, errors.New("connection reset")
 	}
@@ -180,7 +181,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 
 func TestTrackingCheckReadError(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := runTrackingCheck(nil, &failingReader{}, &out, &errOut)
+	code := runTrackingCheck(nil, &trackingBrokenReader{}, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "connection reset") {
 		t.Errorf("runTrackingCheck from a failing reader = %d, stderr %q; want 1 and the error", code, errOut.String())
 	}
@@ -188,7 +189,7 @@ func TestTrackingCheckReadError(t *testing.T) {
 
 func TestTrackingCheckLongLine(t *testing.T) {
 	long := strings.Repeat("9", 200_000)
-	code, lines, _ := runCheck(t, long+"\n1Z12345E0205271686\n")
+	code, lines, _ := runTrackingLines(t, long+"\n1Z12345E0205271686\n")
 	if code != 0 || len(lines) != 2 || lines[0]["reason"] != "UNKNOWN_FORMAT" || lines[1]["valid"] != true {
 		t.Errorf("runTrackingCheck with a 200k line = %d, %d lines, want 0 and both lines answered", code, len(lines))
 	}
