@@ -33,3 +33,5 @@ check-generate: generate ## fail when regenerating changes committed files
 
 bench: ## run the benchmarks and print each figure with its baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	cd internal/tracking/jsbench && npm ci --silent --no-audit --no-fund
+	$(GO) run ./internal/tracking/cmd/trackbench

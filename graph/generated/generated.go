@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shipwatch/shipwatch/graph/model"
 	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/tracking"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -34,6 +35,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
+	TrackingCheck() TrackingCheckResolver
 }
 
 type DirectiveRoot struct {
@@ -72,6 +74,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		CheckTrackingNumber       func(childComplexity int, trackingNumber string, carrier *string) int
 		Shipment                  func(childComplexity int, id string) int
 		Shipments                 func(childComplexity int, filter *model.ShipmentFilter, first *int, after *string) int
 		ShipmentsByTrackingNumber func(childComplexity int, trackingNumber string) int
@@ -101,6 +104,7 @@ type ComplexityRoot struct {
 		ShipBy                   func(childComplexity int) int
 		ShippedAt                func(childComplexity int) int
 		Status                   func(childComplexity int) int
+		TrackingCheck            func(childComplexity int) int
 		TrackingNumber           func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
 	}
@@ -114,6 +118,38 @@ type ComplexityRoot struct {
 	ShipmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TrackingCandidate struct {
+		Carrier    func(childComplexity int) int
+		Confidence func(childComplexity int) int
+		Format     func(childComplexity int) int
+		Valid      func(childComplexity int) int
+	}
+
+	TrackingCheck struct {
+		Candidates  func(childComplexity int) int
+		Carrier     func(childComplexity int) int
+		Fields      func(childComplexity int) int
+		Format      func(childComplexity int) int
+		Input       func(childComplexity int) int
+		Message     func(childComplexity int) int
+		Normalized  func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Suggestions func(childComplexity int) int
+		TrackingURL func(childComplexity int) int
+		Valid       func(childComplexity int) int
+	}
+
+	TrackingFields struct {
+		Country        func(childComplexity int) int
+		MailerID       func(childComplexity int) int
+		PostalOperator func(childComplexity int) int
+		RoutingZIP     func(childComplexity int) int
+		Service        func(childComplexity int) int
+		ServiceType    func(childComplexity int) int
+		ShipperID      func(childComplexity int) int
+		TrackingNumber func(childComplexity int) int
 	}
 }
 
@@ -132,6 +168,7 @@ type QueryResolver interface {
 	Shipment(ctx context.Context, id string) (*store.Shipment, error)
 	ShipmentsByTrackingNumber(ctx context.Context, trackingNumber string) ([]*store.Shipment, error)
 	Shipments(ctx context.Context, filter *model.ShipmentFilter, first *int, after *string) (*model.ShipmentConnection, error)
+	CheckTrackingNumber(ctx context.Context, trackingNumber string, carrier *string) (*tracking.Result, error)
 }
 type ShipmentResolver interface {
 	Carrier(ctx context.Context, obj *store.Shipment) (*string, error)
@@ -141,9 +178,18 @@ type ShipmentResolver interface {
 
 	Destination(ctx context.Context, obj *store.Shipment) (*model.Destination, error)
 	Status(ctx context.Context, obj *store.Shipment) (model.ShipmentStatus, error)
+
+	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
 }
 type ShipmentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShipmentConnection) (int, error)
+}
+type TrackingCheckResolver interface {
+	Carrier(ctx context.Context, obj *tracking.Result) (*string, error)
+	Format(ctx context.Context, obj *tracking.Result) (*string, error)
+	Reason(ctx context.Context, obj *tracking.Result) (*model.TrackingCheckReason, error)
+	Message(ctx context.Context, obj *tracking.Result) (*string, error)
+	TrackingURL(ctx context.Context, obj *tracking.Result) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -284,6 +330,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "Query.checkTrackingNumber":
+		if e.ComplexityRoot.Query.CheckTrackingNumber == nil {
+			break
+		}
+
+		args, err := ec.field_Query_checkTrackingNumber_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CheckTrackingNumber(childComplexity, args["trackingNumber"].(string), args["carrier"].(*string)), true
 
 	case "Query.shipment":
 		if e.ComplexityRoot.Query.Shipment == nil {
@@ -440,6 +498,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.Status(childComplexity), true
+	case "Shipment.trackingCheck":
+		if e.ComplexityRoot.Shipment.TrackingCheck == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.TrackingCheck(childComplexity), true
 	case "Shipment.trackingNumber":
 		if e.ComplexityRoot.Shipment.TrackingNumber == nil {
 			break
@@ -484,6 +548,147 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentEdge.Node(childComplexity), true
+
+	case "TrackingCandidate.carrier":
+		if e.ComplexityRoot.TrackingCandidate.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCandidate.Carrier(childComplexity), true
+	case "TrackingCandidate.confidence":
+		if e.ComplexityRoot.TrackingCandidate.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCandidate.Confidence(childComplexity), true
+	case "TrackingCandidate.format":
+		if e.ComplexityRoot.TrackingCandidate.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCandidate.Format(childComplexity), true
+	case "TrackingCandidate.valid":
+		if e.ComplexityRoot.TrackingCandidate.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCandidate.Valid(childComplexity), true
+
+	case "TrackingCheck.candidates":
+		if e.ComplexityRoot.TrackingCheck.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Candidates(childComplexity), true
+	case "TrackingCheck.carrier":
+		if e.ComplexityRoot.TrackingCheck.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Carrier(childComplexity), true
+	case "TrackingCheck.fields":
+		if e.ComplexityRoot.TrackingCheck.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Fields(childComplexity), true
+	case "TrackingCheck.format":
+		if e.ComplexityRoot.TrackingCheck.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Format(childComplexity), true
+	case "TrackingCheck.input":
+		if e.ComplexityRoot.TrackingCheck.Input == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Input(childComplexity), true
+	case "TrackingCheck.message":
+		if e.ComplexityRoot.TrackingCheck.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Message(childComplexity), true
+	case "TrackingCheck.normalized":
+		if e.ComplexityRoot.TrackingCheck.Normalized == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Normalized(childComplexity), true
+	case "TrackingCheck.reason":
+		if e.ComplexityRoot.TrackingCheck.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Reason(childComplexity), true
+	case "TrackingCheck.suggestions":
+		if e.ComplexityRoot.TrackingCheck.Suggestions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Suggestions(childComplexity), true
+	case "TrackingCheck.trackingUrl":
+		if e.ComplexityRoot.TrackingCheck.TrackingURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.TrackingURL(childComplexity), true
+	case "TrackingCheck.valid":
+		if e.ComplexityRoot.TrackingCheck.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingCheck.Valid(childComplexity), true
+
+	case "TrackingFields.country":
+		if e.ComplexityRoot.TrackingFields.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.Country(childComplexity), true
+	case "TrackingFields.mailerId":
+		if e.ComplexityRoot.TrackingFields.MailerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.MailerID(childComplexity), true
+	case "TrackingFields.postalOperator":
+		if e.ComplexityRoot.TrackingFields.PostalOperator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.PostalOperator(childComplexity), true
+	case "TrackingFields.routingZip":
+		if e.ComplexityRoot.TrackingFields.RoutingZIP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.RoutingZIP(childComplexity), true
+	case "TrackingFields.service":
+		if e.ComplexityRoot.TrackingFields.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.Service(childComplexity), true
+	case "TrackingFields.serviceType":
+		if e.ComplexityRoot.TrackingFields.ServiceType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.ServiceType(childComplexity), true
+	case "TrackingFields.shipperId":
+		if e.ComplexityRoot.TrackingFields.ShipperID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.ShipperID(childComplexity), true
+	case "TrackingFields.trackingNumber":
+		if e.ComplexityRoot.TrackingFields.TrackingNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingFields.TrackingNumber(childComplexity), true
 
 	}
 	return 0, false
@@ -746,6 +951,80 @@ type CreateShipmentsPayload {
   created: Int!
   updated: Int!
 }
+
+# --- Tracking-number checks ---
+
+extend type Query {
+  """
+  Checks a tracking number without storing anything: which carriers issue
+  numbers of that shape, whether its check digit holds, why not, and the
+  numbers the seller most likely meant. carrier is a declared carrier code
+  or a common name (UPS, FedEx, Royal Mail, ...).
+  """
+  checkTrackingNumber(trackingNumber: String!, carrier: String): TrackingCheck!
+}
+
+extend type Shipment {
+  "The check of the shipment's tracking number against its declared carrier; null without a number."
+  trackingCheck: TrackingCheck
+}
+
+enum TrackingCheckReason {
+  "No known format has this shape."
+  UNKNOWN_FORMAT
+  "The shape is known but its check digit does not hold: likely a typo."
+  CHECK_DIGIT_MISMATCH
+  "A UPU S10 number whose country code is not an ISO 3166 country."
+  UNKNOWN_COUNTRY
+  "Valid only for a carrier other than the declared one."
+  CARRIER_MISMATCH
+}
+
+type TrackingCheck {
+  input: String!
+  normalized: String!
+  "Valid for the declared carrier, or for some carrier when none was declared."
+  valid: Boolean!
+  "The most likely carrier's code."
+  carrier: String
+  format: String
+  reason: TrackingCheckReason
+  "Why the number is not valid, or a note on a valid one."
+  message: String
+  "The carrier's tracking page for this number, when it has one."
+  trackingUrl: String
+  "Every format the number fits, best first: never the first that matched."
+  candidates: [TrackingCandidate!]!
+  "Numbers one typo away that pass the check, most plausible first (at most 5)."
+  suggestions: [String!]!
+  "What the number encodes."
+  fields: TrackingFields!
+}
+
+type TrackingCandidate {
+  carrier: String!
+  format: String!
+  valid: Boolean!
+  "From 0 to 1: how likely the number was meant as this format."
+  confidence: Float!
+}
+
+type TrackingFields {
+  "UPS service code, USPS service type code, S10 service indicator, DPD service."
+  serviceType: String
+  service: String
+  "USPS mailer id."
+  mailerId: String
+  shipperId: String
+  "S10 country of the issuing postal operator."
+  country: String
+  "S10 postal operator's carrier code."
+  postalOperator: String
+  "Destination ZIP carried by the barcode."
+  routingZip: String
+  "The part the carrier tracks, when the barcode carries more."
+  trackingNumber: String
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -852,6 +1131,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Shipment_updatedAt(ctx, field)
+	case "trackingCheck":
+		return ec.fieldContext_Shipment_trackingCheck(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
 }
@@ -876,6 +1157,70 @@ func (ec *executionContext) childFields_ShipmentEdge(ctx context.Context, field 
 		return ec.fieldContext_ShipmentEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "carrier":
+		return ec.fieldContext_TrackingCandidate_carrier(ctx, field)
+	case "format":
+		return ec.fieldContext_TrackingCandidate_format(ctx, field)
+	case "valid":
+		return ec.fieldContext_TrackingCandidate_valid(ctx, field)
+	case "confidence":
+		return ec.fieldContext_TrackingCandidate_confidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingCandidate", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "input":
+		return ec.fieldContext_TrackingCheck_input(ctx, field)
+	case "normalized":
+		return ec.fieldContext_TrackingCheck_normalized(ctx, field)
+	case "valid":
+		return ec.fieldContext_TrackingCheck_valid(ctx, field)
+	case "carrier":
+		return ec.fieldContext_TrackingCheck_carrier(ctx, field)
+	case "format":
+		return ec.fieldContext_TrackingCheck_format(ctx, field)
+	case "reason":
+		return ec.fieldContext_TrackingCheck_reason(ctx, field)
+	case "message":
+		return ec.fieldContext_TrackingCheck_message(ctx, field)
+	case "trackingUrl":
+		return ec.fieldContext_TrackingCheck_trackingUrl(ctx, field)
+	case "candidates":
+		return ec.fieldContext_TrackingCheck_candidates(ctx, field)
+	case "suggestions":
+		return ec.fieldContext_TrackingCheck_suggestions(ctx, field)
+	case "fields":
+		return ec.fieldContext_TrackingCheck_fields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingCheck", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingFields(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceType":
+		return ec.fieldContext_TrackingFields_serviceType(ctx, field)
+	case "service":
+		return ec.fieldContext_TrackingFields_service(ctx, field)
+	case "mailerId":
+		return ec.fieldContext_TrackingFields_mailerId(ctx, field)
+	case "shipperId":
+		return ec.fieldContext_TrackingFields_shipperId(ctx, field)
+	case "country":
+		return ec.fieldContext_TrackingFields_country(ctx, field)
+	case "postalOperator":
+		return ec.fieldContext_TrackingFields_postalOperator(ctx, field)
+	case "routingZip":
+		return ec.fieldContext_TrackingFields_routingZip(ctx, field)
+	case "trackingNumber":
+		return ec.fieldContext_TrackingFields_trackingNumber(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingFields", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1069,6 +1414,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_checkTrackingNumber_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "trackingNumber",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackingNumber"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "carrier",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["carrier"] = arg1
 	return args, nil
 }
 
@@ -1824,6 +2191,50 @@ func (ec *executionContext) fieldContext_Query_shipments(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_checkTrackingNumber(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_checkTrackingNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CheckTrackingNumber(ctx, fc.Args["trackingNumber"].(string), fc.Args["carrier"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *tracking.Result) graphql.Marshaler {
+			return ec.marshalNTrackingCheck2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_checkTrackingNumber(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingCheck(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_checkTrackingNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2392,6 +2803,38 @@ func (ec *executionContext) fieldContext_Shipment_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Shipment_trackingCheck(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_trackingCheck(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().TrackingCheck(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *tracking.Result) graphql.Marshaler {
+			return ec.marshalOTrackingCheck2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_trackingCheck(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShipmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2532,6 +2975,553 @@ func (ec *executionContext) fieldContext_ShipmentEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackingCandidate_carrier(ctx context.Context, field graphql.CollectedField, obj *tracking.Candidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCandidate_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Carrier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCandidate_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCandidate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCandidate_format(ctx context.Context, field graphql.CollectedField, obj *tracking.Candidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCandidate_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCandidate_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCandidate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCandidate_valid(ctx context.Context, field graphql.CollectedField, obj *tracking.Candidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCandidate_valid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCandidate_valid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCandidate", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCandidate_confidence(ctx context.Context, field graphql.CollectedField, obj *tracking.Candidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCandidate_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCandidate_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCandidate", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_input(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Input, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_normalized(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_normalized(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Normalized, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_normalized(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_valid(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_valid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_valid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_carrier(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingCheck().Carrier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_format(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingCheck().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_reason(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingCheck().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackingCheckReason) graphql.Marshaler {
+			return ec.marshalOTrackingCheckReason2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingCheckReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type TrackingCheckReason does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_message(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingCheck().Message(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_trackingUrl(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_trackingUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingCheck().TrackingURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_trackingUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_candidates(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Candidates(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []tracking.Candidate) graphql.Marshaler {
+			return ec.marshalNTrackingCandidate2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐCandidateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingCheck",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingCandidate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingCheck_suggestions(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_suggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingCheck_fields(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingCheck_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v tracking.Fields) graphql.Marshaler {
+			return ec.marshalNTrackingFields2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐFields(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingCheck_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingCheck",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingFields(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingFields_serviceType(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_serviceType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_serviceType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_service(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_mailerId(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_mailerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MailerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_mailerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_shipperId(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_shipperId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShipperID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_shipperId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_country(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_postalOperator(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_postalOperator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalOperator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_postalOperator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_routingZip(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_routingZip(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoutingZIP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_routingZip(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingFields_trackingNumber(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingFields_trackingNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackingNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingFields_trackingNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -4281,6 +5271,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "checkTrackingNumber":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_checkTrackingNumber(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -4664,6 +5676,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "trackingCheck":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_trackingCheck(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4786,6 +5836,385 @@ func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.Selection
 		case "node":
 			out.Values[i] = ec._ShipmentEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingCandidateImplementors = []string{"TrackingCandidate"}
+
+func (ec *executionContext) _TrackingCandidate(ctx context.Context, sel ast.SelectionSet, obj *tracking.Candidate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingCandidateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingCandidate")
+		case "carrier":
+			out.Values[i] = ec._TrackingCandidate_carrier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._TrackingCandidate_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valid":
+			out.Values[i] = ec._TrackingCandidate_valid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._TrackingCandidate_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingCheckImplementors = []string{"TrackingCheck"}
+
+func (ec *executionContext) _TrackingCheck(ctx context.Context, sel ast.SelectionSet, obj *tracking.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingCheck")
+		case "input":
+			out.Values[i] = ec._TrackingCheck_input(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "normalized":
+			out.Values[i] = ec._TrackingCheck_normalized(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "valid":
+			out.Values[i] = ec._TrackingCheck_valid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "carrier":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_carrier(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "format":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_format(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reason":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_reason(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "message":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_message(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "trackingUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_trackingUrl(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "candidates":
+			out.Values[i] = ec._TrackingCheck_candidates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suggestions":
+			out.Values[i] = ec._TrackingCheck_suggestions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fields":
+			out.Values[i] = ec._TrackingCheck_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingFieldsImplementors = []string{"TrackingFields"}
+
+func (ec *executionContext) _TrackingFields(ctx context.Context, sel ast.SelectionSet, obj *tracking.Fields) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingFieldsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingFields")
+		case "serviceType":
+			out.Values[i] = ec._TrackingFields_serviceType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._TrackingFields_service(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mailerId":
+			out.Values[i] = ec._TrackingFields_mailerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shipperId":
+			out.Values[i] = ec._TrackingFields_shipperId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._TrackingFields_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postalOperator":
+			out.Values[i] = ec._TrackingFields_postalOperator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "routingZip":
+			out.Values[i] = ec._TrackingFields_routingZip(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trackingNumber":
+			out.Values[i] = ec._TrackingFields_trackingNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -5237,6 +6666,22 @@ func (ec *executionContext) marshalNDestination2ᚖgithubᚗcomᚋshipwatchᚋsh
 	return ec._Destination(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5442,6 +6887,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5456,6 +6930,40 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTrackingCandidate2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐCandidate(ctx context.Context, sel ast.SelectionSet, v tracking.Candidate) graphql.Marshaler {
+	return ec._TrackingCandidate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackingCandidate2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐCandidateᚄ(ctx context.Context, sel ast.SelectionSet, v []tracking.Candidate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackingCandidate2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐCandidate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackingCheck2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐResult(ctx context.Context, sel ast.SelectionSet, v *tracking.Result) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingCheck(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackingFields2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐFields(ctx context.Context, sel ast.SelectionSet, v tracking.Fields) graphql.Marshaler {
+	return ec._TrackingFields(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -5705,6 +7213,18 @@ func (ec *executionContext) marshalOShipmentStatus2ᚕgithubᚗcomᚋshipwatch�
 	return ret
 }
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -5782,6 +7302,29 @@ func (ec *executionContext) unmarshalOTimeRange2ᚖgithubᚗcomᚋshipwatchᚋsh
 	}
 	res, err := ec.unmarshalInputTimeRange(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTrackingCheck2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐResult(ctx context.Context, sel ast.SelectionSet, v *tracking.Result) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TrackingCheck(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTrackingCheckReason2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingCheckReason(ctx context.Context, v any) (*model.TrackingCheckReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.TrackingCheckReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTrackingCheckReason2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingCheckReason(ctx context.Context, sel ast.SelectionSet, v *model.TrackingCheckReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -170,3 +170,66 @@ func (e ShipmentStatus) MarshalJSON() ([]byte, error) {
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
 }
+
+type TrackingCheckReason string
+
+const (
+	// No known format has this shape.
+	TrackingCheckReasonUnknownFormat TrackingCheckReason = "UNKNOWN_FORMAT"
+	// The shape is known but its check digit does not hold: likely a typo.
+	TrackingCheckReasonCheckDigitMismatch TrackingCheckReason = "CHECK_DIGIT_MISMATCH"
+	// A UPU S10 number whose country code is not an ISO 3166 country.
+	TrackingCheckReasonUnknownCountry TrackingCheckReason = "UNKNOWN_COUNTRY"
+	// Valid only for a carrier other than the declared one.
+	TrackingCheckReasonCarrierMismatch TrackingCheckReason = "CARRIER_MISMATCH"
+)
+
+var AllTrackingCheckReason = []TrackingCheckReason{
+	TrackingCheckReasonUnknownFormat,
+	TrackingCheckReasonCheckDigitMismatch,
+	TrackingCheckReasonUnknownCountry,
+	TrackingCheckReasonCarrierMismatch,
+}
+
+func (e TrackingCheckReason) IsValid() bool {
+	switch e {
+	case TrackingCheckReasonUnknownFormat, TrackingCheckReasonCheckDigitMismatch, TrackingCheckReasonUnknownCountry, TrackingCheckReasonCarrierMismatch:
+		return true
+	}
+	return false
+}
+
+func (e TrackingCheckReason) String() string {
+	return string(e)
+}
+
+func (e *TrackingCheckReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TrackingCheckReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TrackingCheckReason", str)
+	}
+	return nil
+}
+
+func (e TrackingCheckReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TrackingCheckReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TrackingCheckReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
