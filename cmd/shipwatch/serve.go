@@ -67,23 +67,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	dsn, err := config.DatabaseURL(getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "shipwatch: bad configuration:", err)
-		return 2
-	}
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		fmt.Fprintln(stderr, "shipwatch migrate:", err)
-		return 1
-	}
-	defer db.Close()
-	if err := store.Migrate(ctx, db.DB); err != nil {
-		fmt.Fprintln(stderr, "shipwatch migrate:", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, "migrations applied")
-	return 0
+	// withStore creates the database and applies migrations before fn.
+	return withStore(ctx, stderr, getenv, func(*store.Store) error {
+		_, err := fmt.Fprintln(stdout, "migrations applied")
+		return err
+	})
 }
 
 // parse parses flags; done is true when the command should exit with code
