@@ -49,6 +49,19 @@ func headHex(c store.Chain) string {
 	return hex.EncodeToString(c.Head)
 }
 
+// ProofImageURL is where a proof's photo or signature downloads from
+// (GET with the seller's API key): under publicURL when the server has
+// one, else a path.
+func ProofImageURL(publicURL, proofID, kind string) string {
+	return publicURL + "/proofs/" + proofID + "/" + kind
+}
+
+// EvidencePackURL is where a dispute's evidence pack downloads from, as
+// "pdf" or "json".
+func EvidencePackURL(publicURL, disputeID, format string) string {
+	return publicURL + "/disputes/" + disputeID + "/evidence." + format
+}
+
 // ImageURL says where a proof's image can be downloaded ("" for none).
 type ImageURL func(proofID, kind string) string
 
