@@ -72,15 +72,31 @@ func lockChains(ctx context.Context, tx *sqlx.Tx, sellerID string, refs []ChainR
 			numbers, shipments = append(numbers, r.Number), append(shipments, r.ShipmentID)
 		}
 	}
-	_, err := tx.ExecContext(ctx, `
+	out, err := selectChains(ctx, tx, sellerID, numbers, shipments)
+	if err != nil || len(out) == len(seen) {
+		return out, err
+	}
+	// Some chains are new: create them (a concurrent creator makes this
+	// wait, then do nothing) and lock them all again.
+	_, err = tx.ExecContext(ctx, `
 		INSERT INTO evidence_chains (seller_id, normalized_tracking_number, shipment_id)
 		SELECT $1, n, nullif(s, '')::uuid FROM unnest($2::text[], $3::text[]) AS u(n, s) ORDER BY n, s
 		ON CONFLICT DO NOTHING`, sellerID, pq.Array(numbers), pq.Array(shipments))
 	if err != nil {
 		return nil, fmt.Errorf("create evidence chains: %w", mapErr(err))
 	}
+	if out, err = selectChains(ctx, tx, sellerID, numbers, shipments); err != nil {
+		return nil, err
+	}
+	if len(out) != len(seen) {
+		return nil, fmt.Errorf("lock evidence chains: %d of %d found", len(out), len(seen))
+	}
+	return out, nil
+}
+
+func selectChains(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers, shipments []string) (map[ChainRef]*chainLink, error) {
 	var rows []*chainLink
-	err = sqlx.SelectContext(ctx, tx, &rows, `
+	err := sqlx.SelectContext(ctx, tx, &rows, `
 		SELECT id, normalized_tracking_number, coalesce(shipment_id::text, '') AS shipment_id, records, head
 		FROM evidence_chains
 		WHERE seller_id = $1 AND (normalized_tracking_number, coalesce(shipment_id::text, '')) IN (
@@ -92,9 +108,6 @@ func lockChains(ctx context.Context, tx *sqlx.Tx, sellerID string, refs []ChainR
 	out := make(map[ChainRef]*chainLink, len(rows))
 	for _, c := range rows {
 		out[ChainRef{Number: c.Number, ShipmentID: c.ShipmentID}] = c
-	}
-	if len(out) != len(seen) {
-		return nil, fmt.Errorf("lock evidence chains: %d of %d found", len(out), len(seen))
 	}
 	return out, nil
 }
