@@ -33,3 +33,7 @@ check-generate: generate ## fail when regenerating changes committed files
 
 bench: ## run the benchmarks and print each figure with its baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+.PHONY: bench-evidence
+bench-evidence: ## time one evidence pack (read, verify, record, render) and chained event writes
+	$(GO) test -run '^$$' -bench 'EvidencePack|RecordEventsChained' -benchtime 200x -benchmem ./internal/monitor/
