@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/shipwatch/shipwatch/internal/app/apptest"
 )
 
@@ -89,5 +91,45 @@ func TestEvidenceTenancy(t *testing.T) {
 	env.MustGraphQL(t, keyA, `query($id: ID!) { dispute(id: $id) { `+disputeFields+` } }`, map[string]any{"id": disputeID}, &d)
 	if d.Dispute.Status != "OPEN" || d.Dispute.PacksGenerated != 2 {
 		t.Errorf("A's dispute after B's attempts = %+v, want open with A's 2 packs", d.Dispute)
+	}
+}
+
+// TestProofOfDeliveryInLists: in a page of shipments, each lists the proofs
+// of its own parcel (batched by the dataloader): orders sharing a number
+// share its proofs, a shipment without a number has its own.
+func TestProofOfDeliveryInLists(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	sellerID, key := env.Seller(t, "A")
+	a1 := create(t, env, key, map[string]any{"orderId": "A-1", "trackingNumber": evNumber})
+	create(t, env, key, map[string]any{"orderId": "A-2", "trackingNumber": evNumber})
+	bare := create(t, env, key, map[string]any{"orderId": "A-3"})
+	create(t, env, key, map[string]any{"orderId": "A-4", "trackingNumber": "9400111899223197428490"})
+	evJourney(t, env, sellerID, evNumber) // one proof from the signed delivery
+	for _, id := range []string{a1.ID, bare.ID} {
+		r := evUpload(t, env, key, recordProof, map[string]any{
+			"in": map[string]any{"shipmentId": id, "deliveredAt": "2026-11-19T10:21:00Z", "signedBy": "Ann"}, "photo": nil, "signature": nil,
+		}, map[string][]byte{"photo": evPhoto(t)})
+		if len(r.Errors) > 0 {
+			t.Fatalf("recordProofOfDelivery: %+v", r.Errors)
+		}
+	}
+	var list struct {
+		Shipments struct {
+			Edges []struct {
+				Node struct {
+					OrderID         string      `json:"orderId"`
+					ProofOfDelivery []proofJSON `json:"proofOfDelivery"`
+				}
+			}
+		}
+	}
+	env.MustGraphQL(t, key, `{ shipments(first: 10) { edges { node { orderId proofOfDelivery { id source seq } } } } }`, nil, &list)
+	got := map[string]int{}
+	for _, e := range list.Shipments.Edges {
+		got[e.Node.OrderID] = len(e.Node.ProofOfDelivery)
+	}
+	if want := map[string]int{"A-1": 2, "A-2": 2, "A-3": 1, "A-4": 0}; !cmp.Equal(got, want) {
+		t.Errorf("proofs per shipment = %v, want %v", got, want)
 	}
 }
