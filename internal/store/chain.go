@@ -112,22 +112,39 @@ func selectChains(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers, sh
 	return out, nil
 }
 
-// saveChains writes the new length and head of the chains appended to.
-func saveChains(ctx context.Context, tx *sqlx.Tx, chains map[ChainRef]*chainLink) error {
-	var ids, records []int64
-	var heads [][]byte
+// saveChainsSQL moves the heads of the chains appended to ($25, $26 and
+// $27: ids, lengths and heads), as the tail of the statement that inserts
+// their records, so that records and head are written together.
+const saveChainsSQL = `UPDATE evidence_chains c SET records = u.records, head = u.head, updated_at = now()
+	FROM unnest($25::bigint[], $26::bigint[], $27::bytea[]) AS u(id, records, head)
+	WHERE c.id = u.id`
+
+// heads are the new lengths and heads of the chains appended to.
+type heads struct {
+	ids, records []int64
+	heads        [][]byte
+}
+
+func chainHeads(chains map[ChainRef]*chainLink) heads {
+	var h heads
 	for _, c := range chains {
 		if c.dirty {
-			ids, records, heads = append(ids, c.ID), append(records, c.Records), append(heads, c.Head)
+			h.ids, h.records, h.heads = append(h.ids, c.ID), append(h.records, c.Records), append(h.heads, c.Head)
 		}
 	}
-	if len(ids) == 0 {
+	return h
+}
+
+// saveChains writes the new length and head of the chains appended to.
+func saveChains(ctx context.Context, tx *sqlx.Tx, chains map[ChainRef]*chainLink) error {
+	h := chainHeads(chains)
+	if len(h.ids) == 0 {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `
 		UPDATE evidence_chains c SET records = u.records, head = u.head, updated_at = now()
 		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS u(id, records, head)
-		WHERE c.id = u.id`, pq.Array(ids), pq.Array(records), pq.ByteaArray(heads))
+		WHERE c.id = u.id`, pq.Array(h.ids), pq.Array(h.records), pq.ByteaArray(h.heads))
 	if err != nil {
 		return fmt.Errorf("save evidence chains: %w", mapErr(err))
 	}

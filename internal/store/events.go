@@ -67,12 +67,23 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", err)
 	}
+	// One round trip tells the fingerprints already stored and draws ids
+	// for the others (ids are hashed, so they are drawn before the insert;
+	// a fingerprint repeated within the batch wastes one, harmlessly).
 	var known struct {
 		Fingerprints pq.ByteaArray `db:"fingerprints"`
+		IDs          pq.Int64Array `db:"ids"`
 		Now          time.Time     `db:"now"`
 	}
-	err = tx.GetContext(ctx, &known, `SELECT coalesce((SELECT array_agg(fingerprint) FROM tracking_events
-		WHERE seller_id = $1 AND fingerprint = ANY($2)), '{}') AS fingerprints, now() AS now`, sellerID, pq.ByteaArray(fps))
+	err = tx.GetContext(ctx, &known, `
+		WITH f AS (
+			SELECT fp, EXISTS (SELECT 1 FROM tracking_events t WHERE t.seller_id = $1 AND t.fingerprint = fp) AS known
+			FROM unnest($2::bytea[]) AS fp
+		)
+		SELECT coalesce(array_agg(fp) FILTER (WHERE known), '{}') AS fingerprints,
+			coalesce(array_agg(nextval(pg_get_serial_sequence('tracking_events', 'id'))) FILTER (WHERE NOT known), '{}') AS ids,
+			now() AS now
+		FROM f`, sellerID, pq.ByteaArray(fps))
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}
@@ -90,12 +101,9 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 	if len(fresh) == 0 {
 		return inserted, nil
 	}
-	// Ids are hashed, so they are drawn before the insert.
-	var ids pq.Int64Array
-	err = tx.GetContext(ctx, &ids, `SELECT array_agg(nextval(pg_get_serial_sequence('tracking_events', 'id')))
-		FROM generate_series(1, $1)`, len(fresh))
-	if err != nil {
-		return nil, fmt.Errorf("insert events: %w", mapErr(err))
+	ids := known.IDs
+	if len(ids) < len(fresh) {
+		return nil, fmt.Errorf("insert events: %d ids drawn for %d events", len(ids), len(fresh))
 	}
 	n := len(fresh)
 	var (
@@ -127,24 +135,26 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 		estimates[k], signers[k], photos[k] = row.EstimatedDeliveryAt, row.SignedBy, row.PhotoURL
 		chainIDs[k], seqs[k], contents[k], links[k] = chain.ID, seq, content[:], link[:]
 	}
+	hd := chainHeads(chains)
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO tracking_events (seller_id, received_at, id, normalized_tracking_number, fingerprint, source, occurred_at,
-			status, carrier, carrier_status, provider_status, provider_detail, description, city, region, postal_code,
-			country, estimated_delivery_at, signed_by, photo_url, chain_id, seq, content_hash, chain_hash)
-		OVERRIDING SYSTEM VALUE
-		SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[], $8::text[],
-			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-			$17::text[], $18::timestamptz[], $19::text[], $20::text[], $21::bigint[], $22::bigint[], $23::bytea[], $24::bytea[])`,
-		sellerID, received, pq.Array([]int64(ids)), pq.Array(norms), pq.ByteaArray(fpArr), pq.Array(sources),
+		WITH inserted AS (
+			INSERT INTO tracking_events (seller_id, received_at, id, normalized_tracking_number, fingerprint, source, occurred_at,
+				status, carrier, carrier_status, provider_status, provider_detail, description, city, region, postal_code,
+				country, estimated_delivery_at, signed_by, photo_url, chain_id, seq, content_hash, chain_hash)
+			OVERRIDING SYSTEM VALUE
+			SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[], $8::text[],
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+				$17::text[], $18::timestamptz[], $19::text[], $20::text[], $21::bigint[], $22::bigint[], $23::bytea[], $24::bytea[])
+		)
+		`+saveChainsSQL,
+		sellerID, received, pq.Array([]int64(ids[:n])), pq.Array(norms), pq.ByteaArray(fpArr), pq.Array(sources),
 		pq.Array(occurred), pq.Array(statuses), pq.Array(carriers), pq.Array(cstatuses), pq.Array(pstatuses),
 		pq.Array(pdetails), pq.Array(descs), pq.Array(cities), pq.Array(regions), pq.Array(postals),
 		pq.Array(countries), pq.Array(estimates), pq.Array(signers), pq.Array(photos), pq.Array(chainIDs),
-		pq.Array(seqs), pq.ByteaArray(contents), pq.ByteaArray(links))
+		pq.Array(seqs), pq.ByteaArray(contents), pq.ByteaArray(links),
+		pq.Array(hd.ids), pq.Array(hd.records), pq.ByteaArray(hd.heads))
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
-	}
-	if err := saveChains(ctx, tx, chains); err != nil {
-		return nil, fmt.Errorf("insert events: %w", err)
 	}
 	return inserted, nil
 }
