@@ -35,3 +35,7 @@ bench: ## run the benchmarks and print each figure with its baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	cd internal/tracking/jsbench && npm ci --silent --no-audit --no-fund
 	$(GO) run ./internal/tracking/cmd/trackbench
+
+.PHONY: bench-evidence
+bench-evidence: ## time one evidence pack (read, verify, record, render) and chained event writes
+	$(GO) test -run '^$$' -bench 'EvidencePack|RecordEventsChained' -benchtime 200x -benchmem ./internal/monitor/

@@ -19,6 +19,8 @@ type Resolver struct {
 	Store   *store.Store
 	Monitor *monitor.Service
 	Log     *slog.Logger
+	// Evidence configures proofs of delivery and evidence downloads.
+	Evidence EvidenceOptions
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

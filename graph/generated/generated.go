@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shipwatch/shipwatch/graph/model"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -31,7 +32,11 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Dispute() DisputeResolver
+	DisputeConnection() DisputeConnectionResolver
+	EvidenceVerification() EvidenceVerificationResolver
 	Mutation() MutationResolver
+	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
@@ -42,6 +47,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	BrokenEvidenceRecord struct {
+		ID      func(childComplexity int) int
+		Index   func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Reason  func(childComplexity int) int
+	}
+
 	CreateShipmentsPayload struct {
 		Created   func(childComplexity int) int
 		Errors    func(childComplexity int) int
@@ -54,6 +67,45 @@ type ComplexityRoot struct {
 		PostalCode func(childComplexity int) int
 	}
 
+	Dispute struct {
+		Amount              func(childComplexity int) int
+		ClosedAt            func(childComplexity int) int
+		Currency            func(childComplexity int) int
+		EvidenceJSONURL     func(childComplexity int) int
+		EvidencePDFURL      func(childComplexity int) int
+		ExternalReference   func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Kind                func(childComplexity int) int
+		LastPackGeneratedAt func(childComplexity int) int
+		Note                func(childComplexity int) int
+		OpenedAt            func(childComplexity int) int
+		Outcome             func(childComplexity int) int
+		PacksGenerated      func(childComplexity int) int
+		RespondBy           func(childComplexity int) int
+		Shipment            func(childComplexity int) int
+		Status              func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
+	}
+
+	DisputeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DisputeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EvidenceVerification struct {
+		FirstBroken func(childComplexity int) int
+		Head        func(childComplexity int) int
+		Intact      func(childComplexity int) int
+		Records     func(childComplexity int) int
+		VerifiedAt  func(childComplexity int) int
+	}
+
 	ItemError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -62,10 +114,14 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelShipment  func(childComplexity int, id string) int
-		CreateShipment  func(childComplexity int, input model.ShipmentInput) int
-		CreateShipments func(childComplexity int, input []*model.ShipmentInput) int
-		UpdateShipment  func(childComplexity int, id string, input model.ShipmentUpdateInput) int
+		CancelShipment        func(childComplexity int, id string) int
+		CloseDispute          func(childComplexity int, id string, outcome model.DisputeOutcome) int
+		CreateShipment        func(childComplexity int, input model.ShipmentInput) int
+		CreateShipments       func(childComplexity int, input []*model.ShipmentInput) int
+		OpenDispute           func(childComplexity int, input model.DisputeInput) int
+		RecordProofOfDelivery func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
+		UpdateDispute         func(childComplexity int, id string, input model.DisputeUpdateInput) int
+		UpdateShipment        func(childComplexity int, id string, input model.ShipmentUpdateInput) int
 	}
 
 	PageInfo struct {
@@ -73,11 +129,45 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	ProofImage struct {
+		Bytes       func(childComplexity int) int
+		ContentType func(childComplexity int) int
+		Sha256      func(childComplexity int) int
+		URL         func(childComplexity int) int
+	}
+
+	ProofLocation struct {
+		Description func(childComplexity int) int
+		Latitude    func(childComplexity int) int
+		Longitude   func(childComplexity int) int
+	}
+
+	ProofOfDelivery struct {
+		CarrierPhotoURL  func(childComplexity int) int
+		CarrierReference func(childComplexity int) int
+		ChainHash        func(childComplexity int) int
+		ContentHash      func(childComplexity int) int
+		DeliveredAt      func(childComplexity int) int
+		EventID          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Location         func(childComplexity int) int
+		Photo            func(childComplexity int) int
+		RecordedAt       func(childComplexity int) int
+		Seq              func(childComplexity int) int
+		ShipmentID       func(childComplexity int) int
+		Signature        func(childComplexity int) int
+		SignedBy         func(childComplexity int) int
+		Source           func(childComplexity int) int
+	}
+
 	Query struct {
 		CheckTrackingNumber       func(childComplexity int, trackingNumber string, carrier *string) int
+		Dispute                   func(childComplexity int, id string) int
+		Disputes                  func(childComplexity int, filter *model.DisputeFilter, first *int, after *string) int
 		Shipment                  func(childComplexity int, id string) int
 		Shipments                 func(childComplexity int, filter *model.ShipmentFilter, first *int, after *string) int
 		ShipmentsByTrackingNumber func(childComplexity int, trackingNumber string) int
+		VerifyShipmentEvidence    func(childComplexity int, shipmentID string) int
 		Viewer                    func(childComplexity int) int
 	}
 
@@ -100,6 +190,7 @@ type ComplexityRoot struct {
 		LastEventAt              func(childComplexity int) int
 		NormalizedTrackingNumber func(childComplexity int) int
 		OrderID                  func(childComplexity int) int
+		ProofOfDelivery          func(childComplexity int) int
 		Service                  func(childComplexity int) int
 		ShipBy                   func(childComplexity int) int
 		ShippedAt                func(childComplexity int) int
@@ -157,11 +248,51 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type DisputeResolver interface {
+	Shipment(ctx context.Context, obj *store.Dispute) (*store.Shipment, error)
+	Kind(ctx context.Context, obj *store.Dispute) (model.DisputeKind, error)
+	ExternalReference(ctx context.Context, obj *store.Dispute) (*string, error)
+
+	Amount(ctx context.Context, obj *store.Dispute) (*model.Decimal, error)
+	Currency(ctx context.Context, obj *store.Dispute) (*string, error)
+	Note(ctx context.Context, obj *store.Dispute) (*string, error)
+	Status(ctx context.Context, obj *store.Dispute) (model.DisputeStatus, error)
+	Outcome(ctx context.Context, obj *store.Dispute) (*model.DisputeOutcome, error)
+
+	EvidencePDFURL(ctx context.Context, obj *store.Dispute) (string, error)
+	EvidenceJSONURL(ctx context.Context, obj *store.Dispute) (string, error)
+}
+type DisputeConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.DisputeConnection) (int, error)
+}
+type EvidenceVerificationResolver interface {
+	FirstBroken(ctx context.Context, obj *monitor.EvidenceCheck) (*model.BrokenEvidenceRecord, error)
+	Head(ctx context.Context, obj *monitor.EvidenceCheck) (*string, error)
+}
 type MutationResolver interface {
 	CreateShipment(ctx context.Context, input model.ShipmentInput) (*store.Shipment, error)
 	CreateShipments(ctx context.Context, input []*model.ShipmentInput) (*model.CreateShipmentsPayload, error)
 	UpdateShipment(ctx context.Context, id string, input model.ShipmentUpdateInput) (*store.Shipment, error)
 	CancelShipment(ctx context.Context, id string) (*store.Shipment, error)
+	RecordProofOfDelivery(ctx context.Context, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) (*store.Proof, error)
+	OpenDispute(ctx context.Context, input model.DisputeInput) (*store.Dispute, error)
+	UpdateDispute(ctx context.Context, id string, input model.DisputeUpdateInput) (*store.Dispute, error)
+	CloseDispute(ctx context.Context, id string, outcome model.DisputeOutcome) (*store.Dispute, error)
+}
+type ProofOfDeliveryResolver interface {
+	ShipmentID(ctx context.Context, obj *store.Proof) (*string, error)
+	EventID(ctx context.Context, obj *store.Proof) (*string, error)
+
+	SignedBy(ctx context.Context, obj *store.Proof) (*string, error)
+	Location(ctx context.Context, obj *store.Proof) (*model.ProofLocation, error)
+	Photo(ctx context.Context, obj *store.Proof) (*model.ProofImage, error)
+	Signature(ctx context.Context, obj *store.Proof) (*model.ProofImage, error)
+	CarrierPhotoURL(ctx context.Context, obj *store.Proof) (*string, error)
+	CarrierReference(ctx context.Context, obj *store.Proof) (*string, error)
+	Source(ctx context.Context, obj *store.Proof) (model.EvidenceSource, error)
+
+	ContentHash(ctx context.Context, obj *store.Proof) (string, error)
+	ChainHash(ctx context.Context, obj *store.Proof) (string, error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*store.Seller, error)
@@ -169,6 +300,9 @@ type QueryResolver interface {
 	ShipmentsByTrackingNumber(ctx context.Context, trackingNumber string) ([]*store.Shipment, error)
 	Shipments(ctx context.Context, filter *model.ShipmentFilter, first *int, after *string) (*model.ShipmentConnection, error)
 	CheckTrackingNumber(ctx context.Context, trackingNumber string, carrier *string) (*tracking.Result, error)
+	Dispute(ctx context.Context, id string) (*store.Dispute, error)
+	Disputes(ctx context.Context, filter *model.DisputeFilter, first *int, after *string) (*model.DisputeConnection, error)
+	VerifyShipmentEvidence(ctx context.Context, shipmentID string) (*monitor.EvidenceCheck, error)
 }
 type ShipmentResolver interface {
 	Carrier(ctx context.Context, obj *store.Shipment) (*string, error)
@@ -180,6 +314,7 @@ type ShipmentResolver interface {
 	Status(ctx context.Context, obj *store.Shipment) (model.ShipmentStatus, error)
 
 	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
+	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
 }
 type ShipmentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShipmentConnection) (int, error)
@@ -209,6 +344,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "BrokenEvidenceRecord.id":
+		if e.ComplexityRoot.BrokenEvidenceRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrokenEvidenceRecord.ID(childComplexity), true
+	case "BrokenEvidenceRecord.index":
+		if e.ComplexityRoot.BrokenEvidenceRecord.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrokenEvidenceRecord.Index(childComplexity), true
+	case "BrokenEvidenceRecord.kind":
+		if e.ComplexityRoot.BrokenEvidenceRecord.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrokenEvidenceRecord.Kind(childComplexity), true
+	case "BrokenEvidenceRecord.message":
+		if e.ComplexityRoot.BrokenEvidenceRecord.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrokenEvidenceRecord.Message(childComplexity), true
+	case "BrokenEvidenceRecord.reason":
+		if e.ComplexityRoot.BrokenEvidenceRecord.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrokenEvidenceRecord.Reason(childComplexity), true
 
 	case "CreateShipmentsPayload.created":
 		if e.ComplexityRoot.CreateShipmentsPayload.Created == nil {
@@ -248,6 +414,172 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Destination.PostalCode(childComplexity), true
 
+	case "Dispute.amount":
+		if e.ComplexityRoot.Dispute.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Amount(childComplexity), true
+	case "Dispute.closedAt":
+		if e.ComplexityRoot.Dispute.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ClosedAt(childComplexity), true
+	case "Dispute.currency":
+		if e.ComplexityRoot.Dispute.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Currency(childComplexity), true
+	case "Dispute.evidenceJsonUrl":
+		if e.ComplexityRoot.Dispute.EvidenceJSONURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.EvidenceJSONURL(childComplexity), true
+	case "Dispute.evidencePdfUrl":
+		if e.ComplexityRoot.Dispute.EvidencePDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.EvidencePDFURL(childComplexity), true
+	case "Dispute.externalReference":
+		if e.ComplexityRoot.Dispute.ExternalReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ExternalReference(childComplexity), true
+	case "Dispute.id":
+		if e.ComplexityRoot.Dispute.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ID(childComplexity), true
+	case "Dispute.kind":
+		if e.ComplexityRoot.Dispute.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Kind(childComplexity), true
+	case "Dispute.lastPackGeneratedAt":
+		if e.ComplexityRoot.Dispute.LastPackGeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.LastPackGeneratedAt(childComplexity), true
+	case "Dispute.note":
+		if e.ComplexityRoot.Dispute.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Note(childComplexity), true
+	case "Dispute.openedAt":
+		if e.ComplexityRoot.Dispute.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.OpenedAt(childComplexity), true
+	case "Dispute.outcome":
+		if e.ComplexityRoot.Dispute.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Outcome(childComplexity), true
+	case "Dispute.packsGenerated":
+		if e.ComplexityRoot.Dispute.PacksGenerated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.PacksGenerated(childComplexity), true
+	case "Dispute.respondBy":
+		if e.ComplexityRoot.Dispute.RespondBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.RespondBy(childComplexity), true
+	case "Dispute.shipment":
+		if e.ComplexityRoot.Dispute.Shipment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Shipment(childComplexity), true
+	case "Dispute.status":
+		if e.ComplexityRoot.Dispute.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Status(childComplexity), true
+	case "Dispute.updatedAt":
+		if e.ComplexityRoot.Dispute.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.UpdatedAt(childComplexity), true
+
+	case "DisputeConnection.edges":
+		if e.ComplexityRoot.DisputeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.Edges(childComplexity), true
+	case "DisputeConnection.pageInfo":
+		if e.ComplexityRoot.DisputeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.PageInfo(childComplexity), true
+	case "DisputeConnection.totalCount":
+		if e.ComplexityRoot.DisputeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.TotalCount(childComplexity), true
+
+	case "DisputeEdge.cursor":
+		if e.ComplexityRoot.DisputeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeEdge.Cursor(childComplexity), true
+	case "DisputeEdge.node":
+		if e.ComplexityRoot.DisputeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeEdge.Node(childComplexity), true
+
+	case "EvidenceVerification.firstBroken":
+		if e.ComplexityRoot.EvidenceVerification.FirstBroken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceVerification.FirstBroken(childComplexity), true
+	case "EvidenceVerification.head":
+		if e.ComplexityRoot.EvidenceVerification.Head == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceVerification.Head(childComplexity), true
+	case "EvidenceVerification.intact":
+		if e.ComplexityRoot.EvidenceVerification.Intact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceVerification.Intact(childComplexity), true
+	case "EvidenceVerification.records":
+		if e.ComplexityRoot.EvidenceVerification.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceVerification.Records(childComplexity), true
+	case "EvidenceVerification.verifiedAt":
+		if e.ComplexityRoot.EvidenceVerification.VerifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceVerification.VerifiedAt(childComplexity), true
+
 	case "ItemError.code":
 		if e.ComplexityRoot.ItemError.Code == nil {
 			break
@@ -284,6 +616,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelShipment(childComplexity, args["id"].(string)), true
+	case "Mutation.closeDispute":
+		if e.ComplexityRoot.Mutation.CloseDispute == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeDispute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseDispute(childComplexity, args["id"].(string), args["outcome"].(model.DisputeOutcome)), true
 	case "Mutation.createShipment":
 		if e.ComplexityRoot.Mutation.CreateShipment == nil {
 			break
@@ -306,6 +649,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateShipments(childComplexity, args["input"].([]*model.ShipmentInput)), true
+	case "Mutation.openDispute":
+		if e.ComplexityRoot.Mutation.OpenDispute == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openDispute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenDispute(childComplexity, args["input"].(model.DisputeInput)), true
+	case "Mutation.recordProofOfDelivery":
+		if e.ComplexityRoot.Mutation.RecordProofOfDelivery == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordProofOfDelivery_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordProofOfDelivery(childComplexity, args["input"].(model.ProofOfDeliveryInput), args["photo"].(*graphql.Upload), args["signature"].(*graphql.Upload)), true
+	case "Mutation.updateDispute":
+		if e.ComplexityRoot.Mutation.UpdateDispute == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDispute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDispute(childComplexity, args["id"].(string), args["input"].(model.DisputeUpdateInput)), true
 	case "Mutation.updateShipment":
 		if e.ComplexityRoot.Mutation.UpdateShipment == nil {
 			break
@@ -331,6 +707,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "ProofImage.bytes":
+		if e.ComplexityRoot.ProofImage.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofImage.Bytes(childComplexity), true
+	case "ProofImage.contentType":
+		if e.ComplexityRoot.ProofImage.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofImage.ContentType(childComplexity), true
+	case "ProofImage.sha256":
+		if e.ComplexityRoot.ProofImage.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofImage.Sha256(childComplexity), true
+	case "ProofImage.url":
+		if e.ComplexityRoot.ProofImage.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofImage.URL(childComplexity), true
+
+	case "ProofLocation.description":
+		if e.ComplexityRoot.ProofLocation.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofLocation.Description(childComplexity), true
+	case "ProofLocation.latitude":
+		if e.ComplexityRoot.ProofLocation.Latitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofLocation.Latitude(childComplexity), true
+	case "ProofLocation.longitude":
+		if e.ComplexityRoot.ProofLocation.Longitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofLocation.Longitude(childComplexity), true
+
+	case "ProofOfDelivery.carrierPhotoUrl":
+		if e.ComplexityRoot.ProofOfDelivery.CarrierPhotoURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.CarrierPhotoURL(childComplexity), true
+	case "ProofOfDelivery.carrierReference":
+		if e.ComplexityRoot.ProofOfDelivery.CarrierReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.CarrierReference(childComplexity), true
+	case "ProofOfDelivery.chainHash":
+		if e.ComplexityRoot.ProofOfDelivery.ChainHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.ChainHash(childComplexity), true
+	case "ProofOfDelivery.contentHash":
+		if e.ComplexityRoot.ProofOfDelivery.ContentHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.ContentHash(childComplexity), true
+	case "ProofOfDelivery.deliveredAt":
+		if e.ComplexityRoot.ProofOfDelivery.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.DeliveredAt(childComplexity), true
+	case "ProofOfDelivery.eventId":
+		if e.ComplexityRoot.ProofOfDelivery.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.EventID(childComplexity), true
+	case "ProofOfDelivery.id":
+		if e.ComplexityRoot.ProofOfDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.ID(childComplexity), true
+	case "ProofOfDelivery.location":
+		if e.ComplexityRoot.ProofOfDelivery.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.Location(childComplexity), true
+	case "ProofOfDelivery.photo":
+		if e.ComplexityRoot.ProofOfDelivery.Photo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.Photo(childComplexity), true
+	case "ProofOfDelivery.recordedAt":
+		if e.ComplexityRoot.ProofOfDelivery.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.RecordedAt(childComplexity), true
+	case "ProofOfDelivery.seq":
+		if e.ComplexityRoot.ProofOfDelivery.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.Seq(childComplexity), true
+	case "ProofOfDelivery.shipmentId":
+		if e.ComplexityRoot.ProofOfDelivery.ShipmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.ShipmentID(childComplexity), true
+	case "ProofOfDelivery.signature":
+		if e.ComplexityRoot.ProofOfDelivery.Signature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.Signature(childComplexity), true
+	case "ProofOfDelivery.signedBy":
+		if e.ComplexityRoot.ProofOfDelivery.SignedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.SignedBy(childComplexity), true
+	case "ProofOfDelivery.source":
+		if e.ComplexityRoot.ProofOfDelivery.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProofOfDelivery.Source(childComplexity), true
+
 	case "Query.checkTrackingNumber":
 		if e.ComplexityRoot.Query.CheckTrackingNumber == nil {
 			break
@@ -342,6 +853,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CheckTrackingNumber(childComplexity, args["trackingNumber"].(string), args["carrier"].(*string)), true
+	case "Query.dispute":
+		if e.ComplexityRoot.Query.Dispute == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dispute_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dispute(childComplexity, args["id"].(string)), true
+	case "Query.disputes":
+		if e.ComplexityRoot.Query.Disputes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_disputes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Disputes(childComplexity, args["filter"].(*model.DisputeFilter), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.shipment":
 		if e.ComplexityRoot.Query.Shipment == nil {
@@ -376,6 +909,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ShipmentsByTrackingNumber(childComplexity, args["trackingNumber"].(string)), true
+	case "Query.verifyShipmentEvidence":
+		if e.ComplexityRoot.Query.VerifyShipmentEvidence == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verifyShipmentEvidence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VerifyShipmentEvidence(childComplexity, args["shipmentId"].(string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -474,6 +1018,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.OrderID(childComplexity), true
+	case "Shipment.proofOfDelivery":
+		if e.ComplexityRoot.Shipment.ProofOfDelivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.ProofOfDelivery(childComplexity), true
 	case "Shipment.service":
 		if e.ComplexityRoot.Shipment.Service == nil {
 			break
@@ -699,6 +1249,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputDestinationInput,
+		ec.unmarshalInputDisputeFilter,
+		ec.unmarshalInputDisputeInput,
+		ec.unmarshalInputDisputeUpdateInput,
+		ec.unmarshalInputProofLocationInput,
+		ec.unmarshalInputProofOfDeliveryInput,
 		ec.unmarshalInputShipmentFilter,
 		ec.unmarshalInputShipmentInput,
 		ec.unmarshalInputShipmentUpdateInput,
@@ -1025,6 +1580,246 @@ type TrackingFields {
   "The part the carrier tracks, when the barcode carries more."
   trackingNumber: String
 }
+
+# --- Proof of delivery and disputes ---
+
+"""
+A file sent as a part of a multipart request (the GraphQL multipart request
+specification): curl -F operations=... -F map=... -F 0=@photo.jpg
+"""
+scalar Upload
+
+"""
+A decimal amount such as "49.99", returned as a string so that no rounding
+happens on the way; sent as a string (or a number).
+"""
+scalar Decimal
+
+extend type Query {
+  "One dispute by id; null with a NOT_FOUND error when there is none."
+  dispute(id: ID!): Dispute
+  "Disputes, newest first. first is at most 500."
+  disputes(filter: DisputeFilter, first: Int = 50, after: String): DisputeConnection!
+  """
+  Recomputes the hash chain of a shipment's evidence (its carrier events and
+  proofs of delivery, with their images) and says whether it is intact or which
+  record is the first to break it.
+  """
+  verifyShipmentEvidence(shipmentId: ID!): EvidenceVerification!
+}
+
+extend type Mutation {
+  """
+  Records a proof of delivery for a shipment, with an optional photo and signature
+  image (PNG, JPEG or GIF, decided from the bytes; at most SHIPWATCH_MAX_IMAGE_BYTES
+  each). Proofs can never be changed or deleted. Its source is BACK_OFFICE.
+  """
+  recordProofOfDelivery(input: ProofOfDeliveryInput!, photo: Upload, signature: Upload): ProofOfDelivery!
+  """
+  Opens a dispute on a shipment. A dispute with the same kind and externalReference
+  is refused, so a retried request never doubles it.
+  """
+  openDispute(input: DisputeInput!): Dispute!
+  "Changes fields of an open dispute: an omitted field is kept, an explicit null clears it."
+  updateDispute(id: ID!, input: DisputeUpdateInput!): Dispute!
+  "Closes a dispute with its outcome. Closing again with the same outcome is harmless."
+  closeDispute(id: ID!, outcome: DisputeOutcome!): Dispute!
+}
+
+extend type Shipment {
+  """
+  The proofs of delivery of this parcel, in the order they were recorded: those
+  recorded for any shipment with the same tracking number and those carried by
+  carrier events (a DELIVERED event with a signer or photo).
+  """
+  proofOfDelivery: [ProofOfDelivery!]!
+}
+
+"Where a proof of delivery or a carrier event came from."
+enum EvidenceSource {
+  EASYPOST
+  AFTERSHIP
+  BACK_OFFICE
+}
+
+type ProofOfDelivery {
+  id: ID!
+  "The shipment it was recorded for; null when a carrier event carried it."
+  shipmentId: ID
+  "The carrier event it came from, when a carrier event carried it."
+  eventId: ID
+  deliveredAt: Time!
+  signedBy: String
+  location: ProofLocation
+  photo: ProofImage
+  signature: ProofImage
+  "The carrier's photo URL, when a carrier event carried the proof."
+  carrierPhotoUrl: String
+  carrierReference: String
+  source: EvidenceSource!
+  recordedAt: Time!
+  "The record's 1-based position in the parcel's evidence chain."
+  seq: Int!
+  "SHA-256 of the record's canonical encoding, hex (docs/evidence.md)."
+  contentHash: String!
+  "SHA-256 of the previous record's chain hash and this content hash, hex."
+  chainHash: String!
+}
+
+type ProofLocation {
+  latitude: Float
+  longitude: Float
+  "Where at the address, such as front door or mailroom."
+  description: String
+}
+
+"A stored photo or signature image."
+type ProofImage {
+  "image/png, image/jpeg or image/gif, as sniffed from the bytes."
+  contentType: String!
+  bytes: Int!
+  "Lower-case hex SHA-256 of the bytes, as hashed into the proof."
+  sha256: String!
+  "Where to download it, with the API key (Authorization: Bearer)."
+  url: String!
+}
+
+input ProofOfDeliveryInput {
+  shipmentId: ID!
+  deliveredAt: Time!
+  signedBy: String
+  location: ProofLocationInput
+  carrierReference: String
+}
+
+input ProofLocationInput {
+  "WGS 84 degrees; give both latitude and longitude, or neither."
+  latitude: Float
+  longitude: Float
+  description: String
+}
+
+enum EvidenceRecordKind {
+  EVENT
+  PROOF
+}
+
+enum EvidenceBreak {
+  "A record's fields no longer hash to its stored content hash: edited in place."
+  CONTENT_CHANGED
+  "A stored chain hash does not link: a record was edited with its hash, removed, inserted or moved."
+  CHAIN_LINK_CHANGED
+  "A proof's photo or signature no longer matches the digest in the proof."
+  IMAGE_CHANGED
+  "The chain is shorter than its stored head: records were removed from its end."
+  RECORDS_MISSING
+  "The last record is not the stored head of the chain."
+  HEAD_CHANGED
+}
+
+type EvidenceVerification {
+  intact: Boolean!
+  "How many records the chain holds."
+  records: Int!
+  "The first record that does not verify; null when intact."
+  firstBroken: BrokenEvidenceRecord
+  "The chain hash of the chain's last record as stored, hex; null without evidence."
+  head: String
+  verifiedAt: Time!
+}
+
+type BrokenEvidenceRecord {
+  "Null when the chain's end is at fault rather than a record."
+  kind: EvidenceRecordKind
+  id: ID
+  "0-based position in the chain."
+  index: Int!
+  reason: EvidenceBreak!
+  message: String!
+}
+
+enum DisputeKind {
+  NOT_RECEIVED
+  A_TO_Z_CLAIM
+  CHARGEBACK
+  DAMAGED
+  OTHER
+}
+
+enum DisputeStatus {
+  OPEN
+  CLOSED
+}
+
+enum DisputeOutcome {
+  WON
+  LOST
+  WITHDRAWN
+}
+
+type Dispute {
+  id: ID!
+  shipment: Shipment!
+  kind: DisputeKind!
+  "The marketplace's claim id or the card network's case number."
+  externalReference: String
+  "When the seller must have answered."
+  respondBy: Time
+  amount: Decimal
+  "ISO 4217 code."
+  currency: String
+  note: String
+  status: DisputeStatus!
+  outcome: DisputeOutcome
+  openedAt: Time!
+  closedAt: Time
+  updatedAt: Time!
+  "How many evidence packs were generated for the dispute."
+  packsGenerated: Int!
+  lastPackGeneratedAt: Time
+  "The evidence pack as a PDF (GET with the API key)."
+  evidencePdfUrl: String!
+  "The evidence pack as JSON, images included (GET with the API key)."
+  evidenceJsonUrl: String!
+}
+
+input DisputeInput {
+  shipmentId: ID!
+  kind: DisputeKind!
+  externalReference: String
+  respondBy: Time
+  amount: Decimal
+  currency: String
+  note: String
+}
+
+input DisputeUpdateInput {
+  kind: DisputeKind @goField(omittable: true)
+  externalReference: String @goField(omittable: true)
+  respondBy: Time @goField(omittable: true)
+  amount: Decimal @goField(omittable: true)
+  currency: String @goField(omittable: true)
+  note: String @goField(omittable: true)
+}
+
+input DisputeFilter {
+  statuses: [DisputeStatus!]
+  kinds: [DisputeKind!]
+  shipmentId: ID
+  respondBy: TimeRange
+}
+
+type DisputeConnection {
+  edges: [DisputeEdge!]!
+  pageInfo: PageInfo!
+  "How many disputes match the filter, across all pages."
+  totalCount: Int!
+}
+
+type DisputeEdge {
+  cursor: String!
+  node: Dispute!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1032,6 +1827,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_BrokenEvidenceRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_BrokenEvidenceRecord_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_BrokenEvidenceRecord_id(ctx, field)
+	case "index":
+		return ec.fieldContext_BrokenEvidenceRecord_index(ctx, field)
+	case "reason":
+		return ec.fieldContext_BrokenEvidenceRecord_reason(ctx, field)
+	case "message":
+		return ec.fieldContext_BrokenEvidenceRecord_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrokenEvidenceRecord", field.Name)
+}
 
 func (ec *executionContext) childFields_CreateShipmentsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1057,6 +1868,84 @@ func (ec *executionContext) childFields_Destination(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type Destination", field.Name)
 }
 
+func (ec *executionContext) childFields_Dispute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Dispute_id(ctx, field)
+	case "shipment":
+		return ec.fieldContext_Dispute_shipment(ctx, field)
+	case "kind":
+		return ec.fieldContext_Dispute_kind(ctx, field)
+	case "externalReference":
+		return ec.fieldContext_Dispute_externalReference(ctx, field)
+	case "respondBy":
+		return ec.fieldContext_Dispute_respondBy(ctx, field)
+	case "amount":
+		return ec.fieldContext_Dispute_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Dispute_currency(ctx, field)
+	case "note":
+		return ec.fieldContext_Dispute_note(ctx, field)
+	case "status":
+		return ec.fieldContext_Dispute_status(ctx, field)
+	case "outcome":
+		return ec.fieldContext_Dispute_outcome(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_Dispute_openedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Dispute_closedAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Dispute_updatedAt(ctx, field)
+	case "packsGenerated":
+		return ec.fieldContext_Dispute_packsGenerated(ctx, field)
+	case "lastPackGeneratedAt":
+		return ec.fieldContext_Dispute_lastPackGeneratedAt(ctx, field)
+	case "evidencePdfUrl":
+		return ec.fieldContext_Dispute_evidencePdfUrl(ctx, field)
+	case "evidenceJsonUrl":
+		return ec.fieldContext_Dispute_evidenceJsonUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dispute", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DisputeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DisputeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DisputeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DisputeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DisputeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "intact":
+		return ec.fieldContext_EvidenceVerification_intact(ctx, field)
+	case "records":
+		return ec.fieldContext_EvidenceVerification_records(ctx, field)
+	case "firstBroken":
+		return ec.fieldContext_EvidenceVerification_firstBroken(ctx, field)
+	case "head":
+		return ec.fieldContext_EvidenceVerification_head(ctx, field)
+	case "verifiedAt":
+		return ec.fieldContext_EvidenceVerification_verifiedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceVerification", field.Name)
+}
+
 func (ec *executionContext) childFields_ItemError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "index":
@@ -1079,6 +1968,68 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_ProofImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contentType":
+		return ec.fieldContext_ProofImage_contentType(ctx, field)
+	case "bytes":
+		return ec.fieldContext_ProofImage_bytes(ctx, field)
+	case "sha256":
+		return ec.fieldContext_ProofImage_sha256(ctx, field)
+	case "url":
+		return ec.fieldContext_ProofImage_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProofImage", field.Name)
+}
+
+func (ec *executionContext) childFields_ProofLocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "latitude":
+		return ec.fieldContext_ProofLocation_latitude(ctx, field)
+	case "longitude":
+		return ec.fieldContext_ProofLocation_longitude(ctx, field)
+	case "description":
+		return ec.fieldContext_ProofLocation_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProofLocation", field.Name)
+}
+
+func (ec *executionContext) childFields_ProofOfDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProofOfDelivery_id(ctx, field)
+	case "shipmentId":
+		return ec.fieldContext_ProofOfDelivery_shipmentId(ctx, field)
+	case "eventId":
+		return ec.fieldContext_ProofOfDelivery_eventId(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_ProofOfDelivery_deliveredAt(ctx, field)
+	case "signedBy":
+		return ec.fieldContext_ProofOfDelivery_signedBy(ctx, field)
+	case "location":
+		return ec.fieldContext_ProofOfDelivery_location(ctx, field)
+	case "photo":
+		return ec.fieldContext_ProofOfDelivery_photo(ctx, field)
+	case "signature":
+		return ec.fieldContext_ProofOfDelivery_signature(ctx, field)
+	case "carrierPhotoUrl":
+		return ec.fieldContext_ProofOfDelivery_carrierPhotoUrl(ctx, field)
+	case "carrierReference":
+		return ec.fieldContext_ProofOfDelivery_carrierReference(ctx, field)
+	case "source":
+		return ec.fieldContext_ProofOfDelivery_source(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_ProofOfDelivery_recordedAt(ctx, field)
+	case "seq":
+		return ec.fieldContext_ProofOfDelivery_seq(ctx, field)
+	case "contentHash":
+		return ec.fieldContext_ProofOfDelivery_contentHash(ctx, field)
+	case "chainHash":
+		return ec.fieldContext_ProofOfDelivery_chainHash(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProofOfDelivery", field.Name)
 }
 
 func (ec *executionContext) childFields_Seller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1133,6 +2084,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_updatedAt(ctx, field)
 	case "trackingCheck":
 		return ec.fieldContext_Shipment_trackingCheck(ctx, field)
+	case "proofOfDelivery":
+		return ec.fieldContext_Shipment_proofOfDelivery(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
 }
@@ -1353,6 +2306,28 @@ func (ec *executionContext) field_Mutation_cancelShipment_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closeDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "outcome",
+		func(ctx context.Context, v any) (model.DisputeOutcome, error) {
+			return ec.unmarshalNDisputeOutcome2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeOutcome(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["outcome"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createShipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1378,6 +2353,72 @@ func (ec *executionContext) field_Mutation_createShipments_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DisputeInput, error) {
+			return ec.unmarshalNDisputeInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordProofOfDelivery_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ProofOfDeliveryInput, error) {
+			return ec.unmarshalNProofOfDeliveryInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofOfDeliveryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "photo",
+		func(ctx context.Context, v any) (*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["photo"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "signature",
+		func(ctx context.Context, v any) (*graphql.Upload, error) {
+			return ec.unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["signature"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DisputeUpdateInput, error) {
+			return ec.unmarshalNDisputeUpdateInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -1439,6 +2480,50 @@ func (ec *executionContext) field_Query_checkTrackingNumber_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_disputes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DisputeFilter, error) {
+			return ec.unmarshalODisputeFilter2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_shipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1494,6 +2579,20 @@ func (ec *executionContext) field_Query_shipments_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_verifyShipmentEvidence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shipmentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shipmentId"] = arg0
 	return args, nil
 }
 
@@ -1556,6 +2655,121 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _BrokenEvidenceRecord_kind(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrokenEvidenceRecord_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EvidenceRecordKind) graphql.Marshaler {
+			return ec.marshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceRecordKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BrokenEvidenceRecord_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type EvidenceRecordKind does not have child fields"))
+}
+
+func (ec *executionContext) _BrokenEvidenceRecord_id(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrokenEvidenceRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BrokenEvidenceRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _BrokenEvidenceRecord_index(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrokenEvidenceRecord_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrokenEvidenceRecord_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BrokenEvidenceRecord_reason(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrokenEvidenceRecord_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EvidenceBreak) graphql.Marshaler {
+			return ec.marshalNEvidenceBreak2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceBreak(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrokenEvidenceRecord_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type EvidenceBreak does not have child fields"))
+}
+
+func (ec *executionContext) _BrokenEvidenceRecord_message(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrokenEvidenceRecord_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrokenEvidenceRecord_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type String does not have child fields"))
+}
 
 func (ec *executionContext) _CreateShipmentsPayload_shipments(ctx context.Context, field graphql.CollectedField, obj *model.CreateShipmentsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1711,6 +2925,672 @@ func (ec *executionContext) _Destination_country(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Destination_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Destination", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_id(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_shipment(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_shipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Shipment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_kind(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DisputeKind) graphql.Marshaler {
+			return ec.marshalNDisputeKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type DisputeKind does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_externalReference(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_externalReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().ExternalReference(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_externalReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_respondBy(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_respondBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_respondBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_amount(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type Decimal does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_currency(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Currency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_note(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Note(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_status(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DisputeStatus) graphql.Marshaler {
+			return ec.marshalNDisputeStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type DisputeStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_outcome(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Outcome(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DisputeOutcome) graphql.Marshaler {
+			return ec.marshalODisputeOutcome2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeOutcome(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type DisputeOutcome does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_openedAt(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_closedAt(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_updatedAt(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_packsGenerated(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_packsGenerated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PacksGenerated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_packsGenerated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_lastPackGeneratedAt(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_lastPackGeneratedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastPackGeneratedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_lastPackGeneratedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_evidencePdfUrl(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_evidencePdfUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().EvidencePDFURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_evidencePdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Dispute_evidenceJsonUrl(ctx context.Context, field graphql.CollectedField, obj *store.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_evidenceJsonUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().EvidenceJSONURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_evidenceJsonUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DisputeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DisputeEdge) graphql.Marshaler {
+			return ec.marshalNDisputeEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DisputeConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DisputeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DisputeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DisputeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DisputeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvidenceVerification_intact(ctx context.Context, field graphql.CollectedField, obj *monitor.EvidenceCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceVerification_intact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceVerification_intact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceVerification", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _EvidenceVerification_records(ctx context.Context, field graphql.CollectedField, obj *monitor.EvidenceCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceVerification_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceVerification_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceVerification", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _EvidenceVerification_firstBroken(ctx context.Context, field graphql.CollectedField, obj *monitor.EvidenceCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceVerification_firstBroken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidenceVerification().FirstBroken(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BrokenEvidenceRecord) graphql.Marshaler {
+			return ec.marshalOBrokenEvidenceRecord2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐBrokenEvidenceRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceVerification_firstBroken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvidenceVerification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrokenEvidenceRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvidenceVerification_head(ctx context.Context, field graphql.CollectedField, obj *monitor.EvidenceCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceVerification_head(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvidenceVerification().Head(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceVerification_head(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceVerification", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EvidenceVerification_verifiedAt(ctx context.Context, field graphql.CollectedField, obj *monitor.EvidenceCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceVerification_verifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceVerification_verifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceVerification", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _ItemError_index(ctx context.Context, field graphql.CollectedField, obj *model.ItemError) (ret graphql.Marshaler) {
@@ -1981,6 +3861,182 @@ func (ec *executionContext) fieldContext_Mutation_cancelShipment(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordProofOfDelivery(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordProofOfDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordProofOfDelivery(ctx, fc.Args["input"].(model.ProofOfDeliveryInput), fc.Args["photo"].(*graphql.Upload), fc.Args["signature"].(*graphql.Upload))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Proof) graphql.Marshaler {
+			return ec.marshalNProofOfDelivery2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐProof(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordProofOfDelivery(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProofOfDelivery(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordProofOfDelivery_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_openDispute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openDispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenDispute(ctx, fc.Args["input"].(model.DisputeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openDispute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openDispute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDispute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDispute(ctx, fc.Args["id"].(string), fc.Args["input"].(model.DisputeUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDispute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDispute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeDispute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeDispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseDispute(ctx, fc.Args["id"].(string), fc.Args["outcome"].(model.DisputeOutcome))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalNDispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeDispute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeDispute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2025,6 +4081,539 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofImage_contentType(ctx context.Context, field graphql.CollectedField, obj *model.ProofImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofImage_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofImage_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofImage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofImage_bytes(ctx context.Context, field graphql.CollectedField, obj *model.ProofImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofImage_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofImage_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofImage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ProofImage_sha256(ctx context.Context, field graphql.CollectedField, obj *model.ProofImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofImage_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofImage_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofImage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofImage_url(ctx context.Context, field graphql.CollectedField, obj *model.ProofImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofImage_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofImage_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofImage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofLocation_latitude(ctx context.Context, field graphql.CollectedField, obj *model.ProofLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofLocation_latitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofLocation_latitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofLocation", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ProofLocation_longitude(ctx context.Context, field graphql.CollectedField, obj *model.ProofLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofLocation_longitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Longitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofLocation_longitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofLocation", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _ProofLocation_description(ctx context.Context, field graphql.CollectedField, obj *model.ProofLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofLocation_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofLocation_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofLocation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_id(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_shipmentId(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_shipmentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().ShipmentID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_shipmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_eventId(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().EventID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_deliveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_signedBy(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_signedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().SignedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_signedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_location(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().Location(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProofLocation) graphql.Marshaler {
+			return ec.marshalOProofLocation2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProofOfDelivery",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProofLocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProofOfDelivery_photo(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_photo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().Photo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProofImage) graphql.Marshaler {
+			return ec.marshalOProofImage2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_photo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProofOfDelivery",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProofImage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProofOfDelivery_signature(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_signature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().Signature(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProofImage) graphql.Marshaler {
+			return ec.marshalOProofImage2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProofOfDelivery",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProofImage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProofOfDelivery_carrierPhotoUrl(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_carrierPhotoUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().CarrierPhotoURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_carrierPhotoUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_carrierReference(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_carrierReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().CarrierReference(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_carrierReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_source(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EvidenceSource) graphql.Marshaler {
+			return ec.marshalNEvidenceSource2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type EvidenceSource does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_recordedAt(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_seq(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_contentHash(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_contentHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().ContentHash(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_contentHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ProofOfDelivery_chainHash(ctx context.Context, field graphql.CollectedField, obj *store.Proof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProofOfDelivery_chainHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProofOfDelivery().ChainHash(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProofOfDelivery_chainHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProofOfDelivery", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2229,6 +4818,138 @@ func (ec *executionContext) fieldContext_Query_checkTrackingNumber(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_checkTrackingNumber_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dispute(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dispute(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dispute(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dispute_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_disputes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_disputes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Disputes(ctx, fc.Args["filter"].(*model.DisputeFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DisputeConnection) graphql.Marshaler {
+			return ec.marshalNDisputeConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_disputes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_disputes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_verifyShipmentEvidence(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_verifyShipmentEvidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VerifyShipmentEvidence(ctx, fc.Args["shipmentId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *monitor.EvidenceCheck) graphql.Marshaler {
+			return ec.marshalNEvidenceVerification2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋmonitorᚐEvidenceCheck(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_verifyShipmentEvidence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceVerification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_verifyShipmentEvidence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2830,6 +5551,38 @@ func (ec *executionContext) fieldContext_Shipment_trackingCheck(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TrackingCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Shipment_proofOfDelivery(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_proofOfDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().ProofOfDelivery(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Proof) graphql.Marshaler {
+			return ec.marshalNProofOfDelivery2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐProofᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_proofOfDelivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProofOfDelivery(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4620,6 +7373,296 @@ func (ec *executionContext) unmarshalInputDestinationInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputDisputeFilter(ctx context.Context, obj any) (model.DisputeFilter, error) {
+	var it model.DisputeFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"statuses", "kinds", "shipmentId", "respondBy"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalODisputeStatus2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalODisputeKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "respondBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondBy"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RespondBy = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDisputeInput(ctx context.Context, obj any) (model.DisputeInput, error) {
+	var it model.DisputeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shipmentId", "kind", "externalReference", "respondBy", "amount", "currency", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNDisputeKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "externalReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalReference = data
+		case "respondBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RespondBy = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDisputeUpdateInput(ctx context.Context, obj any) (model.DisputeUpdateInput, error) {
+	var it model.DisputeUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "externalReference", "respondBy", "amount", "currency", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalODisputeKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = graphql.OmittableOf(data)
+		case "externalReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalReference = graphql.OmittableOf(data)
+		case "respondBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RespondBy = graphql.OmittableOf(data)
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = graphql.OmittableOf(data)
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = graphql.OmittableOf(data)
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProofLocationInput(ctx context.Context, obj any) (model.ProofLocationInput, error) {
+	var it model.ProofLocationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"latitude", "longitude", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "latitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Latitude = data
+		case "longitude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longitude"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Longitude = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputProofOfDeliveryInput(ctx context.Context, obj any) (model.ProofOfDeliveryInput, error) {
+	var it model.ProofOfDeliveryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shipmentId", "deliveredAt", "signedBy", "location", "carrierReference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "deliveredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAt = data
+		case "signedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedBy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedBy = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOProofLocationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofLocationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "carrierReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrierReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CarrierReference = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputShipmentFilter(ctx context.Context, obj any) (model.ShipmentFilter, error) {
 	var it model.ShipmentFilter
 	if obj == nil {
@@ -4902,6 +7945,64 @@ func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any
 
 // region    **************************** object.gotpl ****************************
 
+var brokenEvidenceRecordImplementors = []string{"BrokenEvidenceRecord"}
+
+func (ec *executionContext) _BrokenEvidenceRecord(ctx context.Context, sel ast.SelectionSet, obj *model.BrokenEvidenceRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, brokenEvidenceRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BrokenEvidenceRecord")
+		case "kind":
+			out.Values[i] = ec._BrokenEvidenceRecord_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._BrokenEvidenceRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "index":
+			out.Values[i] = ec._BrokenEvidenceRecord_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._BrokenEvidenceRecord_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._BrokenEvidenceRecord_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var createShipmentsPayloadImplementors = []string{"CreateShipmentsPayload"}
 
 func (ec *executionContext) _CreateShipmentsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateShipmentsPayload) graphql.Marshaler {
@@ -4976,6 +8077,702 @@ func (ec *executionContext) _Destination(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._Destination_country(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var disputeImplementors = []string{"Dispute"}
+
+func (ec *executionContext) _Dispute(ctx context.Context, sel ast.SelectionSet, obj *store.Dispute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dispute")
+		case "id":
+			out.Values[i] = ec._Dispute_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shipment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_shipment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "kind":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_kind(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "externalReference":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_externalReference(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "respondBy":
+			out.Values[i] = ec._Dispute_respondBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_amount(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "currency":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_currency(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "note":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_note(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "outcome":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_outcome(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "openedAt":
+			out.Values[i] = ec._Dispute_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._Dispute_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Dispute_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "packsGenerated":
+			out.Values[i] = ec._Dispute_packsGenerated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastPackGeneratedAt":
+			out.Values[i] = ec._Dispute_lastPackGeneratedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidencePdfUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_evidencePdfUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "evidenceJsonUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Dispute_evidenceJsonUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var disputeConnectionImplementors = []string{"DisputeConnection"}
+
+func (ec *executionContext) _DisputeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DisputeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeConnection")
+		case "edges":
+			out.Values[i] = ec._DisputeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DisputeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DisputeConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var disputeEdgeImplementors = []string{"DisputeEdge"}
+
+func (ec *executionContext) _DisputeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DisputeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeEdge")
+		case "cursor":
+			out.Values[i] = ec._DisputeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DisputeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var evidenceVerificationImplementors = []string{"EvidenceVerification"}
+
+func (ec *executionContext) _EvidenceVerification(ctx context.Context, sel ast.SelectionSet, obj *monitor.EvidenceCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceVerificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceVerification")
+		case "intact":
+			out.Values[i] = ec._EvidenceVerification_intact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "records":
+			out.Values[i] = ec._EvidenceVerification_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstBroken":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._EvidenceVerification_firstBroken(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "head":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._EvidenceVerification_head(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "verifiedAt":
+			out.Values[i] = ec._EvidenceVerification_verifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5099,6 +8896,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "recordProofOfDelivery":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordProofOfDelivery(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openDispute":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openDispute(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDispute":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDispute(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeDispute":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeDispute(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5142,6 +8967,578 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var proofImageImplementors = []string{"ProofImage"}
+
+func (ec *executionContext) _ProofImage(ctx context.Context, sel ast.SelectionSet, obj *model.ProofImage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proofImageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProofImage")
+		case "contentType":
+			out.Values[i] = ec._ProofImage_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._ProofImage_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._ProofImage_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._ProofImage_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var proofLocationImplementors = []string{"ProofLocation"}
+
+func (ec *executionContext) _ProofLocation(ctx context.Context, sel ast.SelectionSet, obj *model.ProofLocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proofLocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProofLocation")
+		case "latitude":
+			out.Values[i] = ec._ProofLocation_latitude(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "longitude":
+			out.Values[i] = ec._ProofLocation_longitude(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ProofLocation_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var proofOfDeliveryImplementors = []string{"ProofOfDelivery"}
+
+func (ec *executionContext) _ProofOfDelivery(ctx context.Context, sel ast.SelectionSet, obj *store.Proof) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, proofOfDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProofOfDelivery")
+		case "id":
+			out.Values[i] = ec._ProofOfDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shipmentId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_shipmentId(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "eventId":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_eventId(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "deliveredAt":
+			out.Values[i] = ec._ProofOfDelivery_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signedBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_signedBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "location":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_location(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "photo":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_photo(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "signature":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_signature(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "carrierPhotoUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_carrierPhotoUrl(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "carrierReference":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_carrierReference(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "source":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_source(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "recordedAt":
+			out.Values[i] = ec._ProofOfDelivery_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seq":
+			out.Values[i] = ec._ProofOfDelivery_seq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentHash":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_contentHash(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "chainHash":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ProofOfDelivery_chainHash(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5281,6 +9678,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_checkTrackingNumber(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "dispute":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_dispute(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "disputes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_disputes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "verifyShipmentEvidence":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_verifyShipmentEvidence(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -5687,6 +10150,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 				}()
 				res = ec._Shipment_trackingCheck(ctx, field, obj)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "proofOfDelivery":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_proofOfDelivery(ctx, field, obj)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -6666,6 +11167,122 @@ func (ec *executionContext) marshalNDestination2ᚖgithubᚗcomᚋshipwatchᚋsh
 	return ec._Destination(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx context.Context, sel ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Dispute(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDisputeConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeConnection(ctx context.Context, sel ast.SelectionSet, v *model.DisputeConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DisputeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDisputeEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DisputeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisputeEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDisputeEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeEdge(ctx context.Context, sel ast.SelectionSet, v *model.DisputeEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DisputeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDisputeInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeInput(ctx context.Context, v any) (model.DisputeInput, error) {
+	res, err := ec.unmarshalInputDisputeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDisputeKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx context.Context, v any) (model.DisputeKind, error) {
+	var res model.DisputeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx context.Context, sel ast.SelectionSet, v model.DisputeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDisputeOutcome2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeOutcome(ctx context.Context, v any) (model.DisputeOutcome, error) {
+	var res model.DisputeOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeOutcome2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeOutcome(ctx context.Context, sel ast.SelectionSet, v model.DisputeOutcome) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDisputeStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatus(ctx context.Context, v any) (model.DisputeStatus, error) {
+	var res model.DisputeStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatus(ctx context.Context, sel ast.SelectionSet, v model.DisputeStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDisputeUpdateInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeUpdateInput(ctx context.Context, v any) (model.DisputeUpdateInput, error) {
+	res, err := ec.unmarshalInputDisputeUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEvidenceBreak2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceBreak(ctx context.Context, v any) (model.EvidenceBreak, error) {
+	var res model.EvidenceBreak
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvidenceBreak2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceBreak(ctx context.Context, sel ast.SelectionSet, v model.EvidenceBreak) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEvidenceSource2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceSource(ctx context.Context, v any) (model.EvidenceSource, error) {
+	var res model.EvidenceSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvidenceSource2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceSource(ctx context.Context, sel ast.SelectionSet, v model.EvidenceSource) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNEvidenceVerification2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋmonitorᚐEvidenceCheck(ctx context.Context, sel ast.SelectionSet, v *monitor.EvidenceCheck) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EvidenceVerification(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6714,6 +11331,22 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNItemError2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐItemErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ItemError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -6748,6 +11381,37 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipw
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProofOfDelivery2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐProofᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Proof) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProofOfDelivery2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐProof(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProofOfDelivery2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐProof(ctx context.Context, sel ast.SelectionSet, v *store.Proof) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProofOfDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProofOfDeliveryInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofOfDeliveryInput(ctx context.Context, v any) (model.ProofOfDeliveryInput, error) {
+	res, err := ec.unmarshalInputProofOfDeliveryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSeller2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSeller(ctx context.Context, sel ast.SelectionSet, v *store.Seller) graphql.Marshaler {
@@ -7136,12 +11800,207 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBrokenEvidenceRecord2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐBrokenEvidenceRecord(ctx context.Context, sel ast.SelectionSet, v *model.BrokenEvidenceRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BrokenEvidenceRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx context.Context, v any) (*model.Decimal, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalDecimal(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx context.Context, sel ast.SelectionSet, v *model.Decimal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalDecimal(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODestinationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDestinationInput(ctx context.Context, v any) (*model.DestinationInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputDestinationInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx context.Context, sel ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Dispute(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODisputeFilter2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeFilter(ctx context.Context, v any) (*model.DisputeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDisputeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODisputeKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKindᚄ(ctx context.Context, v any) ([]model.DisputeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.DisputeKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDisputeKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODisputeKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DisputeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisputeKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODisputeKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx context.Context, v any) (*model.DisputeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DisputeKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODisputeKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeKind(ctx context.Context, sel ast.SelectionSet, v *model.DisputeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODisputeOutcome2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeOutcome(ctx context.Context, v any) (*model.DisputeOutcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DisputeOutcome)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODisputeOutcome2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeOutcome(ctx context.Context, sel ast.SelectionSet, v *model.DisputeOutcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODisputeStatus2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatusᚄ(ctx context.Context, v any) ([]model.DisputeStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.DisputeStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDisputeStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODisputeStatus2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DisputeStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDisputeStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDisputeStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceRecordKind(ctx context.Context, v any) (*model.EvidenceRecordKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.EvidenceRecordKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceRecordKind(ctx context.Context, sel ast.SelectionSet, v *model.EvidenceRecordKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -7160,6 +12019,28 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOProofImage2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofImage(ctx context.Context, sel ast.SelectionSet, v *model.ProofImage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProofImage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProofLocation2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofLocation(ctx context.Context, sel ast.SelectionSet, v *model.ProofLocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProofLocation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProofLocationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofLocationInput(ctx context.Context, v any) (*model.ProofLocationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProofLocationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx context.Context, sel ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
@@ -7325,6 +12206,24 @@ func (ec *executionContext) marshalOTrackingCheckReason2ᚖgithubᚗcomᚋshipwa
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalUpload(*v)
+	return res
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

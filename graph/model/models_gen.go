@@ -13,6 +13,16 @@ import (
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
+type BrokenEvidenceRecord struct {
+	// Null when the chain's end is at fault rather than a record.
+	Kind *EvidenceRecordKind `json:"kind,omitempty"`
+	ID   *string             `json:"id,omitempty"`
+	// 0-based position in the chain.
+	Index   int           `json:"index"`
+	Reason  EvidenceBreak `json:"reason"`
+	Message string        `json:"message"`
+}
+
 type CreateShipmentsPayload struct {
 	// One entry per input item, in order; null where the item failed.
 	Shipments []*store.Shipment `json:"shipments"`
@@ -32,6 +42,37 @@ type DestinationInput struct {
 	Country    *string `json:"country,omitempty"`
 }
 
+type DisputeEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *store.Dispute `json:"node"`
+}
+
+type DisputeFilter struct {
+	Statuses   []DisputeStatus `json:"statuses,omitempty"`
+	Kinds      []DisputeKind   `json:"kinds,omitempty"`
+	ShipmentID *string         `json:"shipmentId,omitempty"`
+	RespondBy  *TimeRange      `json:"respondBy,omitempty"`
+}
+
+type DisputeInput struct {
+	ShipmentID        string      `json:"shipmentId"`
+	Kind              DisputeKind `json:"kind"`
+	ExternalReference *string     `json:"externalReference,omitempty"`
+	RespondBy         *time.Time  `json:"respondBy,omitempty"`
+	Amount            *Decimal    `json:"amount,omitempty"`
+	Currency          *string     `json:"currency,omitempty"`
+	Note              *string     `json:"note,omitempty"`
+}
+
+type DisputeUpdateInput struct {
+	Kind              graphql.Omittable[*DisputeKind] `json:"kind,omitempty"`
+	ExternalReference graphql.Omittable[*string]      `json:"externalReference,omitempty"`
+	RespondBy         graphql.Omittable[*time.Time]   `json:"respondBy,omitempty"`
+	Amount            graphql.Omittable[*Decimal]     `json:"amount,omitempty"`
+	Currency          graphql.Omittable[*string]      `json:"currency,omitempty"`
+	Note              graphql.Omittable[*string]      `json:"note,omitempty"`
+}
+
 // An error about one item of a batch.
 type ItemError struct {
 	// The item's position in the input list, from 0.
@@ -48,6 +89,39 @@ type Mutation struct {
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
+}
+
+// A stored photo or signature image.
+type ProofImage struct {
+	// image/png, image/jpeg or image/gif, as sniffed from the bytes.
+	ContentType string `json:"contentType"`
+	Bytes       int    `json:"bytes"`
+	// Lower-case hex SHA-256 of the bytes, as hashed into the proof.
+	Sha256 string `json:"sha256"`
+	// Where to download it, with the API key (Authorization: Bearer).
+	URL string `json:"url"`
+}
+
+type ProofLocation struct {
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+	// Where at the address, such as front door or mailroom.
+	Description *string `json:"description,omitempty"`
+}
+
+type ProofLocationInput struct {
+	// WGS 84 degrees; give both latitude and longitude, or neither.
+	Latitude    *float64 `json:"latitude,omitempty"`
+	Longitude   *float64 `json:"longitude,omitempty"`
+	Description *string  `json:"description,omitempty"`
+}
+
+type ProofOfDeliveryInput struct {
+	ShipmentID       string              `json:"shipmentId"`
+	DeliveredAt      time.Time           `json:"deliveredAt"`
+	SignedBy         *string             `json:"signedBy,omitempty"`
+	Location         *ProofLocationInput `json:"location,omitempty"`
+	CarrierReference *string             `json:"carrierReference,omitempty"`
 }
 
 type Query struct {
@@ -97,6 +171,358 @@ type ShipmentUpdateInput struct {
 type TimeRange struct {
 	From *time.Time `json:"from,omitempty"`
 	To   *time.Time `json:"to,omitempty"`
+}
+
+type DisputeKind string
+
+const (
+	DisputeKindNotReceived DisputeKind = "NOT_RECEIVED"
+	DisputeKindAToZClaim   DisputeKind = "A_TO_Z_CLAIM"
+	DisputeKindChargeback  DisputeKind = "CHARGEBACK"
+	DisputeKindDamaged     DisputeKind = "DAMAGED"
+	DisputeKindOther       DisputeKind = "OTHER"
+)
+
+var AllDisputeKind = []DisputeKind{
+	DisputeKindNotReceived,
+	DisputeKindAToZClaim,
+	DisputeKindChargeback,
+	DisputeKindDamaged,
+	DisputeKindOther,
+}
+
+func (e DisputeKind) IsValid() bool {
+	switch e {
+	case DisputeKindNotReceived, DisputeKindAToZClaim, DisputeKindChargeback, DisputeKindDamaged, DisputeKindOther:
+		return true
+	}
+	return false
+}
+
+func (e DisputeKind) String() string {
+	return string(e)
+}
+
+func (e *DisputeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DisputeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DisputeKind", str)
+	}
+	return nil
+}
+
+func (e DisputeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DisputeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DisputeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DisputeOutcome string
+
+const (
+	DisputeOutcomeWon       DisputeOutcome = "WON"
+	DisputeOutcomeLost      DisputeOutcome = "LOST"
+	DisputeOutcomeWithdrawn DisputeOutcome = "WITHDRAWN"
+)
+
+var AllDisputeOutcome = []DisputeOutcome{
+	DisputeOutcomeWon,
+	DisputeOutcomeLost,
+	DisputeOutcomeWithdrawn,
+}
+
+func (e DisputeOutcome) IsValid() bool {
+	switch e {
+	case DisputeOutcomeWon, DisputeOutcomeLost, DisputeOutcomeWithdrawn:
+		return true
+	}
+	return false
+}
+
+func (e DisputeOutcome) String() string {
+	return string(e)
+}
+
+func (e *DisputeOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DisputeOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DisputeOutcome", str)
+	}
+	return nil
+}
+
+func (e DisputeOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DisputeOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DisputeOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DisputeStatus string
+
+const (
+	DisputeStatusOpen   DisputeStatus = "OPEN"
+	DisputeStatusClosed DisputeStatus = "CLOSED"
+)
+
+var AllDisputeStatus = []DisputeStatus{
+	DisputeStatusOpen,
+	DisputeStatusClosed,
+}
+
+func (e DisputeStatus) IsValid() bool {
+	switch e {
+	case DisputeStatusOpen, DisputeStatusClosed:
+		return true
+	}
+	return false
+}
+
+func (e DisputeStatus) String() string {
+	return string(e)
+}
+
+func (e *DisputeStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DisputeStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DisputeStatus", str)
+	}
+	return nil
+}
+
+func (e DisputeStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DisputeStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DisputeStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type EvidenceBreak string
+
+const (
+	// A record's fields no longer hash to its stored content hash: edited in place.
+	EvidenceBreakContentChanged EvidenceBreak = "CONTENT_CHANGED"
+	// A stored chain hash does not link: a record was edited with its hash, removed, inserted or moved.
+	EvidenceBreakChainLinkChanged EvidenceBreak = "CHAIN_LINK_CHANGED"
+	// A proof's photo or signature no longer matches the digest in the proof.
+	EvidenceBreakImageChanged EvidenceBreak = "IMAGE_CHANGED"
+	// The chain is shorter than its stored head: records were removed from its end.
+	EvidenceBreakRecordsMissing EvidenceBreak = "RECORDS_MISSING"
+	// The last record is not the stored head of the chain.
+	EvidenceBreakHeadChanged EvidenceBreak = "HEAD_CHANGED"
+)
+
+var AllEvidenceBreak = []EvidenceBreak{
+	EvidenceBreakContentChanged,
+	EvidenceBreakChainLinkChanged,
+	EvidenceBreakImageChanged,
+	EvidenceBreakRecordsMissing,
+	EvidenceBreakHeadChanged,
+}
+
+func (e EvidenceBreak) IsValid() bool {
+	switch e {
+	case EvidenceBreakContentChanged, EvidenceBreakChainLinkChanged, EvidenceBreakImageChanged, EvidenceBreakRecordsMissing, EvidenceBreakHeadChanged:
+		return true
+	}
+	return false
+}
+
+func (e EvidenceBreak) String() string {
+	return string(e)
+}
+
+func (e *EvidenceBreak) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EvidenceBreak(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EvidenceBreak", str)
+	}
+	return nil
+}
+
+func (e EvidenceBreak) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EvidenceBreak) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EvidenceBreak) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type EvidenceRecordKind string
+
+const (
+	EvidenceRecordKindEvent EvidenceRecordKind = "EVENT"
+	EvidenceRecordKindProof EvidenceRecordKind = "PROOF"
+)
+
+var AllEvidenceRecordKind = []EvidenceRecordKind{
+	EvidenceRecordKindEvent,
+	EvidenceRecordKindProof,
+}
+
+func (e EvidenceRecordKind) IsValid() bool {
+	switch e {
+	case EvidenceRecordKindEvent, EvidenceRecordKindProof:
+		return true
+	}
+	return false
+}
+
+func (e EvidenceRecordKind) String() string {
+	return string(e)
+}
+
+func (e *EvidenceRecordKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EvidenceRecordKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EvidenceRecordKind", str)
+	}
+	return nil
+}
+
+func (e EvidenceRecordKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EvidenceRecordKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EvidenceRecordKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a proof of delivery or a carrier event came from.
+type EvidenceSource string
+
+const (
+	EvidenceSourceEasypost   EvidenceSource = "EASYPOST"
+	EvidenceSourceAftership  EvidenceSource = "AFTERSHIP"
+	EvidenceSourceBackOffice EvidenceSource = "BACK_OFFICE"
+)
+
+var AllEvidenceSource = []EvidenceSource{
+	EvidenceSourceEasypost,
+	EvidenceSourceAftership,
+	EvidenceSourceBackOffice,
+}
+
+func (e EvidenceSource) IsValid() bool {
+	switch e {
+	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceBackOffice:
+		return true
+	}
+	return false
+}
+
+func (e EvidenceSource) String() string {
+	return string(e)
+}
+
+func (e *EvidenceSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EvidenceSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EvidenceSource", str)
+	}
+	return nil
+}
+
+func (e EvidenceSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EvidenceSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EvidenceSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type ShipmentStatus string

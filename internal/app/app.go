@@ -56,6 +56,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
 	workers := river.NewWorkers()
+	a.workers += jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -66,9 +67,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
+	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
 	a.Monitor = monitor.New(a.Store)
 
 	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log}
+	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
 		Log:            log,
@@ -76,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Registry:       reg,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		Routes:         []func(*http.ServeMux){server.EvidenceRoutes(a.Monitor, a.Store, log, cfg.PublicURL)},
 	})
 	return a, nil
 }

@@ -32,19 +32,26 @@ type Config struct {
 	// JobWorkers is how many jobs this process works at once.
 	JobWorkers      int
 	ShutdownTimeout time.Duration
+	// MaxImageBytes bounds one proof-of-delivery photo or signature.
+	MaxImageBytes int64
+	// EvidenceRetention is how long delivery evidence is kept after the
+	// last activity on its shipments (never while a dispute is open).
+	EvidenceRetention time.Duration
 }
 
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
-		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/shipwatch?sslmode=disable",
-		Addr:            ":8080",
-		LogLevel:        slog.LevelInfo,
-		MaxBodyBytes:    4 << 20,
-		MaxUploadBytes:  1 << 30,
-		JobPollInterval: 250 * time.Millisecond,
-		JobWorkers:      20,
-		ShutdownTimeout: 30 * time.Second,
+		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/shipwatch?sslmode=disable",
+		Addr:              ":8080",
+		LogLevel:          slog.LevelInfo,
+		MaxBodyBytes:      4 << 20,
+		MaxUploadBytes:    1 << 30,
+		JobPollInterval:   250 * time.Millisecond,
+		JobWorkers:        20,
+		ShutdownTimeout:   30 * time.Second,
+		MaxImageBytes:     5 << 20,
+		EvidenceRetention: 2 * 8760 * time.Hour,
 	}
 }
 
@@ -109,6 +116,8 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.JobPollInterval = r.duration("SHIPWATCH_JOB_POLL_INTERVAL", c.JobPollInterval, 50*time.Millisecond)
 	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers)
 	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)
+	c.MaxImageBytes = r.bytes("SHIPWATCH_MAX_IMAGE_BYTES", c.MaxImageBytes)
+	c.EvidenceRetention = r.duration("SHIPWATCH_EVIDENCE_RETENTION", c.EvidenceRetention, 24*time.Hour)
 	if r.err != nil {
 		return Config{}, r.err
 	}

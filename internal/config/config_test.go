@@ -51,11 +51,24 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{env("LOG_FORMAT", "xml"), "LOG_FORMAT"},
 		{env("SHIPWATCH_PUBLIC_URL", "ftp://x"), "SHIPWATCH_PUBLIC_URL"},
+		{env("SHIPWATCH_MAX_IMAGE_BYTES", "big"), "SHIPWATCH_MAX_IMAGE_BYTES"},
+		{env("SHIPWATCH_EVIDENCE_RETENTION", "2y"), "SHIPWATCH_EVIDENCE_RETENTION"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("Load() error = %v, want one line naming %s", err, tt.want)
 		}
+	}
+}
+
+func TestLoadEvidenceSettings(t *testing.T) {
+	c, err := Load(env(), "")
+	if err != nil || c.MaxImageBytes != 5<<20 || c.EvidenceRetention != 17520*time.Hour {
+		t.Errorf("Load() = %d bytes, %s, %v; want 5 MiB and 17520h (2 years)", c.MaxImageBytes, c.EvidenceRetention, err)
+	}
+	c, err = Load(env("SHIPWATCH_MAX_IMAGE_BYTES", "512KiB", "SHIPWATCH_EVIDENCE_RETENTION", "26280h"), "")
+	if err != nil || c.MaxImageBytes != 512<<10 || c.EvidenceRetention != 26280*time.Hour {
+		t.Errorf("Load() = %d bytes, %s, %v; want 512 KiB and 26280h", c.MaxImageBytes, c.EvidenceRetention, err)
 	}
 }

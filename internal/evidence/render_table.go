@@ -98,6 +98,9 @@ type table struct {
 	rows [][]string
 	// size is the body font size, 8 points when zero.
 	size float64
+	// keepAfter is the height of what follows the table and must stay on
+	// the page of its last row (a verdict is never alone on a page).
+	keepAfter float64
 }
 
 // table draws t row by row: cells wrap, a row never splits across pages
@@ -114,7 +117,11 @@ func (r *renderer) table(t table) {
 			h = max(h, float64(len(cells[j]))*t.lineH(c))
 		}
 		h += 2 * rowPad
-		if r.ensure(h) {
+		need := h
+		if i == len(t.rows)-1 {
+			need += t.keepAfter
+		}
+		if r.ensure(need) {
 			r.tableHeader(t)
 		}
 		x, y := f.GetX(), f.GetY()
@@ -216,7 +223,7 @@ func (r *renderer) hashes() {
 	}
 	r.f.Ln(1.5)
 	shortW, fullW := 26.0, 80.0
-	t := table{size: 7, cols: []column{
+	t := table{size: 7, keepAfter: 11, cols: []column{
 		{title: "#", width: 9},
 		{title: "Record", width: r.width - 9 - shortW - fullW},
 		{title: "Chain (short)", width: shortW, mono: true},

@@ -16,6 +16,9 @@ type EventsResult struct {
 	// Inserted are the events that were new; the rest were duplicates.
 	Inserted   []store.Event
 	Duplicates int
+	// Proofs are the proofs of delivery the events carried (a DELIVERED
+	// event with a signer or photo URL) that were new.
+	Proofs []store.Proof
 	// Changes are the shipments whose status moved.
 	Changes []store.StatusChange
 }
@@ -52,6 +55,9 @@ func (s *Service) RecordEventsTx(ctx context.Context, tx *sqlx.Tx, sellerID stri
 		return EventsResult{}, fmt.Errorf("record events: %w", err)
 	}
 	res := EventsResult{Inserted: inserted, Duplicates: len(news) - len(inserted)}
+	if res.Proofs, err = s.recordEventProofs(ctx, tx, sellerID, news); err != nil {
+		return EventsResult{}, fmt.Errorf("record events: %w", err)
+	}
 	if len(inserted) == 0 {
 		return res, nil
 	}

@@ -48,40 +48,111 @@ type NewEvent struct {
 
 // InsertEvents stores events, skipping any whose fingerprint the seller
 // already has (a resend or a retry), and returns the rows it inserted.
-func (s *Store) InsertEvents(ctx context.Context, q sqlx.ExtContext, sellerID string, evs []NewEvent) ([]Event, error) {
+// Each new event is appended to its number's evidence chain with its
+// content and chain hashes (docs/evidence.md), under a lock on the chain
+// held until tx ends: the duplicate check and the hashes hold because
+// every insert for a number takes that lock.
+func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, evs []NewEvent) ([]Event, error) {
 	inserted := []Event{}
 	if len(evs) == 0 {
 		return inserted, nil
 	}
-	n := len(evs)
+	fps := make([][]byte, len(evs))
+	refs := make([]ChainRef, len(evs))
+	for i, ne := range evs {
+		fp := shipment.Fingerprint(sellerID, ne.Normalized, ne.Event)
+		fps[i], refs[i] = fp[:], ChainRef{Number: ne.Normalized}
+	}
+	chains, err := lockChains(ctx, tx, sellerID, refs)
+	if err != nil {
+		return nil, fmt.Errorf("insert events: %w", err)
+	}
+	// One round trip tells the fingerprints already stored and draws ids
+	// for the others (ids are hashed, so they are drawn before the insert;
+	// a fingerprint repeated within the batch wastes one, harmlessly).
+	var known struct {
+		Fingerprints pq.ByteaArray `db:"fingerprints"`
+		IDs          pq.Int64Array `db:"ids"`
+		Now          time.Time     `db:"now"`
+	}
+	err = tx.GetContext(ctx, &known, `
+		WITH f AS (
+			SELECT fp, EXISTS (SELECT 1 FROM tracking_events t WHERE t.seller_id = $1 AND t.fingerprint = fp) AS known
+			FROM unnest($2::bytea[]) AS fp
+		)
+		SELECT coalesce(array_agg(fp) FILTER (WHERE known), '{}') AS fingerprints,
+			coalesce(array_agg(nextval(pg_get_serial_sequence('tracking_events', 'id'))) FILTER (WHERE NOT known), '{}') AS ids,
+			now() AS now
+		FROM f`, sellerID, pq.ByteaArray(fps))
+	if err != nil {
+		return nil, fmt.Errorf("insert events: %w", mapErr(err))
+	}
+	seen := map[string]bool{}
+	for _, fp := range known.Fingerprints {
+		seen[string(fp)] = true
+	}
+	fresh := make([]int, 0, len(evs))
+	for i := range evs {
+		if !seen[string(fps[i])] {
+			seen[string(fps[i])] = true
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) == 0 {
+		return inserted, nil
+	}
+	ids := known.IDs
+	if len(ids) < len(fresh) {
+		return nil, fmt.Errorf("insert events: %d ids drawn for %d events", len(ids), len(fresh))
+	}
+	n := len(fresh)
 	var (
 		norms, sources, statuses, carriers, cstatuses, pstatuses, pdetails = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		descs, cities, regions, postals, countries, signers, photos        = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		fps                                                                = make([][]byte, n)
+		fpArr, contents, links                                             = make([][]byte, n), make([][]byte, n), make([][]byte, n)
 		occurred                                                           = make([]time.Time, n)
 		estimates                                                          = make([]*time.Time, n)
+		chainIDs, seqs                                                     = make([]int64, n), make([]int64, n)
 	)
-	for i, ne := range evs {
-		e := ne.Event
-		fp := shipment.Fingerprint(sellerID, ne.Normalized, e)
-		norms[i], fps[i], sources[i], occurred[i], statuses[i] = ne.Normalized, fp[:], string(e.Source), e.OccurredAt, string(e.Status)
-		carriers[i], cstatuses[i], pstatuses[i], pdetails[i], descs[i] = e.Carrier, e.CarrierStatus, e.ProviderStatus, e.ProviderDetail, e.Description
-		cities[i], regions[i], postals[i], countries[i] = e.Location.City, e.Location.Region, e.Location.PostalCode, e.Location.Country
-		estimates[i], signers[i], photos[i] = e.EstimatedDeliveryAt, e.SignedBy, e.PhotoURL
+	received := micro(known.Now)
+	for k, i := range fresh {
+		ne, e := evs[i], evs[i].Event
+		row := Event{
+			ID: ids[k], SellerID: sellerID, NormalizedTrackingNumber: ne.Normalized, Source: string(e.Source),
+			OccurredAt: micro(e.OccurredAt), Status: string(e.Status), Carrier: e.Carrier,
+			CarrierStatus: e.CarrierStatus, ProviderStatus: e.ProviderStatus, ProviderDetail: e.ProviderDetail,
+			Description: e.Description, City: e.Location.City, Region: e.Location.Region,
+			PostalCode: e.Location.PostalCode, Country: e.Location.Country,
+			EstimatedDeliveryAt: microPtr(e.EstimatedDeliveryAt), SignedBy: e.SignedBy, PhotoURL: e.PhotoURL,
+			ReceivedAt: received,
+		}
+		chain := chains[refs[i]]
+		seq, content, link := chain.append(EventRecord(row))
+		inserted = append(inserted, row)
+		norms[k], fpArr[k], sources[k], occurred[k], statuses[k] = row.NormalizedTrackingNumber, fps[i], row.Source, row.OccurredAt, row.Status
+		carriers[k], cstatuses[k], pstatuses[k], pdetails[k], descs[k] = row.Carrier, row.CarrierStatus, row.ProviderStatus, row.ProviderDetail, row.Description
+		cities[k], regions[k], postals[k], countries[k] = row.City, row.Region, row.PostalCode, row.Country
+		estimates[k], signers[k], photos[k] = row.EstimatedDeliveryAt, row.SignedBy, row.PhotoURL
+		chainIDs[k], seqs[k], contents[k], links[k] = chain.ID, seq, content[:], link[:]
 	}
-	err := sqlx.SelectContext(ctx, q, &inserted, `
-		INSERT INTO tracking_events (seller_id, normalized_tracking_number, fingerprint, source, occurred_at, status,
-			carrier, carrier_status, provider_status, provider_detail, description, city, region, postal_code, country,
-			estimated_delivery_at, signed_by, photo_url)
-		SELECT $1, * FROM unnest($2::text[], $3::bytea[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[],
-			$17::text[], $18::text[])
-		ON CONFLICT ON CONSTRAINT tracking_events_once DO NOTHING
-		RETURNING `+eventColumns,
-		sellerID, pq.Array(norms), pq.Array(fps), pq.Array(sources), pq.Array(occurred), pq.Array(statuses),
-		pq.Array(carriers), pq.Array(cstatuses), pq.Array(pstatuses), pq.Array(pdetails), pq.Array(descs),
-		pq.Array(cities), pq.Array(regions), pq.Array(postals), pq.Array(countries), pq.Array(estimates),
-		pq.Array(signers), pq.Array(photos))
+	hd := chainHeads(chains)
+	_, err = tx.ExecContext(ctx, `
+		WITH inserted AS (
+			INSERT INTO tracking_events (seller_id, received_at, id, normalized_tracking_number, fingerprint, source, occurred_at,
+				status, carrier, carrier_status, provider_status, provider_detail, description, city, region, postal_code,
+				country, estimated_delivery_at, signed_by, photo_url, chain_id, seq, content_hash, chain_hash)
+			OVERRIDING SYSTEM VALUE
+			SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[], $8::text[],
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+				$17::text[], $18::timestamptz[], $19::text[], $20::text[], $21::bigint[], $22::bigint[], $23::bytea[], $24::bytea[])
+		)
+		`+saveChainsSQL,
+		sellerID, received, pq.Array([]int64(ids[:n])), pq.Array(norms), pq.ByteaArray(fpArr), pq.Array(sources),
+		pq.Array(occurred), pq.Array(statuses), pq.Array(carriers), pq.Array(cstatuses), pq.Array(pstatuses),
+		pq.Array(pdetails), pq.Array(descs), pq.Array(cities), pq.Array(regions), pq.Array(postals),
+		pq.Array(countries), pq.Array(estimates), pq.Array(signers), pq.Array(photos), pq.Array(chainIDs),
+		pq.Array(seqs), pq.ByteaArray(contents), pq.ByteaArray(links),
+		pq.Array(hd.ids), pq.Array(hd.records), pq.ByteaArray(hd.heads))
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}

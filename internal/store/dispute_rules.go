@@ -1,0 +1,61 @@
+package store
+
+// disputeLabel names a dispute in flag messages: its kind and, when the
+// seller gave one, the marketplace's reference ("A-to-z claim AZ-114").
+const disputeLabel = `CASE d.kind
+		WHEN 'NOT_RECEIVED' THEN 'Not-received dispute'
+		WHEN 'A_TO_Z_CLAIM' THEN 'A-to-z claim'
+		WHEN 'CHARGEBACK' THEN 'Chargeback'
+		WHEN 'DAMAGED' THEN 'Damage dispute'
+		ELSE 'Dispute' END
+	|| CASE WHEN d.external_reference <> '' THEN ' ' || d.external_reference ELSE '' END`
+
+// DisputeFlagRules are the monitoring rules of disputes, for the sweep:
+//
+//   - DISPUTE_DUE_SOON: an open dispute must be answered within 24 hours
+//     of the sweep (or already should have been) and no evidence pack has
+//     been generated for it.
+//   - PROOF_MISSING: a delivered shipment has an open dispute and its
+//     evidence chain holds no proof of delivery.
+//
+// Each returns one row per shipment: with several disputes, the one due
+// first (or opened first) words the message.
+var DisputeFlagRules = []FlagRule{
+	{
+		Kind:     "DISPUTE_DUE_SOON",
+		Severity: "CRITICAL",
+		Candidates: `
+			SELECT DISTINCT ON (d.shipment_id) d.shipment_id,
+				` + disputeLabel + `
+				|| CASE WHEN d.respond_by < $2 THEN ' was due ' ELSE ' must be answered by ' END
+				|| to_char(d.respond_by AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
+				|| ' UTC and no evidence pack has been generated' AS message
+			FROM disputes d
+			WHERE d.status = 'OPEN' AND d.packs_generated = 0
+				AND d.respond_by <= $2::timestamptz + interval '24 hours'
+				AND ($1::uuid IS NULL OR d.seller_id = $1)
+				AND ($3::uuid[] IS NULL OR d.shipment_id = ANY($3))
+			ORDER BY d.shipment_id, d.respond_by, d.id`,
+	},
+	{
+		Kind:     "PROOF_MISSING",
+		Severity: "WARNING",
+		Candidates: `
+			SELECT DISTINCT ON (sh.id) sh.id AS shipment_id,
+				'Delivered ' || to_char(sh.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
+				|| ' UTC and disputed (' || ` + disputeLabel + `
+				|| ') but no proof of delivery is on file' AS message
+			FROM disputes d
+			JOIN shipments sh ON sh.seller_id = d.seller_id AND sh.id = d.shipment_id
+			WHERE d.status = 'OPEN' AND sh.delivered_at IS NOT NULL AND sh.delivered_at <= $2
+				AND ($1::uuid IS NULL OR d.seller_id = $1)
+				AND ($3::uuid[] IS NULL OR d.shipment_id = ANY($3))
+				AND NOT EXISTS (
+					SELECT 1 FROM evidence_chains c JOIN proof_of_delivery p ON p.chain_id = c.id
+					WHERE c.seller_id = sh.seller_id
+						AND ((sh.normalized_tracking_number <> '' AND c.shipment_id IS NULL
+								AND c.normalized_tracking_number = sh.normalized_tracking_number)
+							OR (sh.normalized_tracking_number = '' AND c.shipment_id = sh.id)))
+			ORDER BY sh.id, d.opened_at, d.id`,
+	},
+}
