@@ -11,6 +11,7 @@ import (
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/auth"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -19,6 +20,7 @@ type Resolver struct {
 	Store   *store.Store
 	Monitor *monitor.Service
 	Log     *slog.Logger
+	PubSub  *pubsub.Hub
 }
 
 // Config returns the gqlgen configuration over r, with the complexity
