@@ -283,3 +283,6 @@ func (s *Store) PrepareRuleTx(ctx context.Context, q sqlx.ExecerContext) error {
 	}
 	return nil
 }
+
+// FlagPage makes a page of flags fetched with limit+1 rows, newest first.
+func FlagPage(rows []Flag, limit int) Page[Flag] { return pageOf(rows, limit, flagCursor) }
