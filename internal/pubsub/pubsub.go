@@ -176,3 +176,10 @@ func (h *Hub) Close() error {
 	<-h.done
 	return err
 }
+
+// Subscribers returns how many subscriptions are open in this process.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
