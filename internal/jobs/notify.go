@@ -78,7 +78,9 @@ func newDeliverWorker(deps *MonitorDeps) *DeliverWorker {
 }
 
 // Timeout implements river.Worker: a little over one POST.
-func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return NotifyTimeout + 5*time.Second }
+func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return NotifyTimeout + 5*time.Second
+}
 
 // NextRetry implements river.Worker: the schedule's wait after this
 // attempt, ±10%.

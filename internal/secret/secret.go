@@ -28,7 +28,10 @@ var ErrOpen = errors.New("secret: cannot open sealed value (altered, or sealed u
 // DevKey is the key used when SHIPWATCH_SECRET_KEY is not set: fine on a
 // developer's machine, never in production, where anyone reading this
 // source could open what it sealed.
-var DevKey = func() []byte { k := sha256.Sum256([]byte("shipwatch development key: set SHIPWATCH_SECRET_KEY")); return k[:] }()
+var DevKey = func() []byte {
+	k := sha256.Sum256([]byte("shipwatch development key: set SHIPWATCH_SECRET_KEY"))
+	return k[:]
+}()
 
 // ParseKey reads a key written as 64 hex digits or as base64 of 32 bytes
 // (`openssl rand -hex 32` or `openssl rand -base64 32`).
