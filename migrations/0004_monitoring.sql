@@ -65,9 +65,6 @@ CREATE INDEX shipments_estimate_late_idx ON shipments (seller_id, deliver_by)
     WHERE delivered_at IS NULL AND cancelled_at IS NULL AND estimated_delivery_at > deliver_by;
 CREATE INDEX shipments_delivered_late_idx ON shipments (seller_id)
     WHERE cancelled_at IS NULL AND delivered_at > deliver_by;
--- The shipments a transaction wrote are those with updated_at = now(): the
--- write-caused check finds them with this index.
-CREATE INDEX shipments_seller_updated_idx ON shipments (seller_id, updated_at);
 
 -- One endpoint per seller. The signing secret is sealed with AES-GCM under
 -- the server's key (SHIPWATCH_SECRET_KEY): it must be readable to sign.

@@ -9,6 +9,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/app/apptest"
 	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
 // TestTwoReplicas runs two servers on one database, as two replicas
@@ -25,7 +26,7 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	a := apptest.StartOn(t, url, fast)
 	b := apptest.StartOn(t, url, fast)
-	_, key := a.Seller(t, "Acme")
+	sellerID, key := a.Seller(t, "Acme")
 	_, otherKey := a.Seller(t, "Other")
 
 	rcv := newReceiver(t)
@@ -38,7 +39,8 @@ func TestTwoReplicas(t *testing.T) {
 
 	sub := a.Subscribe(t, key, `subscription { flagRaised { id kind shipment { orderId } } }`)
 	otherSub := a.Subscribe(t, otherKey, `subscription { flagRaised { id kind } }`)
-	apptest.Eventually(t, 10*time.Second, "both subscriptions to be listening on A", func() bool { return a.App.PubSub.Subscribers() == 2 })
+	updates := a.Subscribe(t, key, `subscription { shipmentUpdated { orderId status } }`)
+	apptest.Eventually(t, 10*time.Second, "the subscriptions to be listening on A", func() bool { return a.App.PubSub.Subscribers() == 3 })
 
 	create(t, b, key, map[string]any{"orderId": "R-1", "trackingNumber": "1Z999AA10123456785"})
 	var ev struct {
@@ -54,8 +56,24 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	otherSub.Nothing(t, 300*time.Millisecond)
 
-	// Jobs ran once: one flag, one notification, delivered once in one attempt.
-	apptest.Eventually(t, 15*time.Second, "the notification", func() bool { return len(rcv.payloads()) == 1 })
+	// A carrier event processed by B reaches A's shipmentUpdated.
+	if _, err := b.App.Monitor.RecordEvents(context.Background(), sellerID, []shipment.Event{{
+		TrackingNumber: "1Z999AA10123456785", OccurredAt: time.Now(), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	var up struct {
+		ShipmentUpdated struct{ OrderID, Status string }
+	}
+	updates.Next(t, 15*time.Second, &up)
+	if up.ShipmentUpdated.OrderID != "R-1" || up.ShipmentUpdated.Status != "IN_TRANSIT" {
+		t.Errorf("shipmentUpdated on A = %+v; want R-1 IN_TRANSIT", up.ShipmentUpdated)
+	}
+
+	// Jobs ran once: one flag (INVALID_TRACKING, resolved AUTO by the scan)
+	// and its notifications (raised, status change, resolved), each
+	// delivered once in one attempt.
+	apptest.Eventually(t, 15*time.Second, "the notifications", func() bool { return len(rcv.payloads()) == 3 })
 	if p := flags(t, b, key, nil); p.TotalCount != 1 {
 		t.Errorf("flags = %d, want 1", p.TotalCount)
 	}
@@ -92,8 +110,15 @@ func TestTwoReplicas(t *testing.T) {
 	if len(attempts) > 0 {
 		t.Errorf("jobs worked more than once: attempts %v", attempts)
 	}
-	if got := rcv.payloads(); len(got) != 1 {
-		t.Errorf("receiver got %d notifications, want exactly 1", len(got))
+	seen := map[string]bool{}
+	for _, p := range rcv.payloads() {
+		if seen[p.ID] {
+			t.Errorf("notification %s (%s) received twice", p.ID, p.Type)
+		}
+		seen[p.ID] = true
+	}
+	if got := rcv.payloads(); len(got) != 3 {
+		t.Errorf("receiver got %d notifications, want exactly 3", len(got))
 	}
 	for _, env := range []*apptest.Env{a, b} {
 		resp, err := http.Get(env.URL + "/readyz")

@@ -18,8 +18,10 @@ import (
 const checkBatch = 1000
 
 // watch enqueues, in the writing transaction, what a write to the seller's
-// shipments causes: a check of the rules on the shipments it wrote (and on
-// those sharing their numbers), and the notifications of status changes.
+// shipments causes: a check of the rules on the shipments carrying the
+// written numbers (the written ones and their duplicates), and the
+// notifications of status changes. A shipment without a number can only
+// break time-based rules, which the next sweep evaluates.
 func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string, changes []store.StatusChange) error {
 	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
 	if err != nil {

@@ -111,16 +111,16 @@ func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r FlagRule,
 	return resolved, nil
 }
 
-// WrittenShipments returns the ids of the seller's shipments that the
-// transaction q wrote (updated_at is the transaction's start time) or
-// that carry one of the numbers: a write to one shipment can change the
-// flags of another with the same number (DUPLICATE_TRACKING).
+// WrittenShipments returns the ids of the seller's shipments carrying
+// one of the numbers: those a write touched, and the others with the same
+// number, whose DUPLICATE_TRACKING flag a write can change.
 func (s *Store) WrittenShipments(ctx context.Context, q sqlx.QueryerContext, sellerID string, numbers []string) ([]string, error) {
 	ids := []string{}
+	if len(numbers) == 0 {
+		return ids, nil
+	}
 	err := sqlx.SelectContext(ctx, q, &ids, `
-		SELECT id FROM shipments WHERE seller_id = $1 AND updated_at = now()
-		UNION
-		SELECT id FROM shipments WHERE seller_id = $1 AND normalized_tracking_number = ANY($2) AND normalized_tracking_number <> ''`,
+		SELECT id FROM shipments WHERE seller_id = $1 AND normalized_tracking_number = ANY($2)`,
 		sellerID, pq.Array(numbers))
 	if err != nil {
 		return nil, fmt.Errorf("written shipments: %w", mapErr(err))
