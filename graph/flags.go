@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/graph/model"
@@ -33,7 +34,10 @@ func (r *queryResolver) Flags(ctx context.Context, filter *model.FlagFilter, fir
 	if err != nil {
 		return nil, err
 	}
-	f := flagFilter(filter)
+	f, err := flagFilter(filter)
+	if err != nil {
+		return nil, err
+	}
 	page, err := r.Store.Flags(ctx, sellerID, f, limit, cursor)
 	if err != nil {
 		return nil, err
@@ -176,17 +180,22 @@ func flagConnection(sellerID string, f store.FlagFilter, page store.Page[store.F
 	return conn
 }
 
-func flagFilter(f *model.FlagFilter) store.FlagFilter {
+func flagFilter(f *model.FlagFilter) (store.FlagFilter, error) {
 	if f == nil {
-		return store.FlagFilter{}
+		return store.FlagFilter{}, nil
 	}
 	out := store.FlagFilter{Open: f.Open, RaisedAfter: f.RaisedAfter}
 	for _, k := range f.Kinds {
 		out.Kinds = append(out.Kinds, string(k))
 	}
 	if f.ShipmentID != nil {
-		// An id that is not a UUID matches nothing rather than failing.
+		if !uuidShape.MatchString(*f.ShipmentID) {
+			return store.FlagFilter{}, badInput("filter.shipmentId", "is not a shipment id")
+		}
 		out.ShipmentID = *f.ShipmentID
 	}
-	return out
+	return out, nil
 }
+
+// uuidShape matches the text form of a UUID, as ids are.
+var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

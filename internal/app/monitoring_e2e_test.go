@@ -181,7 +181,11 @@ func TestMonitoringTenancy(t *testing.T) {
 	if s.Viewer.Settings.StalledDays != 5 {
 		t.Errorf("other seller's stalledDays = %d, want the default 5", s.Viewer.Settings.StalledDays)
 	}
-	r := env.GraphQL(t, key, `mutation { updateSellerSettings(input: {timeZone: "Mars/Olympus"}) { timeZone } }`, nil)
+	r := env.GraphQL(t, key, flagsQuery, map[string]any{"f": map[string]any{"shipmentId": "nope"}})
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Errorf("flags(shipmentId: nope) errors = %+v, want BAD_USER_INPUT", r.Errors)
+	}
+	r = env.GraphQL(t, key, `mutation { updateSellerSettings(input: {timeZone: "Mars/Olympus"}) { timeZone } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "timeZone" {
 		t.Errorf("updateSellerSettings(bad zone) errors = %+v, want BAD_USER_INPUT on timeZone", r.Errors)
 	}
