@@ -84,7 +84,7 @@ var FlagRules = []FlagRule{
 		// The number is valid for another carrier than the declared one.
 		Kind: FlagCarrierMismatch, Severity: SeverityWarning,
 		Candidates: `SELECT sh.id AS shipment_id,
-			format('The tracking number is a %s number, but the shipment declares %s.', sh.tracking_carrier, sh.carrier) AS message
+			format('The tracking number is a %s number, but the shipment declares %s.', upper(sh.tracking_carrier), upper(sh.carrier)) AS message
 			FROM shipments sh
 			WHERE ` + ruleScope + ` AND sh.cancelled_at IS NULL AND sh.tracking_reason = 'CARRIER_MISMATCH'`,
 	},
