@@ -39,3 +39,13 @@ bench: ## run the benchmarks and print each figure with its baseline
 .PHONY: bench-evidence
 bench-evidence: ## time one evidence pack (read, verify, record, render) and chained event writes
 	$(GO) test -run '^$$' -bench 'EvidencePack|RecordEventsChained' -benchtime 200x -benchmem ./internal/monitor/
+
+# --- Monitoring ---
+.PHONY: bench-sweep test-monitoring
+
+bench-sweep: ## time one monitoring sweep over 1,000,000 open shipments (about 2 minutes)
+	$(GO) test -run '^$$' -bench BenchmarkSweep -benchmem ./internal/monitor/
+
+test-monitoring: ## run the monitoring tests: rules, jobs, notifications, two replicas
+	$(GO) test $(TEST_FLAGS) ./internal/monitor/ ./internal/pubsub/ ./internal/notify/ ./internal/secret/ ./graph/
+	$(GO) test $(TEST_FLAGS) -run 'Flags|Monitoring|Notifications|TwoReplicas' ./internal/app/

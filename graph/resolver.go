@@ -11,6 +11,7 @@ import (
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/auth"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -21,6 +22,7 @@ type Resolver struct {
 	Log     *slog.Logger
 	// Evidence configures proofs of delivery and evidence downloads.
 	Evidence EvidenceOptions
+	PubSub   *pubsub.Hub
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

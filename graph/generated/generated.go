@@ -35,11 +35,17 @@ type ResolverRoot interface {
 	Dispute() DisputeResolver
 	DisputeConnection() DisputeConnectionResolver
 	EvidenceVerification() EvidenceVerificationResolver
+	Flag() FlagResolver
+	FlagConnection() FlagConnectionResolver
 	Mutation() MutationResolver
+	NotificationAttempt() NotificationAttemptResolver
+	NotificationDelivery() NotificationDeliveryResolver
 	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
+	Seller() SellerResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
+	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
 }
 
@@ -106,6 +112,31 @@ type ComplexityRoot struct {
 		VerifiedAt  func(childComplexity int) int
 	}
 
+	Flag struct {
+		AcknowledgedAt func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Message        func(childComplexity int) int
+		Open           func(childComplexity int) int
+		RaisedAt       func(childComplexity int) int
+		Resolution     func(childComplexity int) int
+		ResolutionNote func(childComplexity int) int
+		ResolvedAt     func(childComplexity int) int
+		Severity       func(childComplexity int) int
+		Shipment       func(childComplexity int) int
+	}
+
+	FlagConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	FlagEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	ItemError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -114,14 +145,51 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelShipment        func(childComplexity int, id string) int
-		CloseDispute          func(childComplexity int, id string, outcome model.DisputeOutcome) int
-		CreateShipment        func(childComplexity int, input model.ShipmentInput) int
-		CreateShipments       func(childComplexity int, input []*model.ShipmentInput) int
-		OpenDispute           func(childComplexity int, input model.DisputeInput) int
-		RecordProofOfDelivery func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
-		UpdateDispute         func(childComplexity int, id string, input model.DisputeUpdateInput) int
-		UpdateShipment        func(childComplexity int, id string, input model.ShipmentUpdateInput) int
+		AcknowledgeFlag            func(childComplexity int, id string) int
+		CancelShipment             func(childComplexity int, id string) int
+		CloseDispute               func(childComplexity int, id string, outcome model.DisputeOutcome) int
+		CreateShipment             func(childComplexity int, input model.ShipmentInput) int
+		CreateShipments            func(childComplexity int, input []*model.ShipmentInput) int
+		OpenDispute                func(childComplexity int, input model.DisputeInput) int
+		RecordProofOfDelivery      func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
+		RemoveNotificationEndpoint func(childComplexity int) int
+		ResolveFlag                func(childComplexity int, id string, note string) int
+		SetNotificationEndpoint    func(childComplexity int, url string) int
+		UpdateDispute              func(childComplexity int, id string, input model.DisputeUpdateInput) int
+		UpdateSellerSettings       func(childComplexity int, input model.SellerSettingsInput) int
+		UpdateShipment             func(childComplexity int, id string, input model.ShipmentUpdateInput) int
+	}
+
+	NotificationAttempt struct {
+		At         func(childComplexity int) int
+		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
+		StatusCode func(childComplexity int) int
+	}
+
+	NotificationDelivery struct {
+		Attempts   func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Event      func(childComplexity int) int
+		FinishedAt func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Payload    func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	NotificationDeliveryConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	NotificationDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	NotificationEndpoint struct {
+		CreatedAt func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -164,6 +232,10 @@ type ComplexityRoot struct {
 		CheckTrackingNumber       func(childComplexity int, trackingNumber string, carrier *string) int
 		Dispute                   func(childComplexity int, id string) int
 		Disputes                  func(childComplexity int, filter *model.DisputeFilter, first *int, after *string) int
+		Flag                      func(childComplexity int, id string) int
+		Flags                     func(childComplexity int, filter *model.FlagFilter, first *int, after *string) int
+		NotificationDeliveries    func(childComplexity int, first *int, after *string) int
+		NotificationEndpoint      func(childComplexity int) int
 		Shipment                  func(childComplexity int, id string) int
 		Shipments                 func(childComplexity int, filter *model.ShipmentFilter, first *int, after *string) int
 		ShipmentsByTrackingNumber func(childComplexity int, trackingNumber string) int
@@ -175,7 +247,19 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
+		Settings  func(childComplexity int) int
 		TimeZone  func(childComplexity int) int
+	}
+
+	SellerSettings struct {
+		InactiveTrackingHours func(childComplexity int) int
+		StalledDays           func(childComplexity int) int
+		TimeZone              func(childComplexity int) int
+	}
+
+	SetNotificationEndpointPayload struct {
+		Endpoint func(childComplexity int) int
+		Secret   func(childComplexity int) int
 	}
 
 	Shipment struct {
@@ -186,6 +270,7 @@ type ComplexityRoot struct {
 		Destination              func(childComplexity int) int
 		EstimatedDeliveryAt      func(childComplexity int) int
 		FirstScanAt              func(childComplexity int) int
+		Flags                    func(childComplexity int, open *bool, first *int, after *string) int
 		ID                       func(childComplexity int) int
 		LastEventAt              func(childComplexity int) int
 		NormalizedTrackingNumber func(childComplexity int) int
@@ -209,6 +294,11 @@ type ComplexityRoot struct {
 	ShipmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Subscription struct {
+		FlagRaised      func(childComplexity int) int
+		ShipmentUpdated func(childComplexity int) int
 	}
 
 	TrackingCandidate struct {
@@ -269,6 +359,18 @@ type EvidenceVerificationResolver interface {
 	FirstBroken(ctx context.Context, obj *monitor.EvidenceCheck) (*model.BrokenEvidenceRecord, error)
 	Head(ctx context.Context, obj *monitor.EvidenceCheck) (*string, error)
 }
+type FlagResolver interface {
+	Shipment(ctx context.Context, obj *store.Flag) (*store.Shipment, error)
+	Kind(ctx context.Context, obj *store.Flag) (model.FlagKind, error)
+	Severity(ctx context.Context, obj *store.Flag) (model.FlagSeverity, error)
+
+	Resolution(ctx context.Context, obj *store.Flag) (*model.FlagResolution, error)
+	ResolutionNote(ctx context.Context, obj *store.Flag) (*string, error)
+	Open(ctx context.Context, obj *store.Flag) (bool, error)
+}
+type FlagConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.FlagConnection) (int, error)
+}
 type MutationResolver interface {
 	CreateShipment(ctx context.Context, input model.ShipmentInput) (*store.Shipment, error)
 	CreateShipments(ctx context.Context, input []*model.ShipmentInput) (*model.CreateShipmentsPayload, error)
@@ -278,6 +380,20 @@ type MutationResolver interface {
 	OpenDispute(ctx context.Context, input model.DisputeInput) (*store.Dispute, error)
 	UpdateDispute(ctx context.Context, id string, input model.DisputeUpdateInput) (*store.Dispute, error)
 	CloseDispute(ctx context.Context, id string, outcome model.DisputeOutcome) (*store.Dispute, error)
+	AcknowledgeFlag(ctx context.Context, id string) (*store.Flag, error)
+	ResolveFlag(ctx context.Context, id string, note string) (*store.Flag, error)
+	UpdateSellerSettings(ctx context.Context, input model.SellerSettingsInput) (*store.SellerSettings, error)
+	SetNotificationEndpoint(ctx context.Context, url string) (*model.SetNotificationEndpointPayload, error)
+	RemoveNotificationEndpoint(ctx context.Context) (bool, error)
+}
+type NotificationAttemptResolver interface {
+	StatusCode(ctx context.Context, obj *store.Attempt) (*int, error)
+	Error(ctx context.Context, obj *store.Attempt) (*string, error)
+	DurationMs(ctx context.Context, obj *store.Attempt) (int, error)
+}
+type NotificationDeliveryResolver interface {
+	State(ctx context.Context, obj *store.Delivery) (model.NotificationState, error)
+	Attempts(ctx context.Context, obj *store.Delivery) ([]*store.Attempt, error)
 }
 type ProofOfDeliveryResolver interface {
 	ShipmentID(ctx context.Context, obj *store.Proof) (*string, error)
@@ -303,6 +419,13 @@ type QueryResolver interface {
 	Dispute(ctx context.Context, id string) (*store.Dispute, error)
 	Disputes(ctx context.Context, filter *model.DisputeFilter, first *int, after *string) (*model.DisputeConnection, error)
 	VerifyShipmentEvidence(ctx context.Context, shipmentID string) (*monitor.EvidenceCheck, error)
+	Flags(ctx context.Context, filter *model.FlagFilter, first *int, after *string) (*model.FlagConnection, error)
+	Flag(ctx context.Context, id string) (*store.Flag, error)
+	NotificationEndpoint(ctx context.Context) (*store.NotificationEndpoint, error)
+	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
+}
+type SellerResolver interface {
+	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
 }
 type ShipmentResolver interface {
 	Carrier(ctx context.Context, obj *store.Shipment) (*string, error)
@@ -315,9 +438,14 @@ type ShipmentResolver interface {
 
 	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
 	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
+	Flags(ctx context.Context, obj *store.Shipment, open *bool, first *int, after *string) (*model.FlagConnection, error)
 }
 type ShipmentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShipmentConnection) (int, error)
+}
+type SubscriptionResolver interface {
+	FlagRaised(ctx context.Context) (<-chan *store.Flag, error)
+	ShipmentUpdated(ctx context.Context) (<-chan *store.Shipment, error)
 }
 type TrackingCheckResolver interface {
 	Carrier(ctx context.Context, obj *tracking.Result) (*string, error)
@@ -580,6 +708,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EvidenceVerification.VerifiedAt(childComplexity), true
 
+	case "Flag.acknowledgedAt":
+		if e.ComplexityRoot.Flag.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.AcknowledgedAt(childComplexity), true
+	case "Flag.id":
+		if e.ComplexityRoot.Flag.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.ID(childComplexity), true
+	case "Flag.kind":
+		if e.ComplexityRoot.Flag.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Kind(childComplexity), true
+	case "Flag.message":
+		if e.ComplexityRoot.Flag.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Message(childComplexity), true
+	case "Flag.open":
+		if e.ComplexityRoot.Flag.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Open(childComplexity), true
+	case "Flag.raisedAt":
+		if e.ComplexityRoot.Flag.RaisedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.RaisedAt(childComplexity), true
+	case "Flag.resolution":
+		if e.ComplexityRoot.Flag.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Resolution(childComplexity), true
+	case "Flag.resolutionNote":
+		if e.ComplexityRoot.Flag.ResolutionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.ResolutionNote(childComplexity), true
+	case "Flag.resolvedAt":
+		if e.ComplexityRoot.Flag.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.ResolvedAt(childComplexity), true
+	case "Flag.severity":
+		if e.ComplexityRoot.Flag.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Severity(childComplexity), true
+	case "Flag.shipment":
+		if e.ComplexityRoot.Flag.Shipment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Shipment(childComplexity), true
+
+	case "FlagConnection.edges":
+		if e.ComplexityRoot.FlagConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlagConnection.Edges(childComplexity), true
+	case "FlagConnection.pageInfo":
+		if e.ComplexityRoot.FlagConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlagConnection.PageInfo(childComplexity), true
+	case "FlagConnection.totalCount":
+		if e.ComplexityRoot.FlagConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlagConnection.TotalCount(childComplexity), true
+
+	case "FlagEdge.cursor":
+		if e.ComplexityRoot.FlagEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlagEdge.Cursor(childComplexity), true
+	case "FlagEdge.node":
+		if e.ComplexityRoot.FlagEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlagEdge.Node(childComplexity), true
+
 	case "ItemError.code":
 		if e.ComplexityRoot.ItemError.Code == nil {
 			break
@@ -605,6 +832,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ItemError.Message(childComplexity), true
 
+	case "Mutation.acknowledgeFlag":
+		if e.ComplexityRoot.Mutation.AcknowledgeFlag == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeFlag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeFlag(childComplexity, args["id"].(string)), true
 	case "Mutation.cancelShipment":
 		if e.ComplexityRoot.Mutation.CancelShipment == nil {
 			break
@@ -671,6 +909,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordProofOfDelivery(childComplexity, args["input"].(model.ProofOfDeliveryInput), args["photo"].(*graphql.Upload), args["signature"].(*graphql.Upload)), true
+	case "Mutation.removeNotificationEndpoint":
+		if e.ComplexityRoot.Mutation.RemoveNotificationEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveNotificationEndpoint(childComplexity), true
+	case "Mutation.resolveFlag":
+		if e.ComplexityRoot.Mutation.ResolveFlag == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveFlag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveFlag(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.setNotificationEndpoint":
+		if e.ComplexityRoot.Mutation.SetNotificationEndpoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setNotificationEndpoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetNotificationEndpoint(childComplexity, args["url"].(string)), true
 	case "Mutation.updateDispute":
 		if e.ComplexityRoot.Mutation.UpdateDispute == nil {
 			break
@@ -682,6 +948,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateDispute(childComplexity, args["id"].(string), args["input"].(model.DisputeUpdateInput)), true
+	case "Mutation.updateSellerSettings":
+		if e.ComplexityRoot.Mutation.UpdateSellerSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSellerSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSellerSettings(childComplexity, args["input"].(model.SellerSettingsInput)), true
 	case "Mutation.updateShipment":
 		if e.ComplexityRoot.Mutation.UpdateShipment == nil {
 			break
@@ -693,6 +970,113 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateShipment(childComplexity, args["id"].(string), args["input"].(model.ShipmentUpdateInput)), true
+
+	case "NotificationAttempt.at":
+		if e.ComplexityRoot.NotificationAttempt.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationAttempt.At(childComplexity), true
+	case "NotificationAttempt.durationMs":
+		if e.ComplexityRoot.NotificationAttempt.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationAttempt.DurationMs(childComplexity), true
+	case "NotificationAttempt.error":
+		if e.ComplexityRoot.NotificationAttempt.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationAttempt.Error(childComplexity), true
+	case "NotificationAttempt.statusCode":
+		if e.ComplexityRoot.NotificationAttempt.StatusCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationAttempt.StatusCode(childComplexity), true
+
+	case "NotificationDelivery.attempts":
+		if e.ComplexityRoot.NotificationDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Attempts(childComplexity), true
+	case "NotificationDelivery.createdAt":
+		if e.ComplexityRoot.NotificationDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.CreatedAt(childComplexity), true
+	case "NotificationDelivery.event":
+		if e.ComplexityRoot.NotificationDelivery.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Event(childComplexity), true
+	case "NotificationDelivery.finishedAt":
+		if e.ComplexityRoot.NotificationDelivery.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.FinishedAt(childComplexity), true
+	case "NotificationDelivery.id":
+		if e.ComplexityRoot.NotificationDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.ID(childComplexity), true
+	case "NotificationDelivery.payload":
+		if e.ComplexityRoot.NotificationDelivery.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Payload(childComplexity), true
+	case "NotificationDelivery.state":
+		if e.ComplexityRoot.NotificationDelivery.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.State(childComplexity), true
+
+	case "NotificationDeliveryConnection.edges":
+		if e.ComplexityRoot.NotificationDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.Edges(childComplexity), true
+	case "NotificationDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.NotificationDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.PageInfo(childComplexity), true
+
+	case "NotificationDeliveryEdge.cursor":
+		if e.ComplexityRoot.NotificationDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryEdge.Cursor(childComplexity), true
+	case "NotificationDeliveryEdge.node":
+		if e.ComplexityRoot.NotificationDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryEdge.Node(childComplexity), true
+
+	case "NotificationEndpoint.createdAt":
+		if e.ComplexityRoot.NotificationEndpoint.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.CreatedAt(childComplexity), true
+	case "NotificationEndpoint.url":
+		if e.ComplexityRoot.NotificationEndpoint.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.URL(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -875,7 +1259,46 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Disputes(childComplexity, args["filter"].(*model.DisputeFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.flag":
+		if e.ComplexityRoot.Query.Flag == nil {
+			break
+		}
 
+		args, err := ec.field_Query_flag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Flag(childComplexity, args["id"].(string)), true
+	case "Query.flags":
+		if e.ComplexityRoot.Query.Flags == nil {
+			break
+		}
+
+		args, err := ec.field_Query_flags_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Flags(childComplexity, args["filter"].(*model.FlagFilter), args["first"].(*int), args["after"].(*string)), true
+
+	case "Query.notificationDeliveries":
+		if e.ComplexityRoot.Query.NotificationDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notificationDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationDeliveries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.notificationEndpoint":
+		if e.ComplexityRoot.Query.NotificationEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NotificationEndpoint(childComplexity), true
 	case "Query.shipment":
 		if e.ComplexityRoot.Query.Shipment == nil {
 			break
@@ -945,12 +1368,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Seller.Name(childComplexity), true
+	case "Seller.settings":
+		if e.ComplexityRoot.Seller.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seller.Settings(childComplexity), true
 	case "Seller.timeZone":
 		if e.ComplexityRoot.Seller.TimeZone == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Seller.TimeZone(childComplexity), true
+
+	case "SellerSettings.inactiveTrackingHours":
+		if e.ComplexityRoot.SellerSettings.InactiveTrackingHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.InactiveTrackingHours(childComplexity), true
+	case "SellerSettings.stalledDays":
+		if e.ComplexityRoot.SellerSettings.StalledDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.StalledDays(childComplexity), true
+	case "SellerSettings.timeZone":
+		if e.ComplexityRoot.SellerSettings.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.TimeZone(childComplexity), true
+
+	case "SetNotificationEndpointPayload.endpoint":
+		if e.ComplexityRoot.SetNotificationEndpointPayload.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetNotificationEndpointPayload.Endpoint(childComplexity), true
+	case "SetNotificationEndpointPayload.secret":
+		if e.ComplexityRoot.SetNotificationEndpointPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetNotificationEndpointPayload.Secret(childComplexity), true
 
 	case "Shipment.carrier":
 		if e.ComplexityRoot.Shipment.Carrier == nil {
@@ -994,6 +1455,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.FirstScanAt(childComplexity), true
+	case "Shipment.flags":
+		if e.ComplexityRoot.Shipment.Flags == nil {
+			break
+		}
+
+		args, err := ec.field_Shipment_flags_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Shipment.Flags(childComplexity, args["open"].(*bool), args["first"].(*int), args["after"].(*string)), true
 	case "Shipment.id":
 		if e.ComplexityRoot.Shipment.ID == nil {
 			break
@@ -1098,6 +1570,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentEdge.Node(childComplexity), true
+
+	case "Subscription.flagRaised":
+		if e.ComplexityRoot.Subscription.FlagRaised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.FlagRaised(childComplexity), true
+	case "Subscription.shipmentUpdated":
+		if e.ComplexityRoot.Subscription.ShipmentUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.ShipmentUpdated(childComplexity), true
 
 	case "TrackingCandidate.carrier":
 		if e.ComplexityRoot.TrackingCandidate.Carrier == nil {
@@ -1252,8 +1737,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDisputeFilter,
 		ec.unmarshalInputDisputeInput,
 		ec.unmarshalInputDisputeUpdateInput,
+		ec.unmarshalInputFlagFilter,
 		ec.unmarshalInputProofLocationInput,
 		ec.unmarshalInputProofOfDeliveryInput,
+		ec.unmarshalInputSellerSettingsInput,
 		ec.unmarshalInputShipmentFilter,
 		ec.unmarshalInputShipmentInput,
 		ec.unmarshalInputShipmentUpdateInput,
@@ -1301,6 +1788,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1820,6 +2324,210 @@ type DisputeEdge {
   cursor: String!
   node: Dispute!
 }
+
+# --- Monitoring ---
+
+extend type Query {
+  "The seller's flags, newest first. first is at most 500."
+  flags(filter: FlagFilter, first: Int = 50, after: String): FlagConnection!
+  "One flag by id; null with a NOT_FOUND error when there is none."
+  flag(id: ID!): Flag
+  "Where notifications are sent; null when no endpoint is set."
+  notificationEndpoint: NotificationEndpoint
+  "Notifications sent or being sent to the endpoint, newest first, with every attempt. first is at most 500."
+  notificationDeliveries(first: Int = 50, after: String): NotificationDeliveryConnection!
+}
+
+extend type Mutation {
+  "Marks a flag as seen. It stays open until its condition stops holding or it is resolved."
+  acknowledgeFlag(id: ID!): Flag!
+  """
+  Resolves an open flag by hand with a note. While its condition still holds, no
+  new flag of its kind is raised on the shipment. Resolving a resolved flag returns it unchanged.
+  """
+  resolveFlag(id: ID!, note: String!): Flag!
+  "Changes monitoring thresholds or the time zone; omitted fields are kept. Flags follow at once."
+  updateSellerSettings(input: SellerSettingsInput!): SellerSettings!
+  """
+  Sets the URL (http or https) that receives notifications, replacing any previous one,
+  and returns a new signing secret. The secret is shown only here: store it.
+  """
+  setNotificationEndpoint(url: String!): SetNotificationEndpointPayload!
+  "Stops notifications. Returns false when no endpoint was set."
+  removeNotificationEndpoint: Boolean!
+}
+
+"""
+Live events over websocket (graphql-transport-ws or graphql-ws), authenticated by the
+connection_init payload {"Authorization": "Bearer <api_key>"}. A subscriber on any
+replica receives what every replica raised.
+"""
+type Subscription {
+  "Every flag raised on the seller's shipments."
+  flagRaised: Flag!
+  "Every shipment of the seller whose status changed, in its new state."
+  shipmentUpdated: Shipment!
+}
+
+extend type Shipment {
+  "The shipment's flags, newest first, open and resolved (open: true for open only). first is at most 500."
+  flags(open: Boolean, first: Int = 50, after: String): FlagConnection!
+}
+
+extend type Seller {
+  "Monitoring thresholds and the time zone of promised dates."
+  settings: SellerSettings!
+}
+
+enum FlagKind {
+  "The tracking number fails the check (format, check digit or country), and no carrier has scanned it."
+  INVALID_TRACKING
+  "The tracking number is valid for another carrier than the declared one."
+  CARRIER_MISMATCH
+  "The same tracking number is on another of the seller's orders."
+  DUPLICATE_TRACKING
+  "No carrier scan inactiveTrackingHours after shippedAt (a label is not a scan)."
+  INACTIVE_TRACKING
+  "Not delivered, and no carrier event for stalledDays."
+  STALLED
+  "Shipped after the shipBy day, or not shipped and the shipBy day is over."
+  LATE_SHIPMENT
+  "The carrier's estimate falls after the deliverBy day, which has not passed yet."
+  DELIVERY_AT_RISK
+  "Delivered after the deliverBy day, or not delivered and the deliverBy day is over."
+  LATE_DELIVERY
+  "The latest status is EXCEPTION, DELIVERY_ATTEMPTED or RETURNED_TO_SENDER."
+  DELIVERY_EXCEPTION
+  "An open dispute must be answered within 24 hours (or is overdue) and no evidence pack was generated."
+  DISPUTE_DUE_SOON
+  "A delivered shipment is disputed and no proof of delivery is on file."
+  PROOF_MISSING
+}
+
+enum FlagSeverity {
+  INFO
+  WARNING
+  CRITICAL
+}
+
+enum FlagResolution {
+  "The condition stopped holding (the first scan arrived, the parcel was delivered...)."
+  AUTO
+  "The seller resolved it, with a note."
+  MANUAL
+}
+
+type Flag {
+  id: ID!
+  shipment: Shipment!
+  kind: FlagKind!
+  severity: FlagSeverity!
+  "What was wrong when the flag was raised, for people."
+  message: String!
+  raisedAt: Time!
+  acknowledgedAt: Time
+  resolvedAt: Time
+  resolution: FlagResolution
+  "The seller's note on a MANUAL resolution."
+  resolutionNote: String
+  "True until the flag is resolved."
+  open: Boolean!
+}
+
+input FlagFilter {
+  kinds: [FlagKind!]
+  "true: open flags only; false: resolved flags only."
+  open: Boolean
+  shipmentId: ID
+  "Flags raised after this time (exclusive)."
+  raisedAfter: Time
+}
+
+type FlagConnection {
+  edges: [FlagEdge!]!
+  pageInfo: PageInfo!
+  "How many flags match the filter, across all pages."
+  totalCount: Int!
+}
+
+type FlagEdge {
+  cursor: String!
+  node: Flag!
+}
+
+type SellerSettings {
+  "IANA time zone: shipBy and deliverBy are days in it."
+  timeZone: String!
+  "Hours after shippedAt without a carrier scan before INACTIVE_TRACKING (default 48)."
+  inactiveTrackingHours: Int!
+  "Days without a carrier event before STALLED (default 5)."
+  stalledDays: Int!
+}
+
+input SellerSettingsInput {
+  timeZone: String
+  "1 to 720."
+  inactiveTrackingHours: Int
+  "1 to 90."
+  stalledDays: Int
+}
+
+type NotificationEndpoint {
+  url: String!
+  createdAt: Time!
+}
+
+type SetNotificationEndpointPayload {
+  endpoint: NotificationEndpoint!
+  """
+  The signing secret: the key of the HMAC-SHA256 in the Shipwatch-Signature header.
+  Shown only now; setting the endpoint again makes a new one.
+  """
+  secret: String!
+}
+
+enum NotificationState {
+  "Not attempted yet."
+  PENDING
+  "Failed at least once; another attempt is scheduled."
+  RETRYING
+  DELIVERED
+  "Every attempt of the retry schedule (about 24 hours) failed."
+  FAILED
+  "The endpoint was removed before delivery."
+  CANCELLED
+}
+
+type NotificationDelivery {
+  id: ID!
+  "flag.raised, flag.resolved or shipment.status_changed."
+  event: String!
+  "The JSON body sent, exactly as signed."
+  payload: String!
+  state: NotificationState!
+  attempts: [NotificationAttempt!]!
+  createdAt: Time!
+  "When it was delivered or given up."
+  finishedAt: Time
+}
+
+type NotificationAttempt {
+  at: Time!
+  "The HTTP status answered; null when there was no answer (refused, timed out)."
+  statusCode: Int
+  error: String
+  durationMs: Int!
+}
+
+type NotificationDeliveryConnection {
+  edges: [NotificationDeliveryEdge!]!
+  pageInfo: PageInfo!
+}
+
+type NotificationDeliveryEdge {
+  cursor: String!
+  node: NotificationDelivery!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1946,6 +2654,56 @@ func (ec *executionContext) childFields_EvidenceVerification(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type EvidenceVerification", field.Name)
 }
 
+func (ec *executionContext) childFields_Flag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Flag_id(ctx, field)
+	case "shipment":
+		return ec.fieldContext_Flag_shipment(ctx, field)
+	case "kind":
+		return ec.fieldContext_Flag_kind(ctx, field)
+	case "severity":
+		return ec.fieldContext_Flag_severity(ctx, field)
+	case "message":
+		return ec.fieldContext_Flag_message(ctx, field)
+	case "raisedAt":
+		return ec.fieldContext_Flag_raisedAt(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_Flag_acknowledgedAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Flag_resolvedAt(ctx, field)
+	case "resolution":
+		return ec.fieldContext_Flag_resolution(ctx, field)
+	case "resolutionNote":
+		return ec.fieldContext_Flag_resolutionNote(ctx, field)
+	case "open":
+		return ec.fieldContext_Flag_open(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Flag", field.Name)
+}
+
+func (ec *executionContext) childFields_FlagConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_FlagConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_FlagConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_FlagConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FlagConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_FlagEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FlagEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_FlagEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FlagEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ItemError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "index":
@@ -1958,6 +2716,70 @@ func (ec *executionContext) childFields_ItemError(ctx context.Context, field gra
 		return ec.fieldContext_ItemError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ItemError", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationAttempt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_NotificationAttempt_at(ctx, field)
+	case "statusCode":
+		return ec.fieldContext_NotificationAttempt_statusCode(ctx, field)
+	case "error":
+		return ec.fieldContext_NotificationAttempt_error(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_NotificationAttempt_durationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationAttempt", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NotificationDelivery_id(ctx, field)
+	case "event":
+		return ec.fieldContext_NotificationDelivery_event(ctx, field)
+	case "payload":
+		return ec.fieldContext_NotificationDelivery_payload(ctx, field)
+	case "state":
+		return ec.fieldContext_NotificationDelivery_state(ctx, field)
+	case "attempts":
+		return ec.fieldContext_NotificationDelivery_attempts(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationDelivery_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_NotificationDelivery_finishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationDeliveryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationDeliveryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEndpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_NotificationEndpoint_url(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationEndpoint_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpoint", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2042,8 +2864,32 @@ func (ec *executionContext) childFields_Seller(ctx context.Context, field graphq
 		return ec.fieldContext_Seller_timeZone(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Seller_createdAt(ctx, field)
+	case "settings":
+		return ec.fieldContext_Seller_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Seller", field.Name)
+}
+
+func (ec *executionContext) childFields_SellerSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "timeZone":
+		return ec.fieldContext_SellerSettings_timeZone(ctx, field)
+	case "inactiveTrackingHours":
+		return ec.fieldContext_SellerSettings_inactiveTrackingHours(ctx, field)
+	case "stalledDays":
+		return ec.fieldContext_SellerSettings_stalledDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SellerSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_SetNotificationEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_SetNotificationEndpointPayload_endpoint(ctx, field)
+	case "secret":
+		return ec.fieldContext_SetNotificationEndpointPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetNotificationEndpointPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Shipment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2086,6 +2932,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_trackingCheck(ctx, field)
 	case "proofOfDelivery":
 		return ec.fieldContext_Shipment_proofOfDelivery(ctx, field)
+	case "flags":
+		return ec.fieldContext_Shipment_flags(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
 }
@@ -2292,6 +3140,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_acknowledgeFlag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelShipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2400,6 +3262,42 @@ func (ec *executionContext) field_Mutation_recordProofOfDelivery_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resolveFlag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setNotificationEndpoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2419,6 +3317,20 @@ func (ec *executionContext) field_Mutation_updateDispute_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSellerSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SellerSettingsInput, error) {
+			return ec.unmarshalNSellerSettingsInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSellerSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -2524,6 +3436,72 @@ func (ec *executionContext) field_Query_disputes_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_flag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_flags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.FlagFilter, error) {
+			return ec.unmarshalOFlagFilter2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_shipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2593,6 +3571,36 @@ func (ec *executionContext) field_Query_verifyShipmentEvidence_args(ctx context.
 		return nil, err
 	}
 	args["shipmentId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Shipment_flags_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "open",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["open"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -3593,6 +4601,410 @@ func (ec *executionContext) fieldContext_EvidenceVerification_verifiedAt(_ conte
 	return graphql.NewScalarFieldContext("EvidenceVerification", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Flag_id(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_shipment(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_shipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Shipment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Flag",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Flag_kind(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FlagKind) graphql.Marshaler {
+			return ec.marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type FlagKind does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_severity(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Severity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FlagSeverity) graphql.Marshaler {
+			return ec.marshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type FlagSeverity does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_message(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_raisedAt(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_raisedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RaisedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_raisedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_resolution(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Resolution(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlagResolution) graphql.Marshaler {
+			return ec.marshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagResolution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type FlagResolution does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_resolutionNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().ResolutionNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_resolutionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Flag_open(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Open(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _FlagConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.FlagConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlagConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FlagEdge) graphql.Marshaler {
+			return ec.marshalNFlagEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlagConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlagConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlagEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlagConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.FlagConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlagConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlagConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlagConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FlagConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.FlagConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlagConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FlagConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlagConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlagConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _FlagEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.FlagEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlagEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlagEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlagEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _FlagEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.FlagEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlagEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlagEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FlagEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Flag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ItemError_index(ctx context.Context, field graphql.CollectedField, obj *model.ItemError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4035,6 +5447,632 @@ func (ec *executionContext) fieldContext_Mutation_closeDispute(ctx context.Conte
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acknowledgeFlag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeFlag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeFlag(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeFlag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Flag(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeFlag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveFlag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveFlag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveFlag(ctx, fc.Args["id"].(string), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveFlag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Flag(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveFlag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSellerSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSellerSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSellerSettings(ctx, fc.Args["input"].(model.SellerSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SellerSettings) graphql.Marshaler {
+			return ec.marshalNSellerSettings2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSellerSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSellerSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SellerSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSellerSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setNotificationEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setNotificationEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetNotificationEndpoint(ctx, fc.Args["url"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetNotificationEndpointPayload) graphql.Marshaler {
+			return ec.marshalNSetNotificationEndpointPayload2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSetNotificationEndpointPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setNotificationEndpoint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetNotificationEndpointPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setNotificationEndpoint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeNotificationEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeNotificationEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RemoveNotificationEndpoint(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeNotificationEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationAttempt_at(ctx context.Context, field graphql.CollectedField, obj *store.Attempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationAttempt_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationAttempt_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationAttempt", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationAttempt_statusCode(ctx context.Context, field graphql.CollectedField, obj *store.Attempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationAttempt_statusCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationAttempt().StatusCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationAttempt_statusCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationAttempt", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationAttempt_error(ctx context.Context, field graphql.CollectedField, obj *store.Attempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationAttempt_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationAttempt().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationAttempt_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationAttempt", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationAttempt_durationMs(ctx context.Context, field graphql.CollectedField, obj *store.Attempt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationAttempt_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationAttempt().DurationMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationAttempt_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationAttempt", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDelivery_id(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDelivery_event(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDelivery_payload(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDelivery_state(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationDelivery().State(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NotificationState) graphql.Marshaler {
+			return ec.marshalNNotificationState2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, true, true, errors.New("field of type NotificationState does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationDelivery().Attempts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Attempt) graphql.Marshaler {
+			return ec.marshalNNotificationAttempt2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐAttemptᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDelivery",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationAttempt(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDelivery_finishedAt(ctx context.Context, field graphql.CollectedField, obj *store.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDeliveryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationDeliveryEdge) graphql.Marshaler {
+			return ec.marshalNNotificationDeliveryEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationDeliveryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDeliveryEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Delivery) graphql.Marshaler {
+			return ec.marshalNNotificationDelivery2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDelivery(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDeliveryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationEndpoint_url(ctx context.Context, field graphql.CollectedField, obj *store.NotificationEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEndpoint_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEndpoint_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationEndpoint", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _NotificationEndpoint_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.NotificationEndpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEndpoint_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEndpoint_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationEndpoint", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -4956,6 +6994,170 @@ func (ec *executionContext) fieldContext_Query_verifyShipmentEvidence(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_flags(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_flags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Flags(ctx, fc.Args["filter"].(*model.FlagFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlagConnection) graphql.Marshaler {
+			return ec.marshalNFlagConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_flags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlagConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_flags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_flag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_flag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Flag(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+			return ec.marshalOFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_flag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Flag(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_flag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notificationEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().NotificationEndpoint(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.NotificationEndpoint) graphql.Marshaler {
+			return ec.marshalONotificationEndpoint2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐNotificationEndpoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notificationDeliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NotificationDeliveries(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationDeliveryConnection) graphql.Marshaler {
+			return ec.marshalNNotificationDeliveryConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationDeliveryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationDeliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDeliveryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notificationDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5122,6 +7324,162 @@ func (ec *executionContext) _Seller_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Seller_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Seller", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Seller_settings(ctx context.Context, field graphql.CollectedField, obj *store.Seller) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seller_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Seller().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.SellerSettings) graphql.Marshaler {
+			return ec.marshalNSellerSettings2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSellerSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seller_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Seller",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SellerSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SellerSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SellerSettings_inactiveTrackingHours(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_inactiveTrackingHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InactiveTrackingHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_inactiveTrackingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SellerSettings_stalledDays(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_stalledDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StalledDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_stalledDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SetNotificationEndpointPayload_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.SetNotificationEndpointPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetNotificationEndpointPayload_endpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Endpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.NotificationEndpoint) graphql.Marshaler {
+			return ec.marshalNNotificationEndpoint2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐNotificationEndpoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetNotificationEndpointPayload_endpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetNotificationEndpointPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationEndpoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetNotificationEndpointPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.SetNotificationEndpointPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetNotificationEndpointPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetNotificationEndpointPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetNotificationEndpointPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Shipment_id(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
@@ -5588,6 +7946,50 @@ func (ec *executionContext) fieldContext_Shipment_proofOfDelivery(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Shipment_flags(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_flags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Shipment().Flags(ctx, obj, fc.Args["open"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlagConnection) graphql.Marshaler {
+			return ec.marshalNFlagConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_flags(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlagConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Shipment_flags_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShipmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5723,6 +8125,70 @@ func (ec *executionContext) fieldContext_ShipmentEdge_node(_ context.Context, fi
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_flagRaised(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_flagRaised(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().FlagRaised(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_flagRaised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Flag(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_shipmentUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_shipmentUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().ShipmentUpdated(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_shipmentUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Shipment(ctx, field)
 		},
@@ -7561,6 +10027,57 @@ func (ec *executionContext) unmarshalInputDisputeUpdateInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputFlagFilter(ctx context.Context, obj any) (model.FlagFilter, error) {
+	var it model.FlagFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "open", "shipmentId", "raisedAfter"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "open":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("open"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Open = data
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "raisedAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("raisedAfter"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RaisedAfter = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputProofLocationInput(ctx context.Context, obj any) (model.ProofLocationInput, error) {
 	var it model.ProofLocationInput
 	if obj == nil {
@@ -7658,6 +10175,50 @@ func (ec *executionContext) unmarshalInputProofOfDeliveryInput(ctx context.Conte
 				return it, err
 			}
 			it.CarrierReference = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSellerSettingsInput(ctx context.Context, obj any) (model.SellerSettingsInput, error) {
+	var it model.SellerSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"timeZone", "inactiveTrackingHours", "stalledDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "inactiveTrackingHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactiveTrackingHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactiveTrackingHours = data
+		case "stalledDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stalledDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StalledDays = data
 		}
 	}
 	return it, nil
@@ -8795,6 +11356,416 @@ func (ec *executionContext) _EvidenceVerification(ctx context.Context, sel ast.S
 	return out
 }
 
+var flagImplementors = []string{"Flag"}
+
+func (ec *executionContext) _Flag(ctx context.Context, sel ast.SelectionSet, obj *store.Flag) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flagImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Flag")
+		case "id":
+			out.Values[i] = ec._Flag_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shipment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_shipment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "kind":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_kind(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "severity":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_severity(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "message":
+			out.Values[i] = ec._Flag_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "raisedAt":
+			out.Values[i] = ec._Flag_raisedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedAt":
+			out.Values[i] = ec._Flag_acknowledgedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolvedAt":
+			out.Values[i] = ec._Flag_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolution":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_resolution(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "resolutionNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_resolutionNote(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "open":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_open(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var flagConnectionImplementors = []string{"FlagConnection"}
+
+func (ec *executionContext) _FlagConnection(ctx context.Context, sel ast.SelectionSet, obj *model.FlagConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flagConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FlagConnection")
+		case "edges":
+			out.Values[i] = ec._FlagConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._FlagConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._FlagConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var flagEdgeImplementors = []string{"FlagEdge"}
+
+func (ec *executionContext) _FlagEdge(ctx context.Context, sel ast.SelectionSet, obj *model.FlagEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, flagEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FlagEdge")
+		case "cursor":
+			out.Values[i] = ec._FlagEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._FlagEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var itemErrorImplementors = []string{"ItemError"}
 
 func (ec *executionContext) _ItemError(ctx context.Context, sel ast.SelectionSet, obj *model.ItemError) graphql.Marshaler {
@@ -8921,6 +11892,456 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_closeDispute(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeFlag":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeFlag(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveFlag":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveFlag(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSellerSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSellerSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setNotificationEndpoint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setNotificationEndpoint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeNotificationEndpoint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeNotificationEndpoint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var notificationAttemptImplementors = []string{"NotificationAttempt"}
+
+func (ec *executionContext) _NotificationAttempt(ctx context.Context, sel ast.SelectionSet, obj *store.Attempt) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationAttemptImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationAttempt")
+		case "at":
+			out.Values[i] = ec._NotificationAttempt_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusCode":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationAttempt_statusCode(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "error":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationAttempt_error(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "durationMs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationAttempt_durationMs(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var notificationDeliveryImplementors = []string{"NotificationDelivery"}
+
+func (ec *executionContext) _NotificationDelivery(ctx context.Context, sel ast.SelectionSet, obj *store.Delivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationDelivery")
+		case "id":
+			out.Values[i] = ec._NotificationDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "event":
+			out.Values[i] = ec._NotificationDelivery_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payload":
+			out.Values[i] = ec._NotificationDelivery_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationDelivery_state(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "attempts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationDelivery_attempts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._NotificationDelivery_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._NotificationDelivery_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var notificationDeliveryConnectionImplementors = []string{"NotificationDeliveryConnection"}
+
+func (ec *executionContext) _NotificationDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationDeliveryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationDeliveryConnection")
+		case "edges":
+			out.Values[i] = ec._NotificationDeliveryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NotificationDeliveryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var notificationDeliveryEdgeImplementors = []string{"NotificationDeliveryEdge"}
+
+func (ec *executionContext) _NotificationDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationDeliveryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationDeliveryEdge")
+		case "cursor":
+			out.Values[i] = ec._NotificationDeliveryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NotificationDeliveryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var notificationEndpointImplementors = []string{"NotificationEndpoint"}
+
+func (ec *executionContext) _NotificationEndpoint(ctx context.Context, sel ast.SelectionSet, obj *store.NotificationEndpoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEndpointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationEndpoint")
+		case "url":
+			out.Values[i] = ec._NotificationEndpoint_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._NotificationEndpoint_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9756,6 +13177,94 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "flags":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_flags(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "flag":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_flag(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "notificationEndpoint":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_notificationEndpoint(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "notificationDeliveries":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_notificationDeliveries(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -9806,20 +13315,149 @@ func (ec *executionContext) _Seller(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Seller_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Seller_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeZone":
 			out.Values[i] = ec._Seller_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Seller_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "settings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Seller_settings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var sellerSettingsImplementors = []string{"SellerSettings"}
+
+func (ec *executionContext) _SellerSettings(ctx context.Context, sel ast.SelectionSet, obj *store.SellerSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sellerSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SellerSettings")
+		case "timeZone":
+			out.Values[i] = ec._SellerSettings_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inactiveTrackingHours":
+			out.Values[i] = ec._SellerSettings_inactiveTrackingHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stalledDays":
+			out.Values[i] = ec._SellerSettings_stalledDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var setNotificationEndpointPayloadImplementors = []string{"SetNotificationEndpointPayload"}
+
+func (ec *executionContext) _SetNotificationEndpointPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetNotificationEndpointPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setNotificationEndpointPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetNotificationEndpointPayload")
+		case "endpoint":
+			out.Values[i] = ec._SetNotificationEndpointPayload_endpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._SetNotificationEndpointPayload_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10215,6 +13853,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "flags":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_flags(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10358,6 +14034,28 @@ func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.Selection
 	})
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "flagRaised":
+		return ec._Subscription_flagRaised(ctx, fields[0])
+	case "shipmentUpdated":
+		return ec._Subscription_shipmentUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var trackingCandidateImplementors = []string{"TrackingCandidate"}
@@ -11283,6 +14981,72 @@ func (ec *executionContext) marshalNEvidenceVerification2ᚖgithubᚗcomᚋshipw
 	return ec._EvidenceVerification(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx context.Context, sel ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Flag(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFlagConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagConnection(ctx context.Context, sel ast.SelectionSet, v *model.FlagConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FlagConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFlagEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FlagEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFlagEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFlagEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagEdge(ctx context.Context, sel ast.SelectionSet, v *model.FlagEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._FlagEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx context.Context, v any) (model.FlagKind, error) {
+	var res model.FlagKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx context.Context, sel ast.SelectionSet, v model.FlagKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagSeverity(ctx context.Context, v any) (model.FlagSeverity, error) {
+	var res model.FlagSeverity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagSeverity(ctx context.Context, sel ast.SelectionSet, v model.FlagSeverity) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11373,6 +15137,98 @@ func (ec *executionContext) marshalNItemError2ᚖgithubᚗcomᚋshipwatchᚋship
 	return ec._ItemError(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNotificationAttempt2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐAttemptᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Attempt) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationAttempt2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐAttempt(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationAttempt2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐAttempt(ctx context.Context, sel ast.SelectionSet, v *store.Attempt) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NotificationAttempt(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationDelivery2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *store.Delivery) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NotificationDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *model.NotificationDeliveryConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NotificationDeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationDeliveryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationDeliveryEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationDeliveryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *model.NotificationDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NotificationDeliveryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationEndpoint2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐNotificationEndpoint(ctx context.Context, sel ast.SelectionSet, v *store.NotificationEndpoint) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NotificationEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationState2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationState(ctx context.Context, v any) (model.NotificationState, error) {
+	var res model.NotificationState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationState2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationState(ctx context.Context, sel ast.SelectionSet, v model.NotificationState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -11422,6 +15278,31 @@ func (ec *executionContext) marshalNSeller2ᚖgithubᚗcomᚋshipwatchᚋshipwat
 		return graphql.Null
 	}
 	return ec._Seller(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSellerSettings2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSellerSettings(ctx context.Context, sel ast.SelectionSet, v *store.SellerSettings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SellerSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSellerSettingsInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSellerSettingsInput(ctx context.Context, v any) (model.SellerSettingsInput, error) {
+	res, err := ec.unmarshalInputSellerSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetNotificationEndpointPayload2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSetNotificationEndpointPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetNotificationEndpointPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SetNotificationEndpointPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShipment2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx context.Context, sel ast.SelectionSet, v []*store.Shipment) graphql.Marshaler {
@@ -11968,6 +15849,73 @@ func (ec *executionContext) marshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwat
 	return v
 }
 
+func (ec *executionContext) marshalOFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx context.Context, sel ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Flag(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFlagFilter2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagFilter(ctx context.Context, v any) (*model.FlagFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFlagFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKindᚄ(ctx context.Context, v any) ([]model.FlagKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.FlagKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FlagKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagResolution(ctx context.Context, v any) (*model.FlagResolution, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.FlagResolution)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagResolution(ctx context.Context, sel ast.SelectionSet, v *model.FlagResolution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -12019,6 +15967,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalONotificationEndpoint2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐNotificationEndpoint(ctx context.Context, sel ast.SelectionSet, v *store.NotificationEndpoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationEndpoint(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProofImage2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofImage(ctx context.Context, sel ast.SelectionSet, v *model.ProofImage) graphql.Marshaler {

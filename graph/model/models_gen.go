@@ -73,6 +73,20 @@ type DisputeUpdateInput struct {
 	Note              graphql.Omittable[*string]      `json:"note,omitempty"`
 }
 
+type FlagEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *store.Flag `json:"node"`
+}
+
+type FlagFilter struct {
+	Kinds []FlagKind `json:"kinds,omitempty"`
+	// true: open flags only; false: resolved flags only.
+	Open       *bool   `json:"open,omitempty"`
+	ShipmentID *string `json:"shipmentId,omitempty"`
+	// Flags raised after this time (exclusive).
+	RaisedAfter *time.Time `json:"raisedAfter,omitempty"`
+}
+
 // An error about one item of a batch.
 type ItemError struct {
 	// The item's position in the input list, from 0.
@@ -84,6 +98,16 @@ type ItemError struct {
 }
 
 type Mutation struct {
+}
+
+type NotificationDeliveryConnection struct {
+	Edges    []*NotificationDeliveryEdge `json:"edges"`
+	PageInfo *PageInfo                   `json:"pageInfo"`
+}
+
+type NotificationDeliveryEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *store.Delivery `json:"node"`
 }
 
 type PageInfo struct {
@@ -127,6 +151,21 @@ type ProofOfDeliveryInput struct {
 type Query struct {
 }
 
+type SellerSettingsInput struct {
+	TimeZone *string `json:"timeZone,omitempty"`
+	// 1 to 720.
+	InactiveTrackingHours *int `json:"inactiveTrackingHours,omitempty"`
+	// 1 to 90.
+	StalledDays *int `json:"stalledDays,omitempty"`
+}
+
+type SetNotificationEndpointPayload struct {
+	Endpoint *store.NotificationEndpoint `json:"endpoint"`
+	// The signing secret: the key of the HMAC-SHA256 in the Shipwatch-Signature header.
+	// Shown only now; setting the endpoint again makes a new one.
+	Secret string `json:"secret"`
+}
+
 type ShipmentEdge struct {
 	Cursor string          `json:"cursor"`
 	Node   *store.Shipment `json:"node"`
@@ -165,6 +204,12 @@ type ShipmentUpdateInput struct {
 	ShippedAt      graphql.Omittable[*time.Time]        `json:"shippedAt,omitempty"`
 	DeliverBy      graphql.Omittable[*time.Time]        `json:"deliverBy,omitempty"`
 	Destination    graphql.Omittable[*DestinationInput] `json:"destination,omitempty"`
+}
+
+// Live events over websocket (graphql-transport-ws or graphql-ws), authenticated by the
+// connection_init payload {"Authorization": "Bearer <api_key>"}. A subscriber on any
+// replica receives what every replica raised.
+type Subscription struct {
 }
 
 // A time range: from inclusive, to exclusive; either end may be open.
@@ -520,6 +565,269 @@ func (e *EvidenceSource) UnmarshalJSON(b []byte) error {
 }
 
 func (e EvidenceSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type FlagKind string
+
+const (
+	// The tracking number fails the check (format, check digit or country), and no carrier has scanned it.
+	FlagKindInvalidTracking FlagKind = "INVALID_TRACKING"
+	// The tracking number is valid for another carrier than the declared one.
+	FlagKindCarrierMismatch FlagKind = "CARRIER_MISMATCH"
+	// The same tracking number is on another of the seller's orders.
+	FlagKindDuplicateTracking FlagKind = "DUPLICATE_TRACKING"
+	// No carrier scan inactiveTrackingHours after shippedAt (a label is not a scan).
+	FlagKindInactiveTracking FlagKind = "INACTIVE_TRACKING"
+	// Not delivered, and no carrier event for stalledDays.
+	FlagKindStalled FlagKind = "STALLED"
+	// Shipped after the shipBy day, or not shipped and the shipBy day is over.
+	FlagKindLateShipment FlagKind = "LATE_SHIPMENT"
+	// The carrier's estimate falls after the deliverBy day, which has not passed yet.
+	FlagKindDeliveryAtRisk FlagKind = "DELIVERY_AT_RISK"
+	// Delivered after the deliverBy day, or not delivered and the deliverBy day is over.
+	FlagKindLateDelivery FlagKind = "LATE_DELIVERY"
+	// The latest status is EXCEPTION, DELIVERY_ATTEMPTED or RETURNED_TO_SENDER.
+	FlagKindDeliveryException FlagKind = "DELIVERY_EXCEPTION"
+	// An open dispute must be answered within 24 hours (or is overdue) and no evidence pack was generated.
+	FlagKindDisputeDueSoon FlagKind = "DISPUTE_DUE_SOON"
+	// A delivered shipment is disputed and no proof of delivery is on file.
+	FlagKindProofMissing FlagKind = "PROOF_MISSING"
+)
+
+var AllFlagKind = []FlagKind{
+	FlagKindInvalidTracking,
+	FlagKindCarrierMismatch,
+	FlagKindDuplicateTracking,
+	FlagKindInactiveTracking,
+	FlagKindStalled,
+	FlagKindLateShipment,
+	FlagKindDeliveryAtRisk,
+	FlagKindLateDelivery,
+	FlagKindDeliveryException,
+	FlagKindDisputeDueSoon,
+	FlagKindProofMissing,
+}
+
+func (e FlagKind) IsValid() bool {
+	switch e {
+	case FlagKindInvalidTracking, FlagKindCarrierMismatch, FlagKindDuplicateTracking, FlagKindInactiveTracking, FlagKindStalled, FlagKindLateShipment, FlagKindDeliveryAtRisk, FlagKindLateDelivery, FlagKindDeliveryException, FlagKindDisputeDueSoon, FlagKindProofMissing:
+		return true
+	}
+	return false
+}
+
+func (e FlagKind) String() string {
+	return string(e)
+}
+
+func (e *FlagKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FlagKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FlagKind", str)
+	}
+	return nil
+}
+
+func (e FlagKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FlagKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FlagKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type FlagResolution string
+
+const (
+	// The condition stopped holding (the first scan arrived, the parcel was delivered...).
+	FlagResolutionAuto FlagResolution = "AUTO"
+	// The seller resolved it, with a note.
+	FlagResolutionManual FlagResolution = "MANUAL"
+)
+
+var AllFlagResolution = []FlagResolution{
+	FlagResolutionAuto,
+	FlagResolutionManual,
+}
+
+func (e FlagResolution) IsValid() bool {
+	switch e {
+	case FlagResolutionAuto, FlagResolutionManual:
+		return true
+	}
+	return false
+}
+
+func (e FlagResolution) String() string {
+	return string(e)
+}
+
+func (e *FlagResolution) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FlagResolution(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FlagResolution", str)
+	}
+	return nil
+}
+
+func (e FlagResolution) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FlagResolution) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FlagResolution) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type FlagSeverity string
+
+const (
+	FlagSeverityInfo     FlagSeverity = "INFO"
+	FlagSeverityWarning  FlagSeverity = "WARNING"
+	FlagSeverityCritical FlagSeverity = "CRITICAL"
+)
+
+var AllFlagSeverity = []FlagSeverity{
+	FlagSeverityInfo,
+	FlagSeverityWarning,
+	FlagSeverityCritical,
+}
+
+func (e FlagSeverity) IsValid() bool {
+	switch e {
+	case FlagSeverityInfo, FlagSeverityWarning, FlagSeverityCritical:
+		return true
+	}
+	return false
+}
+
+func (e FlagSeverity) String() string {
+	return string(e)
+}
+
+func (e *FlagSeverity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FlagSeverity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FlagSeverity", str)
+	}
+	return nil
+}
+
+func (e FlagSeverity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FlagSeverity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FlagSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type NotificationState string
+
+const (
+	// Not attempted yet.
+	NotificationStatePending NotificationState = "PENDING"
+	// Failed at least once; another attempt is scheduled.
+	NotificationStateRetrying  NotificationState = "RETRYING"
+	NotificationStateDelivered NotificationState = "DELIVERED"
+	// Every attempt of the retry schedule (about 24 hours) failed.
+	NotificationStateFailed NotificationState = "FAILED"
+	// The endpoint was removed before delivery.
+	NotificationStateCancelled NotificationState = "CANCELLED"
+)
+
+var AllNotificationState = []NotificationState{
+	NotificationStatePending,
+	NotificationStateRetrying,
+	NotificationStateDelivered,
+	NotificationStateFailed,
+	NotificationStateCancelled,
+}
+
+func (e NotificationState) IsValid() bool {
+	switch e {
+	case NotificationStatePending, NotificationStateRetrying, NotificationStateDelivered, NotificationStateFailed, NotificationStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e NotificationState) String() string {
+	return string(e)
+}
+
+func (e *NotificationState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationState", str)
+	}
+	return nil
+}
+
+func (e NotificationState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

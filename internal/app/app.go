@@ -22,6 +22,8 @@ import (
 	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/pubsub"
+	"github.com/shipwatch/shipwatch/internal/secret"
 	"github.com/shipwatch/shipwatch/internal/server"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -34,6 +36,7 @@ type App struct {
 	Store   *store.Store
 	River   *jobs.Client
 	Monitor *monitor.Service
+	PubSub  *pubsub.Hub
 	Handler http.Handler
 
 	workers int // registered job kinds; River starts only with at least one
@@ -55,11 +58,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
+	secretKey := cfg.SecretKey
+	if secretKey == nil {
+		secretKey = secret.DevKey
+		log.Warn("SHIPWATCH_SECRET_KEY is not set: notification secrets are sealed with the development key; set it in production")
+	}
 	workers := river.NewWorkers()
 	a.workers += jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
+	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: secretKey, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg}
+	a.workers += jobs.AddMonitorWorkers(workers, monitorDeps)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
+		PeriodicJobs: jobs.SweepJobs(cfg.SweepInterval),
 		Log:          log,
 		Registry:     reg,
 	})
@@ -68,9 +79,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
-	a.Monitor = monitor.New(a.Store)
+	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(secretKey), monitor.WithRegistry(reg))
+	monitorDeps.Monitor = a.Monitor
+	if a.PubSub, err = pubsub.Listen(ctx, cfg.DatabaseURL, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub}
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
@@ -123,5 +139,5 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(serveErr, httpErr, jobsErr)
 }
 
-// Close releases the database pool.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops listening for notifications and releases the database pool.
+func (a *App) Close() error { return errors.Join(a.PubSub.Close(), a.DB.Close()) }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shipwatch/shipwatch/internal/secret"
 )
 
 // Config is everything `shipwatch serve` needs to know.
@@ -37,6 +39,12 @@ type Config struct {
 	// EvidenceRetention is how long delivery evidence is kept after the
 	// last activity on its shipments (never while a dispute is open).
 	EvidenceRetention time.Duration
+	// Monitoring (docs/monitoring.md): how often the sweep runs, the key
+	// sealing notification signing secrets (nil: the development key), and
+	// the waits between notification attempts.
+	SweepInterval       time.Duration
+	SecretKey           []byte
+	NotifyRetrySchedule []time.Duration
 }
 
 // Default returns the configuration used when nothing is set.
@@ -52,6 +60,7 @@ func Default() Config {
 		ShutdownTimeout:   30 * time.Second,
 		MaxImageBytes:     5 << 20,
 		EvidenceRetention: 2 * 8760 * time.Hour,
+		SweepInterval:     time.Minute,
 	}
 }
 
@@ -118,6 +127,13 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)
 	c.MaxImageBytes = r.bytes("SHIPWATCH_MAX_IMAGE_BYTES", c.MaxImageBytes)
 	c.EvidenceRetention = r.duration("SHIPWATCH_EVIDENCE_RETENTION", c.EvidenceRetention, 24*time.Hour)
+	c.SweepInterval = r.duration("SHIPWATCH_SWEEP_INTERVAL", c.SweepInterval, time.Second)
+	if v := r.str("SHIPWATCH_SECRET_KEY", ""); v != "" {
+		if c.SecretKey, err = secret.ParseKey(v); err != nil {
+			r.fail("SHIPWATCH_SECRET_KEY", "(hidden)", "32 bytes as 64 hex digits or base64 (openssl rand -hex 32)")
+		}
+	}
+	c.NotifyRetrySchedule = r.durations("SHIPWATCH_NOTIFY_RETRY_SCHEDULE")
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -180,6 +196,24 @@ func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durations reads a comma-separated list of durations; nil when unset.
+func (r *reader) durations(name string) []time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []time.Duration
+	for _, part := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d <= 0 {
+			r.fail(name, v, "comma-separated durations such as 10s,1m,1h")
+			return nil
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // bytes reads a size: a number of bytes, or with a KiB, MiB or GiB suffix.

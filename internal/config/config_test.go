@@ -53,6 +53,9 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("SHIPWATCH_PUBLIC_URL", "ftp://x"), "SHIPWATCH_PUBLIC_URL"},
 		{env("SHIPWATCH_MAX_IMAGE_BYTES", "big"), "SHIPWATCH_MAX_IMAGE_BYTES"},
 		{env("SHIPWATCH_EVIDENCE_RETENTION", "2y"), "SHIPWATCH_EVIDENCE_RETENTION"},
+		{env("SHIPWATCH_SWEEP_INTERVAL", "10ms"), "SHIPWATCH_SWEEP_INTERVAL"},
+		{env("SHIPWATCH_SECRET_KEY", "too-short"), "SHIPWATCH_SECRET_KEY"},
+		{env("SHIPWATCH_NOTIFY_RETRY_SCHEDULE", "10s,soon"), "SHIPWATCH_NOTIFY_RETRY_SCHEDULE"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
@@ -70,5 +73,19 @@ func TestLoadEvidenceSettings(t *testing.T) {
 	c, err = Load(env("SHIPWATCH_MAX_IMAGE_BYTES", "512KiB", "SHIPWATCH_EVIDENCE_RETENTION", "26280h"), "")
 	if err != nil || c.MaxImageBytes != 512<<10 || c.EvidenceRetention != 26280*time.Hour {
 		t.Errorf("Load() = %d bytes, %s, %v; want 512 KiB and 26280h", c.MaxImageBytes, c.EvidenceRetention, err)
+	}
+}
+
+func TestLoadMonitoring(t *testing.T) {
+	c, err := Load(env("SHIPWATCH_SWEEP_INTERVAL", "30s", "SHIPWATCH_NOTIFY_RETRY_SCHEDULE", "1s, 1m",
+		"SHIPWATCH_SECRET_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"), "")
+	if err != nil {
+		t.Fatalf("Load() error = %v", err)
+	}
+	if c.SweepInterval != 30*time.Second || len(c.NotifyRetrySchedule) != 2 || c.NotifyRetrySchedule[1] != time.Minute || len(c.SecretKey) != 32 {
+		t.Errorf("Load() = %+v", c)
+	}
+	if d, _ := Load(env(), ""); d.SweepInterval != time.Minute || d.SecretKey != nil || d.NotifyRetrySchedule != nil {
+		t.Errorf("Load() defaults = %+v, want a 1m sweep, no key, the default schedule", d)
 	}
 }

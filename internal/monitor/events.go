@@ -72,5 +72,8 @@ func (s *Service) RecordEventsTx(ctx context.Context, tx *sqlx.Tx, sellerID stri
 	if res.Changes, err = s.store.RefreshShipments(ctx, tx, sellerID, numbers); err != nil {
 		return EventsResult{}, fmt.Errorf("record events: %w", err)
 	}
+	if err := s.watch(ctx, tx, sellerID, numbers, res.Changes); err != nil {
+		return EventsResult{}, fmt.Errorf("record events: %w", err)
+	}
 	return res, nil
 }

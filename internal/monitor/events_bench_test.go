@@ -6,10 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
-	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/shipment"
-	"github.com/shipwatch/shipwatch/internal/store"
 )
 
 // BenchmarkRecordEventsChained measures webhook-sized writes now that every
@@ -17,8 +14,7 @@ import (
 // for one number, 7 of them resends, as AfterShip sends them.
 func BenchmarkRecordEventsChained(b *testing.B) {
 	ctx := context.Background()
-	st := store.New(dbtest.DB(b))
-	svc := monitor.New(st)
+	svc, st := newService(b)
 	seller, err := st.InsertSeller(ctx, "Northwind Goods")
 	if err != nil {
 		b.Fatal(err)

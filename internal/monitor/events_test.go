@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
-	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -25,8 +23,7 @@ func at(s string) time.Time {
 func TestEventsOrderAndAttach(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(dbtest.DB(t))
-	svc := monitor.New(st)
+	svc, st := newService(t)
 	seller, err := st.InsertSeller(ctx, "Acme")
 	if err != nil {
 		t.Fatal(err)

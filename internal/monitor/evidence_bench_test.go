@@ -10,11 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/evidence"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/shipment"
-	"github.com/shipwatch/shipwatch/internal/store"
 )
 
 // BenchmarkEvidencePack measures what GET /disputes/{id}/evidence.pdf does
@@ -24,8 +22,7 @@ import (
 // well under a second.
 func BenchmarkEvidencePack(b *testing.B) {
 	ctx := context.Background()
-	st := store.New(dbtest.DB(b))
-	svc := monitor.New(st)
+	svc, st := newService(b)
 	seller, err := st.InsertSeller(ctx, "Northwind Goods")
 	if err != nil {
 		b.Fatal(err)

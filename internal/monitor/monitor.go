@@ -4,15 +4,43 @@
 package monitor
 
 import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shipwatch/shipwatch/internal/jobs"
+	"github.com/shipwatch/shipwatch/internal/secret"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// Service runs the use cases over one store.
+// Service runs the use cases over one store, enqueueing on one River
+// client.
 type Service struct {
-	store *store.Store
+	store   *store.Store
+	jobs    *jobs.Client
+	key     []byte
+	now     func() time.Time
+	metrics *flagMetrics
 }
 
-// New returns a Service.
-func New(st *store.Store) *Service {
-	return &Service{store: st}
+// Option configures a Service.
+type Option func(*Service)
+
+// WithSecretKey sets the key that seals notification signing secrets
+// (secret.DevKey when not set).
+func WithSecretKey(key []byte) Option { return func(s *Service) { s.key = key } }
+
+// WithRegistry registers the flag metrics on reg.
+func WithRegistry(reg prometheus.Registerer) Option {
+	return func(s *Service) { s.metrics = newFlagMetrics(reg, s.store) }
+}
+
+// New returns a Service. jc enqueues the jobs writes cause; it may be an
+// insert-only client.
+func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
+	s := &Service{store: st, jobs: jc, key: secret.DevKey, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }

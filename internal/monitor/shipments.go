@@ -175,7 +175,7 @@ func (s *Service) CancelShipment(ctx context.Context, sellerID, id string) (stor
 		if out, err = s.store.CancelShipment(ctx, tx, sellerID, id); err != nil {
 			return err
 		}
-		return s.afterWrite(ctx, tx, sellerID, nil)
+		return s.afterWrite(ctx, tx, sellerID, []string{out.NormalizedTrackingNumber})
 	})
 	if err != nil {
 		return store.Shipment{}, fmt.Errorf("cancel shipment: %w", err)
@@ -183,11 +183,15 @@ func (s *Service) CancelShipment(ctx context.Context, sellerID, id string) (stor
 	return out, nil
 }
 
-// afterWrite brings the written shipments' event-derived state up to date:
-// events may have arrived before the shipment did.
+// afterWrite brings the written shipments' event-derived state up to date
+// (events may have arrived before the shipment did) and enqueues the
+// monitoring the write causes.
 func (s *Service) afterWrite(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string) error {
-	_, err := s.store.RefreshShipments(ctx, tx, sellerID, nonEmpty(numbers))
-	return err
+	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, nonEmpty(numbers))
+	if err != nil {
+		return err
+	}
+	return s.watch(ctx, tx, sellerID, numbers, changes)
 }
 
 func numbersOf(ws []store.ShipmentWrite) []string {

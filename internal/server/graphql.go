@@ -43,6 +43,7 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logg
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
 	srv.Use(requireSeller{})
 	srv.Use(graph.EvidenceLoaders{Store: st})
+	srv.Use(graph.Loaders{Store: st})
 	srv.SetErrorPresenter(graph.ErrorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "request_id", auth.RequestID(ctx), "panic", p)

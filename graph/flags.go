@@ -1,0 +1,201 @@
+package graph
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/shipwatch/shipwatch/graph/generated"
+	"github.com/shipwatch/shipwatch/graph/model"
+	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// Flag returns the Flag field resolvers.
+func (r *Resolver) Flag() generated.FlagResolver { return &flagResolver{r} }
+
+// FlagConnection returns the FlagConnection field resolvers.
+func (r *Resolver) FlagConnection() generated.FlagConnectionResolver {
+	return &flagConnectionResolver{r}
+}
+
+// Seller returns the Seller field resolvers.
+func (r *Resolver) Seller() generated.SellerResolver { return &sellerResolver{r} }
+
+type flagResolver struct{ *Resolver }
+type flagConnectionResolver struct{ *Resolver }
+type sellerResolver struct{ *Resolver }
+
+func (r *queryResolver) Flags(ctx context.Context, filter *model.FlagFilter, first *int, after *string) (*model.FlagConnection, error) {
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit, cursor, err := pageArgs(first, after)
+	if err != nil {
+		return nil, err
+	}
+	f, err := flagFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Store.Flags(ctx, sellerID, f, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	return flagConnection(sellerID, f, page), nil
+}
+
+func (r *queryResolver) Flag(ctx context.Context, id string) (*store.Flag, error) {
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.Store.Flag(ctx, sellerID, id)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (r *mutationResolver) AcknowledgeFlag(ctx context.Context, id string) (*store.Flag, error) {
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.Store.AcknowledgeFlag(ctx, sellerID, id)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note string) (*store.Flag, error) {
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(note) > 2000 {
+		return nil, badInput("note", "is longer than 2000 characters")
+	}
+	f, err := r.Monitor.ResolveFlag(ctx, sellerID, id, note)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (r *mutationResolver) UpdateSellerSettings(ctx context.Context, input model.SellerSettingsInput) (*store.SellerSettings, error) {
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.Monitor.UpdateSellerSettings(ctx, sellerID, monitor.SettingsChange{
+		TimeZone: input.TimeZone, InactiveTrackingHours: input.InactiveTrackingHours, StalledDays: input.StalledDays,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (r *sellerResolver) Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error) {
+	out, err := r.Store.SellerSettings(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Flags pages a shipment's flags. The first page of every shipment in a
+// list is loaded in one query; a later page (after) is read alone.
+func (r *shipmentResolver) Flags(ctx context.Context, obj *store.Shipment, open *bool, first *int, after *string) (*model.FlagConnection, error) {
+	limit, cursor, err := pageArgs(first, after)
+	if err != nil {
+		return nil, err
+	}
+	f := store.FlagFilter{ShipmentID: obj.ID, Open: open}
+	if after != nil {
+		page, err := r.Store.Flags(ctx, obj.SellerID, f, limit, cursor)
+		if err != nil {
+			return nil, err
+		}
+		return flagConnection(obj.SellerID, f, page), nil
+	}
+	key := shipmentFlagsKey{seller: obj.SellerID, shipment: obj.ID, open: -1, limit: limit + 1}
+	if open != nil {
+		key.open = 0
+		if *open {
+			key.open = 1
+		}
+	}
+	rows, _, err := r.loadersFrom(ctx).shipmentFlag.load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return flagConnection(obj.SellerID, f, store.FlagPage(rows, limit)), nil
+}
+
+func (r *flagConnectionResolver) TotalCount(ctx context.Context, obj *model.FlagConnection) (int, error) {
+	return r.Store.CountFlags(ctx, obj.SellerID, obj.Filter)
+}
+
+func (r *flagResolver) Shipment(ctx context.Context, obj *store.Flag) (*store.Shipment, error) {
+	sh, ok, err := r.loadersFrom(ctx).shipments.load(ctx, sellerKey{obj.SellerID, obj.ShipmentID})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return &sh, nil
+}
+
+func (r *flagResolver) Kind(_ context.Context, obj *store.Flag) (model.FlagKind, error) {
+	return model.FlagKind(obj.Kind), nil
+}
+
+func (r *flagResolver) Severity(_ context.Context, obj *store.Flag) (model.FlagSeverity, error) {
+	return model.FlagSeverity(obj.Severity), nil
+}
+
+func (r *flagResolver) Resolution(_ context.Context, obj *store.Flag) (*model.FlagResolution, error) {
+	if obj.Resolution == "" {
+		return nil, nil
+	}
+	res := model.FlagResolution(obj.Resolution)
+	return &res, nil
+}
+
+func (r *flagResolver) ResolutionNote(_ context.Context, obj *store.Flag) (*string, error) {
+	return nullable(obj.ResolutionNote), nil
+}
+
+func (r *flagResolver) Open(_ context.Context, obj *store.Flag) (bool, error) { return obj.Open(), nil }
+
+func flagConnection(sellerID string, f store.FlagFilter, page store.Page[store.Flag]) *model.FlagConnection {
+	conn := &model.FlagConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page), Edges: []*model.FlagEdge{}}
+	for i := range page.Items {
+		conn.Edges = append(conn.Edges, &model.FlagEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
+	}
+	return conn
+}
+
+func flagFilter(f *model.FlagFilter) (store.FlagFilter, error) {
+	if f == nil {
+		return store.FlagFilter{}, nil
+	}
+	out := store.FlagFilter{Open: f.Open, RaisedAfter: f.RaisedAfter}
+	for _, k := range f.Kinds {
+		out.Kinds = append(out.Kinds, string(k))
+	}
+	if f.ShipmentID != nil {
+		if !uuidShape.MatchString(*f.ShipmentID) {
+			return store.FlagFilter{}, badInput("filter.shipmentId", "is not a shipment id")
+		}
+		out.ShipmentID = *f.ShipmentID
+	}
+	return out, nil
+}
+
+// uuidShape matches the text form of a UUID, as ids are.
+var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

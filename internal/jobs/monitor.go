@@ -1,0 +1,140 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// Monitor runs the monitoring rules (monitor.Service): declared here so
+// the workers need no import of the use cases that enqueue them.
+type Monitor interface {
+	// Check runs every rule on the seller's shipments (all when ids is nil).
+	Check(ctx context.Context, sellerID string, ids []string) error
+	// Sweep runs the time-based rules over every seller at time at.
+	Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error)
+}
+
+// MonitorDeps is what the monitoring and notification workers use.
+// Monitor may be set after the workers are registered (the service needs
+// the River client, which needs the workers).
+type MonitorDeps struct {
+	Monitor Monitor
+	Store   *store.Store
+	Log     *slog.Logger
+	// SecretKey opens sealed notification signing secrets.
+	SecretKey []byte
+	// RetrySchedule is the wait after each failed notification attempt;
+	// after the last one the notification is given up.
+	RetrySchedule []time.Duration
+	// HTTPClient sends notifications (NewNotifyClient when nil).
+	HTTPClient *http.Client
+	Registry   prometheus.Registerer
+}
+
+// CheckArgs asks for the rules to run on some of a seller's shipments
+// because they were written: enqueued in the writing transaction.
+type CheckArgs struct {
+	SellerID    string   `json:"seller_id"`
+	ShipmentIDs []string `json:"shipment_ids,omitempty"`
+	// All runs the rules on every shipment of the seller (its settings
+	// changed) instead of ShipmentIDs.
+	All bool `json:"all,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (CheckArgs) Kind() string { return "shipwatch.monitor.check" }
+
+// CheckWorker runs CheckArgs. Raising and resolving are idempotent, so a
+// retry changes nothing already done.
+type CheckWorker struct {
+	river.WorkerDefaults[CheckArgs]
+	deps *MonitorDeps
+}
+
+// Work implements river.Worker.
+func (w *CheckWorker) Work(ctx context.Context, job *river.Job[CheckArgs]) error {
+	ids := job.Args.ShipmentIDs
+	if job.Args.All {
+		ids = nil
+	} else if len(ids) == 0 {
+		return nil
+	}
+	return w.deps.Monitor.Check(ctx, job.Args.SellerID, ids)
+}
+
+// SweepArgs is one periodic sweep: Period is the start of the interval it
+// covers, which makes it unique.
+type SweepArgs struct {
+	Period time.Time `json:"period"`
+}
+
+// Kind implements river.JobArgs.
+func (SweepArgs) Kind() string { return "shipwatch.monitor.sweep" }
+
+// SweepWorker runs SweepArgs: once per period, never two at once.
+type SweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	deps *MonitorDeps
+	last prometheus.Gauge
+}
+
+// Work implements river.Worker.
+func (w *SweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	period := job.Args.Period
+	ran, err := w.deps.Store.WithSweepLock(ctx, func() error {
+		started, err := w.deps.Store.StartSweep(ctx, period)
+		if err != nil || !started {
+			return err
+		}
+		begin := time.Now()
+		raised, resolved, err := w.deps.Monitor.Sweep(ctx, begin)
+		if err != nil {
+			return err
+		}
+		if err := w.deps.Store.FinishSweep(ctx, period, raised, resolved); err != nil {
+			return err
+		}
+		w.last.SetToCurrentTime()
+		w.deps.Log.InfoContext(ctx, "sweep done", "period", period, "raised", raised, "resolved", resolved,
+			"duration_ms", time.Since(begin).Milliseconds())
+		return nil
+	})
+	if err == nil && !ran {
+		w.deps.Log.WarnContext(ctx, "sweep skipped: the previous sweep is still running", "period", period)
+	}
+	return err
+}
+
+// SweepJobs returns the periodic sweep, every interval. River enqueues
+// periodic jobs only on the elected leader, and the insert is unique by
+// period, so with any number of processes each period is swept once.
+func SweepJobs(interval time.Duration) []*river.PeriodicJob {
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return SweepArgs{Period: time.Now().UTC().Truncate(interval)},
+				&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
+		}, &river.PeriodicJobOpts{ID: "shipwatch.monitor.sweep"})}
+}
+
+// AddMonitorWorkers registers the check, sweep and notification workers
+// and returns how many it registered.
+func AddMonitorWorkers(workers *river.Workers, deps *MonitorDeps) int {
+	last := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "shipwatch_sweep_last_success_timestamp_seconds",
+		Help: "When this process last finished a sweep (Unix time); only the leader sweeps.",
+	})
+	if deps.Registry != nil {
+		deps.Registry.MustRegister(last)
+	}
+	river.AddWorker(workers, &CheckWorker{deps: deps})
+	river.AddWorker(workers, &SweepWorker{deps: deps, last: last})
+	river.AddWorker(workers, newDeliverWorker(deps))
+	return 3
+}

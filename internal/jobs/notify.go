@@ -1,0 +1,178 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/shipwatch/shipwatch/internal/notify"
+	"github.com/shipwatch/shipwatch/internal/secret"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// DefaultRetrySchedule is the wait after each failed notification attempt:
+// 14 attempts, the last about 23 h 49 min after the first, so an endpoint
+// down for most of a day still gets everything. Each wait varies by ±10%
+// so retries after an outage do not arrive all at once.
+var DefaultRetrySchedule = []time.Duration{
+	10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+	30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour, 4 * time.Hour, 6 * time.Hour, 7 * time.Hour,
+}
+
+// NotifyTimeout bounds one POST to an endpoint.
+const NotifyTimeout = 10 * time.Second
+
+// NewNotifyClient returns the HTTP client notifications are sent with. It
+// follows no redirect: a signed request goes only to the URL the seller
+// set, and a 3xx counts as a failure.
+func NewNotifyClient() *http.Client {
+	return &http.Client{
+		Timeout:       NotifyTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// DeliverArgs sends one recorded notification to the seller's endpoint.
+type DeliverArgs struct {
+	SellerID   string `json:"seller_id"`
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind implements river.JobArgs.
+func (DeliverArgs) Kind() string { return "shipwatch.notify.deliver" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: the retry schedule,
+// not River's attempt count, decides when to give up, so the count is
+// only a backstop.
+func (DeliverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 50} }
+
+// DeliverWorker sends notifications, records every attempt and retries on
+// the schedule. A delivered notification is not sent again.
+type DeliverWorker struct {
+	river.WorkerDefaults[DeliverArgs]
+	deps     *MonitorDeps
+	client   *http.Client
+	attempts *prometheus.CounterVec
+}
+
+func newDeliverWorker(deps *MonitorDeps) *DeliverWorker {
+	w := &DeliverWorker{deps: deps, client: deps.HTTPClient, attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shipwatch_notification_attempts_total",
+		Help: "Notification attempts, by outcome: delivered, retrying, failed (given up) or cancelled (no endpoint).",
+	}, []string{"outcome"})}
+	if w.client == nil {
+		w.client = NewNotifyClient()
+	}
+	if deps.Registry != nil {
+		deps.Registry.MustRegister(w.attempts)
+	}
+	return w
+}
+
+// Timeout implements river.Worker: a little over one POST.
+func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return NotifyTimeout + 5*time.Second
+}
+
+// NextRetry implements river.Worker: the schedule's wait after this
+// attempt, ±10%.
+func (w *DeliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
+	s := w.schedule()
+	d := s[min(max(job.Attempt, 1), len(s))-1]
+	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(d))
+	return time.Now().Add(d + jitter)
+}
+
+func (w *DeliverWorker) schedule() []time.Duration {
+	if len(w.deps.RetrySchedule) > 0 {
+		return w.deps.RetrySchedule
+	}
+	return DefaultRetrySchedule
+}
+
+// Work implements river.Worker.
+func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	st, a := w.deps.Store, job.Args
+	d, err := st.Delivery(ctx, a.SellerID, a.DeliveryID)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if d.State != store.DeliveryPending && d.State != store.DeliveryRetrying {
+		return nil // already delivered or given up: never sent twice
+	}
+	ep, err := st.NotificationEndpoint(ctx, a.SellerID)
+	if errors.Is(err, store.ErrNotFound) {
+		w.attempts.WithLabelValues("cancelled").Inc()
+		if err := st.FinishDelivery(ctx, a.SellerID, a.DeliveryID, store.DeliveryCancelled); err != nil {
+			return err
+		}
+		return river.JobCancel(errors.New("the seller removed the notification endpoint"))
+	}
+	if err != nil {
+		return err
+	}
+	attempt, sendErr := w.send(ctx, ep, []byte(d.Payload))
+	state := store.DeliveryDelivered
+	last := job.Attempt > len(w.schedule())
+	switch {
+	case sendErr == nil:
+	case last:
+		state = store.DeliveryFailed
+	default:
+		state = store.DeliveryRetrying
+	}
+	w.attempts.WithLabelValues(map[string]string{store.DeliveryDelivered: "delivered", store.DeliveryRetrying: "retrying", store.DeliveryFailed: "failed"}[state]).Inc()
+	if err := st.RecordAttempt(ctx, a.SellerID, a.DeliveryID, attempt, state); err != nil {
+		return errors.Join(sendErr, err)
+	}
+	if sendErr != nil && last {
+		return river.JobCancel(fmt.Errorf("gave up after %d attempts: %w", job.Attempt, sendErr))
+	}
+	return sendErr
+}
+
+// send signs and POSTs the body once and describes the attempt.
+func (w *DeliverWorker) send(ctx context.Context, ep store.NotificationEndpoint, body []byte) (store.Attempt, error) {
+	start := time.Now()
+	attempt := store.Attempt{At: start.UTC()}
+	err := func() error {
+		signing, err := secret.Open(w.deps.SecretKey, ep.Secret)
+		if err != nil {
+			return fmt.Errorf("cannot open the signing secret: was SHIPWATCH_SECRET_KEY changed? %w", err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("bad endpoint URL: %w", err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Shipwatch-Notifications/1")
+		req.Header.Set(notify.SignatureHeader, notify.Sign(string(signing), time.Now(), body))
+		resp, err := w.client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) //nolint:errcheck // only drained for connection reuse
+		attempt.StatusCode = resp.StatusCode
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return fmt.Errorf("endpoint answered %s", resp.Status)
+		}
+		return nil
+	}()
+	attempt.DurationMS = time.Since(start).Milliseconds()
+	if err != nil {
+		attempt.Error = err.Error()
+	}
+	return attempt, err
+}

@@ -1,0 +1,164 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/riverqueue/river"
+
+	"github.com/shipwatch/shipwatch/internal/jobs"
+	"github.com/shipwatch/shipwatch/internal/pubsub"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// checkBatch bounds the shipments of one check job, so an import of a
+// million rows enqueues a thousand small jobs, not one huge one.
+const checkBatch = 1000
+
+// watch enqueues, in the writing transaction, what a write to the seller's
+// shipments causes: a check of the rules on the shipments carrying the
+// written numbers (the written ones and their duplicates), and the
+// notifications of status changes. A shipment without a number can only
+// break time-based rules, which the next sweep evaluates.
+func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string, changes []store.StatusChange) error {
+	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
+	if err != nil {
+		return err
+	}
+	var params []river.InsertManyParams
+	for start := 0; start < len(ids); start += checkBatch {
+		params = append(params, river.InsertManyParams{Args: jobs.CheckArgs{
+			SellerID: sellerID, ShipmentIDs: ids[start:min(start+checkBatch, len(ids))],
+		}})
+	}
+	if len(params) > 0 {
+		if _, err := s.jobs.InsertManyFastTx(ctx, tx.Tx, params); err != nil {
+			return fmt.Errorf("enqueue checks: %w", err)
+		}
+	}
+	return s.announceStatus(ctx, tx, sellerID, changes)
+}
+
+// Check runs every rule on the seller's shipments (all of them when ids is
+// nil) now, raising and resolving flags and announcing both in one
+// transaction. Running it twice changes nothing the second time.
+func (s *Service) Check(ctx context.Context, sellerID string, ids []string) error {
+	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: ids}
+	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+			return err
+		}
+		var raised, resolved []store.Flag
+		for _, r := range store.FlagRules {
+			res, rai, err := s.apply(ctx, tx, r, sc)
+			if err != nil {
+				return err
+			}
+			raised, resolved = append(raised, rai...), append(resolved, res...)
+		}
+		return s.announce(ctx, tx, raised, resolved)
+	})
+}
+
+// Sweep runs the time-based rules over every seller's shipments at time
+// at: one transaction per rule, each one statement that resolves and one
+// that raises, set-based. It returns how many flags it raised and resolved.
+func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error) {
+	sc := store.RuleScope{At: at}
+	for _, r := range store.FlagRules {
+		if !r.TimeBased() {
+			continue
+		}
+		err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+			if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+				return err
+			}
+			res, rai, err := s.apply(ctx, tx, r, sc)
+			if err != nil {
+				return err
+			}
+			raised, resolved = raised+len(rai), resolved+len(res)
+			return s.announce(ctx, tx, rai, res)
+		})
+		if err != nil {
+			return raised, resolved, fmt.Errorf("sweep: %w", err)
+		}
+	}
+	return raised, resolved, nil
+}
+
+// apply resolves the rule's flags that no longer hold, then raises those
+// that newly do.
+func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r store.FlagRule, sc store.RuleScope) (resolved, raised []store.Flag, err error) {
+	if resolved, err = s.store.ResolveFlags(ctx, tx, r, sc); err != nil {
+		return nil, nil, err
+	}
+	if raised, err = s.store.RaiseFlags(ctx, tx, r, sc); err != nil {
+		return nil, nil, err
+	}
+	s.metrics.count(raised, resolved)
+	return resolved, raised, nil
+}
+
+// ResolveFlag resolves a flag by hand with a note. While its condition
+// still holds, no new flag of its kind is raised on its shipment.
+// Resolving a resolved flag returns it unchanged.
+func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (store.Flag, error) {
+	var f store.Flag
+	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		var changed bool
+		var err error
+		if f, changed, err = s.store.ResolveFlag(ctx, tx, sellerID, id, note); err != nil || !changed {
+			return err
+		}
+		s.metrics.count(nil, []store.Flag{f})
+		return s.announce(ctx, tx, nil, []store.Flag{f})
+	})
+	if err != nil {
+		return store.Flag{}, fmt.Errorf("resolve flag: %w", err)
+	}
+	return f, nil
+}
+
+// announce publishes raised flags to websocket subscribers and records and
+// enqueues the notifications of raised and resolved flags for sellers with
+// an endpoint, in the transaction that changed them.
+func (s *Service) announce(ctx context.Context, tx *sqlx.Tx, raised, resolved []store.Flag) error {
+	if len(raised) == 0 && len(resolved) == 0 {
+		return nil
+	}
+	bySeller := map[string][]string{}
+	var order []string
+	for _, f := range raised {
+		if bySeller[f.SellerID] == nil {
+			order = append(order, f.SellerID)
+		}
+		bySeller[f.SellerID] = append(bySeller[f.SellerID], f.ID)
+	}
+	msgs := make([]pubsub.Message, 0, len(order))
+	for _, seller := range order {
+		msgs = append(msgs, pubsub.Message{Topic: pubsub.TopicFlagRaised, SellerID: seller, IDs: bySeller[seller]})
+	}
+	if err := pubsub.Publish(ctx, tx, msgs...); err != nil {
+		return err
+	}
+	return s.notifyFlags(ctx, tx, raised, resolved)
+}
+
+// announceStatus publishes status changes to websocket subscribers and
+// records and enqueues their notifications.
+func (s *Service) announceStatus(ctx context.Context, tx *sqlx.Tx, sellerID string, changes []store.StatusChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		ids[i] = c.ShipmentID
+	}
+	if err := pubsub.Publish(ctx, tx, pubsub.Message{Topic: pubsub.TopicShipmentUpdated, SellerID: sellerID, IDs: ids}); err != nil {
+		return err
+	}
+	return s.notifyStatus(ctx, tx, sellerID, changes)
+}

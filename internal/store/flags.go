@@ -1,0 +1,288 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Flag is a problem a monitoring rule raised on a shipment. It is open
+// until resolved: AUTO when its condition stopped holding, MANUAL when the
+// seller closed it.
+type Flag struct {
+	ID             string     `db:"id"`
+	SellerID       string     `db:"seller_id"`
+	ShipmentID     string     `db:"shipment_id"`
+	Kind           string     `db:"kind"`
+	Severity       string     `db:"severity"`
+	Message        string     `db:"message"`
+	RaisedAt       time.Time  `db:"raised_at"`
+	AcknowledgedAt *time.Time `db:"acknowledged_at"`
+	ResolvedAt     *time.Time `db:"resolved_at"`
+	// Resolution is AUTO, MANUAL, or "" while open.
+	Resolution     string `db:"resolution"`
+	ResolutionNote string `db:"resolution_note"`
+}
+
+// Open reports whether the flag is not resolved.
+func (f Flag) Open() bool { return f.ResolvedAt == nil }
+
+// Flag resolutions (GraphQL enum FlagResolution).
+const (
+	ResolutionAuto   = "AUTO"
+	ResolutionManual = "MANUAL"
+)
+
+const flagColumns = `id, seller_id, shipment_id, kind, severity, message, raised_at, acknowledged_at,
+	resolved_at, coalesce(resolution, '') AS resolution, resolution_note`
+
+// RuleScope is what one run of the rules looks at.
+type RuleScope struct {
+	// SellerID limits the run to one seller; "" is every seller.
+	SellerID string
+	// At is the time the conditions are evaluated at.
+	At time.Time
+	// ShipmentIDs limits the run to these shipments; nil is all of them.
+	ShipmentIDs []string
+}
+
+func (sc RuleScope) params() (any, any, any) {
+	var seller, ids any
+	if sc.SellerID != "" {
+		seller = sc.SellerID
+	}
+	if sc.ShipmentIDs != nil {
+		ids = pq.Array(sc.ShipmentIDs)
+	}
+	return seller, sc.At, ids
+}
+
+// RaiseFlags raises the rule's flag on every candidate in scope that has
+// no open flag of the kind (nor one resolved by hand while the condition
+// still holds), in one statement, and returns the flags raised. Two runs
+// racing raise each flag once: the open-flag unique index decides.
+func (s *Store) RaiseFlags(ctx context.Context, q sqlx.ExtContext, r FlagRule, sc RuleScope) ([]Flag, error) {
+	seller, at, ids := sc.params()
+	raised := []Flag{}
+	err := sqlx.SelectContext(ctx, q, &raised, `
+		WITH c AS (`+r.Candidates+`)
+		INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
+		SELECT (SELECT sh.seller_id FROM shipments sh WHERE sh.id = c.shipment_id), c.shipment_id, $4, $5, c.message, $2::timestamptz
+		FROM c
+		WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.shipment_id = c.shipment_id AND f.kind = $4
+			AND (f.resolved_at IS NULL OR f.suppressing))
+		ON CONFLICT (shipment_id, kind) WHERE resolved_at IS NULL DO NOTHING
+		RETURNING `+flagColumns, seller, at, ids, r.Kind, r.Severity)
+	if err != nil {
+		return nil, fmt.Errorf("raise %s flags: %w", r.Kind, mapErr(err))
+	}
+	return raised, nil
+}
+
+// ResolveFlags resolves (AUTO) the open flags of the rule's kind in scope
+// whose shipment is no longer a candidate, in one statement, and returns
+// them. It also lifts the suppression of flags resolved by hand whose
+// condition stopped holding, so a new occurrence is raised again.
+func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r FlagRule, sc RuleScope) ([]Flag, error) {
+	seller, at, ids := sc.params()
+	resolved := []Flag{}
+	err := sqlx.SelectContext(ctx, q, &resolved, `
+		WITH target AS (
+			SELECT f.id, f.resolved_at IS NULL AS was_open FROM flags f
+			WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
+				AND ($1::uuid IS NULL OR f.seller_id = $1::uuid) AND ($3::uuid[] IS NULL OR f.shipment_id = ANY($3::uuid[]))
+				AND NOT EXISTS (SELECT 1 FROM (`+r.Candidates+`) c WHERE c.shipment_id = f.shipment_id)
+			FOR UPDATE OF f
+		), changed AS (
+			UPDATE flags f SET suppressing = false,
+				resolved_at = coalesce(f.resolved_at, greatest($2::timestamptz, f.raised_at)),
+				resolution = coalesce(f.resolution, 'AUTO')
+			FROM target t WHERE f.id = t.id
+			RETURNING f.*, t.was_open
+		)
+		SELECT `+flagColumns+` FROM changed WHERE was_open`, seller, at, ids, r.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s flags: %w", r.Kind, mapErr(err))
+	}
+	return resolved, nil
+}
+
+// WrittenShipments returns the ids of the seller's shipments carrying
+// one of the numbers: those a write touched, and the others with the same
+// number, whose DUPLICATE_TRACKING flag a write can change.
+func (s *Store) WrittenShipments(ctx context.Context, q sqlx.QueryerContext, sellerID string, numbers []string) ([]string, error) {
+	ids := []string{}
+	if len(numbers) == 0 {
+		return ids, nil
+	}
+	err := sqlx.SelectContext(ctx, q, &ids, `
+		SELECT id FROM shipments WHERE seller_id = $1 AND normalized_tracking_number = ANY($2)`,
+		sellerID, pq.Array(numbers))
+	if err != nil {
+		return nil, fmt.Errorf("written shipments: %w", mapErr(err))
+	}
+	return ids, nil
+}
+
+// FlagFilter narrows a flag list; zero fields do not filter.
+type FlagFilter struct {
+	Kinds []string
+	// Open is true for open flags only, false for resolved ones only.
+	Open        *bool
+	ShipmentID  string
+	RaisedAfter *time.Time
+}
+
+func (f FlagFilter) params(sellerID string) []any {
+	var kinds, shipment any
+	if len(f.Kinds) > 0 {
+		kinds = pq.Array(f.Kinds)
+	}
+	if f.ShipmentID != "" {
+		shipment = f.ShipmentID
+	}
+	return []any{sellerID, kinds, f.Open, shipment, f.RaisedAfter}
+}
+
+const flagFilterSQL = `seller_id = $1
+	AND ($2::text[] IS NULL OR kind = ANY($2))
+	AND ($3::boolean IS NULL OR (resolved_at IS NULL) = $3)
+	AND ($4::uuid IS NULL OR shipment_id = $4)
+	AND ($5::timestamptz IS NULL OR raised_at > $5)`
+
+// Flags lists the seller's flags, newest first, limit at a time after a
+// cursor.
+func (s *Store) Flags(ctx context.Context, sellerID string, f FlagFilter, limit int, after Cursor) (Page[Flag], error) {
+	at, aid := after.after()
+	rows := []Flag{}
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+flagColumns+` FROM flags WHERE `+flagFilterSQL+`
+		AND ($6::timestamptz IS NULL OR (raised_at, id) < ($6, $7::uuid))
+		ORDER BY raised_at DESC, id DESC LIMIT $8`, append(f.params(sellerID), at, aid, limit+1)...)
+	if err != nil {
+		return Page[Flag]{}, fmt.Errorf("flags: %w", mapErr(err))
+	}
+	return pageOf(rows, limit, flagCursor), nil
+}
+
+func flagCursor(f Flag) Cursor { return Cursor{Time: f.RaisedAt, ID: f.ID} }
+
+// CountFlags counts the seller's flags matching a filter.
+func (s *Store) CountFlags(ctx context.Context, sellerID string, f FlagFilter) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM flags WHERE `+flagFilterSQL, f.params(sellerID)...); err != nil {
+		return 0, fmt.Errorf("count flags: %w", mapErr(err))
+	}
+	return n, nil
+}
+
+// ShipmentFlags returns, for each of the seller's shipments given, its
+// newest flags (at most limit each; open only when open is true), in one
+// query: the dataloader of Shipment.flags batches through it.
+func (s *Store) ShipmentFlags(ctx context.Context, sellerID string, shipmentIDs []string, open *bool, limit int) (map[string][]Flag, error) {
+	rows := []Flag{}
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT `+flagColumns+` FROM unnest($2::uuid[]) AS k(sid)
+		CROSS JOIN LATERAL (
+			SELECT * FROM flags f
+			WHERE f.seller_id = $1 AND f.shipment_id = k.sid
+				AND ($3::boolean IS NULL OR (f.resolved_at IS NULL) = $3)
+			ORDER BY f.raised_at DESC, f.id DESC LIMIT $4
+		) f
+		ORDER BY f.shipment_id, f.raised_at DESC, f.id DESC`, sellerID, pq.Array(shipmentIDs), open, limit)
+	if err != nil {
+		return nil, fmt.Errorf("shipment flags: %w", mapErr(err))
+	}
+	out := make(map[string][]Flag, len(shipmentIDs))
+	for _, f := range rows {
+		out[f.ShipmentID] = append(out[f.ShipmentID], f)
+	}
+	return out, nil
+}
+
+// FlagsByID returns the seller's flags with the given ids, in no
+// particular order; unknown ids and other sellers' flags are left out.
+func (s *Store) FlagsByID(ctx context.Context, sellerID string, ids []string) ([]Flag, error) {
+	out := []Flag{}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = ANY($2::uuid[])`,
+		sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("flags by id: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// Flag returns one of the seller's flags.
+func (s *Store) Flag(ctx context.Context, sellerID, id string) (Flag, error) {
+	var f Flag
+	err := s.db.GetContext(ctx, &f, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = $2`, sellerID, id)
+	if err != nil {
+		return Flag{}, fmt.Errorf("flag: %w", mapErr(err))
+	}
+	return f, nil
+}
+
+// AcknowledgeFlag marks a flag seen; acknowledging twice keeps the first time.
+func (s *Store) AcknowledgeFlag(ctx context.Context, sellerID, id string) (Flag, error) {
+	var f Flag
+	err := s.db.GetContext(ctx, &f, `
+		UPDATE flags SET acknowledged_at = coalesce(acknowledged_at, now())
+		WHERE seller_id = $1 AND id = $2
+		RETURNING `+flagColumns, sellerID, id)
+	if err != nil {
+		return Flag{}, fmt.Errorf("acknowledge flag: %w", mapErr(err))
+	}
+	return f, nil
+}
+
+// ResolveFlag resolves an open flag by hand with a note. changed is false
+// when the flag was already resolved: it is returned as it was.
+func (s *Store) ResolveFlag(ctx context.Context, q sqlx.ExtContext, sellerID, id, note string) (f Flag, changed bool, err error) {
+	err = sqlx.GetContext(ctx, q, &f, `
+		UPDATE flags SET resolved_at = now(), resolution = 'MANUAL', resolution_note = $3, suppressing = true
+		WHERE seller_id = $1 AND id = $2 AND resolved_at IS NULL
+		RETURNING `+flagColumns, sellerID, id, note)
+	if err == nil {
+		return f, true, nil
+	}
+	if !errors.Is(mapErr(err), ErrNotFound) {
+		return Flag{}, false, fmt.Errorf("resolve flag: %w", mapErr(err))
+	}
+	if err := sqlx.GetContext(ctx, q, &f, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = $2`, sellerID, id); err != nil {
+		return Flag{}, false, fmt.Errorf("resolve flag: %w", mapErr(err))
+	}
+	return f, false, nil
+}
+
+// OpenFlagCounts counts open flags by kind across sellers, for metrics.
+func (s *Store) OpenFlagCounts(ctx context.Context) (map[string]int, error) {
+	rows := []struct {
+		Kind string `db:"kind"`
+		N    int    `db:"n"`
+	}{}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT kind, count(*) AS n FROM flags WHERE resolved_at IS NULL GROUP BY kind`); err != nil {
+		return nil, fmt.Errorf("open flag counts: %w", mapErr(err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Kind] = r.N
+	}
+	return out, nil
+}
+
+// PrepareRuleTx tunes the transaction q for rule statements: the rules'
+// per-seller plans can look expensive to the planner on a large table, and
+// compiling them with JIT costs more than running them (hundreds of
+// milliseconds per statement, measured).
+func (s *Store) PrepareRuleTx(ctx context.Context, q sqlx.ExecerContext) error {
+	if _, err := q.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return fmt.Errorf("prepare rule transaction: %w", err)
+	}
+	return nil
+}
+
+// FlagPage makes a page of flags fetched with limit+1 rows, newest first.
+func FlagPage(rows []Flag, limit int) Page[Flag] { return pageOf(rows, limit, flagCursor) }
