@@ -10,6 +10,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -18,6 +19,7 @@ import (
 type Resolver struct {
 	Store   *store.Store
 	Monitor *monitor.Service
+	Health  *health.Service
 	Log     *slog.Logger
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/shipwatch/shipwatch/graph"
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/server"
@@ -56,6 +57,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
 	workers := river.NewWorkers()
+	a.workers += jobs.AddHealthWorkers(workers, a.Store)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -66,9 +68,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
+	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
 	a.Monitor = monitor.New(a.Store)
 
 	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log}
+	resolver.Health = health.New(a.Store)
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
 		Log:            log,

@@ -32,6 +32,9 @@ type Config struct {
 	// JobWorkers is how many jobs this process works at once.
 	JobWorkers      int
 	ShutdownTimeout time.Duration
+	// HealthCompactInterval is how often the account-health rollup's
+	// deltas are folded (reads stay fast; counts are exact either way).
+	HealthCompactInterval time.Duration
 }
 
 // Default returns the configuration used when nothing is set.
@@ -45,6 +48,8 @@ func Default() Config {
 		JobPollInterval: 250 * time.Millisecond,
 		JobWorkers:      20,
 		ShutdownTimeout: 30 * time.Second,
+
+		HealthCompactInterval: time.Minute,
 	}
 }
 
@@ -109,6 +114,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.JobPollInterval = r.duration("SHIPWATCH_JOB_POLL_INTERVAL", c.JobPollInterval, 50*time.Millisecond)
 	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers)
 	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)
+	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
 	if r.err != nil {
 		return Config{}, r.err
 	}

@@ -51,6 +51,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{env("LOG_FORMAT", "xml"), "LOG_FORMAT"},
 		{env("SHIPWATCH_PUBLIC_URL", "ftp://x"), "SHIPWATCH_PUBLIC_URL"},
+		{env("SHIPWATCH_HEALTH_COMPACT_INTERVAL", "10ms"), "SHIPWATCH_HEALTH_COMPACT_INTERVAL"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
