@@ -31,36 +31,6 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN at < cut THEN date_bin('15 minutes', at, timestamptz '1970-01-01 00:00:00+00') ELSE at END
 $$;
 
--- health_contributions is what one shipment adds to the rollup (sign 1) or
--- takes away from it (sign -1): a row per metric family it counts in, at the
--- instant that places it in a window. Cancelled shipments count nowhere.
---   tracking (VTR, ITR): shipments with a number, at shipped_at (else when
---     Shipwatch received the shipment); failing when never scanned, invalid
---     when the number fails the tracking check.
---   shipping (LSR): shipments with a ship_by, at ship_by; late when shipped
---     after it or not shipped (a window ends at "now", so its ship_by is past).
---   delivery (OTDR): shipments with a deliver_by, at the moment the outcome
---     was known: delivered_at when delivered on time, else deliver_by.
--- carrier is the declared carrier, else the one detected from the number.
-CREATE FUNCTION health_contributions(sign integer, s shipments)
-RETURNS TABLE (seller_id uuid, carrier text, at timestamptz,
-    tracked integer, unscanned integer, invalid integer,
-    due integer, shipped_late integer, promised integer, delivered_late integer)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT s.seller_id, coalesce(nullif(s.carrier, ''), s.tracking_carrier), c.at,
-        sign * c.tracked, sign * c.unscanned, sign * c.invalid,
-        sign * c.due, sign * c.shipped_late, sign * c.promised, sign * c.delivered_late
-    FROM (VALUES
-        (coalesce(s.shipped_at, s.created_at), 1, (s.first_scan_at IS NULL)::int, (NOT s.tracking_valid)::int,
-            0, 0, 0, 0, s.normalized_tracking_number <> ''),
-        (s.ship_by, 0, 0, 0,
-            1, (s.shipped_at IS NULL OR s.shipped_at > s.ship_by)::int, 0, 0, s.ship_by IS NOT NULL),
-        (least(s.delivered_at, s.deliver_by), 0, 0, 0,
-            0, 0, 1, (s.delivered_at IS NULL OR s.delivered_at > s.deliver_by)::int, s.deliver_by IS NOT NULL)
-    ) AS c(at, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late, counts)
-    WHERE c.counts AND s.status <> 'CANCELLED'
-$$;
-
 CREATE TABLE health_counts (
     seller_id      uuid NOT NULL REFERENCES sellers (id) ON DELETE CASCADE,
     -- The counts' instant, or their quarter hour once it is over (health_slot).
@@ -80,38 +50,60 @@ CREATE TABLE health_counts (
 CREATE INDEX health_counts_seller_at_idx ON health_counts (seller_id, at);
 CREATE INDEX health_counts_unsettled_idx ON health_counts (seller_id, carrier, at) WHERE NOT settled;
 
--- The trigger's statement, once per event: the net change per slot and
--- carrier. Changes that cancel out (an update touching nothing the metrics
--- read) write nothing. A seller being deleted is skipped: its rows go with
--- it through the foreign key.
+-- health_count_sql is the statement that adds to the rollup what shipments
+-- contribute (sign 1) or takes it away (sign -1), with $1 the start of the
+-- current quarter hour. `source` is a query over rows of shipments with a
+-- leading `sign` column: the trigger's transition tables (which only the
+-- trigger function itself can read, hence a statement to EXECUTE rather
+-- than a function to call), or the whole table when backfilling. Each shipment counts, unless cancelled, at
+-- the instant that places it in a window:
+--   tracking (VTR, ITR): shipments with a number, at shipped_at (else when
+--     Shipwatch received the shipment); failing when never scanned, invalid
+--     when the number fails the tracking check;
+--   shipping (LSR): shipments with a ship_by, at ship_by; late when shipped
+--     after it or not shipped (a window ends at "now", so its ship_by is past);
+--   delivery (OTDR): shipments with a deliver_by, at the moment the outcome
+--     was known: delivered_at when delivered on time, else deliver_by.
+-- carrier is the declared carrier, else the one detected from the number.
+-- Changes that cancel out (an update touching nothing the metrics read)
+-- write nothing. Three scans of the source with simple filters are about
+-- three times faster than one scan that fans each row out.
+CREATE FUNCTION health_count_sql(source text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT format($q$
+        INSERT INTO health_counts (seller_id, at, carrier, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late)
+        SELECT seller_id, health_slot(at, $1), carrier, sum(tracked), sum(unscanned), sum(invalid),
+            sum(due), sum(shipped_late), sum(promised), sum(delivered_late)
+        FROM (
+            SELECT seller_id, coalesce(nullif(carrier, ''), tracking_carrier) AS carrier, coalesce(shipped_at, created_at) AS at,
+                sign AS tracked, sign * (first_scan_at IS NULL)::int AS unscanned, sign * (NOT tracking_valid)::int AS invalid,
+                0 AS due, 0 AS shipped_late, 0 AS promised, 0 AS delivered_late
+            FROM (%1$s) AS r WHERE normalized_tracking_number <> '' AND status <> 'CANCELLED'
+            UNION ALL
+            SELECT seller_id, coalesce(nullif(carrier, ''), tracking_carrier), ship_by,
+                0, 0, 0, sign, sign * (shipped_at IS NULL OR shipped_at > ship_by)::int, 0, 0
+            FROM (%1$s) AS r WHERE ship_by IS NOT NULL AND status <> 'CANCELLED'
+            UNION ALL
+            SELECT seller_id, coalesce(nullif(carrier, ''), tracking_carrier), least(delivered_at, deliver_by),
+                0, 0, 0, 0, 0, sign, sign * (delivered_at IS NULL OR delivered_at > deliver_by)::int
+            FROM (%1$s) AS r WHERE deliver_by IS NOT NULL AND status <> 'CANCELLED'
+        ) AS c
+        GROUP BY seller_id, health_slot(at, $1), carrier
+        HAVING (sum(tracked), sum(unscanned), sum(invalid), sum(due), sum(shipped_late), sum(promised), sum(delivered_late))
+            <> (0, 0, 0, 0, 0, 0, 0)$q$, source)
+$fn$;
+
+-- The trigger counts its transition tables. The
+-- shipments of a seller being deleted are skipped (the EXISTS): the
+-- seller's rollup goes with it through the foreign key.
 CREATE FUNCTION health_counts_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    cut timestamptz := date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00');
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO health_counts (seller_id, at, carrier, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late)
-        SELECT c.seller_id, health_slot(c.at, cut), c.carrier, sum(c.tracked), sum(c.unscanned), sum(c.invalid),
-            sum(c.due), sum(c.shipped_late), sum(c.promised), sum(c.delivered_late)
-        FROM new_rows n CROSS JOIN LATERAL health_contributions(1, n) c
-        GROUP BY c.seller_id, health_slot(c.at, cut), c.carrier;
-    ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO health_counts (seller_id, at, carrier, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late)
-        SELECT c.seller_id, health_slot(c.at, cut), c.carrier, sum(c.tracked), sum(c.unscanned), sum(c.invalid),
-            sum(c.due), sum(c.shipped_late), sum(c.promised), sum(c.delivered_late)
-        FROM (SELECT c.* FROM new_rows n CROSS JOIN LATERAL health_contributions(1, n) c
-            UNION ALL SELECT c.* FROM old_rows o CROSS JOIN LATERAL health_contributions(-1, o) c) c
-        GROUP BY c.seller_id, health_slot(c.at, cut), c.carrier
-        HAVING (sum(c.tracked), sum(c.unscanned), sum(c.invalid), sum(c.due), sum(c.shipped_late),
-            sum(c.promised), sum(c.delivered_late)) <> (0, 0, 0, 0, 0, 0, 0);
-    ELSE
-        INSERT INTO health_counts (seller_id, at, carrier, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late)
-        SELECT c.seller_id, health_slot(c.at, cut), c.carrier, sum(c.tracked), sum(c.unscanned), sum(c.invalid),
-            sum(c.due), sum(c.shipped_late), sum(c.promised), sum(c.delivered_late)
-        FROM old_rows o CROSS JOIN LATERAL health_contributions(-1, o) c
-        WHERE EXISTS (SELECT 1 FROM sellers WHERE id = c.seller_id)
-        GROUP BY c.seller_id, health_slot(c.at, cut), c.carrier;
-    END IF;
+    EXECUTE health_count_sql(CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
+        WHEN 'UPDATE' THEN 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows'
+        ELSE 'SELECT -1 AS sign, o.* FROM old_rows o WHERE EXISTS (SELECT 1 FROM sellers s WHERE s.id = o.seller_id)' END)
+    USING date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00');
     RETURN NULL;
 END
 $$;
@@ -123,6 +115,17 @@ CREATE TRIGGER shipments_health_update AFTER UPDATE ON shipments
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION health_counts_apply();
 CREATE TRIGGER shipments_health_delete AFTER DELETE ON shipments
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION health_counts_apply();
+
+-- TRUNCATE has no transition table: it empties the rollup with the table.
+CREATE FUNCTION health_counts_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM health_counts;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER shipments_health_truncate AFTER TRUNCATE ON shipments
+    FOR EACH STATEMENT EXECUTE FUNCTION health_counts_truncate();
 
 -- Each metric's failing shipments, newest first, for the drill-down lists.
 -- Partial: a shipment leaves the index once scanned, shipped or delivered.
@@ -137,8 +140,9 @@ CREATE INDEX shipments_health_late_delivery_idx ON shipments (seller_id, deliver
     WHERE deliver_by IS NOT NULL AND (delivered_at IS NULL OR delivered_at > deliver_by) AND status <> 'CANCELLED';
 
 -- Shipments written before this migration.
-INSERT INTO health_counts (seller_id, at, carrier, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late)
-SELECT c.seller_id, health_slot(c.at, date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00')), c.carrier,
-    sum(c.tracked), sum(c.unscanned), sum(c.invalid), sum(c.due), sum(c.shipped_late), sum(c.promised), sum(c.delivered_late)
-FROM shipments s CROSS JOIN LATERAL health_contributions(1, s) c
-GROUP BY 1, 2, 3;
+DO $$
+BEGIN
+    EXECUTE health_count_sql('SELECT 1 AS sign, * FROM shipments')
+    USING date_bin('15 minutes', now(), timestamptz '1970-01-01 00:00:00+00');
+END
+$$;

@@ -138,11 +138,7 @@ func (s *Service) Report(ctx context.Context, sellerID string, m Marketplace, da
 	if days < 1 || days > MaxDays {
 		return nil, &shipment.FieldError{Field: "days", Message: fmt.Sprintf("must be between 1 and %d", MaxDays)}
 	}
-	w, err := s.store.HealthWindow(ctx, sellerID, days, now)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.store.HealthCounts(ctx, sellerID, w.TimeZone, w.From, w.Now)
+	w, counts, err := s.store.Health(ctx, sellerID, days, now)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -24,43 +25,6 @@ type HealthWindow struct {
 	Days     []HealthDay
 }
 
-// HealthWindow returns the seller's last `days` days in their time zone:
-// from midnight of the first to now, today being the last. now zero means
-// the database's clock, which is what exact counts need (see
-// migrations/0007); tests may pass a later time.
-func (s *Store) HealthWindow(ctx context.Context, sellerID string, days int, now time.Time) (HealthWindow, error) {
-	var at any
-	if !now.IsZero() {
-		at = now
-	}
-	rows := []struct {
-		TimeZone string    `db:"time_zone"`
-		Now      time.Time `db:"now"`
-		HealthDay
-	}{}
-	err := s.db.SelectContext(ctx, &rows, `
-		WITH w AS (
-			SELECT time_zone, coalesce($3::timestamptz, now()) AS now FROM sellers WHERE id = $1
-		)
-		SELECT w.time_zone, w.now, to_char(d, 'YYYY-MM-DD') AS date,
-			d AT TIME ZONE w.time_zone AS day_from,
-			least((d + interval '1 day') AT TIME ZONE w.time_zone, w.now) AS day_to
-		FROM w, generate_series(date_trunc('day', w.now AT TIME ZONE w.time_zone) - ($2::int - 1) * interval '1 day',
-			date_trunc('day', w.now AT TIME ZONE w.time_zone), interval '1 day') AS d
-		ORDER BY d`, sellerID, days, at)
-	if err != nil {
-		return HealthWindow{}, fmt.Errorf("health window: %w", mapErr(err))
-	}
-	if len(rows) == 0 {
-		return HealthWindow{}, fmt.Errorf("health window: %w", ErrNotFound)
-	}
-	w := HealthWindow{TimeZone: rows[0].TimeZone, From: rows[0].From, Now: rows[0].Now, Days: make([]HealthDay, len(rows))}
-	for i, r := range rows {
-		w.Days[i] = r.HealthDay
-	}
-	return w, nil
-}
-
 // HealthCount is what a day and carrier add to each metric.
 type HealthCount struct {
 	Date          string `db:"date"`    // YYYY-MM-DD, local
@@ -74,12 +38,52 @@ type HealthCount struct {
 	DeliveredLate int    `db:"delivered_late"`
 }
 
-// HealthCounts sums the seller's health rollup per local day and carrier
-// over [from, to). The rollup is exact for any such range when from is a
-// quarter hour and to is not before the database's clock.
-func (s *Store) HealthCounts(ctx context.Context, sellerID, timeZone string, from, to time.Time) ([]HealthCount, error) {
-	out := []HealthCount{}
-	err := s.db.SelectContext(ctx, &out, `
+// Health returns the seller's last `days` days in their time zone, from
+// midnight of the first to now (today is the last), and the health rollup
+// summed per local day and carrier over that window.
+//
+// now zero means the database's clock, read after the snapshot the counts
+// are read from: every write the snapshot holds then started before now,
+// which is what keeps the quarter hours the rollup folds on its side of
+// the window's end (see migrations/0007). Tests may pass a time later than
+// the clock.
+func (s *Store) Health(ctx context.Context, sellerID string, days int, now time.Time) (HealthWindow, []HealthCount, error) {
+	var at any
+	if !now.IsZero() {
+		at = now
+	}
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return HealthWindow{}, nil, fmt.Errorf("health: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only: nothing to keep
+	rows := []struct {
+		TimeZone string    `db:"time_zone"`
+		Now      time.Time `db:"now"`
+		HealthDay
+	}{}
+	err = tx.SelectContext(ctx, &rows, `
+		WITH w AS MATERIALIZED (
+			SELECT time_zone, coalesce($3::timestamptz, clock_timestamp()) AS now FROM sellers WHERE id = $1
+		)
+		SELECT w.time_zone, w.now, to_char(d, 'YYYY-MM-DD') AS date,
+			d AT TIME ZONE w.time_zone AS day_from,
+			least((d + interval '1 day') AT TIME ZONE w.time_zone, w.now) AS day_to
+		FROM w, generate_series(date_trunc('day', w.now AT TIME ZONE w.time_zone) - ($2::int - 1) * interval '1 day',
+			date_trunc('day', w.now AT TIME ZONE w.time_zone), interval '1 day') AS d
+		ORDER BY d`, sellerID, days, at)
+	if err != nil {
+		return HealthWindow{}, nil, fmt.Errorf("health window: %w", mapErr(err))
+	}
+	if len(rows) == 0 {
+		return HealthWindow{}, nil, fmt.Errorf("health window: %w", ErrNotFound)
+	}
+	w := HealthWindow{TimeZone: rows[0].TimeZone, From: rows[0].From, Now: rows[0].Now, Days: make([]HealthDay, len(rows))}
+	for i, r := range rows {
+		w.Days[i] = r.HealthDay
+	}
+	counts := []HealthCount{}
+	err = tx.SelectContext(ctx, &counts, `
 		SELECT to_char(at AT TIME ZONE $2, 'YYYY-MM-DD') AS date, carrier,
 			sum(tracked) AS tracked, sum(unscanned) AS unscanned, sum(invalid) AS invalid,
 			sum(due) AS due, sum(shipped_late) AS shipped_late,
@@ -87,11 +91,11 @@ func (s *Store) HealthCounts(ctx context.Context, sellerID, timeZone string, fro
 		FROM health_counts
 		WHERE seller_id = $1 AND at >= $3 AND at < $4
 		GROUP BY 1, 2
-		ORDER BY 1, 2`, sellerID, timeZone, from, to)
+		ORDER BY 1, 2`, sellerID, w.TimeZone, w.From, w.Now)
 	if err != nil {
-		return nil, fmt.Errorf("health counts: %w", mapErr(err))
+		return HealthWindow{}, nil, fmt.Errorf("health counts: %w", mapErr(err))
 	}
-	return out, nil
+	return w, counts, nil
 }
 
 // HealthFailure is a way a shipment counts against a metric.
