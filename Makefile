@@ -33,3 +33,7 @@ check-generate: generate ## fail when regenerating changes committed files
 
 bench: ## run the benchmarks and print each figure with its baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+.PHONY: bench-health
+bench-health: ## account health only: a 1,000,000-shipment report, and what its rollup costs writers
+	$(GO) test -run '^$$' -bench 'BenchmarkAccountHealth|BenchmarkHealthWriteCost' -benchmem ./internal/health/

@@ -131,7 +131,7 @@ type Policy map[Metric]Target
 const (
 	amazonVTR  = "Amazon Seller Central help: Valid Tracking Rate (US): at least 95% of packages shipped and confirmed have a tracking number with a carrier scan, per category, over 30 days"
 	amazonLSR  = "Amazon Seller Central help: Late Shipment Rate (US): under 4%, over 10 and 30 days"
-	amazonOTD  = "Amazon Seller Central help: On-time delivery (US): greater than 97%; shown over 14 days on the Account Health Shipping Performance page"
+	amazonOTD  = "Amazon Seller Central help: On-time delivery (US): greater than 97%, over the 14 days commonly quoted for Account Health"
 	walmartVTR = "Walmart Marketplace Learn: Seller Performance Standards: Valid Tracking Rate greater than 99%, last 30 days"
 	walmartOTS = "Walmart Seller Help: Seller Performance Standards (2017 standards): On-Time Shipment Rate greater than 99%, i.e. fewer than 1% shipped late"
 	walmartOTD = "Walmart Marketplace Learn: Seller Performance Standards: On-Time Delivery Rate greater than 95%, last 30 days"
