@@ -83,15 +83,20 @@ func (s *Store) Health(ctx context.Context, sellerID string, days int, now time.
 		w.Days[i] = r.HealthDay
 	}
 	counts := []HealthCount{}
+	// Grouping on a date and formatting the groups is cheaper than
+	// formatting every row.
 	err = tx.SelectContext(ctx, &counts, `
-		SELECT to_char(at AT TIME ZONE $2, 'YYYY-MM-DD') AS date, carrier,
-			sum(tracked) AS tracked, sum(unscanned) AS unscanned, sum(invalid) AS invalid,
-			sum(due) AS due, sum(shipped_late) AS shipped_late,
-			sum(promised) AS promised, sum(delivered_late) AS delivered_late
-		FROM health_counts
-		WHERE seller_id = $1 AND at >= $3 AND at < $4
-		GROUP BY 1, 2
-		ORDER BY 1, 2`, sellerID, w.TimeZone, w.From, w.Now)
+		SELECT to_char(day, 'YYYY-MM-DD') AS date, carrier, tracked, unscanned, invalid, due, shipped_late, promised, delivered_late
+		FROM (
+			SELECT (at AT TIME ZONE $2)::date AS day, carrier,
+				sum(tracked) AS tracked, sum(unscanned) AS unscanned, sum(invalid) AS invalid,
+				sum(due) AS due, sum(shipped_late) AS shipped_late,
+				sum(promised) AS promised, sum(delivered_late) AS delivered_late
+			FROM health_counts
+			WHERE seller_id = $1 AND at >= $3 AND at < $4
+			GROUP BY 1, 2
+		) AS g
+		ORDER BY day, carrier`, sellerID, w.TimeZone, w.From, w.Now)
 	if err != nil {
 		return HealthWindow{}, nil, fmt.Errorf("health counts: %w", mapErr(err))
 	}
