@@ -49,3 +49,7 @@ bench-sweep: ## time one monitoring sweep over 1,000,000 open shipments (about 2
 test-monitoring: ## run the monitoring tests: rules, jobs, notifications, two replicas
 	$(GO) test $(TEST_FLAGS) ./internal/monitor/ ./internal/pubsub/ ./internal/notify/ ./internal/secret/ ./graph/
 	$(GO) test $(TEST_FLAGS) -run 'Flags|Monitoring|Notifications|TwoReplicas' ./internal/app/
+
+.PHONY: bench-health
+bench-health: ## account health only: a 1,000,000-shipment report, and what its rollup costs writers
+	$(GO) test -run '^$$' -bench 'BenchmarkAccountHealth|BenchmarkHealthWriteCost' -benchmem ./internal/health/

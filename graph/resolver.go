@@ -10,6 +10,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -19,6 +20,7 @@ import (
 type Resolver struct {
 	Store   *store.Store
 	Monitor *monitor.Service
+	Health  *health.Service
 	Log     *slog.Logger
 	// Evidence configures proofs of delivery and evidence downloads.
 	Evidence EvidenceOptions

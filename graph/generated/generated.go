@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shipwatch/shipwatch/graph/model"
+	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
@@ -32,11 +33,14 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccountHealth() AccountHealthResolver
+	CarrierHealth() CarrierHealthResolver
 	Dispute() DisputeResolver
 	DisputeConnection() DisputeConnectionResolver
 	EvidenceVerification() EvidenceVerificationResolver
 	Flag() FlagResolver
 	FlagConnection() FlagConnectionResolver
+	HealthMetric() HealthMetricResolver
 	Mutation() MutationResolver
 	NotificationAttempt() NotificationAttemptResolver
 	NotificationDelivery() NotificationDeliveryResolver
@@ -53,6 +57,18 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccountHealth struct {
+		Days                func(childComplexity int) int
+		From                func(childComplexity int) int
+		InvalidTrackingRate func(childComplexity int) int
+		LateShipmentRate    func(childComplexity int) int
+		Marketplace         func(childComplexity int) int
+		OnTimeDeliveryRate  func(childComplexity int) int
+		TimeZone            func(childComplexity int) int
+		To                  func(childComplexity int) int
+		ValidTrackingRate   func(childComplexity int) int
+	}
+
 	BrokenEvidenceRecord struct {
 		ID      func(childComplexity int) int
 		Index   func(childComplexity int) int
@@ -61,11 +77,29 @@ type ComplexityRoot struct {
 		Reason  func(childComplexity int) int
 	}
 
+	CarrierHealth struct {
+		Carrier     func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Failing     func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
+	}
+
 	CreateShipmentsPayload struct {
 		Created   func(childComplexity int) int
 		Errors    func(childComplexity int) int
 		Shipments func(childComplexity int) int
 		Updated   func(childComplexity int) int
+	}
+
+	DailyHealth struct {
+		Date        func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Failing     func(childComplexity int) int
+		From        func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
+		To          func(childComplexity int) int
 	}
 
 	Destination struct {
@@ -135,6 +169,32 @@ type ComplexityRoot struct {
 	FlagEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	HealthMetric struct {
+		ByCarrier   func(childComplexity int) int
+		Daily       func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Failing     func(childComplexity int) int
+		Metric      func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
+		Shipments   func(childComplexity int, first *int, after *string, date *string, carrier *string) int
+		Status      func(childComplexity int) int
+		Target      func(childComplexity int) int
+	}
+
+	HealthShipmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	HealthTarget struct {
+		Comparison func(childComplexity int) int
+		Rate       func(childComplexity int) int
+		Source     func(childComplexity int) int
+		WindowDays func(childComplexity int) int
 	}
 
 	ItemError struct {
@@ -229,6 +289,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AccountHealth             func(childComplexity int, marketplace *health.Marketplace, days *int) int
 		CheckTrackingNumber       func(childComplexity int, trackingNumber string, carrier *string) int
 		Dispute                   func(childComplexity int, id string) int
 		Disputes                  func(childComplexity int, filter *model.DisputeFilter, first *int, after *string) int
@@ -338,6 +399,15 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountHealthResolver interface {
+	ValidTrackingRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+	LateShipmentRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+	OnTimeDeliveryRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+	InvalidTrackingRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+}
+type CarrierHealthResolver interface {
+	Carrier(ctx context.Context, obj *health.CarrierValue) (*string, error)
+}
 type DisputeResolver interface {
 	Shipment(ctx context.Context, obj *store.Dispute) (*store.Shipment, error)
 	Kind(ctx context.Context, obj *store.Dispute) (model.DisputeKind, error)
@@ -370,6 +440,9 @@ type FlagResolver interface {
 }
 type FlagConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.FlagConnection) (int, error)
+}
+type HealthMetricResolver interface {
+	Shipments(ctx context.Context, obj *health.MetricReport, first *int, after *string, date *string, carrier *string) (*model.HealthShipmentConnection, error)
 }
 type MutationResolver interface {
 	CreateShipment(ctx context.Context, input model.ShipmentInput) (*store.Shipment, error)
@@ -423,6 +496,7 @@ type QueryResolver interface {
 	Flag(ctx context.Context, id string) (*store.Flag, error)
 	NotificationEndpoint(ctx context.Context) (*store.NotificationEndpoint, error)
 	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
+	AccountHealth(ctx context.Context, marketplace *health.Marketplace, days *int) (*health.Report, error)
 }
 type SellerResolver interface {
 	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
@@ -473,6 +547,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AccountHealth.days":
+		if e.ComplexityRoot.AccountHealth.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.Days(childComplexity), true
+	case "AccountHealth.from":
+		if e.ComplexityRoot.AccountHealth.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.From(childComplexity), true
+	case "AccountHealth.invalidTrackingRate":
+		if e.ComplexityRoot.AccountHealth.InvalidTrackingRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.InvalidTrackingRate(childComplexity), true
+	case "AccountHealth.lateShipmentRate":
+		if e.ComplexityRoot.AccountHealth.LateShipmentRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.LateShipmentRate(childComplexity), true
+	case "AccountHealth.marketplace":
+		if e.ComplexityRoot.AccountHealth.Marketplace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.Marketplace(childComplexity), true
+	case "AccountHealth.onTimeDeliveryRate":
+		if e.ComplexityRoot.AccountHealth.OnTimeDeliveryRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.OnTimeDeliveryRate(childComplexity), true
+	case "AccountHealth.timeZone":
+		if e.ComplexityRoot.AccountHealth.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.TimeZone(childComplexity), true
+	case "AccountHealth.to":
+		if e.ComplexityRoot.AccountHealth.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.To(childComplexity), true
+	case "AccountHealth.validTrackingRate":
+		if e.ComplexityRoot.AccountHealth.ValidTrackingRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.ValidTrackingRate(childComplexity), true
+
 	case "BrokenEvidenceRecord.id":
 		if e.ComplexityRoot.BrokenEvidenceRecord.ID == nil {
 			break
@@ -504,6 +633,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BrokenEvidenceRecord.Reason(childComplexity), true
 
+	case "CarrierHealth.carrier":
+		if e.ComplexityRoot.CarrierHealth.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierHealth.Carrier(childComplexity), true
+	case "CarrierHealth.denominator":
+		if e.ComplexityRoot.CarrierHealth.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierHealth.Denominator(childComplexity), true
+	case "CarrierHealth.failing":
+		if e.ComplexityRoot.CarrierHealth.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierHealth.Failing(childComplexity), true
+	case "CarrierHealth.numerator":
+		if e.ComplexityRoot.CarrierHealth.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierHealth.Numerator(childComplexity), true
+	case "CarrierHealth.rate":
+		if e.ComplexityRoot.CarrierHealth.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierHealth.Rate(childComplexity), true
+
 	case "CreateShipmentsPayload.created":
 		if e.ComplexityRoot.CreateShipmentsPayload.Created == nil {
 			break
@@ -528,6 +688,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateShipmentsPayload.Updated(childComplexity), true
+
+	case "DailyHealth.date":
+		if e.ComplexityRoot.DailyHealth.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.Date(childComplexity), true
+	case "DailyHealth.denominator":
+		if e.ComplexityRoot.DailyHealth.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.Denominator(childComplexity), true
+	case "DailyHealth.failing":
+		if e.ComplexityRoot.DailyHealth.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.Failing(childComplexity), true
+	case "DailyHealth.from":
+		if e.ComplexityRoot.DailyHealth.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.From(childComplexity), true
+	case "DailyHealth.numerator":
+		if e.ComplexityRoot.DailyHealth.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.Numerator(childComplexity), true
+	case "DailyHealth.rate":
+		if e.ComplexityRoot.DailyHealth.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.Rate(childComplexity), true
+	case "DailyHealth.to":
+		if e.ComplexityRoot.DailyHealth.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyHealth.To(childComplexity), true
 
 	case "Destination.country":
 		if e.ComplexityRoot.Destination.Country == nil {
@@ -806,6 +1009,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FlagEdge.Node(childComplexity), true
+
+	case "HealthMetric.byCarrier":
+		if e.ComplexityRoot.HealthMetric.ByCarrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.ByCarrier(childComplexity), true
+	case "HealthMetric.daily":
+		if e.ComplexityRoot.HealthMetric.Daily == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Daily(childComplexity), true
+	case "HealthMetric.denominator":
+		if e.ComplexityRoot.HealthMetric.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Denominator(childComplexity), true
+	case "HealthMetric.failing":
+		if e.ComplexityRoot.HealthMetric.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Failing(childComplexity), true
+	case "HealthMetric.metric":
+		if e.ComplexityRoot.HealthMetric.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Metric(childComplexity), true
+	case "HealthMetric.numerator":
+		if e.ComplexityRoot.HealthMetric.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Numerator(childComplexity), true
+	case "HealthMetric.rate":
+		if e.ComplexityRoot.HealthMetric.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Rate(childComplexity), true
+	case "HealthMetric.shipments":
+		if e.ComplexityRoot.HealthMetric.Shipments == nil {
+			break
+		}
+
+		args, err := ec.field_HealthMetric_shipments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.HealthMetric.Shipments(childComplexity, args["first"].(*int), args["after"].(*string), args["date"].(*string), args["carrier"].(*string)), true
+	case "HealthMetric.status":
+		if e.ComplexityRoot.HealthMetric.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Status(childComplexity), true
+	case "HealthMetric.target":
+		if e.ComplexityRoot.HealthMetric.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthMetric.Target(childComplexity), true
+
+	case "HealthShipmentConnection.edges":
+		if e.ComplexityRoot.HealthShipmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthShipmentConnection.Edges(childComplexity), true
+	case "HealthShipmentConnection.pageInfo":
+		if e.ComplexityRoot.HealthShipmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthShipmentConnection.PageInfo(childComplexity), true
+	case "HealthShipmentConnection.totalCount":
+		if e.ComplexityRoot.HealthShipmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthShipmentConnection.TotalCount(childComplexity), true
+
+	case "HealthTarget.comparison":
+		if e.ComplexityRoot.HealthTarget.Comparison == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTarget.Comparison(childComplexity), true
+	case "HealthTarget.rate":
+		if e.ComplexityRoot.HealthTarget.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTarget.Rate(childComplexity), true
+	case "HealthTarget.source":
+		if e.ComplexityRoot.HealthTarget.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTarget.Source(childComplexity), true
+	case "HealthTarget.windowDays":
+		if e.ComplexityRoot.HealthTarget.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthTarget.WindowDays(childComplexity), true
 
 	case "ItemError.code":
 		if e.ComplexityRoot.ItemError.Code == nil {
@@ -1226,6 +1539,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProofOfDelivery.Source(childComplexity), true
 
+	case "Query.accountHealth":
+		if e.ComplexityRoot.Query.AccountHealth == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accountHealth_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccountHealth(childComplexity, args["marketplace"].(*health.Marketplace), args["days"].(*int)), true
 	case "Query.checkTrackingNumber":
 		if e.ComplexityRoot.Query.CheckTrackingNumber == nil {
 			break
@@ -2528,6 +2852,131 @@ type NotificationDeliveryEdge {
   cursor: String!
   node: NotificationDelivery!
 }
+
+# --- Account health ---
+extend type Query {
+  """
+  The metrics a marketplace judges the seller on, counted from the seller's own
+  shipments over their last ` + "`" + `days` + "`" + ` days (1 to 365): from midnight, in the
+  seller's time zone, of the first day to now, today being the last day. ` + "`" + `days` + "`" + `
+  applies to every metric; each target says which window the marketplace uses.
+  Cancelled shipments never count. See docs/health.md for every rule.
+  """
+  accountHealth(marketplace: Marketplace = AMAZON, days: Int = 30): AccountHealth!
+}
+
+"A marketplace whose published seller-performance rules accountHealth applies."
+enum Marketplace {
+  AMAZON
+  WALMART
+  EBAY
+}
+
+type AccountHealth {
+  marketplace: Marketplace!
+  days: Int!
+  "The seller's IANA time zone: days start at midnight there."
+  timeZone: String!
+  "The start of the window: midnight of its first day."
+  from: Time!
+  "The end of the window, exclusive: when the numbers were counted."
+  to: Time!
+  "Shipments whose tracking number had at least one carrier scan (a label is not a scan), over shipments with a tracking number, placed in the window by shippedAt (createdAt when not shipped)."
+  validTrackingRate: HealthMetric!
+  "Shipments shipped after shipBy or not shipped by it, over shipments whose shipBy is in the window."
+  lateShipmentRate: HealthMetric!
+  "Shipments delivered by deliverBy, over shipments delivered or past deliverBy, placed in the window when delivered (on time) or at deliverBy (late)."
+  onTimeDeliveryRate: HealthMetric!
+  "Shipments whose tracking number fails the tracking check, over shipments with a tracking number, placed like validTrackingRate."
+  invalidTrackingRate: HealthMetric!
+}
+
+enum HealthMetricName {
+  VALID_TRACKING_RATE
+  LATE_SHIPMENT_RATE
+  ON_TIME_DELIVERY_RATE
+  INVALID_TRACKING_RATE
+}
+
+"How a metric stands against the marketplace's target."
+enum HealthStatus {
+  "The target is met with room to spare."
+  OK
+  "The target is met, but three quarters or more of the failures it allows are used up."
+  AT_RISK
+  "The target is missed."
+  FAILING
+}
+
+"How a rate must compare with a target to meet it."
+enum TargetComparison {
+  ABOVE
+  AT_LEAST
+  BELOW
+  AT_MOST
+}
+
+type HealthMetric {
+  metric: HealthMetricName!
+  numerator: Int!
+  denominator: Int!
+  "numerator / denominator, from 0 to 1; null when the denominator is 0."
+  rate: Float
+  "How many shipments count against the metric: the totalCount of shipments."
+  failing: Int!
+  "The marketplace's target; null when it publishes none for this metric."
+  target: HealthTarget
+  "Null when there is no target. OK when the denominator is 0."
+  status: HealthStatus
+  "The metric per carrier (the declared one, else the one detected from the number), most shipments first."
+  byCarrier: [CarrierHealth!]!
+  "The metric per day of the window in the seller's time zone, oldest first, days without shipments included."
+  daily: [DailyHealth!]!
+  """
+  The shipments that count against the metric (no scan, shipped late,
+  delivered late, invalid number), latest first: all of the window, or one day
+  of it (date as in daily) and/or one carrier (as in byCarrier; "" for
+  shipments with no known carrier). first is at most 500.
+  """
+  shipments(first: Int = 50, after: String, date: String, carrier: String): HealthShipmentConnection!
+}
+
+type HealthTarget {
+  comparison: TargetComparison!
+  "The threshold, from 0 to 1."
+  rate: Float!
+  "The window the marketplace evaluates the metric over, in days."
+  windowDays: Int!
+  "The marketplace page the rule comes from."
+  source: String!
+}
+
+type CarrierHealth {
+  "The carrier's code; null when neither declared nor detected."
+  carrier: String
+  numerator: Int!
+  denominator: Int!
+  rate: Float
+  failing: Int!
+}
+
+type DailyHealth {
+  "The day in the seller's time zone, YYYY-MM-DD."
+  date: String!
+  from: Time!
+  "The next day's start, or the window's end for today."
+  to: Time!
+  numerator: Int!
+  denominator: Int!
+  rate: Float
+  failing: Int!
+}
+
+type HealthShipmentConnection {
+  edges: [ShipmentEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2535,6 +2984,30 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccountHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "marketplace":
+		return ec.fieldContext_AccountHealth_marketplace(ctx, field)
+	case "days":
+		return ec.fieldContext_AccountHealth_days(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_AccountHealth_timeZone(ctx, field)
+	case "from":
+		return ec.fieldContext_AccountHealth_from(ctx, field)
+	case "to":
+		return ec.fieldContext_AccountHealth_to(ctx, field)
+	case "validTrackingRate":
+		return ec.fieldContext_AccountHealth_validTrackingRate(ctx, field)
+	case "lateShipmentRate":
+		return ec.fieldContext_AccountHealth_lateShipmentRate(ctx, field)
+	case "onTimeDeliveryRate":
+		return ec.fieldContext_AccountHealth_onTimeDeliveryRate(ctx, field)
+	case "invalidTrackingRate":
+		return ec.fieldContext_AccountHealth_invalidTrackingRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountHealth", field.Name)
+}
 
 func (ec *executionContext) childFields_BrokenEvidenceRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2552,6 +3025,22 @@ func (ec *executionContext) childFields_BrokenEvidenceRecord(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type BrokenEvidenceRecord", field.Name)
 }
 
+func (ec *executionContext) childFields_CarrierHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "carrier":
+		return ec.fieldContext_CarrierHealth_carrier(ctx, field)
+	case "numerator":
+		return ec.fieldContext_CarrierHealth_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_CarrierHealth_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_CarrierHealth_rate(ctx, field)
+	case "failing":
+		return ec.fieldContext_CarrierHealth_failing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarrierHealth", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateShipmentsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "shipments":
@@ -2564,6 +3053,26 @@ func (ec *executionContext) childFields_CreateShipmentsPayload(ctx context.Conte
 		return ec.fieldContext_CreateShipmentsPayload_updated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateShipmentsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_DailyHealth_date(ctx, field)
+	case "from":
+		return ec.fieldContext_DailyHealth_from(ctx, field)
+	case "to":
+		return ec.fieldContext_DailyHealth_to(ctx, field)
+	case "numerator":
+		return ec.fieldContext_DailyHealth_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_DailyHealth_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_DailyHealth_rate(ctx, field)
+	case "failing":
+		return ec.fieldContext_DailyHealth_failing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyHealth", field.Name)
 }
 
 func (ec *executionContext) childFields_Destination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2702,6 +3211,58 @@ func (ec *executionContext) childFields_FlagEdge(ctx context.Context, field grap
 		return ec.fieldContext_FlagEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FlagEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_HealthMetric_metric(ctx, field)
+	case "numerator":
+		return ec.fieldContext_HealthMetric_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_HealthMetric_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_HealthMetric_rate(ctx, field)
+	case "failing":
+		return ec.fieldContext_HealthMetric_failing(ctx, field)
+	case "target":
+		return ec.fieldContext_HealthMetric_target(ctx, field)
+	case "status":
+		return ec.fieldContext_HealthMetric_status(ctx, field)
+	case "byCarrier":
+		return ec.fieldContext_HealthMetric_byCarrier(ctx, field)
+	case "daily":
+		return ec.fieldContext_HealthMetric_daily(ctx, field)
+	case "shipments":
+		return ec.fieldContext_HealthMetric_shipments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthMetric", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthShipmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_HealthShipmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_HealthShipmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_HealthShipmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthShipmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comparison":
+		return ec.fieldContext_HealthTarget_comparison(ctx, field)
+	case "rate":
+		return ec.fieldContext_HealthTarget_rate(ctx, field)
+	case "windowDays":
+		return ec.fieldContext_HealthTarget_windowDays(ctx, field)
+	case "source":
+		return ec.fieldContext_HealthTarget_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthTarget", field.Name)
 }
 
 func (ec *executionContext) childFields_ItemError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3140,6 +3701,44 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_HealthMetric_shipments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "carrier",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["carrier"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acknowledgeFlag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3367,6 +3966,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_accountHealth_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "marketplace",
+		func(ctx context.Context, v any) (*health.Marketplace, error) {
+			return ec.unmarshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["marketplace"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg1
 	return args, nil
 }
 
@@ -3664,6 +4285,249 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AccountHealth_marketplace(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_marketplace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Marketplace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Marketplace) graphql.Marshaler {
+			return ec.marshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_marketplace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, errors.New("field of type Marketplace does not have child fields"))
+}
+
+func (ec *executionContext) _AccountHealth_days(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AccountHealth_timeZone(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AccountHealth_from(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _AccountHealth_to(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _AccountHealth_validTrackingRate(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_validTrackingRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountHealth().ValidTrackingRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
+			return ec.marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_validTrackingRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountHealth_lateShipmentRate(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_lateShipmentRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountHealth().LateShipmentRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
+			return ec.marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_lateShipmentRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountHealth_onTimeDeliveryRate(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_onTimeDeliveryRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountHealth().OnTimeDeliveryRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
+			return ec.marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_onTimeDeliveryRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountHealth_invalidTrackingRate(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_invalidTrackingRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountHealth().InvalidTrackingRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
+			return ec.marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_invalidTrackingRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BrokenEvidenceRecord_kind(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3779,6 +4643,121 @@ func (ec *executionContext) fieldContext_BrokenEvidenceRecord_message(_ context.
 	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _CarrierHealth_carrier(ctx context.Context, field graphql.CollectedField, obj *health.CarrierValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierHealth_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierHealth().Carrier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierHealth_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierHealth", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierHealth_numerator(ctx context.Context, field graphql.CollectedField, obj *health.CarrierValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierHealth_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierHealth_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierHealth_denominator(ctx context.Context, field graphql.CollectedField, obj *health.CarrierValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierHealth_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierHealth_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierHealth_rate(ctx context.Context, field graphql.CollectedField, obj *health.CarrierValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierHealth_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierHealth_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierHealth", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierHealth_failing(ctx context.Context, field graphql.CollectedField, obj *health.CarrierValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierHealth_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _CreateShipmentsPayload_shipments(ctx context.Context, field graphql.CollectedField, obj *model.CreateShipmentsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3887,6 +4866,167 @@ func (ec *executionContext) _CreateShipmentsPayload_updated(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_CreateShipmentsPayload_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateShipmentsPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_date(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_from(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_to(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_numerator(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_denominator(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_rate(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _DailyHealth_failing(ctx context.Context, field graphql.CollectedField, obj *health.DayValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyHealth_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Destination_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.Destination) (ret graphql.Marshaler) {
@@ -5003,6 +6143,463 @@ func (ec *executionContext) fieldContext_FlagEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _HealthMetric_metric(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Metric) graphql.Marshaler {
+			return ec.marshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMetric", field, false, false, errors.New("field of type HealthMetricName does not have child fields"))
+}
+
+func (ec *executionContext) _HealthMetric_numerator(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMetric", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthMetric_denominator(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMetric", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthMetric_rate(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMetric", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthMetric_failing(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMetric", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthMetric_target(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.Target) graphql.Marshaler {
+			return ec.marshalOHealthTarget2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthMetric",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthMetric_status(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.Status) graphql.Marshaler {
+			return ec.marshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthMetric", field, false, false, errors.New("field of type HealthStatus does not have child fields"))
+}
+
+func (ec *executionContext) _HealthMetric_byCarrier(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_byCarrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCarrier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []health.CarrierValue) graphql.Marshaler {
+			return ec.marshalNCarrierHealth2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐCarrierValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_byCarrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthMetric",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthMetric_daily(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_daily(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Daily, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []health.DayValue) graphql.Marshaler {
+			return ec.marshalNDailyHealth2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐDayValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_daily(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthMetric",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthMetric_shipments(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthMetric_shipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.HealthMetric().Shipments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["date"].(*string), fc.Args["carrier"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthShipmentConnection) graphql.Marshaler {
+			return ec.marshalNHealthShipmentConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐHealthShipmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthMetric_shipments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthMetric",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthShipmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_HealthMetric_shipments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthShipmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.HealthShipmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthShipmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShipmentEdge) graphql.Marshaler {
+			return ec.marshalNShipmentEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthShipmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthShipmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthShipmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.HealthShipmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthShipmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthShipmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthShipmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthShipmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.HealthShipmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthShipmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthShipmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthShipmentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthTarget_comparison(ctx context.Context, field graphql.CollectedField, obj *health.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTarget_comparison(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comparison, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Comparison) graphql.Marshaler {
+			return ec.marshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTarget_comparison(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTarget", field, false, false, errors.New("field of type TargetComparison does not have child fields"))
+}
+
+func (ec *executionContext) _HealthTarget_rate(ctx context.Context, field graphql.CollectedField, obj *health.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTarget_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTarget_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTarget", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthTarget_windowDays(ctx context.Context, field graphql.CollectedField, obj *health.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTarget_windowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTarget_windowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTarget", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthTarget_source(ctx context.Context, field graphql.CollectedField, obj *health.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthTarget_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthTarget_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthTarget", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ItemError_index(ctx context.Context, field graphql.CollectedField, obj *model.ItemError) (ret graphql.Marshaler) {
@@ -7152,6 +8749,50 @@ func (ec *executionContext) fieldContext_Query_notificationDeliveries(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_notificationDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_accountHealth(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accountHealth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccountHealth(ctx, fc.Args["marketplace"].(*health.Marketplace), fc.Args["days"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.Report) graphql.Marshaler {
+			return ec.marshalNAccountHealth2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accountHealth(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountHealth(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accountHealth_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10506,6 +12147,216 @@ func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any
 
 // region    **************************** object.gotpl ****************************
 
+var accountHealthImplementors = []string{"AccountHealth"}
+
+func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.SelectionSet, obj *health.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountHealth")
+		case "marketplace":
+			out.Values[i] = ec._AccountHealth_marketplace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "days":
+			out.Values[i] = ec._AccountHealth_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "timeZone":
+			out.Values[i] = ec._AccountHealth_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._AccountHealth_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._AccountHealth_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validTrackingRate":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AccountHealth_validTrackingRate(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lateShipmentRate":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AccountHealth_lateShipmentRate(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "onTimeDeliveryRate":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AccountHealth_onTimeDeliveryRate(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "invalidTrackingRate":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AccountHealth_invalidTrackingRate(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var brokenEvidenceRecordImplementors = []string{"BrokenEvidenceRecord"}
 
 func (ec *executionContext) _BrokenEvidenceRecord(ctx context.Context, sel ast.SelectionSet, obj *model.BrokenEvidenceRecord) graphql.Marshaler {
@@ -10564,6 +12415,97 @@ func (ec *executionContext) _BrokenEvidenceRecord(ctx context.Context, sel ast.S
 	return out
 }
 
+var carrierHealthImplementors = []string{"CarrierHealth"}
+
+func (ec *executionContext) _CarrierHealth(ctx context.Context, sel ast.SelectionSet, obj *health.CarrierValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carrierHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarrierHealth")
+		case "carrier":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierHealth_carrier(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "numerator":
+			out.Values[i] = ec._CarrierHealth_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "denominator":
+			out.Values[i] = ec._CarrierHealth_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rate":
+			out.Values[i] = ec._CarrierHealth_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failing":
+			out.Values[i] = ec._CarrierHealth_failing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var createShipmentsPayloadImplementors = []string{"CreateShipmentsPayload"}
 
 func (ec *executionContext) _CreateShipmentsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateShipmentsPayload) graphql.Marshaler {
@@ -10593,6 +12535,74 @@ func (ec *executionContext) _CreateShipmentsPayload(ctx context.Context, sel ast
 			}
 		case "updated":
 			out.Values[i] = ec._CreateShipmentsPayload_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var dailyHealthImplementors = []string{"DailyHealth"}
+
+func (ec *executionContext) _DailyHealth(ctx context.Context, sel ast.SelectionSet, obj *health.DayValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyHealth")
+		case "date":
+			out.Values[i] = ec._DailyHealth_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._DailyHealth_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._DailyHealth_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._DailyHealth_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._DailyHealth_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._DailyHealth_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failing":
+			out.Values[i] = ec._DailyHealth_failing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11742,6 +13752,223 @@ func (ec *executionContext) _FlagEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._FlagEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var healthMetricImplementors = []string{"HealthMetric"}
+
+func (ec *executionContext) _HealthMetric(ctx context.Context, sel ast.SelectionSet, obj *health.MetricReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthMetricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthMetric")
+		case "metric":
+			out.Values[i] = ec._HealthMetric_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "numerator":
+			out.Values[i] = ec._HealthMetric_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "denominator":
+			out.Values[i] = ec._HealthMetric_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rate":
+			out.Values[i] = ec._HealthMetric_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failing":
+			out.Values[i] = ec._HealthMetric_failing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "target":
+			out.Values[i] = ec._HealthMetric_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._HealthMetric_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "byCarrier":
+			out.Values[i] = ec._HealthMetric_byCarrier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "daily":
+			out.Values[i] = ec._HealthMetric_daily(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shipments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._HealthMetric_shipments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var healthShipmentConnectionImplementors = []string{"HealthShipmentConnection"}
+
+func (ec *executionContext) _HealthShipmentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.HealthShipmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthShipmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthShipmentConnection")
+		case "edges":
+			out.Values[i] = ec._HealthShipmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._HealthShipmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._HealthShipmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var healthTargetImplementors = []string{"HealthTarget"}
+
+func (ec *executionContext) _HealthTarget(ctx context.Context, sel ast.SelectionSet, obj *health.Target) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthTarget")
+		case "comparison":
+			out.Values[i] = ec._HealthTarget_comparison(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._HealthTarget_rate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowDays":
+			out.Values[i] = ec._HealthTarget_windowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._HealthTarget_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13253,6 +15480,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_notificationDeliveries(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "accountHealth":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_accountHealth(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -14829,6 +17078,16 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccountHealth2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐReport(ctx context.Context, sel ast.SelectionSet, v *health.Report) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AccountHealth(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14845,6 +17104,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCarrierHealth2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐCarrierValue(ctx context.Context, sel ast.SelectionSet, v health.CarrierValue) graphql.Marshaler {
+	return ec._CarrierHealth(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCarrierHealth2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐCarrierValueᚄ(ctx context.Context, sel ast.SelectionSet, v []health.CarrierValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCarrierHealth2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐCarrierValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCreateShipmentsPayload2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCreateShipmentsPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateShipmentsPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -14853,6 +17132,26 @@ func (ec *executionContext) marshalNCreateShipmentsPayload2ᚖgithubᚗcomᚋshi
 		return graphql.Null
 	}
 	return ec._CreateShipmentsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDailyHealth2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐDayValue(ctx context.Context, sel ast.SelectionSet, v health.DayValue) graphql.Marshaler {
+	return ec._DailyHealth(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDailyHealth2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐDayValueᚄ(ctx context.Context, sel ast.SelectionSet, v []health.DayValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDailyHealth2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐDayValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNDestination2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDestination(ctx context.Context, sel ast.SelectionSet, v *model.Destination) graphql.Marshaler {
@@ -15063,6 +17362,58 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx context.Context, sel ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._HealthMetric(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx context.Context, v any) (health.Metric, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx context.Context, sel ast.SelectionSet, v health.Metric) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric = map[string]health.Metric{
+		"VALID_TRACKING_RATE":   health.ValidTrackingRate,
+		"LATE_SHIPMENT_RATE":    health.LateShipmentRate,
+		"ON_TIME_DELIVERY_RATE": health.OnTimeDeliveryRate,
+		"INVALID_TRACKING_RATE": health.InvalidTrackingRate,
+	}
+	marshalNHealthMetricName2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric = map[health.Metric]string{
+		health.ValidTrackingRate:   "VALID_TRACKING_RATE",
+		health.LateShipmentRate:    "LATE_SHIPMENT_RATE",
+		health.OnTimeDeliveryRate:  "ON_TIME_DELIVERY_RATE",
+		health.InvalidTrackingRate: "INVALID_TRACKING_RATE",
+	}
+)
+
+func (ec *executionContext) marshalNHealthShipmentConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐHealthShipmentConnection(ctx context.Context, sel ast.SelectionSet, v *model.HealthShipmentConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._HealthShipmentConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15136,6 +17487,36 @@ func (ec *executionContext) marshalNItemError2ᚖgithubᚗcomᚋshipwatchᚋship
 	}
 	return ec._ItemError(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx context.Context, v any) (health.Marketplace, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx context.Context, sel ast.SelectionSet, v health.Marketplace) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace = map[string]health.Marketplace{
+		"AMAZON":  health.Amazon,
+		"WALMART": health.Walmart,
+		"EBAY":    health.EBay,
+	}
+	marshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace = map[health.Marketplace]string{
+		health.Amazon:  "AMAZON",
+		health.Walmart: "WALMART",
+		health.EBay:    "EBAY",
+	}
+)
 
 func (ec *executionContext) marshalNNotificationAttempt2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐAttemptᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Attempt) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -15460,6 +17841,38 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison(ctx context.Context, v any) (health.Comparison, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison(ctx context.Context, sel ast.SelectionSet, v health.Comparison) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison = map[string]health.Comparison{
+		"ABOVE":    health.Above,
+		"AT_LEAST": health.AtLeast,
+		"BELOW":    health.Below,
+		"AT_MOST":  health.AtMost,
+	}
+	marshalNTargetComparison2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐComparison = map[health.Comparison]string{
+		health.Above:   "ABOVE",
+		health.AtLeast: "AT_LEAST",
+		health.Below:   "BELOW",
+		health.AtMost:  "AT_MOST",
+	}
+)
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalTime(v)
@@ -15933,6 +18346,45 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx context.Context, v any) (*health.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx context.Context, sel ast.SelectionSet, v *health.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus = map[string]health.Status{
+		"OK":      health.OK,
+		"AT_RISK": health.AtRisk,
+		"FAILING": health.Failing,
+	}
+	marshalOHealthStatus2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus = map[health.Status]string{
+		health.OK:      "OK",
+		health.AtRisk:  "AT_RISK",
+		health.Failing: "FAILING",
+	}
+)
+
+func (ec *executionContext) marshalOHealthTarget2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx context.Context, sel ast.SelectionSet, v *health.Target) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._HealthTarget(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -15968,6 +18420,38 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	res := graphql.MarshalInt(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx context.Context, v any) (*health.Marketplace, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx context.Context, sel ast.SelectionSet, v *health.Marketplace) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace[*v])
+	return res
+}
+
+var (
+	unmarshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace = map[string]health.Marketplace{
+		"AMAZON":  health.Amazon,
+		"WALMART": health.Walmart,
+		"EBAY":    health.EBay,
+	}
+	marshalOMarketplace2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace = map[health.Marketplace]string{
+		health.Amazon:  "AMAZON",
+		health.Walmart: "WALMART",
+		health.EBay:    "EBAY",
+	}
+)
 
 func (ec *executionContext) marshalONotificationEndpoint2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐNotificationEndpoint(ctx context.Context, sel ast.SelectionSet, v *store.NotificationEndpoint) graphql.Marshaler {
 	if v == nil {

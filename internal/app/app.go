@@ -20,6 +20,7 @@ import (
 	"github.com/shipwatch/shipwatch/graph"
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
@@ -67,6 +68,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.workers += jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
 	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: secretKey, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg}
 	a.workers += jobs.AddMonitorWorkers(workers, monitorDeps)
+	a.workers += jobs.AddHealthWorkers(workers, a.Store)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -79,6 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
+	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
 	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(secretKey), monitor.WithRegistry(reg))
 	monitorDeps.Monitor = a.Monitor
 	if a.PubSub, err = pubsub.Listen(ctx, cfg.DatabaseURL, log); err != nil {
@@ -87,6 +90,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 
 	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub}
+	resolver.Health = health.New(a.Store)
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,

@@ -142,7 +142,12 @@ func TestNotificationsSignedAndRetried(t *testing.T) {
 		p.Shipment.OrderID != "N-1" || p.SellerID != sellerID || p.ID == "" {
 		t.Fatalf("payload = %+v; want flag.raised INACTIVE_TRACKING on N-1", p)
 	}
-	ds := deliveries(t, env, key)
+	// The receiver has answered; the worker records the attempt right after.
+	var ds []deliveryJSON
+	apptest.Eventually(t, 15*time.Second, "the delivery recorded as DELIVERED", func() bool {
+		ds = deliveries(t, env, key)
+		return len(ds) == 1 && ds[0].State == "DELIVERED"
+	})
 	if len(ds) != 1 || ds[0].State != "DELIVERED" || len(ds[0].Attempts) != 2 ||
 		*ds[0].Attempts[0].StatusCode != 500 || ds[0].Attempts[0].Error == nil || *ds[0].Attempts[1].StatusCode != 200 {
 		t.Fatalf("deliveries = %+v; want one DELIVERED after a 500 then a 200", ds)

@@ -45,22 +45,26 @@ type Config struct {
 	SweepInterval       time.Duration
 	SecretKey           []byte
 	NotifyRetrySchedule []time.Duration
+	// HealthCompactInterval is how often the account-health rollup's
+	// deltas are folded (reads stay fast; counts are exact either way).
+	HealthCompactInterval time.Duration
 }
 
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
-		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/shipwatch?sslmode=disable",
-		Addr:              ":8080",
-		LogLevel:          slog.LevelInfo,
-		MaxBodyBytes:      4 << 20,
-		MaxUploadBytes:    1 << 30,
-		JobPollInterval:   250 * time.Millisecond,
-		JobWorkers:        20,
-		ShutdownTimeout:   30 * time.Second,
-		MaxImageBytes:     5 << 20,
-		EvidenceRetention: 2 * 8760 * time.Hour,
-		SweepInterval:     time.Minute,
+		DatabaseURL:           "postgres://postgres@127.0.0.1:5432/shipwatch?sslmode=disable",
+		Addr:                  ":8080",
+		LogLevel:              slog.LevelInfo,
+		MaxBodyBytes:          4 << 20,
+		MaxUploadBytes:        1 << 30,
+		JobPollInterval:       250 * time.Millisecond,
+		JobWorkers:            20,
+		ShutdownTimeout:       30 * time.Second,
+		MaxImageBytes:         5 << 20,
+		EvidenceRetention:     2 * 8760 * time.Hour,
+		SweepInterval:         time.Minute,
+		HealthCompactInterval: time.Minute,
 	}
 }
 
@@ -134,6 +138,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 		}
 	}
 	c.NotifyRetrySchedule = r.durations("SHIPWATCH_NOTIFY_RETRY_SCHEDULE")
+	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
 	if r.err != nil {
 		return Config{}, r.err
 	}

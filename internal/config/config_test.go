@@ -56,6 +56,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("SHIPWATCH_SWEEP_INTERVAL", "10ms"), "SHIPWATCH_SWEEP_INTERVAL"},
 		{env("SHIPWATCH_SECRET_KEY", "too-short"), "SHIPWATCH_SECRET_KEY"},
 		{env("SHIPWATCH_NOTIFY_RETRY_SCHEDULE", "10s,soon"), "SHIPWATCH_NOTIFY_RETRY_SCHEDULE"},
+		{env("SHIPWATCH_HEALTH_COMPACT_INTERVAL", "10ms"), "SHIPWATCH_HEALTH_COMPACT_INTERVAL"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
