@@ -16,9 +16,10 @@ import (
 
 // Resolver holds what the resolvers call.
 type Resolver struct {
-	Store   *store.Store
-	Monitor *monitor.Service
-	Log     *slog.Logger
+	Store    *store.Store
+	Monitor  *monitor.Service
+	Log      *slog.Logger
+	Webhooks *monitor.Webhooks
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

@@ -34,7 +34,9 @@ type App struct {
 	Store   *store.Store
 	River   *jobs.Client
 	Monitor *monitor.Service
-	Handler http.Handler
+	// Webhooks are the tracking sources and their webhook receivers.
+	Webhooks *monitor.Webhooks
+	Handler  http.Handler
 
 	workers int // registered job kinds; River starts only with at least one
 }
@@ -56,6 +58,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
 	workers := river.NewWorkers()
+	a.workers += jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -67,8 +70,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Monitor = monitor.New(a.Store)
+	if err := a.addWebhooks(ctx, cfg, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, Webhooks: a.Webhooks}
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
 		Log:            log,
@@ -76,6 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Registry:       reg,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		Routes:         []func(*http.ServeMux){server.WebhookRoutes(a.Webhooks, log, cfg.MaxWebhookBytes)},
 	})
 	return a, nil
 }

@@ -4,10 +4,13 @@
 package config
 
 import (
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +35,13 @@ type Config struct {
 	// JobWorkers is how many jobs this process works at once.
 	JobWorkers      int
 	ShutdownTimeout time.Duration
+	// SecretKey (base64 of 32 bytes) encrypts webhook secrets at rest.
+	// When empty, the key is read from SecretKeyFile, which is created on
+	// first start; when both are empty (tests), a key lives in memory only.
+	SecretKey     string
+	SecretKeyFile string
+	// MaxWebhookBytes bounds a tracking-provider webhook body.
+	MaxWebhookBytes int64
 }
 
 // Default returns the configuration used when nothing is set.
@@ -45,6 +55,7 @@ func Default() Config {
 		JobPollInterval: 250 * time.Millisecond,
 		JobWorkers:      20,
 		ShutdownTimeout: 30 * time.Second,
+		MaxWebhookBytes: 1 << 20,
 	}
 }
 
@@ -109,10 +120,30 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.JobPollInterval = r.duration("SHIPWATCH_JOB_POLL_INTERVAL", c.JobPollInterval, 50*time.Millisecond)
 	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers)
 	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)
+	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)
+	c.SecretKey, c.SecretKeyFile = r.secretKey(c.SecretKeyFile)
 	if r.err != nil {
 		return Config{}, r.err
 	}
 	return c, nil
+}
+
+// secretKey reads SHIPWATCH_SECRET_KEY, which must be base64 of 32 bytes,
+// and SHIPWATCH_SECRET_KEY_FILE, which defaults to secret.key in the
+// user's configuration folder (~/.config/shipwatch on Linux).
+func (r *reader) secretKey(defFile string) (key, file string) {
+	key = r.str("SHIPWATCH_SECRET_KEY", "")
+	if raw, err := base64.StdEncoding.DecodeString(key); key != "" && (err != nil || len(raw) != 32) {
+		r.fail("SHIPWATCH_SECRET_KEY", "(hidden)", "32 bytes in base64, such as the output of `openssl rand -base64 32`")
+		return "", ""
+	}
+	file = r.str("SHIPWATCH_SECRET_KEY_FILE", defFile)
+	if file == "" {
+		if dir, err := os.UserConfigDir(); err == nil {
+			file = filepath.Join(dir, "shipwatch", "secret.key")
+		}
+	}
+	return key, file
 }
 
 // reader reads settings and keeps the first error.

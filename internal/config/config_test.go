@@ -51,6 +51,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{env("LOG_FORMAT", "xml"), "LOG_FORMAT"},
 		{env("SHIPWATCH_PUBLIC_URL", "ftp://x"), "SHIPWATCH_PUBLIC_URL"},
+		{env("SHIPWATCH_SECRET_KEY", "c2hvcnQ="), "SHIPWATCH_SECRET_KEY"},
+		{env("SHIPWATCH_MAX_WEBHOOK_BYTES", "0"), "SHIPWATCH_MAX_WEBHOOK_BYTES"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")

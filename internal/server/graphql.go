@@ -42,6 +42,7 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logg
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
 	srv.Use(requireSeller{})
+	srv.Use(graph.Loaders{Store: st})
 	srv.SetErrorPresenter(graph.ErrorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in resolver", "request_id", auth.RequestID(ctx), "panic", p)
