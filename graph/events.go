@@ -12,7 +12,9 @@ import (
 )
 
 // TrackingSource returns the TrackingSource field resolvers.
-func (r *Resolver) TrackingSource() generated.TrackingSourceResolver { return &trackingSourceResolver{r} }
+func (r *Resolver) TrackingSource() generated.TrackingSourceResolver {
+	return &trackingSourceResolver{r}
+}
 
 // TrackingEvent returns the TrackingEvent field resolvers.
 func (r *Resolver) TrackingEvent() generated.TrackingEventResolver { return &trackingEventResolver{r} }
