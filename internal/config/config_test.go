@@ -61,3 +61,22 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadSecretKey(t *testing.T) {
+	c, err := Load(env("XDG_CONFIG_HOME", "/x"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SecretKey != "" || c.SecretKeyFile == "" || !strings.HasSuffix(c.SecretKeyFile, "shipwatch/secret.key") {
+		t.Errorf("default key = %q in %q, want a key file in the user's config folder", c.SecretKey, c.SecretKeyFile)
+	}
+	const key = "c2hpcHdhdGNoLWRldmVsb3BtZW50LWtleS0wMDAwMDA="
+	c, err = Load(env("SHIPWATCH_SECRET_KEY", key, "SHIPWATCH_SECRET_KEY_FILE", "/etc/shipwatch/key", "SHIPWATCH_MAX_WEBHOOK_BYTES", "64KiB"), "")
+	if err != nil || c.SecretKey != key || c.SecretKeyFile != "/etc/shipwatch/key" || c.MaxWebhookBytes != 64<<10 {
+		t.Errorf("Load() = %+v, %v", c, err)
+	}
+	_, err = Load(env("SHIPWATCH_SECRET_KEY", "dG9vIHNob3J0"), "")
+	if err == nil || strings.Contains(err.Error(), "dG9vIHNob3J0") {
+		t.Errorf("Load(short key) error = %v, want one that does not repeat the key", err)
+	}
+}
