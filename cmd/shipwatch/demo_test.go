@@ -36,7 +36,9 @@ func TestDemoFillsARunningServer(t *testing.T) {
 			Edges      []struct {
 				Node struct {
 					Status string
-					Events struct{ Edges []struct{ Node struct{ Status string } } }
+					Events struct {
+						Edges []struct{ Node struct{ Status string } }
+					}
 				}
 			}
 		}
