@@ -18,7 +18,7 @@ const (
 	// are busy, new webhooks queue and go together in the next batch, so
 	// under load a commit carries many webhooks and when idle a webhook
 	// waits for nobody.
-	inboxFlushers = 4
+	inboxFlushers = 2
 	inboxMaxItems = 256
 	inboxMaxBytes = 8 << 20
 	// inboxWriteTimeout bounds one batch's transaction: past it the
