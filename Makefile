@@ -33,3 +33,15 @@ check-generate: generate ## fail when regenerating changes committed files
 
 bench: ## run the benchmarks and print each figure with its baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+# --- Carrier events ---
+.PHONY: demo loadtest faulttest
+
+demo: ## fill the running server (make run) with a demo seller, parcels and carrier events
+	$(GO) run ./cmd/shipwatch demo
+
+loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation
+	$(GO) run ./cmd/shipwatch-load
+
+faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local server for everyone briefly)
+	$(GO) run ./cmd/shipwatch-load --restart-postgres

@@ -72,7 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Senders: *senders, EventsPerWebhook: *events, Parcels: *parcels, MaxWebhooks: *maxWebhooks, Log: log,
 	}
 	if *restart {
-		opts.RestartAt, opts.RestartCommand = *restartAt, loadtest.DefaultRestartCommand
+		opts.RestartAt = *restartAt
+		opts.Restart = loadtest.RestartCommand("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart")
 	}
 	if !*keep {
 		defer drop(*server, name, stderr)

@@ -43,16 +43,25 @@ type Options struct {
 	Parcels int
 	// MaxWebhooks bounds the run in count as Duration bounds it in time.
 	MaxWebhooks int64
-	// RestartAt, when positive, restarts PostgreSQL that long into the
-	// load with RestartCommand.
-	RestartAt      time.Duration
-	RestartCommand []string
+	// RestartAt, when positive, calls Restart that long into the load:
+	// it takes the database away and returns once it is back.
+	RestartAt time.Duration
+	Restart   func(context.Context) error
 	// Log receives the server's warnings and the run's progress.
 	Log *slog.Logger
 }
 
-// DefaultRestartCommand restarts the local PostgreSQL 15 cluster.
-var DefaultRestartCommand = []string{"pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"}
+// RestartCommand returns a Restart that runs a command, such as
+// pg_ctlcluster --skip-systemctl-redirect 15 main restart.
+func RestartCommand(name string, args ...string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s %v: %w: %s", name, args, err, out)
+		}
+		return nil
+	}
+}
 
 // Report is what a run measured.
 type Report struct {
@@ -168,8 +177,8 @@ func (o Options) validate() error {
 		return errors.New("loadtest: max webhooks must be positive")
 	case o.Log == nil:
 		return errors.New("loadtest: a logger is required")
-	case o.RestartAt < 0 || (o.RestartAt > 0 && (o.RestartAt >= o.Duration || len(o.RestartCommand) == 0)):
-		return errors.New("loadtest: the restart must come within the load and have a command")
+	case o.RestartAt < 0 || (o.RestartAt > 0 && (o.RestartAt >= o.Duration || o.Restart == nil)):
+		return errors.New("loadtest: the restart must come within the load")
 	}
 	return loopbackOnly(o.DatabaseURL)
 }
@@ -248,16 +257,13 @@ func (w *workload) restart(ctx context.Context, rep *Report) {
 	w.failMu.Unlock()
 	rep.Restarted = true
 	rep.RestartStart = time.Since(w.start)
-	w.opts.Log.Warn("restarting PostgreSQL", "command", w.opts.RestartCommand)
-	out, err := exec.CommandContext(ctx, w.opts.RestartCommand[0], w.opts.RestartCommand[1:]...).CombinedOutput()
-	if err != nil {
-		rep.RestartErr = fmt.Errorf("%v: %w: %s", w.opts.RestartCommand, err, out)
-	}
+	w.opts.Log.Warn("taking the database away")
+	rep.RestartErr = w.opts.Restart(ctx)
 	rep.RestartEnd = time.Since(w.start)
 	w.failMu.Lock()
 	w.restartEnded = rep.RestartEnd
 	w.failMu.Unlock()
-	w.opts.Log.Warn("PostgreSQL restarted", "took", (rep.RestartEnd - rep.RestartStart).Round(time.Millisecond), "err", rep.RestartErr)
+	w.opts.Log.Warn("database back", "took", (rep.RestartEnd - rep.RestartStart).Round(time.Millisecond), "err", rep.RestartErr)
 }
 
 // noteFailure records a 5xx or a connection error during the fault test.

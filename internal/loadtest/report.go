@@ -26,7 +26,7 @@ func (r Report) Print(w io.Writer) {
 			r.CPUProcess.Seconds(), r.CPUPostgres.Seconds(), float64(r.Stored)/cpu.Seconds())
 	}
 	if r.Restarted {
-		fmt.Fprintf(w, "fault:       PostgreSQL restart from %s to %s", secsOf(r.RestartStart), secsOf(r.RestartEnd))
+		fmt.Fprintf(w, "fault:       database away (restart) from %s to %s", secsOf(r.RestartStart), secsOf(r.RestartEnd))
 		if r.RestartErr != nil {
 			fmt.Fprintf(w, " FAILED: %v", r.RestartErr)
 		}
