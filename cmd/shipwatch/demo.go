@@ -37,7 +37,7 @@ Start the server first (make run), then run this in another terminal.
 Flags:
   --url URL          the running server (default $SHIPWATCH_URL, else http://127.0.0.1:8080)
   --shipments N      how many shipments (default 300, at most 5000)
-  --days N           shipped over the last N days (default 6)
+  --days N           shipped over the last N days (default 8)
   --provider NAME    easypost or aftership (default easypost)
   --rate N           webhooks per second (default 300)
   --seed N           the same seed gives the same shipments and lives (default: random)
@@ -122,7 +122,7 @@ func parseDemo(args []string, getenv config.Env) (demoOptions, error) {
 	fs.Usage = func() {}
 	fs.StringVar(&opts.url, "url", opts.url, "")
 	fs.IntVar(&opts.shipments, "shipments", 300, "")
-	fs.IntVar(&opts.days, "days", 6, "")
+	fs.IntVar(&opts.days, "days", 8, "")
 	fs.StringVar(&opts.provider, "provider", simulate.ProviderEasyPost, "")
 	fs.Float64Var(&opts.rate, "rate", 300, "")
 	fs.Uint64Var(&opts.seed, "seed", rand.Uint64(), "")

@@ -61,6 +61,6 @@ func secretKey(cfg config.Config, log *slog.Logger) (*keyring.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Debug("secret key kept in memory only: tracking sources will not survive a restart", "key_id", k.ID())
+	log.Warn("secret key kept in memory only (no SHIPWATCH_SECRET_KEY, no key file): tracking sources made now cannot be read after a restart", "key_id", k.ID())
 	return k, nil
 }
