@@ -77,7 +77,7 @@ func (s *Service) ProcessDeliveries(ctx context.Context, ids []int64) error {
 }
 
 func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
-	ds, err := s.store.PendingDeliveries(ctx, tx, ids, coalesceDeliveries, coalesceBytes)
+	ds, err := s.store.PendingDeliveries(ctx, tx, ids)
 	if err != nil || len(ds) == 0 {
 		return err
 	}
@@ -151,13 +151,6 @@ func sortForInsert(sellerID string, evs []shipment.Event) {
 		evs[i] = ks[i].e
 	}
 }
-
-// A job processes its own deliveries and, while more wait, up to this many
-// others: one transaction for many webhooks amortises its statements.
-const (
-	coalesceDeliveries = 200
-	coalesceBytes      = 8 << 20
-)
 
 // Stale deliveries are swept after this long: longer than a job and its
 // first retries take, so the sweep only picks up what a job lost.

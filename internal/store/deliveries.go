@@ -78,23 +78,13 @@ func (s *Store) InsertDeliveries(ctx context.Context, q sqlx.ExtContext, ds []Ne
 	return ids, nil
 }
 
-// PendingDeliveries locks and returns, in id order, the deliveries among
-// ids that are not processed yet, together with the oldest other pending
-// ones up to extra deliveries and extraBytes of bodies: under load, one
-// transaction then processes the deliveries of many jobs, and the jobs
-// that find theirs done finish at once. Rows another transaction holds
-// are skipped, not waited for: that one processes them, or, if it fails,
-// leaves them to the next job or to the sweep.
-func (s *Store) PendingDeliveries(ctx context.Context, q sqlx.ExtContext, ids []int64, extra int, extraBytes int64) ([]Delivery, error) {
+// PendingDeliveries locks and returns the deliveries among ids that are
+// not processed yet, in id order. A delivery being processed by another
+// transaction is waited for, and left out if that one marked it processed.
+func (s *Store) PendingDeliveries(ctx context.Context, q sqlx.ExtContext, ids []int64) ([]Delivery, error) {
 	rows := []Delivery{}
 	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+deliveryColumns+` FROM webhook_deliveries
-		WHERE processed_at IS NULL AND (id = ANY($1) OR id IN (
-			SELECT id FROM (
-				SELECT id, sum(octet_length(body)) OVER (ORDER BY received_at, id) AS total
-				FROM webhook_deliveries WHERE processed_at IS NULL
-				ORDER BY received_at, id LIMIT $2
-			) oldest WHERE total <= $3))
-		ORDER BY id FOR UPDATE SKIP LOCKED`, pq.Array(ids), extra, extraBytes)
+		WHERE id = ANY($1) AND processed_at IS NULL ORDER BY id FOR UPDATE`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries: %w", mapErr(err))
 	}
