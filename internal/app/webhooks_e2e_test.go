@@ -277,6 +277,8 @@ func TestWebhooksRefuseWhatTheyCannotTrust(t *testing.T) {
 		{"wrong secret", ep.WebhookURL, guide, func() []string { h, v := signEasyPost(guide, "other"); return []string{h, v} }(), http.StatusUnauthorized, ""},
 		{"tampered body", ep.WebhookURL, append(bytes.Clone(guide), ' '), signed(guide), http.StatusUnauthorized, ""},
 		{"easypost signature on aftership", as.WebhookURL, guide, signed(guide), http.StatusUnauthorized, ""},
+		{"aftership signature on easypost", ep.WebhookURL, guide, func() []string { h, v := signAfterShip(guide, "ep-secret"); return []string{h, v} }(), http.StatusUnauthorized, ""},
+		{"aftership wrong secret", as.WebhookURL, guide, func() []string { h, v := signAfterShip(guide, "ep-secret"); return []string{h, v} }(), http.StatusUnauthorized, ""},
 		{"malformed json", ep.WebhookURL, []byte(`{"result": {`), signed([]byte(`{"result": {`)), http.StatusBadRequest, ""},
 		{"wrong shape", ep.WebhookURL, []byte(`{"description":"tracker.updated","result":"x"}`), signed([]byte(`{"description":"tracker.updated","result":"x"}`)), http.StatusBadRequest, "result"},
 		{"bad detail time", ep.WebhookURL, []byte(`{"result":{"tracking_code":"X1","tracking_details":[{"datetime":"soon"}]}}`),
