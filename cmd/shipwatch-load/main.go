@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	restart := fs.Bool("restart-postgres", false, "restart the local PostgreSQL mid-load (fault test)")
 	restartAt := fs.Duration("restart-at", 20*time.Second, "when to restart, into the load")
 	keep := fs.Bool("keep", false, "keep the run's database for inspection")
-	verbose := fs.Bool("v", false, "log the server's warnings")
+	verbose := fs.Bool("v", false, "log the server's warnings and errors")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and senders) to this file")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	level := slog.LevelError
+	level := slog.LevelError + 4 // quiet: the report counts what went wrong
 	if *verbose {
 		level = slog.LevelWarn
 	}

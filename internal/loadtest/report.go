@@ -21,7 +21,9 @@ func (r Report) Print(w io.Writer) {
 	total := r.Elapsed + r.DrainedAfter
 	fmt.Fprintf(w, "processing:  backlog drained %s after the last answer; %d events stored in %.1fs = %.0f events/s end to end\n",
 		r.DrainedAfter.Round(100*time.Millisecond), r.Stored, total.Seconds(), float64(r.Stored)/total.Seconds())
-	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 {
+	// After a restart the database backends are new ones, whose CPU
+	// before the second sample is not counted: no figure then.
+	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted {
 		fmt.Fprintf(w, "cpu:         %.1fs in this process (server and senders), %.1fs in PostgreSQL backends = %.0f events per CPU-second\n",
 			r.CPUProcess.Seconds(), r.CPUPostgres.Seconds(), float64(r.Stored)/cpu.Seconds())
 	}
