@@ -82,6 +82,8 @@ type Report struct {
 	// that no acknowledged webhook carried, and deliveries whose
 	// processing recorded an error.
 	Missing, Duplicated, Extra, FailedDeliveries int64
+	// StaleShipments do not show their latest event's status and time.
+	StaleShipments int64
 
 	// Fault test: when the restart began and ended, the 5xx and
 	// connection errors seen from its start on, and the first 2xx after
@@ -102,7 +104,8 @@ type Report struct {
 // OK reports whether the run kept every acknowledged event exactly once
 // and, in a fault run, saw the outage and the recovery.
 func (r Report) OK() bool {
-	ok := r.Acked > 0 && r.Missing == 0 && r.Duplicated == 0 && r.FailedDeliveries == 0 && r.Answers4xx == 0
+	ok := r.Acked > 0 && r.Missing == 0 && r.Duplicated == 0 && r.FailedDeliveries == 0 && r.Answers4xx == 0 &&
+		r.StaleShipments == 0
 	if r.Restarted {
 		ok = ok && r.RestartErr == nil && r.FailuresDuringRestart > 0 && r.RecoveredAt > 0
 	}

@@ -43,8 +43,8 @@ func (r Report) Print(w io.Writer) {
 	if !r.OK() {
 		verdict = "FAILED"
 	}
-	fmt.Fprintf(w, "reconcile:   %d events acknowledged, %d missing, %d duplicated, %d stored without acknowledgement, %d deliveries failed: %s\n",
-		r.Events, r.Missing, r.Duplicated, r.Extra, r.FailedDeliveries, verdict)
+	fmt.Fprintf(w, "reconcile:   %d events acknowledged, %d missing, %d duplicated, %d stored without acknowledgement, %d deliveries failed, %d shipments not at their latest event: %s\n",
+		r.Events, r.Missing, r.Duplicated, r.Extra, r.FailedDeliveries, r.StaleShipments, verdict)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

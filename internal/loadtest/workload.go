@@ -197,6 +197,19 @@ func reconcile(ctx context.Context, a *app.App, w *workload, acked []int64, rep 
 		return fmt.Errorf("loadtest: count failed deliveries: %w", err)
 	}
 
+	// Each shipment must stand where its latest event puts it, however
+	// the jobs that recorded its events interleaved.
+	if err := a.DB.GetContext(ctx, &rep.StaleShipments, `SELECT count(*) FROM shipments sh
+		LEFT JOIN LATERAL (
+			SELECT status, occurred_at FROM tracking_events e
+			WHERE e.seller_id = sh.seller_id AND e.normalized_tracking_number = sh.normalized_tracking_number
+			ORDER BY occurred_at DESC, id DESC LIMIT 1
+		) l ON true
+		WHERE sh.seller_id = $1 AND (sh.last_event_at IS DISTINCT FROM l.occurred_at OR sh.status <> coalesce(l.status, 'PENDING'))`,
+		w.sellerID); err != nil {
+		return fmt.Errorf("loadtest: check shipments: %w", err)
+	}
+
 	// What the server must have stored: the fingerprint of every event of
 	// every acknowledged webhook, read back from the bodies the way the
 	// server reads them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -52,4 +53,28 @@ func (s *Store) FirstEvents(ctx context.Context, sellerID string, numbers []stri
 		pages[n] = pageOf(byNumber[n], limit, eventCursor)
 	}
 	return pages, nil
+}
+
+// numberLockClass is the first key of the advisory locks on tracking
+// numbers ("SW"), apart from every other advisory lock.
+const numberLockClass = 0x5357
+
+// LockTrackingNumbers takes, until the transaction ends, a lock on each
+// of the seller's normalised numbers, in a fixed order. Every transaction
+// that writes events or shipments for a number takes it before its first
+// write: RefreshShipments computes a shipment's state from the events its
+// statement sees, so two writers of the same number must not both compute
+// from a view lacking the other's events, or the older view may be
+// written last. Serialised, the second sees the first's commit.
+func (s *Store) LockTrackingNumbers(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers []string) error {
+	if len(numbers) == 0 {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM (
+			SELECT DISTINCT hashtext($2 || ':' || n) AS k FROM unnest($3::text[]) AS n WHERE n <> '' ORDER BY k
+		) ordered`, numberLockClass, sellerID, pq.Array(numbers))
+	if err != nil {
+		return fmt.Errorf("lock tracking numbers: %w", mapErr(err))
+	}
+	return nil
 }
