@@ -53,3 +53,15 @@ test-monitoring: ## run the monitoring tests: rules, jobs, notifications, two re
 .PHONY: bench-health
 bench-health: ## account health only: a 1,000,000-shipment report, and what its rollup costs writers
 	$(GO) test -run '^$$' -bench 'BenchmarkAccountHealth|BenchmarkHealthWriteCost' -benchmem ./internal/health/
+
+# --- Carrier events ---
+.PHONY: demo loadtest faulttest
+
+demo: ## fill the running server (make run) with a demo seller, parcels and carrier events
+	$(GO) run ./cmd/shipwatch demo
+
+loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation
+	$(GO) run ./cmd/shipwatch-load
+
+faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local server for everyone briefly)
+	$(GO) run ./cmd/shipwatch-load --restart-postgres

@@ -121,14 +121,14 @@ func (r *shipmentResolver) Flags(ctx context.Context, obj *store.Shipment, open 
 		}
 		return flagConnection(obj.SellerID, f, page), nil
 	}
-	key := shipmentFlagsKey{seller: obj.SellerID, shipment: obj.ID, open: -1, limit: limit + 1}
+	key := flagsKey{shipment: obj.ID, open: -1, limit: limit + 1}
 	if open != nil {
 		key.open = 0
 		if *open {
 			key.open = 1
 		}
 	}
-	rows, _, err := r.loadersFrom(ctx).shipmentFlag.load(ctx, key)
+	rows, err := r.flagsOf(ctx, obj.SellerID, key)
 	if err != nil {
 		return nil, err
 	}
@@ -140,12 +140,9 @@ func (r *flagConnectionResolver) TotalCount(ctx context.Context, obj *model.Flag
 }
 
 func (r *flagResolver) Shipment(ctx context.Context, obj *store.Flag) (*store.Shipment, error) {
-	sh, ok, err := r.loadersFrom(ctx).shipments.load(ctx, sellerKey{obj.SellerID, obj.ShipmentID})
+	sh, err := r.shipmentOf(ctx, obj.SellerID, obj.ShipmentID)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, store.ErrNotFound
 	}
 	return &sh, nil
 }

@@ -2,167 +2,31 @@ package graph
 
 import (
 	"context"
-	"sync"
+	"errors"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vikstrous/dataloadgen"
 
+	"github.com/shipwatch/shipwatch/internal/auth"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// batchWait is how long a loader waits for more keys after the first: the
+// loaderWait is how long a loader collects keys before it queries: the
 // resolvers of one list's items start within microseconds of each other.
-const batchWait = 2 * time.Millisecond
+const loaderWait = 2 * time.Millisecond
 
-// batcher collects the keys that resolvers running at the same time ask
-// for and fetches them in one call. It caches nothing: results go to the
-// callers waiting for them and are forgotten, so a long-lived operation (a
-// subscription) always reads fresh rows.
-type batcher[K comparable, V any] struct {
-	fetch func(ctx context.Context, keys []K) (map[K]V, error)
-	max   int
-	mu    sync.Mutex
-	cur   *batch[K, V]
-}
-
-type batch[K comparable, V any] struct {
-	keys    []K
-	seen    map[K]bool
-	started bool
-	done    chan struct{}
-	res     map[K]V
-	err     error
-}
-
-// load returns the value for key, ok false when the fetch found none.
-func (b *batcher[K, V]) load(ctx context.Context, key K) (v V, ok bool, err error) {
-	b.mu.Lock()
-	bt := b.cur
-	if bt == nil {
-		bt = &batch[K, V]{seen: map[K]bool{}, done: make(chan struct{})}
-		b.cur = bt
-		time.AfterFunc(batchWait, func() { b.run(ctx, bt) })
-	}
-	if !bt.seen[key] {
-		bt.seen[key] = true
-		bt.keys = append(bt.keys, key)
-	}
-	if len(bt.keys) >= b.max {
-		b.cur = nil
-		go b.run(ctx, bt)
-	}
-	b.mu.Unlock()
-	select {
-	case <-bt.done:
-	case <-ctx.Done():
-		return v, false, ctx.Err()
-	}
-	if bt.err != nil {
-		return v, false, bt.err
-	}
-	v, ok = bt.res[key]
-	return v, ok, nil
-}
-
-// run fetches a batch once, whoever gets to it first (the timer or the
-// caller that filled it).
-func (b *batcher[K, V]) run(ctx context.Context, bt *batch[K, V]) {
-	b.mu.Lock()
-	if b.cur == bt {
-		b.cur = nil
-	}
-	if bt.started {
-		b.mu.Unlock()
-		return
-	}
-	bt.started = true
-	keys := bt.keys
-	b.mu.Unlock()
-	bt.res, bt.err = b.fetch(context.WithoutCancel(ctx), keys)
-	close(bt.done)
-}
-
-// loaders are one operation's batchers.
-type loaders struct {
-	shipments    *batcher[sellerKey, store.Shipment]
-	shipmentFlag *batcher[shipmentFlagsKey, []store.Flag]
-}
-
-type sellerKey struct{ seller, id string }
-
-// shipmentFlagsKey asks for the newest limit flags of one shipment; open
-// is -1 for all, 0 for resolved, 1 for open.
-type shipmentFlagsKey struct {
-	seller, shipment string
-	open             int8
-	limit            int
-}
-
-func newLoaders(st *store.Store) *loaders {
-	return &loaders{
-		shipments: &batcher[sellerKey, store.Shipment]{max: 500, fetch: func(ctx context.Context, keys []sellerKey) (map[sellerKey]store.Shipment, error) {
-			out := map[sellerKey]store.Shipment{}
-			for seller, ids := range groupIDs(keys, func(k sellerKey) (string, string) { return k.seller, k.id }) {
-				list, err := st.ShipmentsByID(ctx, seller, ids)
-				if err != nil {
-					return nil, err
-				}
-				for _, sh := range list {
-					out[sellerKey{seller, sh.ID}] = sh
-				}
-			}
-			return out, nil
-		}},
-		shipmentFlag: &batcher[shipmentFlagsKey, []store.Flag]{max: 500, fetch: func(ctx context.Context, keys []shipmentFlagsKey) (map[shipmentFlagsKey][]store.Flag, error) {
-			type group struct {
-				seller string
-				open   int8
-				limit  int
-			}
-			groups := map[group][]string{}
-			for _, k := range keys {
-				g := group{k.seller, k.open, k.limit}
-				groups[g] = append(groups[g], k.shipment)
-			}
-			out := map[shipmentFlagsKey][]store.Flag{}
-			for g, ids := range groups {
-				var open *bool
-				if g.open >= 0 {
-					b := g.open == 1
-					open = &b
-				}
-				found, err := st.ShipmentFlags(ctx, g.seller, ids, open, g.limit)
-				if err != nil {
-					return nil, err
-				}
-				for _, id := range ids {
-					out[shipmentFlagsKey{g.seller, id, g.open, g.limit}] = found[id]
-				}
-			}
-			return out, nil
-		}},
-	}
-}
-
-func groupIDs[K any](keys []K, split func(K) (string, string)) map[string][]string {
-	out := map[string][]string{}
-	for _, k := range keys {
-		g, id := split(k)
-		out[g] = append(out[g], id)
-	}
-	return out
-}
-
-type loadersKey struct{}
-
-// Loaders is a gqlgen extension giving each operation its own batchers,
-// so nested fields (Flag.shipment, Shipment.flags) cost one query per
-// page, not one per item.
+// Loaders is a gqlgen extension that gives every response of an
+// authenticated seller its own dataloaders, so nested lists (a page of
+// shipments with their flags, events or proofs; flags with their shipment)
+// cost one query per field and page, not one per item. The loaders are
+// bound to the seller, so a key can only ever load that seller's rows, and
+// they live for one response: a subscription's next event reads fresh rows.
 type Loaders struct{ Store *store.Store }
 
 var _ interface {
 	graphql.HandlerExtension
-	graphql.OperationInterceptor
+	graphql.ResponseInterceptor
 } = Loaders{}
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -171,16 +35,138 @@ func (Loaders) ExtensionName() string { return "Loaders" }
 // Validate implements graphql.HandlerExtension.
 func (Loaders) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptOperation implements graphql.OperationInterceptor.
-func (l Loaders) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, loadersKey{}, newLoaders(l.Store)))
+// InterceptResponse implements graphql.ResponseInterceptor.
+func (l Loaders) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	seller, ok := auth.SellerFrom(ctx)
+	if !ok {
+		return next(ctx)
+	}
+	return next(context.WithValue(ctx, loadersKey{}, newLoaders(l.Store, seller.ID)))
 }
 
-// loadersFrom returns the operation's loaders, or fresh ones outside an
-// operation (tests calling resolvers directly).
-func (r *Resolver) loadersFrom(ctx context.Context) *loaders {
+type loadersKey struct{}
+
+type loaders struct {
+	shipments   *dataloadgen.Loader[string, store.Shipment]
+	flags       *dataloadgen.Loader[flagsKey, []store.Flag]
+	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
+	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
+}
+
+// flagsKey asks for the newest limit flags of one shipment; open is -1 for
+// all, 0 for resolved, 1 for open.
+type flagsKey struct {
+	shipment string
+	open     int8
+	limit    int
+}
+
+// eventsKey asks for the first page of one number's timeline.
+type eventsKey struct {
+	number string
+	limit  int
+}
+
+func newLoaders(st *store.Store, sellerID string) *loaders {
+	wait := dataloadgen.WithWait(loaderWait)
+	return &loaders{
+		shipments: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]store.Shipment, error) {
+			list, err := st.ShipmentsByID(ctx, sellerID, ids)
+			if err != nil {
+				return nil, err
+			}
+			m := make(map[string]store.Shipment, len(list))
+			for _, sh := range list {
+				m[sh.ID] = sh
+			}
+			return m, nil
+		}, wait),
+		flags: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []flagsKey) (map[flagsKey][]store.Flag, error) {
+			out := make(map[flagsKey][]store.Flag, len(keys))
+			for g, ids := range groupBy(keys, func(k flagsKey) (flagsKey, string) { return flagsKey{open: k.open, limit: k.limit}, k.shipment }) {
+				var open *bool
+				if g.open >= 0 {
+					b := g.open == 1
+					open = &b
+				}
+				found, err := st.ShipmentFlags(ctx, sellerID, ids, open, g.limit)
+				if err != nil {
+					return nil, err
+				}
+				for _, id := range ids {
+					out[flagsKey{id, g.open, g.limit}] = found[id]
+				}
+			}
+			return out, nil
+		}, wait),
+		firstEvents: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []eventsKey) (map[eventsKey]store.Page[store.Event], error) {
+			out := make(map[eventsKey]store.Page[store.Event], len(keys))
+			for limit, numbers := range groupBy(keys, func(k eventsKey) (int, string) { return k.limit, k.number }) {
+				got, err := st.FirstEvents(ctx, sellerID, numbers, limit)
+				if err != nil {
+					return nil, err
+				}
+				for _, n := range numbers {
+					out[eventsKey{n, limit}] = got[n]
+				}
+			}
+			return out, nil
+		}, wait),
+		proofs: dataloadgen.NewMappedLoader(func(ctx context.Context, refs []store.ChainRef) (map[store.ChainRef][]store.Proof, error) {
+			m, err := st.ProofsOf(ctx, sellerID, refs)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range refs {
+				if m[r] == nil {
+					m[r] = []store.Proof{}
+				}
+			}
+			return m, nil
+		}, wait),
+	}
+}
+
+// groupBy splits keys into groups of ids that one query can answer.
+func groupBy[K any, G comparable](keys []K, split func(K) (G, string)) map[G][]string {
+	out := map[G][]string{}
+	for _, k := range keys {
+		g, id := split(k)
+		out[g] = append(out[g], id)
+	}
+	return out
+}
+
+// loadersFrom returns the response's loaders, or fresh ones for the
+// seller outside a response (a resolver called directly).
+func (r *Resolver) loadersFrom(ctx context.Context, sellerID string) *loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
 		return l
 	}
-	return newLoaders(r.Store)
+	return newLoaders(r.Store, sellerID)
+}
+
+// shipmentOf loads one of the seller's shipments; one it cannot find is
+// store.ErrNotFound.
+func (r *Resolver) shipmentOf(ctx context.Context, sellerID, id string) (store.Shipment, error) {
+	sh, err := r.loadersFrom(ctx, sellerID).shipments.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return store.Shipment{}, store.ErrNotFound
+	}
+	return sh, err
+}
+
+// proofsOf loads the proofs of delivery of one evidence chain.
+func (r *Resolver) proofsOf(ctx context.Context, sellerID string, ref store.ChainRef) ([]store.Proof, error) {
+	return r.loadersFrom(ctx, sellerID).proofs.Load(ctx, ref)
+}
+
+// flagsOf loads the newest flags of one shipment.
+func (r *Resolver) flagsOf(ctx context.Context, sellerID string, key flagsKey) ([]store.Flag, error) {
+	return r.loadersFrom(ctx, sellerID).flags.Load(ctx, key)
+}
+
+// firstEventsOf loads the first page of one number's timeline.
+func (r *Resolver) firstEventsOf(ctx context.Context, sellerID, number string, limit int) (store.Page[store.Event], error) {
+	return r.loadersFrom(ctx, sellerID).firstEvents.Load(ctx, eventsKey{number, limit})
 }

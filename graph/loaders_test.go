@@ -1,49 +1,163 @@
-package graph
+package graph_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/shipwatch/shipwatch/graph"
+	"github.com/shipwatch/shipwatch/graph/generated"
+	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/server"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
-// TestBatcherOneFetchPerBatch checks that keys loaded at the same time are
-// fetched together, once each, and that nothing is cached afterwards.
-func TestBatcherOneFetchPerBatch(t *testing.T) {
-	var fetches atomic.Int32
-	var mu sync.Mutex
-	var sizes []int
-	b := &batcher[int, int]{max: 100, fetch: func(_ context.Context, keys []int) (map[int]int, error) {
-		fetches.Add(1)
-		mu.Lock()
-		sizes = append(sizes, len(keys))
-		mu.Unlock()
-		out := map[int]int{}
-		for _, k := range keys {
-			if k%10 != 0 {
-				out[k] = k * 2
+// queries counts the statements sent through the "postgres-counting"
+// driver: lib/pq with a counter in front.
+var (
+	queries      atomic.Int64
+	registerOnce sync.Once
+)
+
+type pqConn interface {
+	driver.Conn
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.ConnPrepareContext
+	driver.ConnBeginTx
+	driver.NamedValueChecker
+}
+
+type countingDriver struct{}
+
+func (countingDriver) Open(name string) (driver.Conn, error) {
+	c, err := pq.Driver{}.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c.(pqConn)}, nil
+}
+
+type countingConn struct{ pqConn }
+
+func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	queries.Add(1)
+	return c.pqConn.QueryContext(ctx, q, args)
+}
+
+func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	queries.Add(1)
+	return c.pqConn.ExecContext(ctx, q, args)
+}
+
+func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	queries.Add(1)
+	return c.pqConn.PrepareContext(ctx, q)
+}
+
+// TestShipmentEventsCostBoundedQueries checks the dataloader: a page of
+// shipments with their timelines costs the same number of SQL statements
+// whether the page holds 3 shipments or 60.
+func TestShipmentEventsCostBoundedQueries(t *testing.T) {
+	registerOnce.Do(func() { sql.Register("postgres-counting", countingDriver{}) })
+	db, err := sqlx.Open("postgres-counting", dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	svc, st := monitortest.New(t, db)
+	sel, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []shipment.Input
+	var events []shipment.Event
+	base := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	for i := range 60 {
+		number := fmt.Sprintf("LOADER%04d", i)
+		inputs = append(inputs, shipment.Input{OrderID: fmt.Sprintf("O-%d", i), TrackingNumber: number})
+		for j := range 4 {
+			events = append(events, shipment.Event{TrackingNumber: number, OccurredAt: base.Add(time.Duration(j) * time.Hour),
+				Status: shipment.StatusInTransit, Description: fmt.Sprintf("scan %d", j), Source: shipment.SourceBackOffice})
+		}
+	}
+	if _, err := svc.CreateShipments(ctx, sel.ID, inputs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RecordEvents(ctx, sel.ID, events); err != nil {
+		t.Fatal(err)
+	}
+
+	log := slog.New(slog.DiscardHandler)
+	resolver := &graph.Resolver{Store: st, Monitor: svc, Log: log}
+	h := server.NewGraphQL(generated.NewExecutableSchema(resolver.Config()), st, log, 1<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithSeller(r.Context(), sel)))
+	}))
+	defer srv.Close()
+
+	cost := func(first int) (int64, int) {
+		body, _ := json.Marshal(map[string]any{"query": fmt.Sprintf(
+			`{ shipments(first: %d) { edges { node { id events(first: 3) { edges { node { status description } } pageInfo { hasNextPage } } } } } }`, first)})
+		before := queries.Load()
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Data struct {
+				Shipments struct {
+					Edges []struct {
+						Node struct {
+							Events struct {
+								Edges    []json.RawMessage
+								PageInfo struct{ HasNextPage bool }
+							}
+						}
+					}
+				}
+			}
+			Errors []any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Errors) > 0 {
+			t.Fatalf("query: %v %v", err, out.Errors)
+		}
+		for _, e := range out.Data.Shipments.Edges {
+			if len(e.Node.Events.Edges) != 3 || !e.Node.Events.PageInfo.HasNextPage {
+				t.Fatalf("a shipment has %d events (more: %v), want 3 of 4", len(e.Node.Events.Edges), e.Node.Events.PageInfo.HasNextPage)
 			}
 		}
-		return out, nil
-	}}
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	for i := range 250 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v, ok, err := b.load(ctx, i%150)
-			if err != nil || ok != (i%10 != 0) || (ok && v != (i%150)*2) {
-				t.Errorf("load(%d) = %d, %v, %v", i%150, v, ok, err)
-			}
-		}()
+		return queries.Load() - before, len(out.Data.Shipments.Edges)
 	}
-	wg.Wait()
-	if n := fetches.Load(); n > 4 {
-		t.Errorf("%d fetches for 150 distinct keys loaded at once (batch sizes %v), want at most a few", n, sizes)
+	small, n := cost(3)
+	if n != 3 {
+		t.Fatalf("listed %d shipments, want 3", n)
 	}
-	before := fetches.Load()
-	if _, _, err := b.load(ctx, 1); err != nil || fetches.Load() != before+1 {
-		t.Errorf("a later load did not fetch again: loaders must not cache")
+	large, n := cost(60)
+	if n != 60 {
+		t.Fatalf("listed %d shipments, want 60", n)
+	}
+	if large == 0 {
+		t.Fatal("the counting driver saw no statement")
+	}
+	if small != large || large > 2 {
+		t.Errorf("3 shipments cost %d statements and 60 cost %d; want the same, at most 2 (shipments, events)", small, large)
 	}
 }

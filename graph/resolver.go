@@ -25,6 +25,7 @@ type Resolver struct {
 	// Evidence configures proofs of delivery and evidence downloads.
 	Evidence EvidenceOptions
 	PubSub   *pubsub.Hub
+	Webhooks *monitor.Webhooks
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

@@ -29,6 +29,7 @@ Usage:
   shipwatch tracking check [--carrier C]   check tracking numbers read from stdin, one per line
   shipwatch healthcheck [--url URL]        exit 0 when a running server is ready
   shipwatch simulate --api-key KEY         play carrier events for a seller's shipments
+  shipwatch demo [--url URL]               fill a running server with a demo seller and its parcels
 
 Each command explains itself with --help. Configuration comes from the
 environment (DATABASE_URL, SHIPWATCH_ADDR, ...: see the README).
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHealthcheck(ctx, rest, stdout, stderr, getenv)
 	case "simulate":
 		return runSimulate(ctx, rest, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "shipwatch: unknown command %q (see shipwatch --help)\n", cmd)
 	return 2

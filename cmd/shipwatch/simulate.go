@@ -30,6 +30,8 @@ Flags:
   --provider NAME    easypost or aftership (default easypost)
   --rate N           webhooks per second (default 10)
   --duration D       stop after D, e.g. 90s or 10m; 0 plays every life (default 0)
+  --until-now        send only the events dated up to now: recent shipments stay
+                     on their way instead of being delivered in the future
   --mix WEIGHTS      outcome weights (default %s)
                      outcomes: delivered (signed, on time), inactive (label never
                      scanned), stalled (silent mid-route), exception, attempt
@@ -89,6 +91,7 @@ func simulateOptions(args []string) (simulate.Options, error) {
 	fs.StringVar(&opts.Provider, "provider", simulate.ProviderEasyPost, "")
 	fs.Float64Var(&opts.Rate, "rate", 10, "")
 	fs.DurationVar(&opts.Duration, "duration", 0, "")
+	untilNow := fs.Bool("until-now", false, "")
 	mix := fs.String("mix", simulate.DefaultMix().String(), "")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "")
 	if err := fs.Parse(args); err != nil {
@@ -119,5 +122,8 @@ func simulateOptions(args []string) (simulate.Options, error) {
 		return opts, fmt.Errorf("--%w", err)
 	}
 	opts.Mix = m
+	if *untilNow {
+		opts.Until = time.Now()
+	}
 	return opts, nil
 }

@@ -51,6 +51,8 @@ type ResolverRoot interface {
 	ShipmentConnection() ShipmentConnectionResolver
 	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
+	TrackingEvent() TrackingEventResolver
+	TrackingSource() TrackingSourceResolver
 }
 
 type DirectiveRoot struct {
@@ -138,6 +140,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EventLocation struct {
+		City       func(childComplexity int) int
+		Country    func(childComplexity int) int
+		PostalCode func(childComplexity int) int
+		Region     func(childComplexity int) int
+	}
+
 	EvidenceVerification struct {
 		FirstBroken func(childComplexity int) int
 		Head        func(childComplexity int) int
@@ -210,8 +219,11 @@ type ComplexityRoot struct {
 		CloseDispute               func(childComplexity int, id string, outcome model.DisputeOutcome) int
 		CreateShipment             func(childComplexity int, input model.ShipmentInput) int
 		CreateShipments            func(childComplexity int, input []*model.ShipmentInput) int
+		CreateTrackingSource       func(childComplexity int, provider model.TrackingProvider, secret string) int
+		DeleteTrackingSource       func(childComplexity int, id string) int
 		OpenDispute                func(childComplexity int, input model.DisputeInput) int
 		RecordProofOfDelivery      func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
+		RecordTrackingEvents       func(childComplexity int, input []*model.TrackingEventInput) int
 		RemoveNotificationEndpoint func(childComplexity int) int
 		ResolveFlag                func(childComplexity int, id string, note string) int
 		SetNotificationEndpoint    func(childComplexity int, url string) int
@@ -300,8 +312,16 @@ type ComplexityRoot struct {
 		Shipment                  func(childComplexity int, id string) int
 		Shipments                 func(childComplexity int, filter *model.ShipmentFilter, first *int, after *string) int
 		ShipmentsByTrackingNumber func(childComplexity int, trackingNumber string) int
+		TrackingSources           func(childComplexity int, first *int, after *string) int
 		VerifyShipmentEvidence    func(childComplexity int, shipmentID string) int
 		Viewer                    func(childComplexity int) int
+	}
+
+	RecordTrackingEventsPayload struct {
+		Duplicates func(childComplexity int) int
+		Errors     func(childComplexity int) int
+		Recorded   func(childComplexity int) int
+		Shipments  func(childComplexity int) int
 	}
 
 	Seller struct {
@@ -330,6 +350,7 @@ type ComplexityRoot struct {
 		DeliveredAt              func(childComplexity int) int
 		Destination              func(childComplexity int) int
 		EstimatedDeliveryAt      func(childComplexity int) int
+		Events                   func(childComplexity int, first *int, after *string) int
 		FirstScanAt              func(childComplexity int) int
 		Flags                    func(childComplexity int, open *bool, first *int, after *string) int
 		ID                       func(childComplexity int) int
@@ -383,6 +404,33 @@ type ComplexityRoot struct {
 		Valid       func(childComplexity int) int
 	}
 
+	TrackingEvent struct {
+		Carrier             func(childComplexity int) int
+		CarrierStatus       func(childComplexity int) int
+		Description         func(childComplexity int) int
+		EstimatedDeliveryAt func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Location            func(childComplexity int) int
+		OccurredAt          func(childComplexity int) int
+		PhotoURL            func(childComplexity int) int
+		ProviderDetail      func(childComplexity int) int
+		ProviderStatus      func(childComplexity int) int
+		ReceivedAt          func(childComplexity int) int
+		SignedBy            func(childComplexity int) int
+		Source              func(childComplexity int) int
+		Status              func(childComplexity int) int
+	}
+
+	TrackingEventConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TrackingEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	TrackingFields struct {
 		Country        func(childComplexity int) int
 		MailerID       func(childComplexity int) int
@@ -392,6 +440,23 @@ type ComplexityRoot struct {
 		ServiceType    func(childComplexity int) int
 		ShipperID      func(childComplexity int) int
 		TrackingNumber func(childComplexity int) int
+	}
+
+	TrackingSource struct {
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Provider   func(childComplexity int) int
+		WebhookURL func(childComplexity int) int
+	}
+
+	TrackingSourceConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	TrackingSourceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 }
 
@@ -458,6 +523,9 @@ type MutationResolver interface {
 	UpdateSellerSettings(ctx context.Context, input model.SellerSettingsInput) (*store.SellerSettings, error)
 	SetNotificationEndpoint(ctx context.Context, url string) (*model.SetNotificationEndpointPayload, error)
 	RemoveNotificationEndpoint(ctx context.Context) (bool, error)
+	CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret string) (*store.TrackingSource, error)
+	DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error)
+	RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
 }
 type NotificationAttemptResolver interface {
 	StatusCode(ctx context.Context, obj *store.Attempt) (*int, error)
@@ -497,6 +565,7 @@ type QueryResolver interface {
 	NotificationEndpoint(ctx context.Context) (*store.NotificationEndpoint, error)
 	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
 	AccountHealth(ctx context.Context, marketplace *health.Marketplace, days *int) (*health.Report, error)
+	TrackingSources(ctx context.Context, first *int, after *string) (*model.TrackingSourceConnection, error)
 }
 type SellerResolver interface {
 	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
@@ -513,6 +582,7 @@ type ShipmentResolver interface {
 	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
 	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
 	Flags(ctx context.Context, obj *store.Shipment, open *bool, first *int, after *string) (*model.FlagConnection, error)
+	Events(ctx context.Context, obj *store.Shipment, first *int, after *string) (*model.TrackingEventConnection, error)
 }
 type ShipmentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShipmentConnection) (int, error)
@@ -527,6 +597,25 @@ type TrackingCheckResolver interface {
 	Reason(ctx context.Context, obj *tracking.Result) (*model.TrackingCheckReason, error)
 	Message(ctx context.Context, obj *tracking.Result) (*string, error)
 	TrackingURL(ctx context.Context, obj *tracking.Result) (*string, error)
+}
+type TrackingEventResolver interface {
+	ID(ctx context.Context, obj *store.Event) (string, error)
+	Source(ctx context.Context, obj *store.Event) (model.EventSource, error)
+
+	Status(ctx context.Context, obj *store.Event) (model.ShipmentStatus, error)
+	Carrier(ctx context.Context, obj *store.Event) (*string, error)
+	CarrierStatus(ctx context.Context, obj *store.Event) (*string, error)
+	ProviderStatus(ctx context.Context, obj *store.Event) (*string, error)
+	ProviderDetail(ctx context.Context, obj *store.Event) (*string, error)
+	Description(ctx context.Context, obj *store.Event) (*string, error)
+	Location(ctx context.Context, obj *store.Event) (*model.EventLocation, error)
+
+	SignedBy(ctx context.Context, obj *store.Event) (*string, error)
+	PhotoURL(ctx context.Context, obj *store.Event) (*string, error)
+}
+type TrackingSourceResolver interface {
+	Provider(ctx context.Context, obj *store.TrackingSource) (model.TrackingProvider, error)
+	WebhookURL(ctx context.Context, obj *store.TrackingSource) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -880,6 +969,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DisputeEdge.Node(childComplexity), true
 
+	case "EventLocation.city":
+		if e.ComplexityRoot.EventLocation.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLocation.City(childComplexity), true
+	case "EventLocation.country":
+		if e.ComplexityRoot.EventLocation.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLocation.Country(childComplexity), true
+	case "EventLocation.postalCode":
+		if e.ComplexityRoot.EventLocation.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLocation.PostalCode(childComplexity), true
+	case "EventLocation.region":
+		if e.ComplexityRoot.EventLocation.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLocation.Region(childComplexity), true
+
 	case "EvidenceVerification.firstBroken":
 		if e.ComplexityRoot.EvidenceVerification.FirstBroken == nil {
 			break
@@ -1200,6 +1314,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateShipments(childComplexity, args["input"].([]*model.ShipmentInput)), true
+	case "Mutation.createTrackingSource":
+		if e.ComplexityRoot.Mutation.CreateTrackingSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTrackingSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTrackingSource(childComplexity, args["provider"].(model.TrackingProvider), args["secret"].(string)), true
+	case "Mutation.deleteTrackingSource":
+		if e.ComplexityRoot.Mutation.DeleteTrackingSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTrackingSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTrackingSource(childComplexity, args["id"].(string)), true
 	case "Mutation.openDispute":
 		if e.ComplexityRoot.Mutation.OpenDispute == nil {
 			break
@@ -1222,6 +1358,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordProofOfDelivery(childComplexity, args["input"].(model.ProofOfDeliveryInput), args["photo"].(*graphql.Upload), args["signature"].(*graphql.Upload)), true
+	case "Mutation.recordTrackingEvents":
+		if e.ComplexityRoot.Mutation.RecordTrackingEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordTrackingEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordTrackingEvents(childComplexity, args["input"].([]*model.TrackingEventInput)), true
 	case "Mutation.removeNotificationEndpoint":
 		if e.ComplexityRoot.Mutation.RemoveNotificationEndpoint == nil {
 			break
@@ -1656,6 +1803,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ShipmentsByTrackingNumber(childComplexity, args["trackingNumber"].(string)), true
+	case "Query.trackingSources":
+		if e.ComplexityRoot.Query.TrackingSources == nil {
+			break
+		}
+
+		args, err := ec.field_Query_trackingSources_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TrackingSources(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.verifyShipmentEvidence":
 		if e.ComplexityRoot.Query.VerifyShipmentEvidence == nil {
 			break
@@ -1673,6 +1831,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RecordTrackingEventsPayload.duplicates":
+		if e.ComplexityRoot.RecordTrackingEventsPayload.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordTrackingEventsPayload.Duplicates(childComplexity), true
+	case "RecordTrackingEventsPayload.errors":
+		if e.ComplexityRoot.RecordTrackingEventsPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordTrackingEventsPayload.Errors(childComplexity), true
+	case "RecordTrackingEventsPayload.recorded":
+		if e.ComplexityRoot.RecordTrackingEventsPayload.Recorded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordTrackingEventsPayload.Recorded(childComplexity), true
+	case "RecordTrackingEventsPayload.shipments":
+		if e.ComplexityRoot.RecordTrackingEventsPayload.Shipments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordTrackingEventsPayload.Shipments(childComplexity), true
 
 	case "Seller.createdAt":
 		if e.ComplexityRoot.Seller.CreatedAt == nil {
@@ -1773,6 +1956,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.EstimatedDeliveryAt(childComplexity), true
+	case "Shipment.events":
+		if e.ComplexityRoot.Shipment.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Shipment_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Shipment.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Shipment.firstScanAt":
 		if e.ComplexityRoot.Shipment.FirstScanAt == nil {
 			break
@@ -2000,6 +2194,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackingCheck.Valid(childComplexity), true
 
+	case "TrackingEvent.carrier":
+		if e.ComplexityRoot.TrackingEvent.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Carrier(childComplexity), true
+	case "TrackingEvent.carrierStatus":
+		if e.ComplexityRoot.TrackingEvent.CarrierStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.CarrierStatus(childComplexity), true
+	case "TrackingEvent.description":
+		if e.ComplexityRoot.TrackingEvent.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Description(childComplexity), true
+	case "TrackingEvent.estimatedDeliveryAt":
+		if e.ComplexityRoot.TrackingEvent.EstimatedDeliveryAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.EstimatedDeliveryAt(childComplexity), true
+	case "TrackingEvent.id":
+		if e.ComplexityRoot.TrackingEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.ID(childComplexity), true
+	case "TrackingEvent.location":
+		if e.ComplexityRoot.TrackingEvent.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Location(childComplexity), true
+	case "TrackingEvent.occurredAt":
+		if e.ComplexityRoot.TrackingEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.OccurredAt(childComplexity), true
+	case "TrackingEvent.photoUrl":
+		if e.ComplexityRoot.TrackingEvent.PhotoURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.PhotoURL(childComplexity), true
+	case "TrackingEvent.providerDetail":
+		if e.ComplexityRoot.TrackingEvent.ProviderDetail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.ProviderDetail(childComplexity), true
+	case "TrackingEvent.providerStatus":
+		if e.ComplexityRoot.TrackingEvent.ProviderStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.ProviderStatus(childComplexity), true
+	case "TrackingEvent.receivedAt":
+		if e.ComplexityRoot.TrackingEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.ReceivedAt(childComplexity), true
+	case "TrackingEvent.signedBy":
+		if e.ComplexityRoot.TrackingEvent.SignedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.SignedBy(childComplexity), true
+	case "TrackingEvent.source":
+		if e.ComplexityRoot.TrackingEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Source(childComplexity), true
+	case "TrackingEvent.status":
+		if e.ComplexityRoot.TrackingEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.Status(childComplexity), true
+
+	case "TrackingEventConnection.edges":
+		if e.ComplexityRoot.TrackingEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventConnection.Edges(childComplexity), true
+	case "TrackingEventConnection.pageInfo":
+		if e.ComplexityRoot.TrackingEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventConnection.PageInfo(childComplexity), true
+
+	case "TrackingEventEdge.cursor":
+		if e.ComplexityRoot.TrackingEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventEdge.Cursor(childComplexity), true
+	case "TrackingEventEdge.node":
+		if e.ComplexityRoot.TrackingEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventEdge.Node(childComplexity), true
+
 	case "TrackingFields.country":
 		if e.ComplexityRoot.TrackingFields.Country == nil {
 			break
@@ -2049,6 +2354,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackingFields.TrackingNumber(childComplexity), true
 
+	case "TrackingSource.createdAt":
+		if e.ComplexityRoot.TrackingSource.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.CreatedAt(childComplexity), true
+	case "TrackingSource.id":
+		if e.ComplexityRoot.TrackingSource.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.ID(childComplexity), true
+	case "TrackingSource.provider":
+		if e.ComplexityRoot.TrackingSource.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.Provider(childComplexity), true
+	case "TrackingSource.webhookUrl":
+		if e.ComplexityRoot.TrackingSource.WebhookURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.WebhookURL(childComplexity), true
+
+	case "TrackingSourceConnection.edges":
+		if e.ComplexityRoot.TrackingSourceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSourceConnection.Edges(childComplexity), true
+	case "TrackingSourceConnection.pageInfo":
+		if e.ComplexityRoot.TrackingSourceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSourceConnection.PageInfo(childComplexity), true
+
+	case "TrackingSourceEdge.cursor":
+		if e.ComplexityRoot.TrackingSourceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSourceEdge.Cursor(childComplexity), true
+	case "TrackingSourceEdge.node":
+		if e.ComplexityRoot.TrackingSourceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSourceEdge.Node(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2061,6 +2417,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDisputeFilter,
 		ec.unmarshalInputDisputeInput,
 		ec.unmarshalInputDisputeUpdateInput,
+		ec.unmarshalInputEventLocationInput,
 		ec.unmarshalInputFlagFilter,
 		ec.unmarshalInputProofLocationInput,
 		ec.unmarshalInputProofOfDeliveryInput,
@@ -2069,6 +2426,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputShipmentInput,
 		ec.unmarshalInputShipmentUpdateInput,
 		ec.unmarshalInputTimeRange,
+		ec.unmarshalInputTrackingEventInput,
 	)
 	first := true
 
@@ -2977,6 +3335,157 @@ type HealthShipmentConnection {
   pageInfo: PageInfo!
   totalCount: Int!
 }
+
+# --- Carrier events ---
+
+extend type Query {
+  "The seller's live tracking sources, newest first. first is at most 500."
+  trackingSources(first: Int = 50, after: String): TrackingSourceConnection!
+}
+
+extend type Mutation {
+  """
+  Registers a tracking provider account. Paste the returned webhookUrl into the
+  provider's dashboard (EasyPost: Webhooks, with this secret as the webhook
+  secret; AfterShip: Notifications > Webhooks, with its webhook secret here).
+  The secret is stored encrypted and never shown again.
+  """
+  createTrackingSource(provider: TrackingProvider!, secret: String!): TrackingSource!
+  """
+  Stops a tracking source: its webhooks are refused (404) from now on and its
+  secret is erased. Webhooks it already acknowledged are still processed.
+  """
+  deleteTrackingSource(id: ID!): TrackingSource!
+  """
+  Records up to 1,000 carrier events from the seller's own back office. Each
+  item succeeds or fails on its own; errors name the index and field. An event
+  applies to every shipment with its tracking number, including shipments
+  created later. Sending the same event again is harmless.
+  """
+  recordTrackingEvents(input: [TrackingEventInput!]!): RecordTrackingEventsPayload!
+}
+
+extend type Shipment {
+  """
+  The carrier events of this shipment's tracking number, oldest first, from
+  every source. first is at most 500.
+  """
+  events(first: Int = 50, after: String): TrackingEventConnection!
+}
+
+"A tracking provider that posts webhooks to Shipwatch."
+enum TrackingProvider {
+  EASYPOST
+  AFTERSHIP
+}
+
+type TrackingSource {
+  id: ID!
+  provider: TrackingProvider!
+  "Where the provider must post: the path alone unless SHIPWATCH_PUBLIC_URL is set."
+  webhookUrl: String!
+  createdAt: Time!
+}
+
+type TrackingSourceConnection {
+  edges: [TrackingSourceEdge!]!
+  pageInfo: PageInfo!
+}
+
+type TrackingSourceEdge {
+  cursor: String!
+  node: TrackingSource!
+}
+
+"Where a carrier event came from."
+enum EventSource {
+  EASYPOST
+  AFTERSHIP
+  BACK_OFFICE
+}
+
+type TrackingEvent {
+  id: ID!
+  source: EventSource!
+  "When it happened, as the carrier says."
+  occurredAt: Time!
+  "When Shipwatch first received it."
+  receivedAt: Time!
+  status: ShipmentStatus!
+  "The carrier code the source named."
+  carrier: String
+  "The carrier's own code or text."
+  carrierStatus: String
+  "The provider's raw status: EasyPost status, AfterShip tag."
+  providerStatus: String
+  "The provider's raw detail: EasyPost status_detail, AfterShip subtag."
+  providerDetail: String
+  description: String
+  location: EventLocation
+  "The carrier's delivery estimate as of this event."
+  estimatedDeliveryAt: Time
+  "Who signed for the parcel (proof of delivery)."
+  signedBy: String
+  "A photo of the delivered parcel (proof of delivery)."
+  photoUrl: String
+}
+
+type EventLocation {
+  city: String
+  region: String
+  postalCode: String
+  country: String
+}
+
+type TrackingEventConnection {
+  edges: [TrackingEventEdge!]!
+  pageInfo: PageInfo!
+}
+
+type TrackingEventEdge {
+  cursor: String!
+  node: TrackingEvent!
+}
+
+input EventLocationInput {
+  city: String
+  region: String
+  postalCode: String
+  "ISO 3166 alpha-2 or alpha-3 country code."
+  country: String
+}
+
+"""
+One carrier event. Name the shipment by shipmentId, or by trackingNumber (with
+the carrier when known); a number no shipment carries yet is kept and attached
+when one arrives.
+"""
+input TrackingEventInput {
+  shipmentId: ID
+  trackingNumber: String
+  "A carrier code or a common name (UPS, FedEx, USPS, ...)."
+  carrier: String
+  occurredAt: Time!
+  status: ShipmentStatus!
+  "The carrier's own code or text."
+  carrierStatus: String
+  description: String
+  location: EventLocationInput
+  estimatedDeliveryAt: Time
+  signedBy: String
+  "An http(s) link to a photo of the delivered parcel."
+  photoUrl: String
+}
+
+type RecordTrackingEventsPayload {
+  "Events stored now."
+  recorded: Int!
+  "Events Shipwatch already had (a resend)."
+  duplicates: Int!
+  errors: [ItemError!]!
+  "The shipments the events apply to, as they stand after them."
+  shipments: [Shipment!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3145,6 +3654,20 @@ func (ec *executionContext) childFields_DisputeEdge(ctx context.Context, field g
 		return ec.fieldContext_DisputeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DisputeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EventLocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "city":
+		return ec.fieldContext_EventLocation_city(ctx, field)
+	case "region":
+		return ec.fieldContext_EventLocation_region(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_EventLocation_postalCode(ctx, field)
+	case "country":
+		return ec.fieldContext_EventLocation_country(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventLocation", field.Name)
 }
 
 func (ec *executionContext) childFields_EvidenceVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3415,6 +3938,20 @@ func (ec *executionContext) childFields_ProofOfDelivery(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ProofOfDelivery", field.Name)
 }
 
+func (ec *executionContext) childFields_RecordTrackingEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recorded":
+		return ec.fieldContext_RecordTrackingEventsPayload_recorded(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_RecordTrackingEventsPayload_duplicates(ctx, field)
+	case "errors":
+		return ec.fieldContext_RecordTrackingEventsPayload_errors(ctx, field)
+	case "shipments":
+		return ec.fieldContext_RecordTrackingEventsPayload_shipments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordTrackingEventsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Seller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3495,6 +4032,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_proofOfDelivery(ctx, field)
 	case "flags":
 		return ec.fieldContext_Shipment_flags(ctx, field)
+	case "events":
+		return ec.fieldContext_Shipment_events(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
 }
@@ -3563,6 +4102,60 @@ func (ec *executionContext) childFields_TrackingCheck(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type TrackingCheck", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackingEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TrackingEvent_id(ctx, field)
+	case "source":
+		return ec.fieldContext_TrackingEvent_source(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_TrackingEvent_occurredAt(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_TrackingEvent_receivedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_TrackingEvent_status(ctx, field)
+	case "carrier":
+		return ec.fieldContext_TrackingEvent_carrier(ctx, field)
+	case "carrierStatus":
+		return ec.fieldContext_TrackingEvent_carrierStatus(ctx, field)
+	case "providerStatus":
+		return ec.fieldContext_TrackingEvent_providerStatus(ctx, field)
+	case "providerDetail":
+		return ec.fieldContext_TrackingEvent_providerDetail(ctx, field)
+	case "description":
+		return ec.fieldContext_TrackingEvent_description(ctx, field)
+	case "location":
+		return ec.fieldContext_TrackingEvent_location(ctx, field)
+	case "estimatedDeliveryAt":
+		return ec.fieldContext_TrackingEvent_estimatedDeliveryAt(ctx, field)
+	case "signedBy":
+		return ec.fieldContext_TrackingEvent_signedBy(ctx, field)
+	case "photoUrl":
+		return ec.fieldContext_TrackingEvent_photoUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrackingEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrackingEventConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TrackingEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TrackingEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingEventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackingFields(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "serviceType":
@@ -3583,6 +4176,40 @@ func (ec *executionContext) childFields_TrackingFields(ctx context.Context, fiel
 		return ec.fieldContext_TrackingFields_trackingNumber(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackingFields", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TrackingSource_id(ctx, field)
+	case "provider":
+		return ec.fieldContext_TrackingSource_provider(ctx, field)
+	case "webhookUrl":
+		return ec.fieldContext_TrackingSource_webhookUrl(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TrackingSource_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingSource", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingSourceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrackingSourceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrackingSourceConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingSourceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackingSourceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TrackingSourceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TrackingSourceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingSourceEdge", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3817,6 +4444,42 @@ func (ec *executionContext) field_Mutation_createShipments_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createTrackingSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (model.TrackingProvider, error) {
+			return ec.unmarshalNTrackingProvider2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "secret",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["secret"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTrackingSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3858,6 +4521,20 @@ func (ec *executionContext) field_Mutation_recordProofOfDelivery_args(ctx contex
 		return nil, err
 	}
 	args["signature"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordTrackingEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.TrackingEventInput, error) {
+			return ec.unmarshalNTrackingEventInput2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4181,6 +4858,28 @@ func (ec *executionContext) field_Query_shipments_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_trackingSources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_verifyShipmentEvidence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4192,6 +4891,28 @@ func (ec *executionContext) field_Query_verifyShipmentEvidence_args(ctx context.
 		return nil, err
 	}
 	args["shipmentId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Shipment_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -5615,6 +6336,98 @@ func (ec *executionContext) fieldContext_DisputeEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EventLocation_city(ctx context.Context, field graphql.CollectedField, obj *model.EventLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLocation_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventLocation_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLocation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventLocation_region(ctx context.Context, field graphql.CollectedField, obj *model.EventLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLocation_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventLocation_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLocation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventLocation_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.EventLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLocation_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventLocation_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLocation", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventLocation_country(ctx context.Context, field graphql.CollectedField, obj *model.EventLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLocation_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventLocation_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLocation", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _EvidenceVerification_intact(ctx context.Context, field graphql.CollectedField, obj *monitor.EvidenceCheck) (ret graphql.Marshaler) {
@@ -7245,6 +8058,138 @@ func (ec *executionContext) fieldContext_Mutation_removeNotificationEndpoint(_ c
 	return graphql.NewScalarFieldContext("Mutation", field, true, true, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _Mutation_createTrackingSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTrackingSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTrackingSource(ctx, fc.Args["provider"].(model.TrackingProvider), fc.Args["secret"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
+			return ec.marshalNTrackingSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐTrackingSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTrackingSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingSource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTrackingSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTrackingSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTrackingSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTrackingSource(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
+			return ec.marshalNTrackingSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐTrackingSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTrackingSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingSource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTrackingSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordTrackingEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordTrackingEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordTrackingEvents(ctx, fc.Args["input"].([]*model.TrackingEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordTrackingEventsPayload) graphql.Marshaler {
+			return ec.marshalNRecordTrackingEventsPayload2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐRecordTrackingEventsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordTrackingEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordTrackingEventsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordTrackingEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NotificationAttempt_at(ctx context.Context, field graphql.CollectedField, obj *store.Attempt) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8799,6 +9744,50 @@ func (ec *executionContext) fieldContext_Query_accountHealth(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_trackingSources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_trackingSources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TrackingSources(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackingSourceConnection) graphql.Marshaler {
+			return ec.marshalNTrackingSourceConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingSourceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_trackingSources(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingSourceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_trackingSources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8870,6 +9859,116 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecordTrackingEventsPayload_recorded(ctx context.Context, field graphql.CollectedField, obj *model.RecordTrackingEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordTrackingEventsPayload_recorded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recorded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_recorded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordTrackingEventsPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RecordTrackingEventsPayload_duplicates(ctx context.Context, field graphql.CollectedField, obj *model.RecordTrackingEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordTrackingEventsPayload_duplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duplicates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordTrackingEventsPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RecordTrackingEventsPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.RecordTrackingEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordTrackingEventsPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ItemError) graphql.Marshaler {
+			return ec.marshalNItemError2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐItemErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordTrackingEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ItemError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecordTrackingEventsPayload_shipments(ctx context.Context, field graphql.CollectedField, obj *model.RecordTrackingEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordTrackingEventsPayload_shipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_shipments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordTrackingEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9631,6 +10730,50 @@ func (ec *executionContext) fieldContext_Shipment_flags(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Shipment_events(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Shipment().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackingEventConnection) graphql.Marshaler {
+			return ec.marshalNTrackingEventConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Shipment_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShipmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10200,6 +11343,456 @@ func (ec *executionContext) fieldContext_TrackingCheck_fields(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _TrackingEvent_id(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_source(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventSource) graphql.Marshaler {
+			return ec.marshalNEventSource2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type EventSource does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_status(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ShipmentStatus) graphql.Marshaler {
+			return ec.marshalNShipmentStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type ShipmentStatus does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_carrier(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().Carrier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_carrierStatus(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_carrierStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().CarrierStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_carrierStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_providerStatus(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_providerStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().ProviderStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_providerStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_providerDetail(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_providerDetail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().ProviderDetail(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_providerDetail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_description(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().Description(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_location(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().Location(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventLocation) graphql.Marshaler {
+			return ec.marshalOEventLocation2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventLocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingEvent_estimatedDeliveryAt(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_estimatedDeliveryAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstimatedDeliveryAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_estimatedDeliveryAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_signedBy(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_signedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().SignedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_signedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_photoUrl(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_photoUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().PhotoURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_photoUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrackingEventEdge) graphql.Marshaler {
+			return ec.marshalNTrackingEventEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEventEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Event) graphql.Marshaler {
+			return ec.marshalNTrackingEvent2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TrackingFields_serviceType(ctx context.Context, field graphql.CollectedField, obj *tracking.Fields) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10382,6 +11975,217 @@ func (ec *executionContext) _TrackingFields_trackingNumber(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_TrackingFields_trackingNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_id(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_provider(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingSource().Provider(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TrackingProvider) graphql.Marshaler {
+			return ec.marshalNTrackingProvider2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, true, true, errors.New("field of type TrackingProvider does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_webhookUrl(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_webhookUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingSource().WebhookURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_webhookUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSourceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrackingSourceEdge) graphql.Marshaler {
+			return ec.marshalNTrackingSourceEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingSourceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSourceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingSourceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingSourceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingSourceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSourceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSourceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingSourceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackingSourceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSourceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSourceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSourceEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSourceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSourceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
+			return ec.marshalNTrackingSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐTrackingSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSourceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingSourceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingSource(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -11668,6 +13472,57 @@ func (ec *executionContext) unmarshalInputDisputeUpdateInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputEventLocationInput(ctx context.Context, obj any) (model.EventLocationInput, error) {
+	var it model.EventLocationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"city", "region", "postalCode", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputFlagFilter(ctx context.Context, obj any) (model.FlagFilter, error) {
 	var it model.FlagFilter
 	if obj == nil {
@@ -12134,6 +13989,106 @@ func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any
 				return it, err
 			}
 			it.To = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTrackingEventInput(ctx context.Context, obj any) (model.TrackingEventInput, error) {
+	var it model.TrackingEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shipmentId", "trackingNumber", "carrier", "occurredAt", "status", "carrierStatus", "description", "location", "estimatedDeliveryAt", "signedBy", "photoUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurredAt = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNShipmentStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "carrierStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrierStatus"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CarrierStatus = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOEventLocationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventLocationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "estimatedDeliveryAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estimatedDeliveryAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstimatedDeliveryAt = data
+		case "signedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedBy"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedBy = data
+		case "photoUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("photoUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhotoURL = data
 		}
 	}
 	return it, nil
@@ -13242,6 +15197,59 @@ func (ec *executionContext) _DisputeEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var eventLocationImplementors = []string{"EventLocation"}
+
+func (ec *executionContext) _EventLocation(ctx context.Context, sel ast.SelectionSet, obj *model.EventLocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventLocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventLocation")
+		case "city":
+			out.Values[i] = ec._EventLocation_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._EventLocation_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postalCode":
+			out.Values[i] = ec._EventLocation_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._EventLocation_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var evidenceVerificationImplementors = []string{"EvidenceVerification"}
 
 func (ec *executionContext) _EvidenceVerification(ctx context.Context, sel ast.SelectionSet, obj *monitor.EvidenceCheck) graphql.Marshaler {
@@ -14153,6 +16161,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeNotificationEndpoint":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeNotificationEndpoint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTrackingSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTrackingSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTrackingSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTrackingSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordTrackingEvents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordTrackingEvents(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -15514,6 +17543,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "trackingSources":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_trackingSources(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -15527,6 +17578,59 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var recordTrackingEventsPayloadImplementors = []string{"RecordTrackingEventsPayload"}
+
+func (ec *executionContext) _RecordTrackingEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RecordTrackingEventsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordTrackingEventsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordTrackingEventsPayload")
+		case "recorded":
+			out.Values[i] = ec._RecordTrackingEventsPayload_recorded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duplicates":
+			out.Values[i] = ec._RecordTrackingEventsPayload_duplicates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._RecordTrackingEventsPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipments":
+			out.Values[i] = ec._RecordTrackingEventsPayload_shipments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16140,6 +18244,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "events":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_events(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16613,6 +18755,558 @@ func (ec *executionContext) _TrackingCheck(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var trackingEventImplementors = []string{"TrackingEvent"}
+
+func (ec *executionContext) _TrackingEvent(ctx context.Context, sel ast.SelectionSet, obj *store.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingEvent")
+		case "id":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_id(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "source":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_source(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "occurredAt":
+			out.Values[i] = ec._TrackingEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "receivedAt":
+			out.Values[i] = ec._TrackingEvent_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "carrier":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_carrier(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "carrierStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_carrierStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "providerStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_providerStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "providerDetail":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_providerDetail(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "description":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_description(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "location":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_location(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "estimatedDeliveryAt":
+			out.Values[i] = ec._TrackingEvent_estimatedDeliveryAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signedBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_signedBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "photoUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_photoUrl(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingEventConnectionImplementors = []string{"TrackingEventConnection"}
+
+func (ec *executionContext) _TrackingEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingEventConnection")
+		case "edges":
+			out.Values[i] = ec._TrackingEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrackingEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingEventEdgeImplementors = []string{"TrackingEventEdge"}
+
+func (ec *executionContext) _TrackingEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingEventEdge")
+		case "cursor":
+			out.Values[i] = ec._TrackingEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TrackingEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var trackingFieldsImplementors = []string{"TrackingFields"}
 
 func (ec *executionContext) _TrackingFields(ctx context.Context, sel ast.SelectionSet, obj *tracking.Fields) graphql.Marshaler {
@@ -16663,6 +19357,211 @@ func (ec *executionContext) _TrackingFields(ctx context.Context, sel ast.Selecti
 		case "trackingNumber":
 			out.Values[i] = ec._TrackingFields_trackingNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingSourceImplementors = []string{"TrackingSource"}
+
+func (ec *executionContext) _TrackingSource(ctx context.Context, sel ast.SelectionSet, obj *store.TrackingSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingSource")
+		case "id":
+			out.Values[i] = ec._TrackingSource_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provider":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingSource_provider(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "webhookUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingSource_webhookUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._TrackingSource_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingSourceConnectionImplementors = []string{"TrackingSourceConnection"}
+
+func (ec *executionContext) _TrackingSourceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingSourceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingSourceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingSourceConnection")
+		case "edges":
+			out.Values[i] = ec._TrackingSourceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrackingSourceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackingSourceEdgeImplementors = []string{"TrackingSourceEdge"}
+
+func (ec *executionContext) _TrackingSourceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingSourceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingSourceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingSourceEdge")
+		case "cursor":
+			out.Values[i] = ec._TrackingSourceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TrackingSourceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -17250,6 +20149,16 @@ func (ec *executionContext) unmarshalNDisputeUpdateInput2githubᚗcomᚋshipwatc
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNEventSource2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventSource(ctx context.Context, v any) (model.EventSource, error) {
+	var res model.EventSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventSource2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventSource(ctx context.Context, sel ast.SelectionSet, v model.EventSource) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNEvidenceBreak2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceBreak(ctx context.Context, v any) (model.EvidenceBreak, error) {
 	var res model.EvidenceBreak
 	err := res.UnmarshalGQL(v)
@@ -17651,6 +20560,16 @@ func (ec *executionContext) unmarshalNProofOfDeliveryInput2githubᚗcomᚋshipwa
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRecordTrackingEventsPayload2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐRecordTrackingEventsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RecordTrackingEventsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RecordTrackingEventsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSeller2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSeller(ctx context.Context, sel ast.SelectionSet, v *store.Seller) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -17920,8 +20839,129 @@ func (ec *executionContext) marshalNTrackingCheck2ᚖgithubᚗcomᚋshipwatchᚋ
 	return ec._TrackingCheck(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTrackingEvent2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐEvent(ctx context.Context, sel ast.SelectionSet, v *store.Event) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackingEventConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.TrackingEventConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackingEventEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackingEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackingEventEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackingEventEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.TrackingEventEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTrackingEventInput2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventInputᚄ(ctx context.Context, v any) ([]*model.TrackingEventInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TrackingEventInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTrackingEventInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNTrackingEventInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingEventInput(ctx context.Context, v any) (*model.TrackingEventInput, error) {
+	res, err := ec.unmarshalInputTrackingEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTrackingFields2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋtrackingᚐFields(ctx context.Context, sel ast.SelectionSet, v tracking.Fields) graphql.Marshaler {
 	return ec._TrackingFields(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNTrackingProvider2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingProvider(ctx context.Context, v any) (model.TrackingProvider, error) {
+	var res model.TrackingProvider
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTrackingProvider2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingProvider(ctx context.Context, sel ast.SelectionSet, v model.TrackingProvider) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTrackingSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐTrackingSource(ctx context.Context, sel ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingSource(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackingSourceConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingSourceConnection(ctx context.Context, sel ast.SelectionSet, v *model.TrackingSourceConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingSourceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackingSourceEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingSourceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrackingSourceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackingSourceEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingSourceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackingSourceEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingSourceEdge(ctx context.Context, sel ast.SelectionSet, v *model.TrackingSourceEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackingSourceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -18244,6 +21284,21 @@ func (ec *executionContext) marshalODisputeStatus2ᚕgithubᚗcomᚋshipwatchᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOEventLocation2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventLocation(ctx context.Context, sel ast.SelectionSet, v *model.EventLocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventLocation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEventLocationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventLocationInput(ctx context.Context, v any) (*model.EventLocationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEventLocationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceRecordKind(ctx context.Context, v any) (*model.EvidenceRecordKind, error) {

@@ -73,6 +73,21 @@ type DisputeUpdateInput struct {
 	Note              graphql.Omittable[*string]      `json:"note,omitempty"`
 }
 
+type EventLocation struct {
+	City       *string `json:"city,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	Country    *string `json:"country,omitempty"`
+}
+
+type EventLocationInput struct {
+	City       *string `json:"city,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166 alpha-2 or alpha-3 country code.
+	Country *string `json:"country,omitempty"`
+}
+
 type FlagEdge struct {
 	Cursor string      `json:"cursor"`
 	Node   *store.Flag `json:"node"`
@@ -151,6 +166,16 @@ type ProofOfDeliveryInput struct {
 type Query struct {
 }
 
+type RecordTrackingEventsPayload struct {
+	// Events stored now.
+	Recorded int `json:"recorded"`
+	// Events Shipwatch already had (a resend).
+	Duplicates int          `json:"duplicates"`
+	Errors     []*ItemError `json:"errors"`
+	// The shipments the events apply to, as they stand after them.
+	Shipments []*store.Shipment `json:"shipments"`
+}
+
 type SellerSettingsInput struct {
 	TimeZone *string `json:"timeZone,omitempty"`
 	// 1 to 720.
@@ -216,6 +241,46 @@ type Subscription struct {
 type TimeRange struct {
 	From *time.Time `json:"from,omitempty"`
 	To   *time.Time `json:"to,omitempty"`
+}
+
+type TrackingEventConnection struct {
+	Edges    []*TrackingEventEdge `json:"edges"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+}
+
+type TrackingEventEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *store.Event `json:"node"`
+}
+
+// One carrier event. Name the shipment by shipmentId, or by trackingNumber (with
+// the carrier when known); a number no shipment carries yet is kept and attached
+// when one arrives.
+type TrackingEventInput struct {
+	ShipmentID     *string `json:"shipmentId,omitempty"`
+	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	// A carrier code or a common name (UPS, FedEx, USPS, ...).
+	Carrier    *string        `json:"carrier,omitempty"`
+	OccurredAt time.Time      `json:"occurredAt"`
+	Status     ShipmentStatus `json:"status"`
+	// The carrier's own code or text.
+	CarrierStatus       *string             `json:"carrierStatus,omitempty"`
+	Description         *string             `json:"description,omitempty"`
+	Location            *EventLocationInput `json:"location,omitempty"`
+	EstimatedDeliveryAt *time.Time          `json:"estimatedDeliveryAt,omitempty"`
+	SignedBy            *string             `json:"signedBy,omitempty"`
+	// An http(s) link to a photo of the delivered parcel.
+	PhotoURL *string `json:"photoUrl,omitempty"`
+}
+
+type TrackingSourceConnection struct {
+	Edges    []*TrackingSourceEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type TrackingSourceEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *store.TrackingSource `json:"node"`
 }
 
 type DisputeKind string
@@ -386,6 +451,64 @@ func (e *DisputeStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e DisputeStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a carrier event came from.
+type EventSource string
+
+const (
+	EventSourceEasypost   EventSource = "EASYPOST"
+	EventSourceAftership  EventSource = "AFTERSHIP"
+	EventSourceBackOffice EventSource = "BACK_OFFICE"
+)
+
+var AllEventSource = []EventSource{
+	EventSourceEasypost,
+	EventSourceAftership,
+	EventSourceBackOffice,
+}
+
+func (e EventSource) IsValid() bool {
+	switch e {
+	case EventSourceEasypost, EventSourceAftership, EventSourceBackOffice:
+		return true
+	}
+	return false
+}
+
+func (e EventSource) String() string {
+	return string(e)
+}
+
+func (e *EventSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventSource", str)
+	}
+	return nil
+}
+
+func (e EventSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -963,6 +1086,62 @@ func (e *TrackingCheckReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e TrackingCheckReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A tracking provider that posts webhooks to Shipwatch.
+type TrackingProvider string
+
+const (
+	TrackingProviderEasypost  TrackingProvider = "EASYPOST"
+	TrackingProviderAftership TrackingProvider = "AFTERSHIP"
+)
+
+var AllTrackingProvider = []TrackingProvider{
+	TrackingProviderEasypost,
+	TrackingProviderAftership,
+}
+
+func (e TrackingProvider) IsValid() bool {
+	switch e {
+	case TrackingProviderEasypost, TrackingProviderAftership:
+		return true
+	}
+	return false
+}
+
+func (e TrackingProvider) String() string {
+	return string(e)
+}
+
+func (e *TrackingProvider) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TrackingProvider(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TrackingProvider", str)
+	}
+	return nil
+}
+
+func (e TrackingProvider) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TrackingProvider) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TrackingProvider) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -24,7 +24,6 @@ import (
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
-	"github.com/shipwatch/shipwatch/internal/secret"
 	"github.com/shipwatch/shipwatch/internal/server"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -38,7 +37,9 @@ type App struct {
 	River   *jobs.Client
 	Monitor *monitor.Service
 	PubSub  *pubsub.Hub
-	Handler http.Handler
+	// Webhooks are the tracking sources and their webhook receivers.
+	Webhooks *monitor.Webhooks
+	Handler  http.Handler
 
 	workers int // registered job kinds; River starts only with at least one
 }
@@ -59,16 +60,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
-	secretKey := cfg.SecretKey
-	if secretKey == nil {
-		secretKey = secret.DevKey
-		log.Warn("SHIPWATCH_SECRET_KEY is not set: notification secrets are sealed with the development key; set it in production")
+	// One key seals every secret Shipwatch must read back: webhook and
+	// notification signing secrets.
+	key, err := secretKey(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	workers := river.NewWorkers()
 	a.workers += jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
-	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: secretKey, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg}
+	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: key, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg}
 	a.workers += jobs.AddMonitorWorkers(workers, monitorDeps)
 	a.workers += jobs.AddHealthWorkers(workers, a.Store)
+	a.workers += jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -82,14 +86,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
 	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
-	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(secretKey), monitor.WithRegistry(reg))
+	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg))
 	monitorDeps.Monitor = a.Monitor
+	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if a.PubSub, err = pubsub.Listen(ctx, cfg.DatabaseURL, log); err != nil {
 		db.Close()
 		return nil, err
 	}
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks}
 	resolver.Health = health.New(a.Store)
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{
@@ -99,7 +107,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Registry:       reg,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes,
-		Routes:         []func(*http.ServeMux){server.EvidenceRoutes(a.Monitor, a.Store, log, cfg.PublicURL)},
+		Routes: []func(*http.ServeMux){
+			server.EvidenceRoutes(a.Monitor, a.Store, log, cfg.PublicURL),
+			server.WebhookRoutes(a.Webhooks, log, cfg.MaxWebhookBytes),
+		},
 	})
 	return a, nil
 }

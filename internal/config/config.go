@@ -4,15 +4,16 @@
 package config
 
 import (
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/shipwatch/shipwatch/internal/secret"
 )
 
 // Config is everything `shipwatch serve` needs to know.
@@ -39,15 +40,21 @@ type Config struct {
 	// EvidenceRetention is how long delivery evidence is kept after the
 	// last activity on its shipments (never while a dispute is open).
 	EvidenceRetention time.Duration
-	// Monitoring (docs/monitoring.md): how often the sweep runs, the key
-	// sealing notification signing secrets (nil: the development key), and
-	// the waits between notification attempts.
+	// Monitoring (docs/monitoring.md): how often the sweep runs and the
+	// waits between notification attempts.
 	SweepInterval       time.Duration
-	SecretKey           []byte
 	NotifyRetrySchedule []time.Duration
 	// HealthCompactInterval is how often the account-health rollup's
 	// deltas are folded (reads stay fast; counts are exact either way).
 	HealthCompactInterval time.Duration
+	// SecretKey (base64 of 32 bytes) encrypts webhook and notification
+	// signing secrets at rest.
+	// When empty, the key is read from SecretKeyFile, which is created on
+	// first start; when both are empty (tests), a key lives in memory only.
+	SecretKey     string
+	SecretKeyFile string
+	// MaxWebhookBytes bounds a tracking-provider webhook body.
+	MaxWebhookBytes int64
 }
 
 // Default returns the configuration used when nothing is set.
@@ -65,6 +72,7 @@ func Default() Config {
 		EvidenceRetention:     2 * 8760 * time.Hour,
 		SweepInterval:         time.Minute,
 		HealthCompactInterval: time.Minute,
+		MaxWebhookBytes:       1 << 20,
 	}
 }
 
@@ -132,17 +140,32 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.MaxImageBytes = r.bytes("SHIPWATCH_MAX_IMAGE_BYTES", c.MaxImageBytes)
 	c.EvidenceRetention = r.duration("SHIPWATCH_EVIDENCE_RETENTION", c.EvidenceRetention, 24*time.Hour)
 	c.SweepInterval = r.duration("SHIPWATCH_SWEEP_INTERVAL", c.SweepInterval, time.Second)
-	if v := r.str("SHIPWATCH_SECRET_KEY", ""); v != "" {
-		if c.SecretKey, err = secret.ParseKey(v); err != nil {
-			r.fail("SHIPWATCH_SECRET_KEY", "(hidden)", "32 bytes as 64 hex digits or base64 (openssl rand -hex 32)")
-		}
-	}
 	c.NotifyRetrySchedule = r.durations("SHIPWATCH_NOTIFY_RETRY_SCHEDULE")
 	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
+	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)
+	c.SecretKey, c.SecretKeyFile = r.secretKey(c.SecretKeyFile)
 	if r.err != nil {
 		return Config{}, r.err
 	}
 	return c, nil
+}
+
+// secretKey reads SHIPWATCH_SECRET_KEY, which must be base64 of 32 bytes,
+// and SHIPWATCH_SECRET_KEY_FILE, which defaults to secret.key in the
+// user's configuration folder (~/.config/shipwatch on Linux).
+func (r *reader) secretKey(defFile string) (key, file string) {
+	key = r.str("SHIPWATCH_SECRET_KEY", "")
+	if raw, err := base64.StdEncoding.DecodeString(key); key != "" && (err != nil || len(raw) != 32) {
+		r.fail("SHIPWATCH_SECRET_KEY", "(hidden)", "32 bytes in base64, such as the output of `openssl rand -base64 32`")
+		return "", ""
+	}
+	file = r.str("SHIPWATCH_SECRET_KEY_FILE", defFile)
+	if file == "" {
+		if dir, err := os.UserConfigDir(); err == nil {
+			file = filepath.Join(dir, "shipwatch", "secret.key")
+		}
+	}
+	return key, file
 }
 
 // reader reads settings and keeps the first error.

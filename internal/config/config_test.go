@@ -54,9 +54,10 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("SHIPWATCH_MAX_IMAGE_BYTES", "big"), "SHIPWATCH_MAX_IMAGE_BYTES"},
 		{env("SHIPWATCH_EVIDENCE_RETENTION", "2y"), "SHIPWATCH_EVIDENCE_RETENTION"},
 		{env("SHIPWATCH_SWEEP_INTERVAL", "10ms"), "SHIPWATCH_SWEEP_INTERVAL"},
-		{env("SHIPWATCH_SECRET_KEY", "too-short"), "SHIPWATCH_SECRET_KEY"},
 		{env("SHIPWATCH_NOTIFY_RETRY_SCHEDULE", "10s,soon"), "SHIPWATCH_NOTIFY_RETRY_SCHEDULE"},
 		{env("SHIPWATCH_HEALTH_COMPACT_INTERVAL", "10ms"), "SHIPWATCH_HEALTH_COMPACT_INTERVAL"},
+		{env("SHIPWATCH_SECRET_KEY", "c2hvcnQ="), "SHIPWATCH_SECRET_KEY"},
+		{env("SHIPWATCH_MAX_WEBHOOK_BYTES", "0"), "SHIPWATCH_MAX_WEBHOOK_BYTES"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
@@ -78,15 +79,33 @@ func TestLoadEvidenceSettings(t *testing.T) {
 }
 
 func TestLoadMonitoring(t *testing.T) {
-	c, err := Load(env("SHIPWATCH_SWEEP_INTERVAL", "30s", "SHIPWATCH_NOTIFY_RETRY_SCHEDULE", "1s, 1m",
-		"SHIPWATCH_SECRET_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"), "")
+	c, err := Load(env("SHIPWATCH_SWEEP_INTERVAL", "30s", "SHIPWATCH_NOTIFY_RETRY_SCHEDULE", "1s, 1m"), "")
 	if err != nil {
 		t.Fatalf("Load() error = %v", err)
 	}
-	if c.SweepInterval != 30*time.Second || len(c.NotifyRetrySchedule) != 2 || c.NotifyRetrySchedule[1] != time.Minute || len(c.SecretKey) != 32 {
+	if c.SweepInterval != 30*time.Second || len(c.NotifyRetrySchedule) != 2 || c.NotifyRetrySchedule[1] != time.Minute {
 		t.Errorf("Load() = %+v", c)
 	}
-	if d, _ := Load(env(), ""); d.SweepInterval != time.Minute || d.SecretKey != nil || d.NotifyRetrySchedule != nil {
-		t.Errorf("Load() defaults = %+v, want a 1m sweep, no key, the default schedule", d)
+	if d, _ := Load(env(), ""); d.SweepInterval != time.Minute || d.NotifyRetrySchedule != nil {
+		t.Errorf("Load() defaults = %+v, want a 1m sweep and the default schedule", d)
+	}
+}
+
+func TestLoadSecretKey(t *testing.T) {
+	c, err := Load(env("XDG_CONFIG_HOME", "/x"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SecretKey != "" || c.SecretKeyFile == "" || !strings.HasSuffix(c.SecretKeyFile, "shipwatch/secret.key") {
+		t.Errorf("default key = %q in %q, want a key file in the user's config folder", c.SecretKey, c.SecretKeyFile)
+	}
+	const key = "c2hpcHdhdGNoLWRldmVsb3BtZW50LWtleS0wMDAwMDA="
+	c, err = Load(env("SHIPWATCH_SECRET_KEY", key, "SHIPWATCH_SECRET_KEY_FILE", "/etc/shipwatch/key", "SHIPWATCH_MAX_WEBHOOK_BYTES", "64KiB"), "")
+	if err != nil || c.SecretKey != key || c.SecretKeyFile != "/etc/shipwatch/key" || c.MaxWebhookBytes != 64<<10 {
+		t.Errorf("Load() = %+v, %v", c, err)
+	}
+	_, err = Load(env("SHIPWATCH_SECRET_KEY", "dG9vIHNob3J0"), "")
+	if err == nil || strings.Contains(err.Error(), "dG9vIHNob3J0") {
+		t.Errorf("Load(short key) error = %v, want one that does not repeat the key", err)
 	}
 }

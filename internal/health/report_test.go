@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/riverqueue/river"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/health"
-	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -28,14 +27,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	db := dbtest.DB(t)
 	st := store.New(db)
-	// An insert-only job client: the checks writes enqueue are not worked here.
-	workers := river.NewWorkers()
-	jobs.AddMonitorWorkers(workers, &jobs.MonitorDeps{Store: st})
-	jc, err := jobs.NewClient(db.DB, workers, jobs.Options{PollInterval: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{db: db, st: st, svc: monitor.New(st, jc), hs: health.New(st)}
+	svc, _ := monitortest.New(t, db)
+	return &fixture{db: db, st: st, svc: svc, hs: health.New(st)}
 }
 
 // seller creates a seller in a time zone (set in SQL: changing it is

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"github.com/shipwatch/shipwatch/internal/keyring"
 	"log/slog"
 	"net/http"
 	"time"
@@ -29,7 +30,7 @@ type MonitorDeps struct {
 	Store   *store.Store
 	Log     *slog.Logger
 	// SecretKey opens sealed notification signing secrets.
-	SecretKey []byte
+	SecretKey *keyring.Key
 	// RetrySchedule is the wait after each failed notification attempt;
 	// after the last one the notification is given up.
 	RetrySchedule []time.Duration

@@ -14,7 +14,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/shipwatch/shipwatch/internal/notify"
-	"github.com/shipwatch/shipwatch/internal/secret"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -147,7 +146,7 @@ func (w *DeliverWorker) send(ctx context.Context, ep store.NotificationEndpoint,
 	start := time.Now()
 	attempt := store.Attempt{At: start.UTC()}
 	err := func() error {
-		signing, err := secret.Open(w.deps.SecretKey, ep.Secret)
+		signing, err := w.deps.SecretKey.Open(ep.Secret, []byte(notify.SecretContext))
 		if err != nil {
 			return fmt.Errorf("cannot open the signing secret: was SHIPWATCH_SECRET_KEY changed? %w", err)
 		}

@@ -50,6 +50,9 @@ func (s *Service) RecordEventsTx(ctx context.Context, tx *sqlx.Tx, sellerID stri
 		}
 		news = append(news, store.NewEvent{Normalized: norm, Event: e})
 	}
+	if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, normalizedOf(news)); err != nil {
+		return EventsResult{}, fmt.Errorf("record events: %w", err)
+	}
 	inserted, err := s.store.InsertEvents(ctx, tx, sellerID, news)
 	if err != nil {
 		return EventsResult{}, fmt.Errorf("record events: %w", err)
@@ -76,4 +79,12 @@ func (s *Service) RecordEventsTx(ctx context.Context, tx *sqlx.Tx, sellerID stri
 		return EventsResult{}, fmt.Errorf("record events: %w", err)
 	}
 	return res, nil
+}
+
+func normalizedOf(evs []store.NewEvent) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Normalized
+	}
+	return out
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shipwatch/shipwatch/internal/jobs"
-	"github.com/shipwatch/shipwatch/internal/secret"
+	"github.com/shipwatch/shipwatch/internal/keyring"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -18,7 +18,7 @@ import (
 type Service struct {
 	store   *store.Store
 	jobs    *jobs.Client
-	key     []byte
+	key     *keyring.Key
 	now     func() time.Time
 	metrics *flagMetrics
 }
@@ -27,8 +27,9 @@ type Service struct {
 type Option func(*Service)
 
 // WithSecretKey sets the key that seals notification signing secrets
-// (secret.DevKey when not set).
-func WithSecretKey(key []byte) Option { return func(s *Service) { s.key = key } }
+// (the same key as webhook secrets'). Without it, a key that lives as long
+// as the process is used: fine for tests, lost on restart.
+func WithSecretKey(key *keyring.Key) Option { return func(s *Service) { s.key = key } }
 
 // WithRegistry registers the flag metrics on reg.
 func WithRegistry(reg prometheus.Registerer) Option {
@@ -38,9 +39,18 @@ func WithRegistry(reg prometheus.Registerer) Option {
 // New returns a Service. jc enqueues the jobs writes cause; it may be an
 // insert-only client.
 func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
-	s := &Service{store: st, jobs: jc, key: secret.DevKey, now: time.Now}
+	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
 }
+
+// processKey is the key of a Service built without WithSecretKey.
+var processKey = func() *keyring.Key {
+	k, _, err := keyring.Generate()
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return k
+}()

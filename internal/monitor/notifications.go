@@ -14,7 +14,6 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/notify"
-	"github.com/shipwatch/shipwatch/internal/secret"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -39,7 +38,7 @@ func (s *Service) SetNotificationEndpoint(ctx context.Context, sellerID, rawURL 
 		return store.NotificationEndpoint{}, "", fmt.Errorf("signing secret: %w", err)
 	}
 	signing := "swsec_" + hex.EncodeToString(raw[:])
-	sealed, err := secret.Seal(s.key, []byte(signing))
+	sealed, err := s.key.Seal([]byte(signing), []byte(notify.SecretContext))
 	if err != nil {
 		return store.NotificationEndpoint{}, "", fmt.Errorf("seal signing secret: %w", err)
 	}

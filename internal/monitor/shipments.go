@@ -85,6 +85,9 @@ func (s *Service) CreateShipments(ctx context.Context, sellerID string, inputs [
 	}
 	var upserted []store.Upserted
 	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, numbersOf(writes)); err != nil {
+			return err
+		}
 		var err error
 		if upserted, err = s.store.UpsertShipments(ctx, tx, sellerID, writes); err != nil {
 			return err
@@ -138,7 +141,16 @@ func (s *Service) reread(ctx context.Context, sellerID string, ups []store.Upser
 // changed tracking number is normalised and checked again.
 func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, change func(*shipment.Input)) (store.Shipment, error) {
 	var out store.Shipment
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	// Lock the current number before the row, as event writers do; a
+	// new number is not yet this shipment's, so locking it after is safe.
+	before, err := s.store.Shipment(ctx, sellerID, id)
+	if err != nil {
+		return store.Shipment{}, fmt.Errorf("update shipment: %w", err)
+	}
+	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, []string{before.NormalizedTrackingNumber}); err != nil {
+			return err
+		}
 		cur, err := s.store.ShipmentForUpdate(ctx, tx, sellerID, id)
 		if err != nil {
 			return err
@@ -152,6 +164,9 @@ func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, chang
 		w, ferr := write(in)
 		if ferr != nil {
 			return ferr
+		}
+		if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, []string{cur.NormalizedTrackingNumber, w.NormalizedTrackingNumber}); err != nil {
+			return err
 		}
 		if _, err := s.store.UpdateShipment(ctx, tx, sellerID, id, w); err != nil {
 			return err

@@ -133,3 +133,7 @@ func Verify(secret, header string, body []byte, now time.Time, tolerance time.Du
 	}
 	return ErrBadSignature
 }
+
+// SecretContext binds sealed endpoint signing secrets to their use, so a
+// sealed webhook secret cannot be passed off as one.
+const SecretContext = "shipwatch notification signing secret v1"

@@ -42,7 +42,6 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logg
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
 	srv.Use(requireSeller{})
-	srv.Use(graph.EvidenceLoaders{Store: st})
 	srv.Use(graph.Loaders{Store: st})
 	srv.SetErrorPresenter(graph.ErrorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

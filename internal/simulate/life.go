@@ -26,6 +26,16 @@ type Life struct {
 	Events   []shipment.Event
 }
 
+// Before returns the events that happened by t: a prefix, since a life's
+// events are in the order they happen.
+func (l Life) Before(t time.Time) []shipment.Event {
+	n := 0
+	for n < len(l.Events) && !l.Events[n].OccurredAt.After(t) {
+		n++
+	}
+	return l.Events[:n]
+}
+
 // NewLife draws an outcome from m and plans the shipment's life with r.
 func NewLife(s Shipment, m Mix, r *rand.Rand) Life {
 	return Plan(s, m.Pick(r), r)

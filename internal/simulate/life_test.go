@@ -173,3 +173,19 @@ func BenchmarkNewLife(b *testing.B) {
 		NewLife(s, DefaultMix(), r)
 	}
 }
+
+func TestLifeBefore(t *testing.T) {
+	s := Shipment{TrackingNumber: "1Z999AA10123456784", Carrier: "ups", ShippedAt: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	life := Plan(s, OutcomeDelivered, rand.New(rand.NewPCG(1, 2)))
+	mid := life.Events[2].OccurredAt
+	got := life.Before(mid)
+	if len(got) != 3 || !got[2].OccurredAt.Equal(mid) {
+		t.Errorf("Before(%v) = %d events, want the first 3", mid, len(got))
+	}
+	if got := life.Before(s.ShippedAt.Add(-24 * time.Hour)); len(got) != 0 {
+		t.Errorf("Before(a day before shipping) = %d events, want none", len(got))
+	}
+	if got := life.Before(s.ShippedAt.AddDate(1, 0, 0)); len(got) != len(life.Events) {
+		t.Errorf("Before(a year later) = %d events, want all %d", len(got), len(life.Events))
+	}
+}

@@ -37,6 +37,10 @@ type Options struct {
 	Rate float64
 	// Duration stops sending after this long; zero plays every life.
 	Duration time.Duration
+	// Until, when set, plays only the events that have happened by then,
+	// so that a shipment shipped yesterday is still on its way rather than
+	// delivered in the future. Zero plays whole lives.
+	Until time.Time
 	// Mix weighs the outcomes; nil means DefaultMix.
 	Mix Mix
 	// Seed makes the lives reproducible: the same seed gives a shipment
@@ -127,6 +131,9 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	plays := make([]*play, 0, len(list))
 	for _, s := range list {
 		life := NewLife(s, mix, lifeRand(opts.Seed, s.TrackingNumber))
+		if !opts.Until.IsZero() {
+			life.Events = life.Before(opts.Until)
+		}
 		if len(life.Events) > 0 {
 			plays = append(plays, &play{life: life})
 		}

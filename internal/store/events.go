@@ -170,7 +170,9 @@ func (s *Store) Events(ctx context.Context, sellerID, normalized string, limit i
 	if err != nil {
 		return Page[Event]{}, fmt.Errorf("events: %w", mapErr(err))
 	}
-	return pageOf(rows, limit, func(e Event) Cursor {
-		return Cursor{Time: e.OccurredAt, ID: strconv.FormatInt(e.ID, 10)}
-	}), nil
+	return pageOf(rows, limit, eventCursor), nil
+}
+
+func eventCursor(e Event) Cursor {
+	return Cursor{Time: e.OccurredAt, ID: strconv.FormatInt(e.ID, 10)}
 }

@@ -60,6 +60,15 @@ type afterShipCheckpoint struct {
 // Malformed input yields a *PayloadError naming the JSON path; another event
 // kind yields ErrUnsupportedEvent with EventID set.
 func ParseAfterShip(body []byte) (Payload, error) {
+	if p, ok := parseAfterShipWhole(body); ok {
+		return p, nil
+	}
+	return parseAfterShipSteps(body)
+}
+
+// parseAfterShipSteps decodes one nesting level at a time, so that an error
+// names its JSON path.
+func parseAfterShipSteps(body []byte) (Payload, error) {
 	var env afterShipEnvelope
 	if err := decodeAt("", body, &env); err != nil {
 		return Payload{}, err
@@ -116,6 +125,11 @@ func afterShipCheckpointEvent(path string, raw json.RawMessage) (shipment.Event,
 	if err := decodeAt(path, raw, &c); err != nil {
 		return shipment.Event{}, err
 	}
+	return afterShipCheckpointOf(path, c)
+}
+
+// afterShipCheckpointOf makes the event of one decoded checkpoint.
+func afterShipCheckpointOf(path string, c afterShipCheckpoint) (shipment.Event, error) {
 	at, err := requireTime(path+".checkpoint_time", c.CheckpointTime)
 	if err != nil {
 		return shipment.Event{}, err

@@ -55,6 +55,15 @@ type easyPostTrackLocation struct {
 // *PayloadError naming the JSON path; an Event about something other than a
 // tracker yields ErrUnsupportedEvent with EventID set.
 func ParseEasyPost(body []byte) (Payload, error) {
+	if p, ok := parseEasyPostWhole(body); ok {
+		return p, nil
+	}
+	return parseEasyPostSteps(body)
+}
+
+// parseEasyPostSteps decodes one nesting level at a time, so that an error
+// names its JSON path.
+func parseEasyPostSteps(body []byte) (Payload, error) {
 	var env easyPostEvent
 	if err := decodeAt("", body, &env); err != nil {
 		return Payload{}, err
@@ -112,6 +121,11 @@ func easyPostDetailEvent(path string, raw json.RawMessage) (shipment.Event, erro
 	if err := decodeAt(path, raw, &d); err != nil {
 		return shipment.Event{}, err
 	}
+	return easyPostDetailOf(path, d)
+}
+
+// easyPostDetailOf makes the event of one decoded tracking detail.
+func easyPostDetailOf(path string, d easyPostDetail) (shipment.Event, error) {
 	at, err := requireTime(path+".datetime", d.Datetime)
 	if err != nil {
 		return shipment.Event{}, err

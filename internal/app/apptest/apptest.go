@@ -20,6 +20,10 @@ import (
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 )
 
+// TestSecretKey is the secret key test servers run with (base64 of 32
+// bytes; never used outside tests).
+const TestSecretKey = "c2hpcHdhdGNoLXRlc3Qtc2VjcmV0LWtleS0wMDAwMDA="
+
 // Env is a running server.
 type Env struct {
 	URL string
@@ -42,6 +46,9 @@ func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)
 	cfg.Addr = "127.0.0.1:0"
 	cfg.JobPollInterval = 50 * time.Millisecond
 	cfg.ShutdownTimeout = 5 * time.Second
+	// Replicas of one database share the key that seals its secrets, as
+	// production replicas share SHIPWATCH_SECRET_KEY.
+	cfg.SecretKey = TestSecretKey
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -1,0 +1,141 @@
+// Command shipwatch-load is Shipwatch's webhook load and fault test (make
+// loadtest, make faulttest). It creates a database of its own on the local
+// PostgreSQL, runs a real server on a loopback port, posts signed webhooks
+// for a bounded time, prints events per second, latency and a
+// reconciliation, and drops the database. With --restart-postgres it
+// restarts the local PostgreSQL mid-load: that stops every other user of
+// that server for a few seconds.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/shipwatch/shipwatch/internal/loadtest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("shipwatch-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "the local PostgreSQL server (loopback only)")
+	duration := fs.Duration("duration", 60*time.Second, "how long to send")
+	senders := fs.Int("senders", 32, "concurrent senders")
+	events := fs.Int("events", 5, "new carrier events per webhook")
+	parcels := fs.Int("parcels", 20000, "shipments the events are for")
+	maxWebhooks := fs.Int64("max-webhooks", 5_000_000, "stop after this many webhooks")
+	restart := fs.Bool("restart-postgres", false, "restart the local PostgreSQL mid-load (fault test)")
+	restartAt := fs.Duration("restart-at", 20*time.Second, "when to restart, into the load")
+	keep := fs.Bool("keep", false, "keep the run's database for inspection")
+	verbose := fs.Bool("v", false, "log the server's warnings and errors")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and senders) to this file")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	level := slog.LevelError + 4 // quiet: the report counts what went wrong
+	if *verbose {
+		level = slog.LevelWarn
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	name := "shipwatch_load_" + suffix()
+	dsn, err := withDatabase(*server, name)
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch-load:", err)
+		return 2
+	}
+	opts := loadtest.Options{
+		DatabaseURL: dsn, Duration: *duration, Grace: 60 * time.Second, Drain: 5 * time.Minute,
+		Senders: *senders, EventsPerWebhook: *events, Parcels: *parcels, MaxWebhooks: *maxWebhooks, Log: log,
+	}
+	if *restart {
+		opts.RestartAt = *restartAt
+		opts.Restart = loadtest.RestartCommand("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart")
+	}
+	if !*keep {
+		defer drop(*server, name, stderr)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "shipwatch-load:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "shipwatch-load:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(stderr, "shipwatch-load: database %s, %s of load...\n", name, *duration)
+	rep, err := loadtest.Run(ctx, opts)
+	rep.Print(stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch-load:", err)
+		return 1
+	}
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+func withDatabase(server, name string) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", fmt.Errorf("--postgres: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// drop removes the run's database, waiting out a PostgreSQL that is
+// still coming back from the fault test.
+func drop(server, name string, stderr io.Writer) {
+	db, err := sql.Open("postgres", server)
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch-load: drop database:", err)
+		return
+	}
+	defer db.Close()
+	for i := 0; ; i++ {
+		_, err = db.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)")
+		if err == nil || i == 20 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch-load: drop database:", err)
+	}
+}
+
+func suffix() string {
+	var b [4]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand never fails on Linux
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/jobs"
+	"github.com/shipwatch/shipwatch/internal/keyring"
+	"github.com/shipwatch/shipwatch/internal/monitor"
+)
+
+// addWebhooks builds the tracking-source and webhook use cases and
+// schedules the sweep of deliveries whose job was lost.
+func (a *App) addWebhooks(ctx context.Context, cfg config.Config, key *keyring.Key, log *slog.Logger) error {
+	a.Webhooks = monitor.NewWebhooks(a.Store, a.River, key, cfg.PublicURL)
+	if err := jobs.AddWebhookSweep(a.River); err != nil {
+		return err
+	}
+	n, err := a.Webhooks.CheckKey(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		// Not fatal: the rest of the API works, and those webhooks are
+		// answered 503 so their providers retry until the key is fixed.
+		log.Error("tracking sources were created under another secret key; their webhooks are refused with 503 until this process has that key in SHIPWATCH_SECRET_KEY",
+			"sources", n, "key_id", key.ID())
+	}
+	return nil
+}
+
+// secretKey is the key that seals webhook secrets: SHIPWATCH_SECRET_KEY,
+// else the key file (created with a new key on first start), else (tests)
+// a key that lives as long as the process.
+func secretKey(cfg config.Config, log *slog.Logger) (*keyring.Key, error) {
+	switch {
+	case cfg.SecretKey != "":
+		k, err := keyring.Parse(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("SHIPWATCH_SECRET_KEY: %w", err)
+		}
+		return k, nil
+	case cfg.SecretKeyFile != "":
+		k, created, err := keyring.LoadFile(cfg.SecretKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("secret key: %w (set SHIPWATCH_SECRET_KEY or SHIPWATCH_SECRET_KEY_FILE)", err)
+		}
+		if created {
+			log.Warn("generated a secret key to encrypt webhook secrets: back this file up; several replicas must instead share one SHIPWATCH_SECRET_KEY",
+				"path", cfg.SecretKeyFile, "key_id", k.ID())
+		}
+		return k, nil
+	}
+	k, _, err := keyring.Generate()
+	if err != nil {
+		return nil, err
+	}
+	log.Warn("secret key kept in memory only (no SHIPWATCH_SECRET_KEY, no key file): tracking sources made now cannot be read after a restart", "key_id", k.ID())
+	return k, nil
+}

@@ -1,0 +1,185 @@
+package monitor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/shipwatch/shipwatch/internal/shipment"
+	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/tracking"
+	"github.com/shipwatch/shipwatch/internal/webhook"
+)
+
+// The providers of tracking sources, as stored and as the API spells them.
+const (
+	ProviderEasyPost  = "EASYPOST"
+	ProviderAfterShip = "AFTERSHIP"
+)
+
+// ParseWebhook reads a provider's webhook body and checks that processing
+// can use it: the receiver calls it before storing a delivery, so a 2xx
+// means the delivery will turn into events, and the worker calls it again
+// on the stored bytes. Errors are *webhook.PayloadError, or
+// webhook.ErrUnsupportedEvent for a well-formed webhook that carries no
+// tracking.
+func ParseWebhook(provider string, body []byte) (webhook.Payload, error) {
+	var (
+		p     webhook.Payload
+		err   error
+		field string
+	)
+	switch provider {
+	case ProviderEasyPost:
+		p, err = webhook.ParseEasyPost(body)
+		field = "result.tracking_code"
+	case ProviderAfterShip:
+		p, err = webhook.ParseAfterShip(body)
+		field = "msg.tracking_number"
+	default:
+		return webhook.Payload{}, fmt.Errorf("parse webhook: unknown provider %q", provider)
+	}
+	if err != nil {
+		return p, err
+	}
+	if len(p.TrackingNumber) > shipment.MaxTrackingNumberLen {
+		return p, &webhook.PayloadError{Field: field, Message: fmt.Sprintf("is longer than %d characters", shipment.MaxTrackingNumberLen)}
+	}
+	if tracking.Normalize(p.TrackingNumber) == "" {
+		return p, &webhook.PayloadError{Field: field, Message: "has no letters or digits"}
+	}
+	return p, nil
+}
+
+// ProcessDeliveries turns stored webhook deliveries into carrier events
+// and marks them processed, all in one transaction: a retry after a crash
+// or a lost connection finds them unprocessed and does it again, and one
+// that runs after a success finds nothing to do.
+//
+// The transaction commits without waiting for its WAL to reach the disk
+// (synchronous_commit off): a crash may forget its last few hundred
+// milliseconds, but then it forgets the "processed" marks with the events,
+// and the sweep processes those deliveries again from their raw bodies,
+// which were committed durably before the sender heard 2xx.
+func (s *Service) ProcessDeliveries(ctx context.Context, ids []int64) error {
+	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return fmt.Errorf("process deliveries: %w", err)
+		}
+		return s.processDeliveries(ctx, tx, ids)
+	})
+}
+
+func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	ds, err := s.store.PendingWebhookDeliveries(ctx, tx, ids)
+	if err != nil || len(ds) == 0 {
+		return err
+	}
+	outs := make([]store.WebhookDeliveryOutcome, len(ds))
+	bySeller := map[string][]shipment.Event{}
+	owners := map[string][]int{} // seller -> indexes into outs
+	for i, d := range ds {
+		outs[i].ID = d.ID
+		p, err := ParseWebhook(d.Provider, d.Body)
+		var perr *webhook.PayloadError
+		switch {
+		case errors.Is(err, webhook.ErrUnsupportedEvent):
+			continue
+		case errors.As(err, &perr):
+			// Checked on receipt, so only a parser change can bring this
+			// here; the raw delivery stays for a later reprocess.
+			outs[i].Error = perr.Error()
+			continue
+		case err != nil:
+			return err
+		}
+		outs[i].Events = len(p.Events)
+		bySeller[d.SellerID] = append(bySeller[d.SellerID], p.Events...)
+		owners[d.SellerID] = append(owners[d.SellerID], i)
+	}
+	sellers := make([]string, 0, len(bySeller))
+	for id := range bySeller {
+		sellers = append(sellers, id)
+	}
+	slices.Sort(sellers)
+	for _, sellerID := range sellers {
+		evs := bySeller[sellerID]
+		sortForInsert(sellerID, evs)
+		_, err := s.RecordEventsTx(ctx, tx, sellerID, evs)
+		var ferr *shipment.FieldError
+		if errors.As(err, &ferr) {
+			for _, i := range owners[sellerID] {
+				outs[i].Error, outs[i].Events = ferr.Error(), 0
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return s.store.MarkWebhookDeliveriesProcessed(ctx, tx, outs)
+}
+
+// sortForInsert orders events by number and fingerprint: two batches
+// inserting the same events (a provider's resend processed alongside the
+// first send) then take their unique-index locks in the same order and
+// wait for each other instead of deadlocking.
+func sortForInsert(sellerID string, evs []shipment.Event) {
+	type keyed struct {
+		norm string
+		fp   [32]byte
+		e    shipment.Event
+	}
+	ks := make([]keyed, len(evs))
+	for i, e := range evs {
+		n := tracking.Normalize(e.TrackingNumber)
+		ks[i] = keyed{n, shipment.Fingerprint(sellerID, n, e), e}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if c := strings.Compare(a.norm, b.norm); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.fp[:], b.fp[:])
+	})
+	for i := range ks {
+		evs[i] = ks[i].e
+	}
+}
+
+// Stale deliveries are swept after this long: longer than a job and its
+// first retries take, so the sweep only picks up what a job lost.
+const (
+	staleDeliveryAge = 2 * time.Minute
+	sweepBatch       = 200
+	sweepBudget      = 30 * time.Second
+)
+
+// SweepDeliveries processes deliveries that have waited longer than a job
+// and its first retries should take: their job was lost (the process died
+// while the database was away) or keeps failing. Processing is
+// idempotent, so racing a late job is harmless.
+func (s *Service) SweepDeliveries(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, sweepBudget)
+	defer cancel()
+	for {
+		ids, err := s.store.StaleWebhookDeliveries(ctx, time.Now().Add(-staleDeliveryAge), sweepBatch)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := s.ProcessDeliveries(ctx, ids); err != nil {
+			return fmt.Errorf("sweep deliveries: %w", err)
+		}
+		if len(ids) < sweepBatch {
+			return nil
+		}
+	}
+}
