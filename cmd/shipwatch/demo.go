@@ -289,6 +289,15 @@ func (a *demoAPI) do(ctx context.Context, query string, vars map[string]any, out
 }
 
 const demoQuery = `{
+  openFlags: flags(filter: {open: true}, first: 20) {
+    totalCount
+    edges { node { kind severity message raisedAt shipment { orderId status } } }
+  }
+  clearedFlags: flags(filter: {open: false}, first: 5) {
+    totalCount
+    edges { node { kind resolution raisedAt resolvedAt shipment { orderId status } } }
+  }
+  accountHealth { validTrackingRate { rate status } onTimeDeliveryRate { rate status } }
   shipments(first: 20, filter: {statuses: [EXCEPTION, DELIVERY_ATTEMPTED, RETURNED_TO_SENDER]}) {
     totalCount
     edges { node {
@@ -311,7 +320,8 @@ Open the playground at %s/ , paste this in its HTTP HEADERS pane:
 
 %s
 
-and run this query (parcels in trouble, with their timelines):
+and run this query (flags raised and cleared, account health, parcels in trouble with
+their timelines):
 
 %s
 
