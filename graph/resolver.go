@@ -19,6 +19,7 @@ type Resolver struct {
 	Store   *store.Store
 	Monitor *monitor.Service
 	Log     *slog.Logger
+	Imports *monitor.Importer
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

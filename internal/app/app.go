@@ -34,6 +34,7 @@ type App struct {
 	Store   *store.Store
 	River   *jobs.Client
 	Monitor *monitor.Service
+	Imports *monitor.Importer
 	Handler http.Handler
 
 	workers int // registered job kinds; River starts only with at least one
@@ -56,6 +57,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
 	workers := river.NewWorkers()
+	wireImports := a.addImports(workers)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -67,8 +69,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Monitor = monitor.New(a.Store)
+	wireImports()
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, Imports: a.Imports}
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
 		Log:            log,
@@ -76,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Registry:       reg,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		Routes:         []func(*http.ServeMux){server.ImportRoutes(a.Imports, log)},
 	})
 	return a, nil
 }
