@@ -1,0 +1,173 @@
+package monitor_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/ingest"
+	"github.com/shipwatch/shipwatch/internal/ingest/ingesttest"
+	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+func newImporter(t *testing.T, batch int) (*monitor.Importer, *store.Store) {
+	t.Helper()
+	st := store.New(dbtest.DB(t))
+	im := monitor.New(st).Importer(monitor.ImportOptions{
+		MaxFileBytes: 1 << 30, BatchRows: batch,
+		Enqueue: func(context.Context, *sqlx.Tx, string, string) error { return nil }, // loads run by hand
+	})
+	return im, st
+}
+
+type shipmentKey struct {
+	Order, Number, Service string
+	Shipped                time.Time
+}
+
+func shipmentsOf(t *testing.T, st *store.Store, sellerID string) map[shipmentKey]int {
+	t.Helper()
+	var rows []struct {
+		OrderID   string    `db:"order_id"`
+		Number    string    `db:"normalized_tracking_number"`
+		Service   string    `db:"service"`
+		ShippedAt time.Time `db:"shipped_at"`
+	}
+	if err := st.DB().Select(&rows, `SELECT order_id, normalized_tracking_number, service, shipped_at FROM shipments WHERE seller_id = $1`, sellerID); err != nil {
+		t.Fatal(err)
+	}
+	out := map[shipmentKey]int{}
+	for _, r := range rows {
+		out[shipmentKey{r.OrderID, r.Number, r.Service, r.ShippedAt.UTC()}]++
+	}
+	return out
+}
+
+// TestLoadImportResumes stops a load after some batches committed and runs
+// it again: the result must be exactly that of a load never stopped.
+func TestLoadImportResumes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	im, st := newImporter(t, 500)
+	var file bytes.Buffer
+	if err := ingesttest.WriteAmazonFlatFile(&file, 20_000, 11, nil); err != nil {
+		t.Fatal(err)
+	}
+	load := func(name string, stop bool) store.Import {
+		s, err := st.InsertSeller(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, err := im.Upload(ctx, s, "f.txt", ingest.FormatAuto, bytes.NewReader(file.Bytes()))
+		if err != nil {
+			t.Fatalf("Upload() error = %v", err)
+		}
+		if stop {
+			lctx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- im.LoadImport(lctx, s.ID, up.ID) }()
+			for {
+				cur, err := im.Import(ctx, s.ID, up.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cur.RowsProcessed > 0 {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if err := <-done; err == nil {
+				t.Fatalf("LoadImport() finished before it was stopped; make the file bigger")
+			}
+			cur, err := im.Import(ctx, s.ID, up.ID)
+			if err != nil || cur.Status != store.ImportProcessing || cur.CheckpointOffset == nil {
+				t.Fatalf("stopped import = %+v, %v; want PROCESSING with a checkpoint", cur, err)
+			}
+			t.Logf("stopped at line %d", *cur.CheckpointLine)
+		}
+		// The stopped loader's session may take a moment to end and free
+		// the import: until then it is busy, as a job would find it.
+		deadline := time.Now().Add(10 * time.Second)
+		for err := im.LoadImport(ctx, s.ID, up.ID); err != nil; err = im.LoadImport(ctx, s.ID, up.ID) {
+			if !errors.Is(err, monitor.ErrImportBusy) || time.Now().After(deadline) {
+				t.Fatalf("LoadImport() error = %v", err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		done, err := im.Import(ctx, s.ID, up.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return done
+	}
+	whole, resumed := load("whole", false), load("resumed", true)
+	counts := func(i store.Import) [6]int {
+		return [6]int{i.RowsProcessed, *i.RowsTotal, i.Created, i.Updated, i.Rejected, i.InvalidTracking}
+	}
+	if resumed.Status != store.ImportCompleted || counts(resumed) != counts(whole) {
+		t.Errorf("resumed import counts %v, status %s; an uninterrupted one counts %v", counts(resumed), resumed.Status, counts(whole))
+	}
+	if whole.Created == 0 || whole.RowsProcessed != 20_000 {
+		t.Errorf("import = %+v", whole)
+	}
+	a, b := shipmentsOf(t, st, whole.SellerID), shipmentsOf(t, st, resumed.SellerID)
+	if len(a) != whole.Created || len(b) != len(a) {
+		t.Fatalf("%d and %d distinct shipments, want %d", len(a), len(b), whole.Created)
+	}
+	for k, n := range b {
+		if n != 1 || a[k] != 1 {
+			t.Fatalf("shipment %+v stored %d times after resuming, %d without", k, n, a[k])
+		}
+	}
+	var chunks int
+	if err := st.DB().Get(&chunks, `SELECT count(*) FROM shipment_import_chunks`); err != nil || chunks != 0 {
+		t.Errorf("%d chunks left after completion (%v), want the files deleted", chunks, err)
+	}
+}
+
+// TestLoadImportBusy checks that a second loader of one import steps back
+// while the first holds it.
+func TestLoadImportBusy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	im, st := newImporter(t, 0)
+	s, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := im.Upload(ctx, s, "f.csv", ingest.FormatAuto, bytes.NewReader([]byte("order_id,tracking_number\nA-1,1Z999AA10123456784\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := st.DB().Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if ok, err := st.LockImport(ctx, conn, up.ID); !ok || err != nil {
+		t.Fatalf("LockImport() = %v, %v", ok, err)
+	}
+	if err := im.LoadImport(ctx, s.ID, up.ID); !errors.Is(err, monitor.ErrImportBusy) {
+		t.Fatalf("LoadImport() with the lock held elsewhere = %v, want ErrImportBusy", err)
+	}
+	if err := st.UnlockImport(ctx, conn, up.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.LoadImport(ctx, s.ID, up.ID); err != nil {
+		t.Fatalf("LoadImport() = %v", err)
+	}
+	if err := im.LoadImport(ctx, s.ID, up.ID); err != nil {
+		t.Fatalf("LoadImport() of a completed import = %v, want a no-op", err)
+	}
+	got, err := im.Import(ctx, s.ID, up.ID)
+	if err != nil || got.Status != store.ImportCompleted || got.Created != 1 {
+		t.Errorf("import = %+v, %v", got, err)
+	}
+}
