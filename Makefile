@@ -33,3 +33,7 @@ check-generate: generate ## fail when regenerating changes committed files
 
 bench: ## run the benchmarks and print each figure with its baseline
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+.PHONY: bench-import
+bench-import: ## time a 1,000,000-line upload to COMPLETED against a raw COPY of the same rows, and the server's peak memory
+	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/app/

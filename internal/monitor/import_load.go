@@ -70,13 +70,12 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (
 	if err != nil {
 		return fmt.Errorf("load import: %w", err)
 	}
+	ctx, cancel := context.WithCancel(ctx) // stops the reader and its prefetch
+	defer cancel()
 	rd, src, err := im.openStored(ctx, imp)
 	if err != nil {
 		return im.fail(ctx, imp, err)
 	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	batches := make(chan *importBatch, 1) // parse the next batch while this one commits
 	readErr := make(chan error, 1)
 	go func() {

@@ -171,3 +171,54 @@ func TestLoadImportBusy(t *testing.T) {
 		t.Errorf("import = %+v, %v", got, err)
 	}
 }
+
+// TestResumeImports checks that the sweep queues again exactly the loads
+// whose loader is gone: PROCESSING, stale and not locked.
+func TestResumeImports(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(dbtest.DB(t))
+	var queued []string
+	im := monitor.New(st).Importer(monitor.ImportOptions{MaxFileBytes: 1 << 20,
+		Enqueue: func(_ context.Context, _ *sqlx.Tx, _, id string) error { queued = append(queued, id); return nil }})
+	s, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := []byte("order_id,tracking_number\nA-1,1Z999AA10123456784\n")
+	var ids []string
+	for range 3 {
+		up, err := im.Upload(ctx, s, "f.csv", ingest.FormatAuto, bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, up.ID)
+	}
+	queued = nil
+	// 0: a dead loader's, 1: a live loader's (locked), 2: queued, never started.
+	for _, id := range ids[:2] {
+		if _, err := st.StartImport(ctx, st.DB(), s.ID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := im.ResumeImports(ctx); err != nil || n != 0 {
+		t.Fatalf("ResumeImports() with fresh heartbeats = %d, %v; want 0", n, err)
+	}
+	if _, err := st.DB().Exec(`UPDATE shipment_imports SET heartbeat_at = now() - interval '1 minute'`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := st.DB().Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if ok, err := st.LockImport(ctx, conn, ids[1]); !ok || err != nil {
+		t.Fatalf("LockImport() = %v, %v", ok, err)
+	}
+	if n, err := im.ResumeImports(ctx); err != nil || n != 1 || len(queued) != 1 || queued[0] != ids[0] {
+		t.Fatalf("ResumeImports() = %d, %v, queued %v; want only %s", n, err, queued, ids[0])
+	}
+	if n, err := im.ResumeImports(ctx); err != nil || n != 0 {
+		t.Errorf("ResumeImports() again at once = %d, %v; want 0: the claim refreshed the heartbeat", n, err)
+	}
+}

@@ -214,14 +214,20 @@ type ImportRef struct {
 // new loader had a chance to start.
 func (s *Store) ClaimOrphanedImports(ctx context.Context, tx *sqlx.Tx, staleAfter time.Duration) ([]ImportRef, error) {
 	refs := []ImportRef{}
+	// The CTEs are materialised so the lock is tried only on candidates:
+	// trying it takes it until commit, and a live loader starting meanwhile
+	// would step back.
 	err := tx.SelectContext(ctx, &refs, `
-		UPDATE shipment_imports SET heartbeat_at = now(), resumes = resumes + 1
-		WHERE id IN (
+		WITH stale AS MATERIALIZED (
 			SELECT id FROM shipment_imports
 			WHERE status = 'PROCESSING' AND heartbeat_at < now() - $1::interval
-			FOR UPDATE SKIP LOCKED)
-		AND pg_try_advisory_xact_lock(hashtext('shipwatch.import'), hashtext(id::text))
-		RETURNING seller_id, id, resumes`, fmt.Sprintf("%d milliseconds", staleAfter.Milliseconds()))
+			FOR UPDATE SKIP LOCKED
+		), orphans AS MATERIALIZED (
+			SELECT id FROM stale WHERE pg_try_advisory_xact_lock(hashtext('shipwatch.import'), hashtext(id::text))
+		)
+		UPDATE shipment_imports i SET heartbeat_at = now(), resumes = resumes + 1
+		FROM orphans o WHERE i.id = o.id
+		RETURNING i.seller_id, i.id, i.resumes`, fmt.Sprintf("%d milliseconds", staleAfter.Milliseconds()))
 	if err != nil {
 		return nil, fmt.Errorf("claim orphaned imports: %w", mapErr(err))
 	}
