@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -76,19 +75,26 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (
 	if err != nil {
 		return im.fail(ctx, imp, err)
 	}
-	batches := make(chan *importBatch, 1) // parse the next batch while this one commits
+	writers := []*sqlx.Conn{conn}
+	for len(writers) < im.opt.Writers {
+		c, err := im.store.DB().Connx(ctx)
+		if err != nil {
+			return fmt.Errorf("load import: %w", err)
+		}
+		defer c.Close()
+		writers = append(writers, c)
+	}
+	batches := make(chan *importBatch, 1) // parse the next batch while others commit
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
 		readErr <- im.readBatches(ctx, imp, rd, src, batches)
 	}()
-	for b := range batches {
-		if err := im.commitBatch(ctx, conn, imp, b); err != nil {
-			cancel()
-			for range batches { // drain, so the reader ends
-			}
-			return fmt.Errorf("load import: %w", err)
+	if err := im.writeBatches(ctx, writers, imp, batches); err != nil {
+		cancel()
+		for range batches { // drain, so the reader ends
 		}
+		return fmt.Errorf("load import: %w", err)
 	}
 	if err := <-readErr; err != nil {
 		return fmt.Errorf("load import: %w", err)
@@ -206,48 +212,6 @@ func (im *Importer) readBatches(ctx context.Context, imp store.Import, rd *inges
 		}
 	}
 	return nil
-}
-
-// commitBatch writes a batch, its rejected rows and the checkpoint after
-// it in one transaction.
-func (im *Importer) commitBatch(ctx context.Context, conn *sqlx.Conn, imp store.Import, b *importBatch) error {
-	return inConnTx(ctx, conn, func(tx *sqlx.Tx) error {
-		created, err := im.store.UpsertImportedShipments(ctx, tx, imp.SellerID, b.writes)
-		if err != nil {
-			return err
-		}
-		if err := im.svc.afterWrite(ctx, tx, imp.SellerID, b.numbers); err != nil {
-			return err
-		}
-		if err := im.store.InsertImportErrors(ctx, tx, imp.SellerID, imp.ID, b.errs); err != nil {
-			return err
-		}
-		p := b.progress
-		p.Created, p.Updated = created, b.accepted-created
-		return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, p)
-	})
-}
-
-// inConnTx runs fn in a transaction on conn, committing when it returns nil.
-func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) error {
-	tx, err := conn.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		return errors.Join(err, ignoreDone(tx.Rollback()))
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-func ignoreDone(err error) error {
-	if err == nil || errors.Is(err, sql.ErrTxDone) {
-		return nil
-	}
-	return fmt.Errorf("rollback: %w", err)
 }
 
 func rowInput(r ingest.Row) shipment.Input {

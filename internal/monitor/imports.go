@@ -23,6 +23,9 @@ import (
 // Defaults of ImportOptions.
 const (
 	DefaultImportBatchRows = 10_000
+	// DefaultImportWriters lets one batch commit while the next is written:
+	// PostgreSQL then works on two cores.
+	DefaultImportWriters = 2
 	// importChunkBytes is the size of the pieces a file is stored in: big
 	// enough that a gigabyte is a thousand rows, small enough to hold a few.
 	importChunkBytes = 1 << 20
@@ -38,6 +41,9 @@ type ImportOptions struct {
 	// BatchRows is how many rows a load commits at once; 0 means
 	// DefaultImportBatchRows.
 	BatchRows int
+	// Writers is how many batches a load writes at once, each on its own
+	// connection; 0 means DefaultImportWriters.
+	Writers int
 	// Enqueue inserts the job that loads an import, in the caller's
 	// transaction (the upload's, or the resume sweep's).
 	Enqueue func(ctx context.Context, tx *sqlx.Tx, sellerID, importID string) error
@@ -58,6 +64,9 @@ func (s *Service) Importer(opt ImportOptions) *Importer {
 	}
 	if opt.BatchRows <= 0 {
 		opt.BatchRows = DefaultImportBatchRows
+	}
+	if opt.Writers <= 0 {
+		opt.Writers = DefaultImportWriters
 	}
 	return &Importer{svc: s, store: s.store, opt: opt}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func shipmentsOf(t *testing.T, st *store.Store, sellerID string) map[shipmentKey
 		Service   string    `db:"service"`
 		ShippedAt time.Time `db:"shipped_at"`
 	}
-	if err := st.DB().Select(&rows, `SELECT order_id, normalized_tracking_number, service, shipped_at FROM shipments WHERE seller_id = $1`, sellerID); err != nil {
+	if err := st.DB().Select(&rows, `SELECT order_id, normalized_tracking_number, service, coalesce(shipped_at, 'epoch') AS shipped_at FROM shipments WHERE seller_id = $1`, sellerID); err != nil {
 		t.Fatal(err)
 	}
 	out := map[shipmentKey]int{}
@@ -220,5 +221,56 @@ func TestResumeImports(t *testing.T) {
 	}
 	if n, err := im.ResumeImports(ctx); err != nil || n != 0 {
 		t.Errorf("ResumeImports() again at once = %d, %v; want 0: the claim refreshed the heartbeat", n, err)
+	}
+}
+
+// TestLoadImportSharedNumbers loads a file whose batches share tracking
+// numbers and identities, so batches in flight together would lock the
+// same shipments: they must be written one after the other, with exact
+// counts.
+func TestLoadImportSharedNumbers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	im, st := newImporter(t, 100)
+	s, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers := []string{"1Z999AA10123456784", "9400111206206406260787", "1Z999AA10123456785"}
+	var file bytes.Buffer
+	file.WriteString("order_id,tracking_number,service\n")
+	for i := range 3000 {
+		// 500 orders, each on 6 lines spread over the file, numbers shared by all.
+		fmt.Fprintf(&file, "O-%d,%s,s%d\n", i%500, numbers[i%3], i)
+	}
+	up, err := im.Upload(ctx, s, "f.csv", ingest.FormatAuto, bytes.NewReader(file.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- im.LoadImport(ctx, s.ID, up.ID) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("LoadImport() = %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("LoadImport() hangs: batches sharing numbers waited on each other")
+	}
+	got, err := im.Import(ctx, s.ID, up.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Order O-n appears with numbers[n%3] and numbers[(n+500)%3]...: each
+	// (order, number) pair is an identity.
+	identities := map[[2]int]bool{}
+	for i := range 3000 {
+		identities[[2]int{i % 500, i % 3}] = true
+	}
+	if got.Created != len(identities) || got.Updated != 3000-len(identities) || got.InvalidTracking != 1000 {
+		t.Errorf("import = created %d updated %d invalid %d; want %d, %d, 1000", got.Created, got.Updated, got.InvalidTracking, len(identities), 3000-len(identities))
+	}
+	if n := len(shipmentsOf(t, st, s.ID)); n != len(identities) {
+		t.Errorf("%d shipments stored, want %d", n, len(identities))
 	}
 }
