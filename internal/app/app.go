@@ -57,7 +57,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
 	workers := river.NewWorkers()
-	wireImports := a.addImports(workers)
+	wireImports := a.addImports(workers, reg)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -193,6 +194,19 @@ func TestUploadShipments(t *testing.T) {
 	if count.Shipments.TotalCount != 3 {
 		t.Errorf("shipments = %d after two uploads of one file, want 3", count.Shipments.TotalCount)
 	}
+	resp, err := http.Get(env.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`shipwatch_import_rows_total{result="created"} 3`, `shipwatch_import_rows_total{result="updated"} 5`,
+		`shipwatch_import_rows_total{result="rejected"} 10`} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+
 	var imports struct {
 		ShipmentImports struct{ Edges []struct{ Node importJSON } }
 	}
@@ -329,5 +343,55 @@ func TestImportTenancy(t *testing.T) {
 	r = env.Upload(t, "", "a.csv", []byte(mixedCSV), "")
 	if len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Errorf("upload without a key: errors = %+v", r.Errors)
+	}
+}
+
+// TestUploadRequestShape checks the streaming transport's refusals of
+// requests that break the multipart request spec or send two files.
+func TestUploadRequestShape(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	ops := `{"query":"mutation($file: Upload!) { uploadShipments(file: $file) { id } }","variables":{"file":null}}`
+	file := "order_id,tracking_number\nA-1,1Z999AA10123456784\n"
+	for _, tt := range []struct {
+		name  string
+		parts [][3]string // name, filename, content
+		want  string
+	}{
+		{"map first", [][3]string{{"map", "", `{"0":["variables.file"]}`}, {"operations", "", ops}}, "first part must be operations"},
+		{"no map", [][3]string{{"operations", "", ops}, {"0", "f.csv", file}}, "second part must be map"},
+		{"two files", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"],"1":["variables.other"]}`},
+			{"0", "f.csv", file}, {"1", "g.csv", file}}, "one file per request"},
+		{"one file twice", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file","variables.again"]}`}, {"0", "f.csv", file}}, "exactly one path"},
+		{"bad path", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.0"]}`}, {"0", "f.csv", file}}, "invalid operations path"},
+		{"missing file", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"]}`}}, `must be the file "0"`},
+	} {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for _, p := range tt.parts {
+			var w io.Writer
+			var err error
+			if p[1] != "" {
+				w, err = mw.CreateFormFile(p[0], p[1])
+			} else {
+				w, err = mw.CreateFormField(p[0])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(w, p[2]) //nolint:errcheck // a bytes.Buffer
+		}
+		mw.Close()
+		req, err := http.NewRequest(http.MethodPost, env.URL+"/graphql", &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+key)
+		r := env.Do(t, req)
+		if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, tt.want) {
+			t.Errorf("%s: %d %+v, want 422 saying %q", tt.name, r.Status, r.Errors, tt.want)
+		}
 	}
 }

@@ -17,8 +17,8 @@ import (
 )
 
 // ErrImportBusy is returned by LoadImport when another live loader holds
-// the import: the caller should try again later, when that one may have
-// finished or died.
+// the import, or this process runs as many loads as it may: the caller
+// should try again later.
 var ErrImportBusy error = busyError{}
 
 type busyError struct{}
@@ -43,6 +43,12 @@ func (e *ImportFailure) Permanent() bool { return true }
 // run again continues exactly after the last commit. Two loads of one
 // import never run at once: the second returns ErrImportBusy.
 func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (err error) {
+	select {
+	case im.loads <- struct{}{}:
+		defer func() { <-im.loads }()
+	default:
+		return ErrImportBusy // this process loads enough already
+	}
 	conn, err := im.store.DB().Connx(ctx)
 	if err != nil {
 		return fmt.Errorf("load import: %w", err)
@@ -149,6 +155,7 @@ type importBatch struct {
 	numbers  []string              // distinct normalised numbers of writes
 	errs     []store.ImportError
 	accepted int // rows accepted, repeats of an identity included
+	created  int // set once written
 	progress store.ImportProgress
 }
 

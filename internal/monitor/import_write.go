@@ -109,6 +109,9 @@ func (im *Importer) writeBatches(ctx context.Context, conns []*sqlx.Conn, imp st
 				return
 			}
 			close(f.done)
+			if im.opt.OnBatch != nil {
+				im.opt.OnBatch(b.created, b.accepted-b.created, b.progress.Rejected)
+			}
 			free <- w
 		}(b, w, prev, f)
 		prev = f
@@ -153,6 +156,7 @@ func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import
 			}
 			p := b.progress
 			p.Created, p.Updated = created, b.accepted-created
+			b.created = created
 			return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, p)
 		})
 		if !errors.Is(err, errBlocksEarlier) {

@@ -44,6 +44,13 @@ type ImportOptions struct {
 	// Writers is how many batches a load writes at once, each on its own
 	// connection; 0 means DefaultImportWriters.
 	Writers int
+	// MaxUploads and MaxLoads bound the uploads and loads this process runs
+	// at once: each holds database connections (an upload one, a load
+	// Writers plus one), and the pool is shared with every request. 0 means
+	// 4 and 2.
+	MaxUploads, MaxLoads int
+	// OnBatch, when set, is told what each committed batch did (metrics).
+	OnBatch func(created, updated, rejected int)
 	// Enqueue inserts the job that loads an import, in the caller's
 	// transaction (the upload's, or the resume sweep's).
 	Enqueue func(ctx context.Context, tx *sqlx.Tx, sellerID, importID string) error
@@ -52,9 +59,11 @@ type ImportOptions struct {
 // Importer runs the file-import use cases: upload, load, resume and the
 // errors file.
 type Importer struct {
-	svc   *Service
-	store *store.Store
-	opt   ImportOptions
+	svc     *Service
+	store   *store.Store
+	opt     ImportOptions
+	uploads chan struct{} // semaphores
+	loads   chan struct{}
 }
 
 // Importer returns the import use cases over s.
@@ -68,7 +77,14 @@ func (s *Service) Importer(opt ImportOptions) *Importer {
 	if opt.Writers <= 0 {
 		opt.Writers = DefaultImportWriters
 	}
-	return &Importer{svc: s, store: s.store, opt: opt}
+	if opt.MaxUploads <= 0 {
+		opt.MaxUploads = 4
+	}
+	if opt.MaxLoads <= 0 {
+		opt.MaxLoads = 2
+	}
+	return &Importer{svc: s, store: s.store, opt: opt,
+		uploads: make(chan struct{}, opt.MaxUploads), loads: make(chan struct{}, opt.MaxLoads)}
 }
 
 // Upload stores a seller's file as it streams in and queues its load, and
@@ -101,6 +117,13 @@ func (im *Importer) Upload(ctx context.Context, seller store.Seller, filename st
 	}
 	if int64(len(head)) > im.opt.MaxFileBytes {
 		return store.Import{}, im.tooLarge()
+	}
+	// Waiting for a slot holds no connection: the client just waits to send.
+	select {
+	case im.uploads <- struct{}{}:
+		defer func() { <-im.uploads }()
+	case <-ctx.Done():
+		return store.Import{}, fmt.Errorf("upload: %w", ctx.Err())
 	}
 	var out store.Import
 	err = im.store.InTx(ctx, func(tx *sqlx.Tx) error {
