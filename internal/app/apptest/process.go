@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,16 +62,12 @@ func Binary(t testing.TB) string {
 // and waits until it is ready. env adds KEY=value settings.
 func StartProcess(t testing.TB, databaseURL string, env ...string) *Process {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	p := &Process{URL: "http://" + addr, done: make(chan struct{}), log: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	// The server picks its own port and logs it: a port picked here and
+	// freed for it could be taken meanwhile by another test's server.
+	p := &Process{done: make(chan struct{}), log: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	p.cmd = exec.Command(Binary(t), "serve")
-	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "SHIPWATCH_ADDR="+addr,
-		"SHIPWATCH_JOB_POLL_INTERVAL=50ms", "LOG_FORMAT=text", "LOG_LEVEL=warn")
+	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "SHIPWATCH_ADDR=127.0.0.1:0",
+		"SHIPWATCH_JOB_POLL_INTERVAL=50ms", "LOG_FORMAT=text", "LOG_LEVEL=info")
 	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = lockedWriter{p}, lockedWriter{p}
 	if err := p.cmd.Start(); err != nil {
@@ -89,11 +85,18 @@ func StartProcess(t testing.TB, databaseURL string, env ...string) *Process {
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(p.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
+		if p.URL == "" {
+			if m := servingRE.FindStringSubmatch(p.Output()); m != nil {
+				p.URL = "http://" + m[1]
+			}
+		}
+		if p.URL != "" {
+			resp, err := http.Get(p.URL + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return p
+				}
 			}
 		}
 		select {
@@ -102,10 +105,13 @@ func StartProcess(t testing.TB, databaseURL string, env ...string) *Process {
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("shipwatch did not get ready: %v\n%s", err, p.Output())
+			t.Fatalf("shipwatch did not get ready:\n%s", p.Output())
 		}
 	}
 }
+
+// servingRE finds the address in the server's "shipwatch serving" line.
+var servingRE = regexp.MustCompile(`msg="shipwatch serving" addr=(\S+)`)
 
 // Kill stops the process at once with SIGKILL, as a crash or an OOM kill
 // would: no shutdown, no cleanup.
