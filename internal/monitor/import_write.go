@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -21,21 +22,29 @@ import (
 //
 // Two batches in flight must not wait on each other's row locks, or the
 // later one (waiting in Go for the earlier to commit) and the earlier one
-// (waiting in PostgreSQL for the later's lock) would wait forever. A batch
-// touches only shipments carrying its tracking numbers (its upserts and the
-// refresh of afterWrite), so a batch sharing a number with one in flight
-// starts only once that one has committed. Should a lock taken elsewhere
-// still make the earlier batch wait on the later, the later notices it
-// while waiting its turn (pg_blocking_pids), rolls back and runs again
-// after the earlier committed.
+// (waiting in PostgreSQL for the later's lock, maybe through other
+// transactions or another load of the seller's) would wait forever, and
+// PostgreSQL cannot see a cycle that runs through Go. A batch touches only
+// shipments carrying its tracking numbers (its upserts and the refresh of
+// afterWrite), so a batch sharing a number with one in flight starts only
+// once that one has committed. Beyond that, a batch waiting its turn yields
+// (rolls back, and runs again once the batch before has committed) when it
+// sees the earlier batch wait for one of its locks (pg_blocking_pids), when
+// it has waited longer than turnTimeout (a cycle it cannot see), or when
+// PostgreSQL picks it as a deadlock's victim. Yielding costs one batch's
+// work and never holds back the batch before, so the load always advances.
 
-// errBlocksEarlier is a batch finding that the batch before it waits for
-// one of its locks.
-var errBlocksEarlier = errors.New("batch holds a lock the batch before it waits for")
+// errYield makes a batch roll back and run again after the batch before.
+var errYield = errors.New("batch yields to the batch before it")
 
 // blockCheckInterval is how often a batch waiting its turn checks that it
-// does not block the batch before it.
-const blockCheckInterval = 250 * time.Millisecond
+// does not block the batch before it; turnTimeout is how long it waits at
+// most before yielding anyway. A batch commits in well under a second on
+// an idle server, a few seconds on a crowded one.
+const (
+	blockCheckInterval = 250 * time.Millisecond
+	turnTimeout        = 10 * time.Second
+)
 
 // writer is a connection that writes batches.
 type writer struct {
@@ -159,7 +168,9 @@ func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import
 			b.created = created
 			return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, p)
 		})
-		if !errors.Is(err, errBlocksEarlier) {
+		var pqErr *pq.Error
+		deadlock := errors.As(err, &pqErr) && pqErr.Code == "40P01"
+		if prev == nil || !(errors.Is(err, errYield) || deadlock) {
 			return err
 		}
 		select { // rolled back: run again once the batch before is in
@@ -170,20 +181,24 @@ func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import
 	}
 }
 
-// waitTurn returns once prev has committed, or errBlocksEarlier when prev
-// waits for a lock this transaction (backend pid) holds.
+// waitTurn returns once prev has committed, or errYield when prev waits
+// for a lock this transaction (backend pid) holds or prev takes too long.
 func waitTurn(ctx context.Context, tx *sqlx.Tx, pid int, prev *flight) error {
 	if prev == nil {
 		return nil
 	}
 	tick := time.NewTicker(blockCheckInterval)
 	defer tick.Stop()
+	timeout := time.NewTimer(turnTimeout)
+	defer timeout.Stop()
 	for {
 		select {
 		case <-prev.done:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-timeout.C:
+			return errYield
 		case <-tick.C:
 		}
 		select {
@@ -196,7 +211,7 @@ func waitTurn(ctx context.Context, tx *sqlx.Tx, pid int, prev *flight) error {
 			return fmt.Errorf("wait for the batch before: %w", err)
 		}
 		if blocking {
-			return errBlocksEarlier
+			return errYield
 		}
 	}
 }

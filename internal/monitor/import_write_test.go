@@ -57,8 +57,8 @@ func TestWaitTurnNoticesItBlocks(t *testing.T) {
 		_, err := earlier.ExecContext(ctx, `UPDATE sellers SET name = 'earlier'`)
 		blocked <- err
 	}()
-	if err := waitTurn(ctx, tx, laterPID, prev); !errors.Is(err, errBlocksEarlier) {
-		t.Fatalf("waitTurn() = %v, want errBlocksEarlier", err)
+	if err := waitTurn(ctx, tx, laterPID, prev); !errors.Is(err, errYield) {
+		t.Fatalf("waitTurn() = %v, want errYield", err)
 	}
 	tx.Rollback() //nolint:errcheck // what commitBatch does next
 	if err := <-blocked; err != nil {
