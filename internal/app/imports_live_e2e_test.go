@@ -212,3 +212,30 @@ func expectedImport(t *testing.T, data []byte) expected {
 	e.counts[2] = accepted - len(seen)
 	return e
 }
+
+// TestConcurrentImportsOfOneFile uploads the same file twice at once (a
+// double click): both loads run together over the same shipments, and
+// between them every row is in exactly once.
+func TestConcurrentImportsOfOneFile(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	var file bytes.Buffer
+	if err := ingesttest.WriteAmazonFlatFile(&file, 60_000, 5, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := expectedImport(t, file.Bytes())
+	a := uploadFile(t, env, key, "a.txt", file.Bytes())
+	b := uploadFile(t, env, key, "a.txt", file.Bytes())
+	ra, rb := waitImport(t, env, key, a.ID, 120*time.Second), waitImport(t, env, key, b.ID, 120*time.Second)
+	accepted := want.counts[1] + want.counts[2]
+	if ra.Status != "COMPLETED" || rb.Status != "COMPLETED" || ra.Created+rb.Created != want.counts[1] ||
+		ra.Updated+rb.Updated != 2*accepted-want.counts[1] {
+		t.Errorf("imports %+v and %+v; want %d created between them, %d updated", ra, rb, want.counts[1], 2*accepted-want.counts[1])
+	}
+	var count struct{ Shipments struct{ TotalCount int } }
+	env.MustGraphQL(t, key, `{ shipments { totalCount } }`, nil, &count)
+	if count.Shipments.TotalCount != want.counts[1] {
+		t.Errorf("%d shipments, want %d", count.Shipments.TotalCount, want.counts[1])
+	}
+}
