@@ -184,6 +184,25 @@ func TestUploadShipments(t *testing.T) {
 		t.Errorf("errors.csv =\n%s", body)
 	}
 
+	// The errors file goes back in as it is: its extra columns are ignored
+	// and its rows (not fixed here) are rejected again for the same reasons.
+	back := waitImport(t, env, key, uploadFile(t, env, key, "shipments-errors.csv", []byte(body)).ID, 30*time.Second)
+	if back.Status != "COMPLETED" || back.Rejected != 5 || back.Created+back.Updated != 0 || len(back.Warnings) != 4 ||
+		!strings.Contains(back.Warnings[0], `"line"`) {
+		t.Errorf("errors file uploaded back = %+v, want its 5 rows rejected again and its extra columns ignored", back)
+	}
+	var backErrs []string
+	for _, e := range importErrors(t, env, key, back.ID) {
+		backErrs = append(backErrs, e.Message)
+	}
+	var firstErrs []string
+	for _, e := range wantErrs {
+		firstErrs = append(firstErrs, e.Message)
+	}
+	if diff := cmp.Diff(firstErrs, backErrs); diff != "" {
+		t.Errorf("errors of the errors file (-first upload +second):\n%s", diff)
+	}
+
 	// Uploading the same file again creates nothing.
 	again := waitImport(t, env, key, uploadFile(t, env, key, "shipments.csv", []byte(mixedCSV)).ID, 30*time.Second)
 	if again.Created != 0 || again.Updated != 4 || again.Rejected != 5 {
@@ -201,7 +220,7 @@ func TestUploadShipments(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, m := range []string{`shipwatch_import_rows_total{result="created"} 3`, `shipwatch_import_rows_total{result="updated"} 5`,
-		`shipwatch_import_rows_total{result="rejected"} 10`} {
+		`shipwatch_import_rows_total{result="rejected"} 15`} {
 		if !strings.Contains(string(metrics), m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
@@ -211,8 +230,8 @@ func TestUploadShipments(t *testing.T) {
 		ShipmentImports struct{ Edges []struct{ Node importJSON } }
 	}
 	env.MustGraphQL(t, key, `{ shipmentImports(first: 10) { edges { node { id } } } }`, nil, &imports)
-	if e := imports.ShipmentImports.Edges; len(e) != 2 || e[0].Node.ID != again.ID || e[1].Node.ID != up.ID {
-		t.Errorf("shipmentImports = %+v, want both, newest first", e)
+	if e := imports.ShipmentImports.Edges; len(e) != 3 || e[0].Node.ID != again.ID || e[1].Node.ID != back.ID || e[2].Node.ID != up.ID {
+		t.Errorf("shipmentImports = %+v, want the three, newest first", e)
 	}
 }
 
