@@ -27,6 +27,13 @@ type chunkResult struct {
 	err  error
 }
 
+// storedReadError is a failure to read the stored file from the database:
+// worth retrying, unlike a file that cannot be read as it was uploaded.
+type storedReadError struct{ err error }
+
+func (e *storedReadError) Error() string { return "read stored file: " + e.err.Error() }
+func (e *storedReadError) Unwrap() error { return e.err }
+
 func newChunkReader(ctx context.Context, st *store.Store, imp store.Import, offset int64) *chunkReader {
 	size := int64(imp.ChunkBytes)
 	return &chunkReader{
@@ -68,14 +75,14 @@ func (c *chunkReader) take() ([]byte, error) {
 		r.data, r.err = c.st.ImportChunk(c.ctx, c.imp.SellerID, c.imp.ID, c.seq)
 	}
 	if r.err != nil {
-		return nil, r.err
+		return nil, &storedReadError{r.err}
 	}
 	want := c.imp.ChunkBytes
 	if c.seq == c.chunks-1 {
 		want = int(c.imp.FileBytes - int64(c.seq)*int64(c.imp.ChunkBytes))
 	}
 	if len(r.data) != want {
-		return nil, fmt.Errorf("stored file: chunk %d has %d bytes, want %d", c.seq, len(r.data), want)
+		return nil, &storedReadError{fmt.Errorf("chunk %d has %d bytes, want %d", c.seq, len(r.data), want)}
 	}
 	c.seq++
 	if c.seq < c.chunks {

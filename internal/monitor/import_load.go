@@ -42,7 +42,7 @@ func (e *ImportFailure) Permanent() bool { return true }
 // and counts commit in one transaction, so a load killed at any moment and
 // run again continues exactly after the last commit. Two loads of one
 // import never run at once: the second returns ErrImportBusy.
-func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (err error) {
+func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) error {
 	select {
 	case im.loads <- struct{}{}:
 		defer func() { <-im.loads }()
@@ -78,7 +78,11 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (
 	ctx, cancel := context.WithCancel(ctx) // stops the reader and its prefetch
 	defer cancel()
 	rd, src, err := im.openStored(ctx, imp)
-	if err != nil {
+	var readErr *storedReadError
+	switch {
+	case errors.As(err, &readErr) || ctx.Err() != nil:
+		return fmt.Errorf("load import: %w", err) // the database, not the file: retry
+	case err != nil:
 		return im.fail(ctx, imp, err)
 	}
 	writers := []*sqlx.Conn{conn}
@@ -91,10 +95,10 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (
 		writers = append(writers, c)
 	}
 	batches := make(chan *importBatch, 1) // parse the next batch while others commit
-	readErr := make(chan error, 1)
+	readDone := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readErr <- im.readBatches(ctx, imp, rd, src, batches)
+		readDone <- im.readBatches(ctx, imp, rd, src, batches)
 	}()
 	if err := im.writeBatches(ctx, writers, imp, batches); err != nil {
 		cancel()
@@ -102,7 +106,7 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) (
 		}
 		return fmt.Errorf("load import: %w", err)
 	}
-	if err := <-readErr; err != nil {
+	if err := <-readDone; err != nil {
 		return fmt.Errorf("load import: %w", err)
 	}
 	return inConnTx(ctx, conn, func(tx *sqlx.Tx) error {
