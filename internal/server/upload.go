@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -18,8 +19,8 @@ import (
 
 // multipartStream is the GraphQL multipart request spec transport
 // (https://github.com/jaydenseric/graphql-multipart-request-spec) with the
-// file streamed: the resolver reads the file part straight off the request
-// body while it arrives, so a gigabyte upload is neither held in memory nor
+// last file streamed: the resolver reads it straight off the request body
+// while it arrives, so a gigabyte upload is neither held in memory nor
 // spooled to a temporary file first.
 //
 // gqlgen's MultipartForm (v0.17.95) reads every file before running the
@@ -28,8 +29,9 @@ import (
 // and otherwise into a temporary file. The first lets one chunked upload
 // take the whole upload limit of memory; the second copies every upload to
 // disk before the import can look at its header, so a file to be refused
-// is stored anyway. Streaming removes both, at the price of one file per
-// request, the last part, which is all the API takes.
+// is received whole anyway. Here only files before the last (which must be
+// read past to reach it) and a file filling several variables are spooled
+// to temporary files; uploadShipments takes one file, which always streams.
 type multipartStream struct {
 	maxFile int64 // for the message when the body outgrows its limit
 }
@@ -80,27 +82,46 @@ func (t multipartStream) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		refuse("map form field could not be decoded")
 		return
 	}
-	if len(uploads) > 1 {
-		refuse("this API takes one file per request; the map names %d", len(uploads))
-		return
-	}
-	for key, paths := range uploads {
+	// Files come after map. The last one streams; any before it must be
+	// read past to reach it, so they are spooled to temporary files, as
+	// gqlgen does for large ones. uploadShipments takes one file: it
+	// always streams.
+	for len(uploads) > 0 {
 		part, err = mr.NextPart()
-		if err != nil || part.FormName() != key {
-			refuse("the part after map must be the file %q", key)
+		key := ""
+		if err == nil {
+			key = part.FormName()
+		}
+		paths, ok := uploads[key]
+		if !ok || len(paths) == 0 {
+			refuse("expected %d file parts named in map, got %q", len(uploads), key)
 			return
 		}
-		if len(paths) != 1 {
-			refuse("a file streams once: map must give file %q exactly one path", key)
-			return
+		delete(uploads, key)
+		info := graphql.Upload{Filename: part.FileName(), Size: -1, ContentType: part.Header.Get("Content-Type")}
+		var files []io.ReadSeeker
+		if len(uploads) == 0 && len(paths) == 1 { // the last part, for one variable
+			files = append(files, &partFile{p: part, maxFile: t.maxFile})
+		} else {
+			sp, err := spool(&partFile{p: part, maxFile: t.maxFile}, len(paths))
+			defer sp.remove()
+			if err != nil {
+				refuse("file %q could not be received: %v", key, err)
+				return
+			}
+			info.Size = sp.size
+			for _, f := range sp.files {
+				files = append(files, f)
+			}
 		}
-		upload := graphql.Upload{
-			File: &partFile{p: part, maxFile: t.maxFile}, Filename: part.FileName(), Size: -1, ContentType: part.Header.Get("Content-Type"),
-		}
-		if gerr := addUpload(&params, upload, key, paths[0]); gerr != nil {
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			writeResponse(w, &graphql.Response{Errors: gqlerror.List{gerr}})
-			return
+		for j, path := range paths {
+			u := info
+			u.File = files[j]
+			if gerr := addUpload(&params, u, key, path); gerr != nil {
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				writeResponse(w, &graphql.Response{Errors: gqlerror.List{gerr}})
+				return
+			}
 		}
 	}
 	params.Headers = r.Header
@@ -157,4 +178,44 @@ func (f *partFile) Read(b []byte) (int, error) {
 
 func (f *partFile) Seek(int64, int) (int64, error) {
 	return 0, errors.New("an uploaded file streams: it cannot seek")
+}
+
+// spooled is a file part copied to a temporary file, opened once for each
+// variable it fills.
+type spooled struct {
+	name  string
+	files []*os.File
+	size  int64
+}
+
+func spool(r io.Reader, opens int) (*spooled, error) {
+	f, err := os.CreateTemp("", "shipwatch-upload-")
+	if err != nil {
+		return &spooled{}, err
+	}
+	sp := &spooled{name: f.Name(), files: []*os.File{f}}
+	if sp.size, err = io.Copy(f, r); err != nil {
+		return sp, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return sp, err
+	}
+	for len(sp.files) < opens {
+		g, err := os.Open(sp.name)
+		if err != nil {
+			return sp, err
+		}
+		sp.files = append(sp.files, g)
+	}
+	return sp, nil
+}
+
+// remove closes and deletes the temporary file.
+func (sp *spooled) remove() {
+	for _, f := range sp.files {
+		f.Close()
+	}
+	if sp.name != "" {
+		os.Remove(sp.name)
+	}
 }
