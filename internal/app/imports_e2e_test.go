@@ -381,8 +381,8 @@ func TestUploadRequestShape(t *testing.T) {
 		{"map first", [][3]string{{"map", "", `{"0":["variables.file"]}`}, {"operations", "", ops}}, "first part must be operations"},
 		{"no map", [][3]string{{"operations", "", ops}, {"0", "f.csv", file}}, "second part must be map"},
 		{"bad path", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.0"]}`}, {"0", "f.csv", file}}, "invalid operations path"},
-		{"missing file", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"]}`}}, `expected 1 file parts`},
-		{"unknown file", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"]}`}, {"1", "f.csv", file}}, `got "1"`},
+		{"missing file", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"]}`}}, `expected 1 more file parts`},
+		{"unknown file", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"]}`}, {"1", "f.csv", file}}, `file part "1" is not in map`},
 		// Files before the last are spooled to disk, so these work.
 		{"two files", [][3]string{{"operations", "", ops}, {"map", "", `{"0":["variables.file"],"1":["variables.other"]}`},
 			{"0", "f.csv", file}, {"1", "g.csv", "not read"}}, ""},

@@ -82,19 +82,16 @@ func (t multipartStream) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		refuse("map form field could not be decoded")
 		return
 	}
-	// Files come after map. The last one streams; any before it must be
-	// read past to reach it, so they are spooled to temporary files, as
-	// gqlgen does for large ones. uploadShipments takes one file: it
-	// always streams.
-	for len(uploads) > 0 {
+	for len(uploads) > 0 { // the files, after map
 		part, err = mr.NextPart()
-		key := ""
-		if err == nil {
-			key = part.FormName()
+		if err != nil {
+			refuse("expected %d more file parts named in map", len(uploads))
+			return
 		}
+		key := part.FormName()
 		paths, ok := uploads[key]
 		if !ok || len(paths) == 0 {
-			refuse("expected %d file parts named in map, got %q", len(uploads), key)
+			refuse("file part %q is not in map, or map gives it no path", key)
 			return
 		}
 		delete(uploads, key)
