@@ -43,8 +43,8 @@ func (im *Importer) ErrorsFile(ctx context.Context, sellerID, importID string) (
 	return f, nil
 }
 
-// WriteTo streams the file to w: memory does not grow with the rows.
-func (f *ErrorsFile) WriteTo(ctx context.Context, w io.Writer) error {
+// Stream writes the file to w: memory does not grow with the rows.
+func (f *ErrorsFile) Stream(ctx context.Context, w io.Writer) error {
 	d := delimiterOf(f.imp.Header)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	sep := string(d)

@@ -34,7 +34,7 @@ func ImportRoutes(im *monitor.Importer, log *slog.Logger) func(*http.ServeMux) {
 			}
 			w.Header().Set("Content-Type", f.ContentType)
 			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-			if err := f.WriteTo(r.Context(), w); err != nil {
+			if err := f.Stream(r.Context(), w); err != nil {
 				// The status is sent: all that is left is to cut the body short.
 				log.WarnContext(r.Context(), "import errors file cut short", "request_id", auth.RequestID(r.Context()), "err", err)
 				panic(http.ErrAbortHandler)
