@@ -160,6 +160,29 @@ func TestUploadShipments(t *testing.T) {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 
+	// Pages of errors follow one another by line.
+	var page struct {
+		ShipmentImport struct {
+			Errors struct {
+				Edges    []struct{ Node importErrorJSON }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+	}
+	const pageQuery = `query($id: ID!, $after: String) { shipmentImport(id: $id) { errors(first: 3, after: $after) {
+		edges { node { line } } pageInfo { hasNextPage endCursor } } } }`
+	env.MustGraphQL(t, key, pageQuery, map[string]any{"id": up.ID}, &page)
+	first := page.ShipmentImport.Errors
+	env.MustGraphQL(t, key, pageQuery, map[string]any{"id": up.ID, "after": first.PageInfo.EndCursor}, &page)
+	second := page.ShipmentImport.Errors
+	if len(first.Edges) != 3 || !first.PageInfo.HasNextPage || len(second.Edges) != 2 || second.PageInfo.HasNextPage ||
+		second.Edges[0].Node.Line != 8 {
+		t.Errorf("error pages = %+v then %+v, want lines 4 5 6, then 8 10", first, second)
+	}
+
 	var list struct {
 		ShipmentsByTrackingNumber []struct {
 			OrderID, Service, ShippedAt, ShipBy string
