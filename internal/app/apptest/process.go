@@ -31,31 +31,16 @@ type Process struct {
 	mu   *sync.Mutex
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// Binary builds cmd/shipwatch once per test binary and returns its path.
+// Binary builds cmd/shipwatch into a directory removed when t ends and
+// returns its path. The build cache makes all but the first build a link.
 func Binary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "shipwatch-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "shipwatch")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/shipwatch/shipwatch/cmd/shipwatch").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build shipwatch: %v", buildErr)
+	path := filepath.Join(t.TempDir(), "shipwatch")
+	out, err := exec.Command("go", "build", "-o", path, "github.com/shipwatch/shipwatch/cmd/shipwatch").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build shipwatch: %v\n%s", err, out)
 	}
-	return binPath
+	return path
 }
 
 // StartProcess runs `shipwatch serve` on databaseURL until t ends (or Kill)
