@@ -65,3 +65,7 @@ loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p
 
 faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local server for everyone briefly)
 	$(GO) run ./cmd/shipwatch-load --restart-postgres
+
+.PHONY: bench-import
+bench-import: ## time a 1,000,000-line upload to COMPLETED against a raw COPY of the same rows, and the server's peak memory
+	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/app/

@@ -26,6 +26,7 @@ type Resolver struct {
 	Evidence EvidenceOptions
 	PubSub   *pubsub.Hub
 	Webhooks *monitor.Webhooks
+	Imports  *monitor.Importer
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

@@ -49,6 +49,8 @@ type ResolverRoot interface {
 	Seller() SellerResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
+	ShipmentImport() ShipmentImportResolver
+	ShipmentImportError() ShipmentImportErrorResolver
 	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
 	TrackingEvent() TrackingEventResolver
@@ -230,6 +232,7 @@ type ComplexityRoot struct {
 		UpdateDispute              func(childComplexity int, id string, input model.DisputeUpdateInput) int
 		UpdateSellerSettings       func(childComplexity int, input model.SellerSettingsInput) int
 		UpdateShipment             func(childComplexity int, id string, input model.ShipmentUpdateInput) int
+		UploadShipments            func(childComplexity int, file graphql.Upload, format *model.ShipmentFileFormat) int
 	}
 
 	NotificationAttempt struct {
@@ -310,6 +313,8 @@ type ComplexityRoot struct {
 		NotificationDeliveries    func(childComplexity int, first *int, after *string) int
 		NotificationEndpoint      func(childComplexity int) int
 		Shipment                  func(childComplexity int, id string) int
+		ShipmentImport            func(childComplexity int, id string) int
+		ShipmentImports           func(childComplexity int, first *int, after *string) int
 		Shipments                 func(childComplexity int, filter *model.ShipmentFilter, first *int, after *string) int
 		ShipmentsByTrackingNumber func(childComplexity int, trackingNumber string) int
 		TrackingSources           func(childComplexity int, first *int, after *string) int
@@ -378,9 +383,57 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ShipmentImport struct {
+		Created         func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Errors          func(childComplexity int, first *int, after *string) int
+		Failure         func(childComplexity int) int
+		FileBytes       func(childComplexity int) int
+		Filename        func(childComplexity int) int
+		FinishedAt      func(childComplexity int) int
+		Format          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		InvalidTracking func(childComplexity int) int
+		Rejected        func(childComplexity int) int
+		RowsProcessed   func(childComplexity int) int
+		RowsTotal       func(childComplexity int) int
+		StartedAt       func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Updated         func(childComplexity int) int
+		Warnings        func(childComplexity int) int
+	}
+
+	ShipmentImportConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ShipmentImportEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ShipmentImportError struct {
+		Column  func(childComplexity int) int
+		Line    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	ShipmentImportErrorConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ShipmentImportErrorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Subscription struct {
-		FlagRaised      func(childComplexity int) int
-		ShipmentUpdated func(childComplexity int) int
+		FlagRaised             func(childComplexity int) int
+		ShipmentImportProgress func(childComplexity int, id string) int
+		ShipmentUpdated        func(childComplexity int) int
 	}
 
 	TrackingCandidate struct {
@@ -526,6 +579,7 @@ type MutationResolver interface {
 	CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret string) (*store.TrackingSource, error)
 	DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error)
 	RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
+	UploadShipments(ctx context.Context, file graphql.Upload, format *model.ShipmentFileFormat) (*store.Import, error)
 }
 type NotificationAttemptResolver interface {
 	StatusCode(ctx context.Context, obj *store.Attempt) (*int, error)
@@ -566,6 +620,8 @@ type QueryResolver interface {
 	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
 	AccountHealth(ctx context.Context, marketplace *health.Marketplace, days *int) (*health.Report, error)
 	TrackingSources(ctx context.Context, first *int, after *string) (*model.TrackingSourceConnection, error)
+	ShipmentImport(ctx context.Context, id string) (*store.Import, error)
+	ShipmentImports(ctx context.Context, first *int, after *string) (*model.ShipmentImportConnection, error)
 }
 type SellerResolver interface {
 	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
@@ -587,9 +643,22 @@ type ShipmentResolver interface {
 type ShipmentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShipmentConnection) (int, error)
 }
+type ShipmentImportResolver interface {
+	Format(ctx context.Context, obj *store.Import) (model.ShipmentFileFormat, error)
+	Status(ctx context.Context, obj *store.Import) (model.ShipmentImportStatus, error)
+
+	Warnings(ctx context.Context, obj *store.Import) ([]string, error)
+	Failure(ctx context.Context, obj *store.Import) (*string, error)
+
+	Errors(ctx context.Context, obj *store.Import, first *int, after *string) (*model.ShipmentImportErrorConnection, error)
+}
+type ShipmentImportErrorResolver interface {
+	Column(ctx context.Context, obj *store.ImportError) (*string, error)
+}
 type SubscriptionResolver interface {
 	FlagRaised(ctx context.Context) (<-chan *store.Flag, error)
 	ShipmentUpdated(ctx context.Context) (<-chan *store.Shipment, error)
+	ShipmentImportProgress(ctx context.Context, id string) (<-chan *store.Import, error)
 }
 type TrackingCheckResolver interface {
 	Carrier(ctx context.Context, obj *tracking.Result) (*string, error)
@@ -1430,6 +1499,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateShipment(childComplexity, args["id"].(string), args["input"].(model.ShipmentUpdateInput)), true
+	case "Mutation.uploadShipments":
+		if e.ComplexityRoot.Mutation.UploadShipments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadShipments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadShipments(childComplexity, args["file"].(graphql.Upload), args["format"].(*model.ShipmentFileFormat)), true
 
 	case "NotificationAttempt.at":
 		if e.ComplexityRoot.NotificationAttempt.At == nil {
@@ -1781,6 +1861,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Shipment(childComplexity, args["id"].(string)), true
+	case "Query.shipmentImport":
+		if e.ComplexityRoot.Query.ShipmentImport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shipmentImport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShipmentImport(childComplexity, args["id"].(string)), true
+	case "Query.shipmentImports":
+		if e.ComplexityRoot.Query.ShipmentImports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shipmentImports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShipmentImports(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.shipments":
 		if e.ComplexityRoot.Query.Shipments == nil {
 			break
@@ -2089,12 +2191,208 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShipmentEdge.Node(childComplexity), true
 
+	case "ShipmentImport.created":
+		if e.ComplexityRoot.ShipmentImport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Created(childComplexity), true
+	case "ShipmentImport.createdAt":
+		if e.ComplexityRoot.ShipmentImport.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.CreatedAt(childComplexity), true
+	case "ShipmentImport.errors":
+		if e.ComplexityRoot.ShipmentImport.Errors == nil {
+			break
+		}
+
+		args, err := ec.field_ShipmentImport_errors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Errors(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "ShipmentImport.failure":
+		if e.ComplexityRoot.ShipmentImport.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Failure(childComplexity), true
+	case "ShipmentImport.fileSize":
+		if e.ComplexityRoot.ShipmentImport.FileBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.FileBytes(childComplexity), true
+	case "ShipmentImport.filename":
+		if e.ComplexityRoot.ShipmentImport.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Filename(childComplexity), true
+	case "ShipmentImport.finishedAt":
+		if e.ComplexityRoot.ShipmentImport.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.FinishedAt(childComplexity), true
+	case "ShipmentImport.format":
+		if e.ComplexityRoot.ShipmentImport.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Format(childComplexity), true
+	case "ShipmentImport.id":
+		if e.ComplexityRoot.ShipmentImport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.ID(childComplexity), true
+	case "ShipmentImport.invalidTracking":
+		if e.ComplexityRoot.ShipmentImport.InvalidTracking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.InvalidTracking(childComplexity), true
+	case "ShipmentImport.rejected":
+		if e.ComplexityRoot.ShipmentImport.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Rejected(childComplexity), true
+	case "ShipmentImport.rowsProcessed":
+		if e.ComplexityRoot.ShipmentImport.RowsProcessed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.RowsProcessed(childComplexity), true
+	case "ShipmentImport.rowsTotal":
+		if e.ComplexityRoot.ShipmentImport.RowsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.RowsTotal(childComplexity), true
+	case "ShipmentImport.startedAt":
+		if e.ComplexityRoot.ShipmentImport.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.StartedAt(childComplexity), true
+	case "ShipmentImport.status":
+		if e.ComplexityRoot.ShipmentImport.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Status(childComplexity), true
+	case "ShipmentImport.updated":
+		if e.ComplexityRoot.ShipmentImport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Updated(childComplexity), true
+	case "ShipmentImport.warnings":
+		if e.ComplexityRoot.ShipmentImport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImport.Warnings(childComplexity), true
+
+	case "ShipmentImportConnection.edges":
+		if e.ComplexityRoot.ShipmentImportConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportConnection.Edges(childComplexity), true
+	case "ShipmentImportConnection.pageInfo":
+		if e.ComplexityRoot.ShipmentImportConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportConnection.PageInfo(childComplexity), true
+
+	case "ShipmentImportEdge.cursor":
+		if e.ComplexityRoot.ShipmentImportEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportEdge.Cursor(childComplexity), true
+	case "ShipmentImportEdge.node":
+		if e.ComplexityRoot.ShipmentImportEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportEdge.Node(childComplexity), true
+
+	case "ShipmentImportError.column":
+		if e.ComplexityRoot.ShipmentImportError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportError.Column(childComplexity), true
+	case "ShipmentImportError.line":
+		if e.ComplexityRoot.ShipmentImportError.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportError.Line(childComplexity), true
+	case "ShipmentImportError.message":
+		if e.ComplexityRoot.ShipmentImportError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportError.Message(childComplexity), true
+
+	case "ShipmentImportErrorConnection.edges":
+		if e.ComplexityRoot.ShipmentImportErrorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportErrorConnection.Edges(childComplexity), true
+	case "ShipmentImportErrorConnection.pageInfo":
+		if e.ComplexityRoot.ShipmentImportErrorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportErrorConnection.PageInfo(childComplexity), true
+	case "ShipmentImportErrorConnection.totalCount":
+		if e.ComplexityRoot.ShipmentImportErrorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportErrorConnection.TotalCount(childComplexity), true
+
+	case "ShipmentImportErrorEdge.cursor":
+		if e.ComplexityRoot.ShipmentImportErrorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportErrorEdge.Cursor(childComplexity), true
+	case "ShipmentImportErrorEdge.node":
+		if e.ComplexityRoot.ShipmentImportErrorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportErrorEdge.Node(childComplexity), true
+
 	case "Subscription.flagRaised":
 		if e.ComplexityRoot.Subscription.FlagRaised == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Subscription.FlagRaised(childComplexity), true
+	case "Subscription.shipmentImportProgress":
+		if e.ComplexityRoot.Subscription.ShipmentImportProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_shipmentImportProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ShipmentImportProgress(childComplexity, args["id"].(string)), true
 	case "Subscription.shipmentUpdated":
 		if e.ComplexityRoot.Subscription.ShipmentUpdated == nil {
 			break
@@ -3486,6 +3784,122 @@ type RecordTrackingEventsPayload {
   "The shipments the events apply to, as they stand after them."
   shipments: [Shipment!]!
 }
+
+# --- CSV bulk upload ---
+
+"A layout of shipment file. docs/csv.md describes each one's columns."
+enum ShipmentFileFormat {
+  "Recognise the format from the file's header row."
+  AUTO
+  "Shipwatch's own CSV: order_id, tracking_number, carrier, ..."
+  SHIPWATCH_CSV
+  "Amazon's tab-delimited shipping-confirmation flat file: order-id, order-item-id, ..."
+  AMAZON_FLAT_FILE
+}
+
+enum ShipmentImportStatus {
+  "Stored and waiting for a worker."
+  QUEUED
+  PROCESSING
+  "Every row is in, or rejected with its reason."
+  COMPLETED
+  "The load gave up; failure says why. Rows committed before stay in."
+  FAILED
+}
+
+"An uploaded file of shipments and how far its load has got."
+type ShipmentImport {
+  id: ID!
+  "The file's name as uploaded."
+  filename: String!
+  "The format the file is read as (never AUTO)."
+  format: ShipmentFileFormat!
+  status: ShipmentImportStatus!
+  "The file's size in bytes."
+  fileSize: Int!
+  """
+  Rows are the file's lines after the header (an Amazon shipment of three item
+  lines is three rows). rowsTotal is null until the file is stored.
+  """
+  rowsTotal: Int
+  rowsProcessed: Int!
+  "Shipments created: order id and tracking number not seen before."
+  created: Int!
+  "Accepted rows that matched an existing shipment, whose fields they replaced."
+  updated: Int!
+  "Rows rejected, each listed in errors with its line, column and reason."
+  rejected: Int!
+  "Accepted rows whose tracking number failed the tracking-number check."
+  invalidTracking: Int!
+  "What the header made the reader ignore, such as unknown columns."
+  warnings: [String!]!
+  "Why the import FAILED; null otherwise."
+  failure: String
+  createdAt: Time!
+  startedAt: Time
+  finishedAt: Time
+  """
+  The rejected rows by line. GET /imports/{id}/errors.csv (same API key)
+  downloads them with their original text, ready to fix and upload again.
+  """
+  errors(first: Int = 50, after: String): ShipmentImportErrorConnection!
+}
+
+"A rejected row."
+type ShipmentImportError {
+  "The line the row starts on; the header is line 1."
+  line: Int!
+  "The column at fault, named as in the file's header; null when the whole row is."
+  column: String
+  message: String!
+}
+
+type ShipmentImportErrorConnection {
+  edges: [ShipmentImportErrorEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type ShipmentImportErrorEdge {
+  cursor: String!
+  node: ShipmentImportError!
+}
+
+type ShipmentImportConnection {
+  edges: [ShipmentImportEdge!]!
+  pageInfo: PageInfo!
+}
+
+type ShipmentImportEdge {
+  cursor: String!
+  node: ShipmentImport!
+}
+
+extend type Query {
+  "One of the seller's imports; null with a NOT_FOUND error when there is none."
+  shipmentImport(id: ID!): ShipmentImport
+  "The seller's imports, newest first. first is at most 500."
+  shipmentImports(first: Int = 50, after: String): ShipmentImportConnection!
+}
+
+extend type Mutation {
+  """
+  Uploads a file of shipments (Shipwatch CSV or Amazon flat file, up to the
+  server's size limit, 1 GiB by default) as a multipart request. The file is
+  checked and stored, and the import returned at once, QUEUED; a worker then
+  loads it. Every good row creates or updates a shipment by order id and
+  tracking number, so uploading the same file again creates nothing new; every
+  bad row is rejected alone. A file that is not delimited text with a known
+  header, or is too large, is refused (BAD_USER_INPUT on file) and nothing is
+  stored.
+  """
+  uploadShipments(file: Upload!, format: ShipmentFileFormat = AUTO): ShipmentImport!
+}
+
+extend type Subscription {
+  "The import as it loads: pushed when it changes, until it is COMPLETED or FAILED."
+  shipmentImportProgress(id: ID!): ShipmentImport!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4060,6 +4474,100 @@ func (ec *executionContext) childFields_ShipmentEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ShipmentImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShipmentImport_id(ctx, field)
+	case "filename":
+		return ec.fieldContext_ShipmentImport_filename(ctx, field)
+	case "format":
+		return ec.fieldContext_ShipmentImport_format(ctx, field)
+	case "status":
+		return ec.fieldContext_ShipmentImport_status(ctx, field)
+	case "fileSize":
+		return ec.fieldContext_ShipmentImport_fileSize(ctx, field)
+	case "rowsTotal":
+		return ec.fieldContext_ShipmentImport_rowsTotal(ctx, field)
+	case "rowsProcessed":
+		return ec.fieldContext_ShipmentImport_rowsProcessed(ctx, field)
+	case "created":
+		return ec.fieldContext_ShipmentImport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ShipmentImport_updated(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ShipmentImport_rejected(ctx, field)
+	case "invalidTracking":
+		return ec.fieldContext_ShipmentImport_invalidTracking(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ShipmentImport_warnings(ctx, field)
+	case "failure":
+		return ec.fieldContext_ShipmentImport_failure(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ShipmentImport_createdAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ShipmentImport_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_ShipmentImport_finishedAt(ctx, field)
+	case "errors":
+		return ec.fieldContext_ShipmentImport_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentImport", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentImportConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ShipmentImportConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ShipmentImportConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentImportEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ShipmentImportEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ShipmentImportEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentImportError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_ShipmentImportError_line(ctx, field)
+	case "column":
+		return ec.fieldContext_ShipmentImportError_column(ctx, field)
+	case "message":
+		return ec.fieldContext_ShipmentImportError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportError", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentImportErrorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ShipmentImportErrorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ShipmentImportErrorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ShipmentImportErrorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportErrorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentImportErrorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ShipmentImportErrorEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ShipmentImportErrorEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportErrorEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackingCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "carrier":
@@ -4632,6 +5140,28 @@ func (ec *executionContext) field_Mutation_updateShipment_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_uploadShipments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (*model.ShipmentFileFormat, error) {
+			return ec.unmarshalOShipmentFileFormat2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFileFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4800,6 +5330,42 @@ func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_shipmentImport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shipmentImports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_shipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4894,6 +5460,28 @@ func (ec *executionContext) field_Query_verifyShipmentEvidence_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_ShipmentImport_errors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Shipment_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4943,6 +5531,20 @@ func (ec *executionContext) field_Shipment_flags_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_shipmentImportProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -8190,6 +8792,50 @@ func (ec *executionContext) fieldContext_Mutation_recordTrackingEvents(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_uploadShipments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadShipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadShipments(ctx, fc.Args["file"].(graphql.Upload), fc.Args["format"].(*model.ShipmentFileFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Import) graphql.Marshaler {
+			return ec.marshalNShipmentImport2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadShipments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadShipments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NotificationAttempt_at(ctx context.Context, field graphql.CollectedField, obj *store.Attempt) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9788,6 +10434,94 @@ func (ec *executionContext) fieldContext_Query_trackingSources(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_shipmentImport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shipmentImport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShipmentImport(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Import) graphql.Marshaler {
+			return ec.marshalOShipmentImport2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shipmentImport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shipmentImport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shipmentImports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shipmentImports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShipmentImports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShipmentImportConnection) graphql.Marshaler {
+			return ec.marshalNShipmentImportConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shipmentImports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shipmentImports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10916,6 +11650,748 @@ func (ec *executionContext) fieldContext_ShipmentEdge_node(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ShipmentImport_id(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_filename(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_format(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImport().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ShipmentFileFormat) graphql.Marshaler {
+			return ec.marshalNShipmentFileFormat2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFileFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, true, true, errors.New("field of type ShipmentFileFormat does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_status(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImport().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ShipmentImportStatus) graphql.Marshaler {
+			return ec.marshalNShipmentImportStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, true, true, errors.New("field of type ShipmentImportStatus does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_fileSize(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_fileSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_fileSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_rowsTotal(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_rowsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_rowsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_rowsProcessed(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_rowsProcessed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsProcessed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_rowsProcessed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_created(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_updated(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_rejected(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_invalidTracking(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_invalidTracking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvalidTracking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_invalidTracking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_warnings(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImport().Warnings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_failure(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImport().Failure(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_startedAt(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_finishedAt(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImport_errors(ctx context.Context, field graphql.CollectedField, obj *store.Import) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImport_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ShipmentImport().Errors(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShipmentImportErrorConnection) graphql.Marshaler {
+			return ec.marshalNShipmentImportErrorConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportErrorConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImport_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImportErrorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ShipmentImport_errors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentImportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShipmentImportEdge) graphql.Marshaler {
+			return ec.marshalNShipmentImportEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImportEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentImportConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentImportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImportEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Import) graphql.Marshaler {
+			return ec.marshalNShipmentImport2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentImportError_line(ctx context.Context, field graphql.CollectedField, obj *store.ImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportError_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportError_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportError", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImportError_column(ctx context.Context, field graphql.CollectedField, obj *store.ImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportError_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImportError().Column(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportError", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImportError_message(ctx context.Context, field graphql.CollectedField, obj *store.ImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImportErrorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportErrorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportErrorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShipmentImportErrorEdge) graphql.Marshaler {
+			return ec.marshalNShipmentImportErrorEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportErrorEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportErrorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImportErrorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImportErrorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentImportErrorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportErrorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportErrorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportErrorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImportErrorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentImportErrorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportErrorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportErrorConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportErrorConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportErrorConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImportErrorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportErrorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportErrorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportErrorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportErrorEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ShipmentImportErrorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportErrorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportErrorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ImportError) graphql.Marshaler {
+			return ec.marshalNShipmentImportError2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImportError(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportErrorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentImportErrorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImportError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_flagRaised(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -10976,6 +12452,50 @@ func (ec *executionContext) fieldContext_Subscription_shipmentUpdated(_ context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Shipment(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_shipmentImportProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_shipmentImportProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ShipmentImportProgress(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Import) graphql.Marshaler {
+			return ec.marshalNShipmentImport2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_shipmentImportProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_shipmentImportProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -16186,6 +17706,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "uploadShipments":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadShipments(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17565,6 +19092,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "shipmentImport":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_shipmentImport(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "shipmentImports":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_shipmentImports(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -18427,6 +19998,547 @@ func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var shipmentImportImplementors = []string{"ShipmentImport"}
+
+func (ec *executionContext) _ShipmentImport(ctx context.Context, sel ast.SelectionSet, obj *store.Import) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentImport")
+		case "id":
+			out.Values[i] = ec._ShipmentImport_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filename":
+			out.Values[i] = ec._ShipmentImport_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "format":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImport_format(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImport_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "fileSize":
+			out.Values[i] = ec._ShipmentImport_fileSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsTotal":
+			out.Values[i] = ec._ShipmentImport_rowsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsProcessed":
+			out.Values[i] = ec._ShipmentImport_rowsProcessed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._ShipmentImport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updated":
+			out.Values[i] = ec._ShipmentImport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejected":
+			out.Values[i] = ec._ShipmentImport_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invalidTracking":
+			out.Values[i] = ec._ShipmentImport_invalidTracking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "warnings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImport_warnings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "failure":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImport_failure(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._ShipmentImport_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._ShipmentImport_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._ShipmentImport_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errors":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImport_errors(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var shipmentImportConnectionImplementors = []string{"ShipmentImportConnection"}
+
+func (ec *executionContext) _ShipmentImportConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentImportConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImportConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentImportConnection")
+		case "edges":
+			out.Values[i] = ec._ShipmentImportConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ShipmentImportConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var shipmentImportEdgeImplementors = []string{"ShipmentImportEdge"}
+
+func (ec *executionContext) _ShipmentImportEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentImportEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImportEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentImportEdge")
+		case "cursor":
+			out.Values[i] = ec._ShipmentImportEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ShipmentImportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var shipmentImportErrorImplementors = []string{"ShipmentImportError"}
+
+func (ec *executionContext) _ShipmentImportError(ctx context.Context, sel ast.SelectionSet, obj *store.ImportError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImportErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentImportError")
+		case "line":
+			out.Values[i] = ec._ShipmentImportError_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "column":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImportError_column(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "message":
+			out.Values[i] = ec._ShipmentImportError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var shipmentImportErrorConnectionImplementors = []string{"ShipmentImportErrorConnection"}
+
+func (ec *executionContext) _ShipmentImportErrorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentImportErrorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImportErrorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentImportErrorConnection")
+		case "edges":
+			out.Values[i] = ec._ShipmentImportErrorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ShipmentImportErrorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ShipmentImportErrorConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var shipmentImportErrorEdgeImplementors = []string{"ShipmentImportErrorEdge"}
+
+func (ec *executionContext) _ShipmentImportErrorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentImportErrorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImportErrorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentImportErrorEdge")
+		case "cursor":
+			out.Values[i] = ec._ShipmentImportErrorEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ShipmentImportErrorEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -18444,6 +20556,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_flagRaised(ctx, fields[0])
 	case "shipmentUpdated":
 		return ec._Subscription_shipmentUpdated(ctx, fields[0])
+	case "shipmentImportProgress":
+		return ec._Subscription_shipmentImportProgress(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -20677,6 +22791,118 @@ func (ec *executionContext) marshalNShipmentEdge2ᚖgithubᚗcomᚋshipwatchᚋs
 	return ec._ShipmentEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNShipmentFileFormat2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFileFormat(ctx context.Context, v any) (model.ShipmentFileFormat, error) {
+	var res model.ShipmentFileFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShipmentFileFormat2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFileFormat(ctx context.Context, sel ast.SelectionSet, v model.ShipmentFileFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNShipmentImport2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImport(ctx context.Context, sel ast.SelectionSet, v *store.Import) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShipmentImport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipmentImportConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportConnection(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentImportConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShipmentImportConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipmentImportEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShipmentImportEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShipmentImportEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShipmentImportEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportEdge(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentImportEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShipmentImportEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipmentImportError2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImportError(ctx context.Context, sel ast.SelectionSet, v *store.ImportError) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShipmentImportError(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipmentImportErrorConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportErrorConnection(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentImportErrorConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShipmentImportErrorConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipmentImportErrorEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportErrorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShipmentImportErrorEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShipmentImportErrorEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportErrorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShipmentImportErrorEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportErrorEdge(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentImportErrorEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ShipmentImportErrorEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShipmentImportStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportStatus(ctx context.Context, v any) (model.ShipmentImportStatus, error) {
+	var res model.ShipmentImportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShipmentImportStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentImportStatus(ctx context.Context, sel ast.SelectionSet, v model.ShipmentImportStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNShipmentInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentInput(ctx context.Context, v any) (model.ShipmentInput, error) {
 	res, err := ec.unmarshalInputShipmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20962,6 +23188,22 @@ func (ec *executionContext) marshalNTrackingSourceEdge2ᚖgithubᚗcomᚋshipwat
 		return graphql.Null
 	}
 	return ec._TrackingSourceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -21544,12 +23786,35 @@ func (ec *executionContext) marshalOShipment2ᚖgithubᚗcomᚋshipwatchᚋshipw
 	return ec._Shipment(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOShipmentFileFormat2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFileFormat(ctx context.Context, v any) (*model.ShipmentFileFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ShipmentFileFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOShipmentFileFormat2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFileFormat(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentFileFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOShipmentFilter2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentFilter(ctx context.Context, v any) (*model.ShipmentFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputShipmentFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOShipmentImport2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐImport(ctx context.Context, sel ast.SelectionSet, v *store.Import) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShipmentImport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOShipmentStatus2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentStatusᚄ(ctx context.Context, v any) ([]model.ShipmentStatus, error) {

@@ -208,6 +208,27 @@ type ShipmentFilter struct {
 	DeliverBy      *TimeRange `json:"deliverBy,omitempty"`
 }
 
+type ShipmentImportConnection struct {
+	Edges    []*ShipmentImportEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type ShipmentImportEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *store.Import `json:"node"`
+}
+
+type ShipmentImportErrorConnection struct {
+	Edges      []*ShipmentImportErrorEdge `json:"edges"`
+	PageInfo   *PageInfo                  `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+type ShipmentImportErrorEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *store.ImportError `json:"node"`
+}
+
 type ShipmentInput struct {
 	OrderID string `json:"orderId"`
 	// A carrier code or a common name (UPS, FedEx, USPS, Amazon Logistics, ...).
@@ -951,6 +972,129 @@ func (e *NotificationState) UnmarshalJSON(b []byte) error {
 }
 
 func (e NotificationState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A layout of shipment file. docs/csv.md describes each one's columns.
+type ShipmentFileFormat string
+
+const (
+	// Recognise the format from the file's header row.
+	ShipmentFileFormatAuto ShipmentFileFormat = "AUTO"
+	// Shipwatch's own CSV: order_id, tracking_number, carrier, ...
+	ShipmentFileFormatShipwatchCSV ShipmentFileFormat = "SHIPWATCH_CSV"
+	// Amazon's tab-delimited shipping-confirmation flat file: order-id, order-item-id, ...
+	ShipmentFileFormatAmazonFlatFile ShipmentFileFormat = "AMAZON_FLAT_FILE"
+)
+
+var AllShipmentFileFormat = []ShipmentFileFormat{
+	ShipmentFileFormatAuto,
+	ShipmentFileFormatShipwatchCSV,
+	ShipmentFileFormatAmazonFlatFile,
+}
+
+func (e ShipmentFileFormat) IsValid() bool {
+	switch e {
+	case ShipmentFileFormatAuto, ShipmentFileFormatShipwatchCSV, ShipmentFileFormatAmazonFlatFile:
+		return true
+	}
+	return false
+}
+
+func (e ShipmentFileFormat) String() string {
+	return string(e)
+}
+
+func (e *ShipmentFileFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShipmentFileFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShipmentFileFormat", str)
+	}
+	return nil
+}
+
+func (e ShipmentFileFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShipmentFileFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShipmentFileFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ShipmentImportStatus string
+
+const (
+	// Stored and waiting for a worker.
+	ShipmentImportStatusQueued     ShipmentImportStatus = "QUEUED"
+	ShipmentImportStatusProcessing ShipmentImportStatus = "PROCESSING"
+	// Every row is in, or rejected with its reason.
+	ShipmentImportStatusCompleted ShipmentImportStatus = "COMPLETED"
+	// The load gave up; failure says why. Rows committed before stay in.
+	ShipmentImportStatusFailed ShipmentImportStatus = "FAILED"
+)
+
+var AllShipmentImportStatus = []ShipmentImportStatus{
+	ShipmentImportStatusQueued,
+	ShipmentImportStatusProcessing,
+	ShipmentImportStatusCompleted,
+	ShipmentImportStatusFailed,
+}
+
+func (e ShipmentImportStatus) IsValid() bool {
+	switch e {
+	case ShipmentImportStatusQueued, ShipmentImportStatusProcessing, ShipmentImportStatusCompleted, ShipmentImportStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e ShipmentImportStatus) String() string {
+	return string(e)
+}
+
+func (e *ShipmentImportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShipmentImportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShipmentImportStatus", str)
+	}
+	return nil
+}
+
+func (e ShipmentImportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShipmentImportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShipmentImportStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -39,6 +39,7 @@ type App struct {
 	PubSub  *pubsub.Hub
 	// Webhooks are the tracking sources and their webhook receivers.
 	Webhooks *monitor.Webhooks
+	Imports  *monitor.Importer
 	Handler  http.Handler
 
 	workers int // registered job kinds; River starts only with at least one
@@ -73,6 +74,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.workers += jobs.AddMonitorWorkers(workers, monitorDeps)
 	a.workers += jobs.AddHealthWorkers(workers, a.Store)
 	a.workers += jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
+	wireImports := a.addImports(workers, reg)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
@@ -88,6 +90,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
 	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg))
 	monitorDeps.Monitor = a.Monitor
+	wireImports()
 	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {
 		db.Close()
 		return nil, err
@@ -97,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports}
 	resolver.Health = health.New(a.Store)
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{
@@ -110,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Routes: []func(*http.ServeMux){
 			server.EvidenceRoutes(a.Monitor, a.Store, log, cfg.PublicURL),
 			server.WebhookRoutes(a.Webhooks, log, cfg.MaxWebhookBytes),
+			server.ImportRoutes(a.Imports, log),
 		},
 	})
 	return a, nil

@@ -29,6 +29,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxUploadBytes bounds a multipart upload (a CSV file).
 	MaxUploadBytes int64
+	// MaxRowBytes is the longest row an uploaded file may have.
+	MaxRowBytes int
 	// JobPollInterval is how often River looks for new jobs: its
 	// database/sql driver cannot LISTEN, so it polls.
 	JobPollInterval time.Duration
@@ -73,6 +75,7 @@ func Default() Config {
 		SweepInterval:         time.Minute,
 		HealthCompactInterval: time.Minute,
 		MaxWebhookBytes:       1 << 20,
+		MaxRowBytes:           64 << 10,
 	}
 }
 
@@ -134,6 +137,9 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	}
 	c.MaxBodyBytes = r.bytes("SHIPWATCH_MAX_BODY_BYTES", c.MaxBodyBytes)
 	c.MaxUploadBytes = r.bytes("SHIPWATCH_MAX_UPLOAD_BYTES", c.MaxUploadBytes)
+	if c.MaxRowBytes = int(r.bytes("SHIPWATCH_MAX_ROW_BYTES", int64(c.MaxRowBytes))); c.MaxRowBytes > 16<<20 {
+		r.fail("SHIPWATCH_MAX_ROW_BYTES", getenv("SHIPWATCH_MAX_ROW_BYTES"), "a size of at most 16MiB")
+	}
 	c.JobPollInterval = r.duration("SHIPWATCH_JOB_POLL_INTERVAL", c.JobPollInterval, 50*time.Millisecond)
 	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers)
 	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)

@@ -46,6 +46,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("DATABASE_URL", "mysql://x"), "DATABASE_URL"},
 		{env("SHIPWATCH_ADDR", "nowhere"), "listen address"},
 		{env("SHIPWATCH_MAX_BODY_BYTES", "lots"), "SHIPWATCH_MAX_BODY_BYTES"},
+		{env("SHIPWATCH_MAX_ROW_BYTES", "17MiB"), "SHIPWATCH_MAX_ROW_BYTES"},
 		{env("SHIPWATCH_JOB_POLL_INTERVAL", "1ms"), "SHIPWATCH_JOB_POLL_INTERVAL"},
 		{env("SHIPWATCH_JOB_WORKERS", "0"), "SHIPWATCH_JOB_WORKERS"},
 		{env("LOG_LEVEL", "loud"), "LOG_LEVEL"},

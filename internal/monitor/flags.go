@@ -44,9 +44,21 @@ func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbe
 // Check runs every rule on the seller's shipments (all of them when ids is
 // nil) now, raising and resolving flags and announcing both in one
 // transaction. Running it twice changes nothing the second time.
+//
+// Given ids, it first brings the shipments' event-derived state up to date
+// under the tracking-number locks. A check job runs after the write that
+// queued it has committed, so this repairs what a writer that cannot take
+// those locks for its whole batch (a file import's 10,000 numbers would
+// exhaust PostgreSQL's lock table) computed from a view missing events
+// committed meanwhile.
 func (s *Service) Check(ctx context.Context, sellerID string, ids []string) error {
 	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: ids}
 	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if ids != nil {
+			if err := s.refreshByID(ctx, tx, sellerID, ids); err != nil {
+				return err
+			}
+		}
 		if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
 			return err
 		}
@@ -161,4 +173,21 @@ func (s *Service) announceStatus(ctx context.Context, tx *sqlx.Tx, sellerID stri
 		return err
 	}
 	return s.notifyStatus(ctx, tx, sellerID, changes)
+}
+
+// refreshByID recomputes the event-derived state of the seller's shipments
+// with these ids, under their numbers' locks, announcing status changes.
+func (s *Service) refreshByID(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
+	numbers, err := s.store.TrackingNumbersOf(ctx, tx, sellerID, ids)
+	if err != nil {
+		return err
+	}
+	if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, numbers); err != nil {
+		return err
+	}
+	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, numbers)
+	if err != nil {
+		return err
+	}
+	return s.announceStatus(ctx, tx, sellerID, changes)
 }

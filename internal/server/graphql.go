@@ -36,7 +36,7 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logg
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: maxUpload, MaxMemory: 8 << 20})
+	srv.AddTransport(multipartStream{maxFile: maxUpload}) // not transport.MultipartForm: see upload.go
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})

@@ -40,13 +40,14 @@ func authenticate(st *store.Store, log *slog.Logger, next http.Handler) http.Han
 	})
 }
 
-// limitBody bounds request bodies: uploads (multipart) to maxUpload,
-// everything else to maxBody.
+// limitBody bounds request bodies: uploads (multipart) to maxUpload for the
+// file plus maxBody for the GraphQL parts around it, everything else to
+// maxBody.
 func limitBody(maxBody, maxUpload int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := maxBody
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-			limit = maxUpload
+			limit = maxUpload + maxBody
 		}
 		if r.ContentLength > limit {
 			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{

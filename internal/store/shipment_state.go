@@ -74,3 +74,15 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 	}
 	return out, nil
 }
+
+// TrackingNumbersOf returns the distinct normalised numbers of the seller's
+// shipments with these ids (” left out).
+func (s *Store) TrackingNumbersOf(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) ([]string, error) {
+	numbers := []string{}
+	err := sqlx.SelectContext(ctx, q, &numbers, `SELECT DISTINCT normalized_tracking_number FROM shipments
+		WHERE seller_id = $1 AND id = ANY($2::uuid[]) AND normalized_tracking_number <> ''`, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("tracking numbers of shipments: %w", mapErr(err))
+	}
+	return numbers, nil
+}

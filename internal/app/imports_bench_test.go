@@ -1,0 +1,137 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/shipwatch/shipwatch/internal/app/apptest"
+	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/ingest/ingesttest"
+)
+
+// copyColumns are the shipments columns an import writes; the rest take
+// their defaults in both runs.
+const copyColumns = `seller_id, order_id, carrier, tracking_number, normalized_tracking_number, service,
+	ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
+	tracking_valid, tracking_reason, tracking_carrier`
+
+// BenchmarkImport uploads a 1,000,000-line Amazon flat file to a server
+// running as its own process, exactly as curl would, and times it from the
+// upload being accepted to COMPLETED. In the same run it times a raw COPY
+// of the same rows (exported from the import's result) into the same
+// shipments table, emptied, with the same indexes, and prints both rates,
+// their ratio and the server's peak resident memory (VmHWM). The target is
+// a ratio of at least 0.5 and a peak under 300 MB. SHIPWATCH_BENCH_LINES
+// sets another size.
+func BenchmarkImport(b *testing.B) {
+	lines := 1_000_000
+	if v := os.Getenv("SHIPWATCH_BENCH_LINES"); v != "" {
+		var err error
+		if lines, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("SHIPWATCH_BENCH_LINES=%q: %v", v, err)
+		}
+	}
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "shipments.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ingesttest.WriteAmazonFlatFile(f, lines, 1, nil); err != nil {
+		b.Fatal(err)
+	}
+	size, err := f.Seek(0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	dbURL := dbtest.URL(b)
+	proc := apptest.StartProcess(b, dbURL)
+	_, key := apptest.SellerOn(b, dbURL, "Bench")
+	pg, err := pgconn.Connect(ctx, dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pg.Close(ctx)
+	exec := func(sql string) {
+		if _, err := pg.Exec(ctx, sql).ReadAll(); err != nil {
+			b.Fatalf("%s: %v", sql, err)
+		}
+	}
+
+	b.ResetTimer()
+	exec(`CHECKPOINT`)
+	env := proc.Env()
+	file, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	r := env.Do(b, env.UploadRequest(b, key, apptest.UploadQuery, map[string]any{"file": nil}, "shipments.txt", file, size))
+	accepted := time.Now()
+	file.Close()
+	if len(r.Errors) > 0 {
+		b.Fatalf("upload: %+v", r.Errors)
+	}
+	var up struct{ UploadShipments struct{ ID string } }
+	r.Decode(b, &up)
+	var im importJSON
+	for {
+		var out struct{ ShipmentImport importJSON }
+		env.MustGraphQL(b, key, `query($id: ID!) { shipmentImport(id: $id) { `+importFields+` } }`,
+			map[string]any{"id": up.UploadShipments.ID}, &out)
+		if im = out.ShipmentImport; im.Status == "COMPLETED" || im.Status == "FAILED" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	done := time.Now()
+	peak, err := proc.PeakRSS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	proc.Kill() // a quiet database for the baseline
+	if im.Status != "COMPLETED" || im.Rejected != 0 || im.RowsProcessed != lines {
+		b.Fatalf("import = %+v, want COMPLETED with every line in", im)
+	}
+
+	// The baseline: the same rows, COPYed raw into the same table.
+	var rows bytes.Buffer
+	tag, err := pg.CopyTo(ctx, &rows, `COPY (SELECT `+copyColumns+` FROM shipments) TO STDOUT`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	shipments := tag.RowsAffected()
+	if shipments != int64(im.Created) {
+		b.Fatalf("%d shipments in the table, the import created %d", shipments, im.Created)
+	}
+	exec(`TRUNCATE shipments CASCADE`)
+	exec(`CHECKPOINT`)
+	copyStart := time.Now()
+	if _, err := pg.CopyFrom(ctx, bytes.NewReader(rows.Bytes()), `COPY shipments (`+copyColumns+`) FROM STDIN`); err != nil {
+		b.Fatal(err)
+	}
+	copyTime := time.Since(copyStart)
+	b.StopTimer()
+
+	load := done.Sub(accepted)
+	importRate := float64(shipments) / load.Seconds()
+	copyRate := float64(shipments) / copyTime.Seconds()
+	ratio := importRate / copyRate
+	b.ReportMetric(importRate, "import-rows/s")
+	b.ReportMetric(copyRate, "copy-rows/s")
+	b.ReportMetric(ratio, "ratio")
+	b.ReportMetric(float64(peak)/1e6, "peak-MB")
+	fmt.Printf("import: %d lines (%d shipments, %.0f MB) uploaded in %s, loaded in %s after the upload was accepted: %.0f shipments/s (%.0f lines/s)\n",
+		lines, shipments, float64(size)/1e6, accepted.Sub(start).Round(time.Millisecond), load.Round(time.Millisecond), importRate, float64(lines)/load.Seconds())
+	fmt.Printf("import: raw COPY of the same %d rows into the same table: %s, %.0f rows/s\n", shipments, copyTime.Round(time.Millisecond), copyRate)
+	fmt.Printf("import: ratio %.2f of COPY's rate (target >= 0.50); server peak RSS %.0f MB (target < 300 MB)\n", ratio, float64(peak)/1e6)
+}
