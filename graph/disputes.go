@@ -23,15 +23,7 @@ type disputeResolver struct{ *Resolver }
 type disputeConnectionResolver struct{ *Resolver }
 
 func (r *queryResolver) Dispute(ctx context.Context, id string) (*store.Dispute, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d, err := r.Store.Dispute(ctx, r.Store.DB(), sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return bySeller(ctx, func(sellerID string) (store.Dispute, error) { return r.Store.Dispute(ctx, r.Store.DB(), sellerID, id) })
 }
 
 // uuidPattern is the form of Shipwatch's ids; a filter on anything else
@@ -117,15 +109,9 @@ func (r *mutationResolver) UpdateDispute(ctx context.Context, id string, input m
 }
 
 func (r *mutationResolver) CloseDispute(ctx context.Context, id string, outcome model.DisputeOutcome) (*store.Dispute, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d, err := r.Monitor.CloseDispute(ctx, sellerID, id, shipment.DisputeOutcome(outcome))
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return bySeller(ctx, func(sellerID string) (store.Dispute, error) {
+		return r.Monitor.CloseDispute(ctx, sellerID, id, shipment.DisputeOutcome(outcome))
+	})
 }
 
 func (r *disputeResolver) Shipment(ctx context.Context, obj *store.Dispute) (*store.Shipment, error) {

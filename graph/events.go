@@ -43,27 +43,13 @@ func (r *queryResolver) TrackingSources(ctx context.Context, first *int, after *
 }
 
 func (r *mutationResolver) CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret string) (*store.TrackingSource, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	src, err := r.Webhooks.CreateSource(ctx, sellerID, string(provider), secret)
-	if err != nil {
-		return nil, err
-	}
-	return &src, nil
+	return bySeller(ctx, func(sellerID string) (store.TrackingSource, error) {
+		return r.Webhooks.CreateSource(ctx, sellerID, string(provider), secret)
+	})
 }
 
 func (r *mutationResolver) DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	src, err := r.Webhooks.DeleteSource(ctx, sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &src, nil
+	return bySeller(ctx, func(sellerID string) (store.TrackingSource, error) { return r.Webhooks.DeleteSource(ctx, sellerID, id) })
 }
 
 func (r *mutationResolver) RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error) {

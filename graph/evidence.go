@@ -81,15 +81,9 @@ func readUpload(field string, u *graphql.Upload, limit int64) ([]byte, error) {
 }
 
 func (r *queryResolver) VerifyShipmentEvidence(ctx context.Context, shipmentID string) (*monitor.EvidenceCheck, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	check, err := r.Monitor.VerifyShipmentEvidence(ctx, sellerID, shipmentID, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return &check, nil
+	return bySeller(ctx, func(sellerID string) (monitor.EvidenceCheck, error) {
+		return r.Monitor.VerifyShipmentEvidence(ctx, sellerID, shipmentID, time.Now())
+	})
 }
 
 func (r *shipmentResolver) ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error) {

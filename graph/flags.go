@@ -46,27 +46,11 @@ func (r *queryResolver) Flags(ctx context.Context, filter *model.FlagFilter, fir
 }
 
 func (r *queryResolver) Flag(ctx context.Context, id string) (*store.Flag, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f, err := r.Store.Flag(ctx, sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &f, nil
+	return bySeller(ctx, func(sellerID string) (store.Flag, error) { return r.Store.Flag(ctx, sellerID, id) })
 }
 
 func (r *mutationResolver) AcknowledgeFlag(ctx context.Context, id string) (*store.Flag, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f, err := r.Store.AcknowledgeFlag(ctx, sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &f, nil
+	return bySeller(ctx, func(sellerID string) (store.Flag, error) { return r.Store.AcknowledgeFlag(ctx, sellerID, id) })
 }
 
 func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note string) (*store.Flag, error) {

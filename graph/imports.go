@@ -47,15 +47,7 @@ func (r *mutationResolver) UploadShipments(ctx context.Context, file graphql.Upl
 }
 
 func (r *queryResolver) ShipmentImport(ctx context.Context, id string) (*store.Import, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	im, err := r.Imports.Import(ctx, sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &im, nil
+	return bySeller(ctx, func(sellerID string) (store.Import, error) { return r.Imports.Import(ctx, sellerID, id) })
 }
 
 func (r *queryResolver) ShipmentImports(ctx context.Context, first *int, after *string) (*model.ShipmentImportConnection, error) {

@@ -22,15 +22,9 @@ type deliveryResolver struct{ *Resolver }
 type attemptResolver struct{ *Resolver }
 
 func (r *queryResolver) NotificationEndpoint(ctx context.Context) (*store.NotificationEndpoint, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ep, err := r.Store.NotificationEndpoint(ctx, sellerID)
-	if err != nil {
-		return nil, err
-	}
-	return &ep, nil
+	return bySeller(ctx, func(sellerID string) (store.NotificationEndpoint, error) {
+		return r.Store.NotificationEndpoint(ctx, sellerID)
+	})
 }
 
 func (r *queryResolver) NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error) {

@@ -62,3 +62,17 @@ func (r *queryResolver) Viewer(ctx context.Context) (*store.Seller, error) {
 	}
 	return &s, nil
 }
+
+// bySeller runs fn for the authenticated seller and returns its result by
+// pointer, as gqlgen wants it: the shape of most resolvers, once.
+func bySeller[T any](ctx context.Context, fn func(sellerID string) (T, error)) (*T, error) {
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := fn(sellerID)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}

@@ -29,15 +29,7 @@ type shipmentResolver struct{ *Resolver }
 type shipmentConnectionResolver struct{ *Resolver }
 
 func (r *queryResolver) Shipment(ctx context.Context, id string) (*store.Shipment, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sh, err := r.Store.Shipment(ctx, sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &sh, nil
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) { return r.Store.Shipment(ctx, sellerID, id) })
 }
 
 func (r *queryResolver) ShipmentsByTrackingNumber(ctx context.Context, trackingNumber string) ([]*store.Shipment, error) {
@@ -129,27 +121,13 @@ func (r *mutationResolver) CreateShipments(ctx context.Context, input []*model.S
 }
 
 func (r *mutationResolver) UpdateShipment(ctx context.Context, id string, input model.ShipmentUpdateInput) (*store.Shipment, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sh, err := r.Monitor.UpdateShipment(ctx, sellerID, id, func(in *shipment.Input) { applyUpdate(in, input) })
-	if err != nil {
-		return nil, err
-	}
-	return &sh, nil
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) {
+		return r.Monitor.UpdateShipment(ctx, sellerID, id, func(in *shipment.Input) { applyUpdate(in, input) })
+	})
 }
 
 func (r *mutationResolver) CancelShipment(ctx context.Context, id string) (*store.Shipment, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sh, err := r.Monitor.CancelShipment(ctx, sellerID, id)
-	if err != nil {
-		return nil, err
-	}
-	return &sh, nil
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) { return r.Monitor.CancelShipment(ctx, sellerID, id) })
 }
 
 func (r *shipmentResolver) Carrier(_ context.Context, obj *store.Shipment) (*string, error) {

@@ -45,12 +45,13 @@ func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbe
 // nil) now, raising and resolving flags and announcing both in one
 // transaction. Running it twice changes nothing the second time.
 //
-// Given ids, it first brings the shipments' event-derived state up to date
-// under the tracking-number locks. A check job runs after the write that
-// queued it has committed, so this repairs what a writer that cannot take
-// those locks for its whole batch (a file import's 10,000 numbers would
-// exhaust PostgreSQL's lock table) computed from a view missing events
-// committed meanwhile.
+// Given ids, it first brings the shipments' event-derived state up to date.
+// A check job runs after the write that queued it has committed, so this
+// repairs what a writer that does not take the tracking-number locks (a
+// file import's batch) computed from a view missing events committed
+// meanwhile. It takes no locks itself: every write queues a check, and the
+// last check of a number starts after the last write to it committed, so
+// the state converges.
 func (s *Service) Check(ctx context.Context, sellerID string, ids []string) error {
 	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: ids}
 	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -176,13 +177,10 @@ func (s *Service) announceStatus(ctx context.Context, tx *sqlx.Tx, sellerID stri
 }
 
 // refreshByID recomputes the event-derived state of the seller's shipments
-// with these ids, under their numbers' locks, announcing status changes.
+// with these ids, announcing status changes.
 func (s *Service) refreshByID(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
 	numbers, err := s.store.TrackingNumbersOf(ctx, tx, sellerID, ids)
 	if err != nil {
-		return err
-	}
-	if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, numbers); err != nil {
 		return err
 	}
 	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, numbers)

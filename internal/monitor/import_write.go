@@ -154,10 +154,11 @@ func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import
 			if err != nil {
 				return err
 			}
-			// No tracking-number locks here: a batch's 10,000 would exhaust
-			// the lock table. The check jobs afterWrite queues refresh the
-			// batch's shipments again under those locks once this commits,
-			// which repairs a state computed without a concurrent event.
+			// No tracking-number locks here: a batch covers every bucket, so
+			// it would stall the seller's webhooks while it loads. The check
+			// jobs afterWrite queues refresh the batch's shipments again once
+			// this commits, which repairs a state computed without a
+			// concurrent event.
 			if err := im.svc.afterWrite(ctx, tx, imp.SellerID, b.numbers); err != nil {
 				return err
 			}

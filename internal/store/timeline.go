@@ -59,20 +59,30 @@ func (s *Store) FirstEvents(ctx context.Context, sellerID string, numbers []stri
 // numbers ("SW"), apart from every other advisory lock.
 const numberLockClass = 0x5357
 
-// LockTrackingNumbers takes, until the transaction ends, a lock on each
-// of the seller's normalised numbers, in a fixed order. Every transaction
-// that writes events or shipments for a number takes it before its first
-// write: RefreshShipments computes a shipment's state from the events its
+// numberLockBuckets is how many tracking-number locks a seller has (a
+// power of two).
+const numberLockBuckets = 128
+
+// LockTrackingNumbers takes, until the transaction ends, the locks of the
+// seller's normalised numbers, in a fixed order. Every request that writes
+// events or shipments for a number takes them before its first write:
+// RefreshShipments computes a shipment's state from the events its
 // statement sees, so two writers of the same number must not both compute
 // from a view lacking the other's events, or the older view may be
 // written last. Serialised, the second sees the first's commit.
+//
+// Numbers share numberLockBuckets locks per seller: every lock takes a
+// slot of PostgreSQL's shared lock table (about 6,400 by default), so a
+// batch of 1,000 numbers must not take 1,000 of them. Two writers of
+// different numbers in one bucket wait for each other, which is harmless.
 func (s *Store) LockTrackingNumbers(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers []string) error {
 	if len(numbers) == 0 {
 		return nil
 	}
 	_, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, k) FROM (
-			SELECT DISTINCT hashtext($2 || ':' || n) AS k FROM unnest($3::text[]) AS n WHERE n <> '' ORDER BY k
-		) ordered`, numberLockClass, sellerID, pq.Array(numbers))
+			SELECT DISTINCT hashtext($2 || ':' || (hashtext(n) & $4)::text) AS k
+			FROM unnest($3::text[]) AS n WHERE n <> '' ORDER BY k
+		) ordered`, numberLockClass, sellerID, pq.Array(numbers), numberLockBuckets-1)
 	if err != nil {
 		return fmt.Errorf("lock tracking numbers: %w", mapErr(err))
 	}
