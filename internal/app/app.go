@@ -69,11 +69,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	workers := river.NewWorkers()
-	a.workers += jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
+	jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
 	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: key, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg}
-	a.workers += jobs.AddMonitorWorkers(workers, monitorDeps)
-	a.workers += jobs.AddHealthWorkers(workers, a.Store)
-	a.workers += jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
+	jobs.AddMonitorWorkers(workers, monitorDeps)
+	jobs.AddHealthWorkers(workers, a.Store)
+	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
 	wireImports := a.addImports(workers, reg)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,

@@ -147,7 +147,7 @@ func TestImportSurvivesKill(t *testing.T) {
 
 	second := apptest.StartProcess(t, dbURL)
 	var after importJSON
-	apptest.Eventually(t, 120*time.Second, "the import to finish on the new server", func() bool {
+	apptest.Eventually(t, 300*time.Second, "the import to finish on the new server", func() bool {
 		after = getImport(t, second.Env(), key, up.ID)
 		return after.Status == "COMPLETED" || after.Status == "FAILED"
 	})

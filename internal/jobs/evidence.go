@@ -64,11 +64,9 @@ func (w *EvidencePurgeWorker) Work(ctx context.Context, _ *river.Job[EvidencePur
 	return nil
 }
 
-// AddEvidenceWorkers registers the evidence workers and returns how many
-// kinds it added.
-func AddEvidenceWorkers(workers *river.Workers, deps EvidenceDeps) int {
+// AddEvidenceWorkers registers the evidence workers.
+func AddEvidenceWorkers(workers *river.Workers, deps EvidenceDeps) {
 	river.AddWorker(workers, NewEvidencePurgeWorker(deps))
-	return 1
 }
 
 // EvidencePurgeJob is the daily purge, run once when the process starts.

@@ -37,11 +37,9 @@ func (w *healthCompactWorker) Work(ctx context.Context, _ *river.Job[HealthCompa
 	}
 }
 
-// AddHealthWorkers registers the account-health workers and returns how
-// many kinds it registered.
-func AddHealthWorkers(workers *river.Workers, st *store.Store) int {
+// AddHealthWorkers registers the account-health workers.
+func AddHealthWorkers(workers *river.Workers, st *store.Store) {
 	river.AddWorker(workers, &healthCompactWorker{store: st})
-	return 1
 }
 
 // HealthCompactJob is the periodic compaction, once per interval and on

@@ -124,9 +124,8 @@ func SweepJobs(interval time.Duration) []*river.PeriodicJob {
 		}, &river.PeriodicJobOpts{ID: "shipwatch.monitor.sweep"})}
 }
 
-// AddMonitorWorkers registers the check, sweep and notification workers
-// and returns how many it registered.
-func AddMonitorWorkers(workers *river.Workers, deps *MonitorDeps) int {
+// AddMonitorWorkers registers the check, sweep and notification workers.
+func AddMonitorWorkers(workers *river.Workers, deps *MonitorDeps) {
 	last := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "shipwatch_sweep_last_success_timestamp_seconds",
 		Help: "When this process last finished a sweep (Unix time); only the leader sweeps.",
@@ -137,5 +136,4 @@ func AddMonitorWorkers(workers *river.Workers, deps *MonitorDeps) int {
 	river.AddWorker(workers, &CheckWorker{deps: deps})
 	river.AddWorker(workers, &SweepWorker{deps: deps, last: last})
 	river.AddWorker(workers, newDeliverWorker(deps))
-	return 3
 }

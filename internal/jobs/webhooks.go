@@ -37,13 +37,11 @@ type DeliveryProcessor interface {
 // WebhookSweepInterval is how often the sweep runs.
 const WebhookSweepInterval = time.Minute
 
-// AddWebhookWorkers registers the webhook workers and returns how many
-// kinds it added. processor is called when a job runs, so it may be wired
+// AddWebhookWorkers registers the webhook workers. processor is called when a job runs, so it may be wired
 // after the River client that needs the workers is built.
-func AddWebhookWorkers(workers *river.Workers, processor func() DeliveryProcessor) int {
+func AddWebhookWorkers(workers *river.Workers, processor func() DeliveryProcessor) {
 	river.AddWorker(workers, &webhookWorker{processor: processor})
 	river.AddWorker(workers, &webhookSweepWorker{processor: processor})
-	return 2
 }
 
 type webhookWorker struct {
