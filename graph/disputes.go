@@ -31,11 +31,7 @@ func (r *queryResolver) Dispute(ctx context.Context, id string) (*store.Dispute,
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func (r *queryResolver) Disputes(ctx context.Context, filter *model.DisputeFilter, first *int, after *string) (*model.DisputeConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -23,11 +23,7 @@ type trackingSourceResolver struct{ *Resolver }
 type trackingEventResolver struct{ *Resolver }
 
 func (r *queryResolver) TrackingSources(ctx context.Context, first *int, after *string) (*model.TrackingSourceConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +91,7 @@ func eventInput(in *model.TrackingEventInput) monitor.EventInput {
 }
 
 func (r *shipmentResolver) Events(ctx context.Context, obj *store.Shipment, first *int, after *string) (*model.TrackingEventConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

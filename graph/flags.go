@@ -26,11 +26,7 @@ type flagConnectionResolver struct{ *Resolver }
 type sellerResolver struct{ *Resolver }
 
 func (r *queryResolver) Flags(ctx context.Context, filter *model.FlagFilter, first *int, after *string) (*model.FlagConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

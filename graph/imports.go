@@ -51,11 +51,7 @@ func (r *queryResolver) ShipmentImport(ctx context.Context, id string) (*store.I
 }
 
 func (r *queryResolver) ShipmentImports(ctx context.Context, first *int, after *string) (*model.ShipmentImportConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

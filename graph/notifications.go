@@ -28,11 +28,7 @@ func (r *queryResolver) NotificationEndpoint(ctx context.Context) (*store.Notifi
 }
 
 func (r *queryResolver) NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}

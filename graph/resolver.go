@@ -76,3 +76,13 @@ func bySeller[T any](ctx context.Context, fn func(sellerID string) (T, error)) (
 	}
 	return &v, nil
 }
+
+// sellerPage is the start of every list resolver: the authenticated seller
+// and the checked page arguments.
+func sellerPage(ctx context.Context, first *int, after *string) (sellerID string, limit int, cursor store.Cursor, err error) {
+	if sellerID, err = seller(ctx); err != nil {
+		return "", 0, store.Cursor{}, err
+	}
+	limit, cursor, err = pageArgs(first, after)
+	return sellerID, limit, cursor, err
+}

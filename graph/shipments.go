@@ -49,11 +49,7 @@ func (r *queryResolver) ShipmentsByTrackingNumber(ctx context.Context, trackingN
 }
 
 func (r *queryResolver) Shipments(ctx context.Context, filter *model.ShipmentFilter, first *int, after *string) (*model.ShipmentConnection, error) {
-	sellerID, err := seller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit, cursor, err := pageArgs(first, after)
+	sellerID, limit, cursor, err := sellerPage(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
