@@ -17,6 +17,14 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
+// QueueChecks is the queue of the write-caused monitoring checks.
+const QueueChecks = "checks"
+
+// checkWorkers is how many checks a process runs at once: each is a
+// set-based statement per rule over up to 1,000 shipments, so a few keep
+// up with writes without crowding out the other jobs.
+const checkWorkers = 2
+
 // Client is the River client type over database/sql.
 type Client = river.Client[*sql.Tx]
 
@@ -45,7 +53,10 @@ func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error)
 		JobTimeout:        10 * time.Minute,
 	}
 	if opt.MaxWorkers > 0 {
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opt.MaxWorkers}}
+		cfg.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: opt.MaxWorkers},
+			QueueChecks:        {MaxWorkers: checkWorkers},
+		}
 		cfg.ErrorHandler = &errorHandler{log: opt.Log}
 		if opt.Registry != nil {
 			m := newJobMetrics(opt.Registry)

@@ -52,6 +52,11 @@ type CheckArgs struct {
 // Kind implements river.JobArgs.
 func (CheckArgs) Kind() string { return "shipwatch.monitor.check" }
 
+// InsertOpts implements river.JobArgsWithInsertOpts: checks have a queue of
+// their own, so the thousands a file import queues run beside the import
+// instead of taking every worker from it.
+func (CheckArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueChecks} }
+
 // CheckWorker runs CheckArgs. Raising and resolving are idempotent, so a
 // retry changes nothing already done.
 type CheckWorker struct {
