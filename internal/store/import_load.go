@@ -56,27 +56,6 @@ func (s *Store) UpsertImportedShipments(ctx context.Context, tx *sqlx.Tx, seller
 	if len(ws) == 0 {
 		return 0, nil
 	}
-	n := len(ws)
-	var (
-		orderIDs  = make([]string, n)
-		carriers  = make([]string, n)
-		numbers   = make([]string, n)
-		norms     = make([]string, n)
-		services  = make([]string, n)
-		shipBy    = make([]*time.Time, n)
-		shipped   = make([]*time.Time, n)
-		deliverBy = make([]*time.Time, n)
-		postals   = make([]string, n)
-		countries = make([]string, n)
-		valids    = make([]bool, n)
-		reasons   = make([]string, n)
-		tcarriers = make([]string, n)
-	)
-	for i, w := range ws {
-		orderIDs[i], carriers[i], numbers[i], norms[i] = w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber
-		services[i], shipBy[i], shipped[i], deliverBy[i] = w.Service, w.ShipBy, w.ShippedAt, w.DeliverBy
-		postals[i], countries[i], valids[i], reasons[i], tcarriers[i] = w.DestinationPostalCode, w.DestinationCountry, w.TrackingValid, w.TrackingReason, w.TrackingCarrier
-	}
 	err = tx.GetContext(ctx, &created, `
 		WITH written AS (
 			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
@@ -103,9 +82,7 @@ func (s *Store) UpsertImportedShipments(ctx context.Context, tx *sqlx.Tx, seller
 			RETURNING xmax = 0 AS created
 		)
 		SELECT count(*) FILTER (WHERE created) FROM written`,
-		sellerID, pq.Array(orderIDs), pq.Array(carriers), pq.Array(numbers), pq.Array(norms),
-		pq.Array(services), pq.Array(shipBy), pq.Array(shipped), pq.Array(deliverBy), pq.Array(postals),
-		pq.Array(countries), pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers))
+		append([]any{sellerID}, writeColumns(ws)...)...)
 	if err != nil {
 		return 0, fmt.Errorf("upsert imported shipments: %w", mapErr(err))
 	}

@@ -74,27 +74,9 @@ func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID
 	if len(ws) == 0 {
 		return []Upserted{}, nil
 	}
-	n := len(ws)
-	var (
-		ord       = make([]int64, n)
-		orderIDs  = make([]string, n)
-		carriers  = make([]string, n)
-		numbers   = make([]string, n)
-		norms     = make([]string, n)
-		services  = make([]string, n)
-		shipBy    = make([]*time.Time, n)
-		shipped   = make([]*time.Time, n)
-		deliverBy = make([]*time.Time, n)
-		postals   = make([]string, n)
-		countries = make([]string, n)
-		valids    = make([]bool, n)
-		reasons   = make([]string, n)
-		tcarriers = make([]string, n)
-	)
-	for i, w := range ws {
-		ord[i], orderIDs[i], carriers[i], numbers[i], norms[i] = int64(i), w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber
-		services[i], shipBy[i], shipped[i], deliverBy[i] = w.Service, w.ShipBy, w.ShippedAt, w.DeliverBy
-		postals[i], countries[i], valids[i], reasons[i], tcarriers[i] = w.DestinationPostalCode, w.DestinationCountry, w.TrackingValid, w.TrackingReason, w.TrackingCarrier
+	ord := make([]int64, len(ws))
+	for i := range ord {
+		ord[i] = int64(i)
 	}
 	rows := []struct {
 		Ord     int64 `db:"ord"`
@@ -129,9 +111,7 @@ func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID
 		SELECT i.ord, w.* FROM written w
 		JOIN input i ON i.order_id = w.order_id AND i.normalized_tracking_number = w.normalized_tracking_number
 		ORDER BY i.ord`,
-		sellerID, pq.Array(ord), pq.Array(orderIDs), pq.Array(carriers), pq.Array(numbers), pq.Array(norms),
-		pq.Array(services), pq.Array(shipBy), pq.Array(shipped), pq.Array(deliverBy), pq.Array(postals),
-		pq.Array(countries), pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers))
+		append([]any{sellerID, pq.Array(ord)}, writeColumns(ws)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("upsert shipments: %w", mapErr(err))
 	}
@@ -219,4 +199,35 @@ func (s *Store) ShipmentForUpdate(ctx context.Context, q sqlx.QueryerContext, se
 		return Shipment{}, fmt.Errorf("shipment: %w", mapErr(err))
 	}
 	return sh, nil
+}
+
+// writeColumns turns writes into one array parameter per column, for
+// unnest: order_id, carrier, tracking_number, normalized_tracking_number,
+// service, ship_by, shipped_at, deliver_by, destination_postal_code,
+// destination_country, tracking_valid, tracking_reason, tracking_carrier.
+func writeColumns(ws []ShipmentWrite) []any {
+	n := len(ws)
+	var (
+		orderIDs  = make([]string, n)
+		carriers  = make([]string, n)
+		numbers   = make([]string, n)
+		norms     = make([]string, n)
+		services  = make([]string, n)
+		shipBy    = make([]*time.Time, n)
+		shipped   = make([]*time.Time, n)
+		deliverBy = make([]*time.Time, n)
+		postals   = make([]string, n)
+		countries = make([]string, n)
+		valids    = make([]bool, n)
+		reasons   = make([]string, n)
+		tcarriers = make([]string, n)
+	)
+	for i, w := range ws {
+		orderIDs[i], carriers[i], numbers[i], norms[i] = w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber
+		services[i], shipBy[i], shipped[i], deliverBy[i] = w.Service, w.ShipBy, w.ShippedAt, w.DeliverBy
+		postals[i], countries[i], valids[i], reasons[i], tcarriers[i] = w.DestinationPostalCode, w.DestinationCountry, w.TrackingValid, w.TrackingReason, w.TrackingCarrier
+	}
+	return []any{pq.Array(orderIDs), pq.Array(carriers), pq.Array(numbers), pq.Array(norms), pq.Array(services),
+		pq.Array(shipBy), pq.Array(shipped), pq.Array(deliverBy), pq.Array(postals), pq.Array(countries),
+		pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers)}
 }
