@@ -19,17 +19,9 @@ func TestCheckRepairsMissedEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, st := newService(t)
-	seller, err := st.InsertSeller(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := svc.CreateShipments(ctx, seller.ID, []shipment.Input{{OrderID: "A-1", TrackingNumber: "1Z999AA10123456784"}})
-	if err != nil || items[0].Err != nil {
-		t.Fatalf("CreateShipments() = %v, %v", items, err)
-	}
-	sh := items[0].Shipment
+	seller, sh := oneShipment(t, svc, st)
 	// The event lands without the refresh the racing writer missed.
-	err = st.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := st.InsertEvents(ctx, tx, seller.ID, []store.NewEvent{{Normalized: sh.NormalizedTrackingNumber, Event: shipment.Event{
 			TrackingNumber: sh.TrackingNumber, OccurredAt: time.Now().Add(-time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice,
 		}}})

@@ -17,15 +17,7 @@ func TestSweepRaisesDisputeFlags(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, st := newService(t)
-	seller, err := st.InsertSeller(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := svc.CreateShipments(ctx, seller.ID, []shipment.Input{{OrderID: "A-1", TrackingNumber: "1Z999AA10123456784"}})
-	if err != nil || items[0].Err != nil {
-		t.Fatalf("CreateShipments() = %v, %v", items, err)
-	}
-	sh := items[0].Shipment
+	seller, sh := oneShipment(t, svc, st)
 	delivered := time.Now().Add(-72 * time.Hour).UTC()
 	if _, err := svc.RecordEvents(ctx, seller.ID, []shipment.Event{{TrackingNumber: sh.TrackingNumber,
 		OccurredAt: delivered, Status: shipment.StatusDelivered, Source: shipment.SourceBackOffice}}); err != nil {
