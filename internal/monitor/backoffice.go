@@ -57,7 +57,7 @@ func (s *Service) RecordBackOfficeEvents(ctx context.Context, sellerID string, i
 	if len(items) > MaxBatch {
 		return res, &shipment.FieldError{Field: "input", Message: fmt.Sprintf("has %d items; at most %d at once", len(items), MaxBatch)}
 	}
-	now := time.Now()
+	now := s.now()
 	events := make([]*shipment.Event, len(items))
 	fail := func(i int, field, msg string, notFound bool) {
 		events[i] = nil

@@ -168,7 +168,7 @@ func (s *Service) SweepDeliveries(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, sweepBudget)
 	defer cancel()
 	for {
-		ids, err := s.store.StaleWebhookDeliveries(ctx, time.Now().Add(-staleDeliveryAge), sweepBatch)
+		ids, err := s.store.StaleWebhookDeliveries(ctx, s.now().Add(-staleDeliveryAge), sweepBatch)
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,10 @@ type Option func(*Service)
 // as the process is used: fine for tests, lost on restart.
 func WithSecretKey(key *keyring.Key) Option { return func(s *Service) { s.key = key } }
 
+// WithClock sets the clock every rule and write-caused check reads "now"
+// from. Tests pin it so that no result depends on the day they run.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
 // WithRegistry registers the flag metrics on reg.
 func WithRegistry(reg prometheus.Registerer) Option {
 	return func(s *Service) { s.metrics = newFlagMetrics(reg, s.store) }

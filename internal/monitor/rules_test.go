@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -15,19 +17,26 @@ import (
 // ruleEnv drives the rules through the real use cases and database:
 // shipments and carrier events are written as sellers write them, then the
 // time-based rules are swept at a chosen instant and the non-time rules
-// checked as the write-caused job does.
+// checked as the write-caused job does. Every use case reads "now" from
+// the env's clock, never the wall clock, so no result depends on the day
+// the test runs.
 type ruleEnv struct {
-	t   *testing.T
-	ctx context.Context
-	svc *monitor.Service
-	st  *store.Store
-	n   int
+	t     *testing.T
+	ctx   context.Context
+	svc   *monitor.Service
+	st    *store.Store
+	n     int
+	clock time.Time
 }
+
+// ruleEnvStart is the instant a ruleEnv's clock starts at.
+var ruleEnvStart = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 func newRuleEnv(t *testing.T) *ruleEnv {
 	t.Helper()
-	svc, st := newService(t)
-	return &ruleEnv{t: t, ctx: context.Background(), svc: svc, st: st}
+	e := &ruleEnv{t: t, ctx: context.Background(), clock: ruleEnvStart}
+	e.svc, e.st = monitortest.New(t, dbtest.DB(t), monitor.WithClock(func() time.Time { return e.clock }))
+	return e
 }
 
 // seller creates a seller in the zone with the given thresholds (0 keeps
@@ -81,8 +90,10 @@ func (e *ruleEnv) event(seller string, sh store.Shipment, at time.Time, status s
 	}
 }
 
+// sweep sets the clock to at and sweeps then.
 func (e *ruleEnv) sweep(at time.Time) {
 	e.t.Helper()
+	e.clock = at
 	if _, _, err := e.svc.Sweep(e.ctx, at); err != nil {
 		e.t.Fatal(err)
 	}
@@ -126,7 +137,7 @@ func ptr[T any](v T) *T { return &v }
 func TestInactiveTrackingBoundaries(t *testing.T) {
 	t.Parallel()
 	e := newRuleEnv(t)
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	now := e.clock
 	seller := e.seller("UTC", 0, 0)
 	shipped := func(h time.Duration) store.Shipment {
 		return e.ship(seller, shipment.Input{Carrier: "ups", ShippedAt: ptr(now.Add(-h))})
@@ -177,7 +188,7 @@ func TestInactiveTrackingBoundaries(t *testing.T) {
 func TestStalledBoundaries(t *testing.T) {
 	t.Parallel()
 	e := newRuleEnv(t)
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	now := e.clock
 	seller := e.seller("UTC", 0, 0)
 	moving := func(quiet time.Duration, status shipment.Status) store.Shipment {
 		sh := e.ship(seller, shipment.Input{ShippedAt: ptr(now.Add(-10 * 24 * time.Hour))})
@@ -307,7 +318,7 @@ func TestWriteRules(t *testing.T) {
 	t.Parallel()
 	e := newRuleEnv(t)
 	seller := e.seller("UTC", 0, 0)
-	at := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	at := e.clock
 
 	badDigit := e.ship(seller, shipment.Input{TrackingNumber: "1Z999AA10123456785"})
 	goodUPS := e.ship(seller, shipment.Input{Carrier: "ups", TrackingNumber: "1ZCXZR8J0130053085"})
@@ -346,7 +357,7 @@ func TestManualResolution(t *testing.T) {
 	t.Parallel()
 	e := newRuleEnv(t)
 	seller := e.seller("UTC", 0, 0)
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	now := e.clock
 	sh := e.ship(seller, shipment.Input{TrackingNumber: "1ZJRKRRB0271932319"})
 	e.event(seller, sh, now, shipment.StatusException, nil)
 	e.check(seller)
