@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// conformancePath is the shared conformance set: every test number of the
-// open tracking_number_data dataset, beside the checkout (CI has shared/
-// there too). See its README.
-const conformancePath = "../../../shared/conformance/tracking-numbers.jsonl"
+// conformancePath is the conformance set: every test number of the open
+// tracking_number_data dataset, kept in testdata with its source and
+// licence (see the README there).
+const conformancePath = "testdata/conformance/tracking-numbers.jsonl"
 
 // conformanceRow is one line of the conformance set.
 type conformanceRow struct {
@@ -121,8 +121,7 @@ func readConformance(t *testing.T) []conformanceRow {
 	t.Helper()
 	f, err := os.Open(conformancePath)
 	if err != nil {
-		t.Fatalf("conformance set missing: %v\nIt lives in shared/conformance beside the checkout; "+
-			"CI provides it there. Check out shared/ next to the repository to run this test.", err)
+		t.Fatalf("conformance set missing: %v (it is part of the repository: restore %s)", err, conformancePath)
 	}
 	defer f.Close()
 	var rows []conformanceRow

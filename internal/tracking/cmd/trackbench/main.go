@@ -2,7 +2,8 @@
 // ts-tracking-number, the most used JavaScript library for the same job, in
 // one run: both check the same benchmark numbers (the Go side in process,
 // the JavaScript side under node), and the tool prints both rates and their
-// ratio, then how often the two disagree on the shared conformance set.
+// ratio, then how often the two disagree on the conformance set
+// (internal/tracking/testdata/conformance).
 //
 // Run it from the repository root after installing the JavaScript side:
 //
@@ -43,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("trackbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.mix, "mix", "internal/tracking/testdata/mix.txt", "benchmark numbers, one per line")
-	fs.StringVar(&c.conformance, "conformance", "../shared/conformance/tracking-numbers.jsonl", "the conformance set")
+	fs.StringVar(&c.conformance, "conformance", "internal/tracking/testdata/conformance/tracking-numbers.jsonl", "the conformance set")
 	fs.StringVar(&c.jsbench, "jsbench", "internal/tracking/jsbench", "directory of bench.js, with node_modules installed")
 	fs.StringVar(&c.node, "node", "node", "the node binary")
 	fs.Float64Var(&c.seconds, "seconds", 2, "seconds to time each side")
@@ -238,7 +239,7 @@ func readLines(path string) ([]string, error) {
 func readConformance(path string) ([]conformanceRow, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read conformance set: %w (it lives in shared/ beside the checkout; set -conformance)", err)
+		return nil, fmt.Errorf("read conformance set: %w (run from the repository root, or set -conformance)", err)
 	}
 	defer f.Close()
 	var rows []conformanceRow
