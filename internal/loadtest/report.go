@@ -26,6 +26,11 @@ func (r Report) Print(w io.Writer) {
 	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted {
 		fmt.Fprintf(w, "cpu:         %.1fs in this process (server and senders), %.1fs in PostgreSQL backends = %.0f events per CPU-second\n",
 			r.CPUProcess.Seconds(), r.CPUPostgres.Seconds(), float64(r.Stored)/cpu.Seconds())
+		if r.Stored > 0 {
+			per := 1000 / float64(r.Stored)
+			fmt.Fprintf(w, "cpu/1000:    %.3fs server (with senders), %.3fs PostgreSQL per 1,000 events\n",
+				r.CPUProcess.Seconds()*per, r.CPUPostgres.Seconds()*per)
+		}
 	}
 	if r.Restarted {
 		fmt.Fprintf(w, "fault:       database away (restart) from %s to %s", secsOf(r.RestartStart), secsOf(r.RestartEnd))
