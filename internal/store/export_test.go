@@ -1,0 +1,16 @@
+package store
+
+// Hooks for the external tests of the migration runner.
+var (
+	MigrateFS       = migrate
+	SplitStatements = func(body string) ([]string, []int, error) {
+		stmts, err := splitStatements(body)
+		var sqls []string
+		var lines []int
+		for _, s := range stmts {
+			sqls = append(sqls, s.sql)
+			lines = append(lines, s.line)
+		}
+		return sqls, lines, err
+	}
+)
