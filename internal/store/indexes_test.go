@@ -1,0 +1,40 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shipwatch/shipwatch/internal/dbtest"
+)
+
+// TestShipmentIndexesSayWhy fails when an index on shipments has no
+// comment naming the query that needs it: every index costs every write of
+// a shipment, so one nobody can name goes.
+func TestShipmentIndexesSayWhy(t *testing.T) {
+	t.Parallel()
+	db := dbtest.DB(t)
+	rows := []struct {
+		Name    string `db:"name"`
+		Comment string `db:"comment"`
+		Def     string `db:"def"`
+	}{}
+	if err := db.Select(&rows, `
+		SELECT indexrelid::regclass::text AS name, coalesce(obj_description(indexrelid, 'pg_class'), '') AS comment,
+			pg_get_indexdef(indexrelid) AS def
+		FROM pg_index WHERE indrelid = 'shipments'::regclass ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		t.Fatal("no index on shipments")
+	}
+	defs := map[string]string{}
+	for _, r := range rows {
+		if r.Comment == "" {
+			t.Errorf("index %s has no COMMENT ON INDEX saying which query needs it: %s", r.Name, r.Def)
+		}
+		if other, ok := defs[strings.ReplaceAll(r.Def, r.Name, "")]; ok {
+			t.Errorf("indexes %s and %s are the same index", other, r.Name)
+		}
+		defs[strings.ReplaceAll(r.Def, r.Name, "")] = r.Name
+	}
+}
