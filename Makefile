@@ -69,3 +69,11 @@ faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local s
 .PHONY: bench-import
 bench-import: ## time a 1,000,000-line upload to COMPLETED against a raw COPY of the same rows, and the server's peak memory
 	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/app/
+
+# --- Soak ---
+.PHONY: soak
+SOAK_DURATION ?= 10m
+ROWS          ?= 1000000
+
+soak: ## everything at once on a server process and a fresh database (SOAK_DURATION=10m, ROWS=1000000): deadlocks, job errors, sweeps lost, flags against a reference, events lost
+	SOAK_DURATION=$(SOAK_DURATION) ROWS=$(ROWS) $(GO) run ./cmd/shipwatch-soak
