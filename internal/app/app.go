@@ -23,6 +23,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/netguard"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/server"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -68,9 +69,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
+	// One guard checks notification endpoints when they are set and every
+	// connection a delivery dials.
+	guard := netguard.New(cfg.NotifyAllowCIDRs, nil)
 	workers := river.NewWorkers()
 	jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
-	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: key, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg}
+	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: key, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg,
+		HTTPClient: jobs.NewNotifyClient(guard)}
 	jobs.AddMonitorWorkers(workers, monitorDeps)
 	jobs.AddHealthWorkers(workers, a.Store)
 	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
@@ -88,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
 	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
-	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg))
+	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard))
 	monitorDeps.Monitor = a.Monitor
 	wireImports()
 	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {

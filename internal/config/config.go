@@ -57,6 +57,8 @@ type Config struct {
 	SecretKeyFile string
 	// MaxWebhookBytes bounds a tracking-provider webhook body.
 	MaxWebhookBytes int64
+	// Network guard and abuse limits: see netguard.go in this package.
+	NetGuard
 }
 
 // Default returns the configuration used when nothing is set.
@@ -76,6 +78,7 @@ func Default() Config {
 		HealthCompactInterval: time.Minute,
 		MaxWebhookBytes:       1 << 20,
 		MaxRowBytes:           64 << 10,
+		NetGuard:              defaultNetGuard(),
 	}
 }
 
@@ -150,6 +153,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
 	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)
 	c.SecretKey, c.SecretKeyFile = r.secretKey(c.SecretKeyFile)
+	c.NetGuard = r.netGuard(c.NetGuard)
 	if r.err != nil {
 		return Config{}, r.err
 	}

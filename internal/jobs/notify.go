@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/shipwatch/shipwatch/internal/netguard"
 	"github.com/shipwatch/shipwatch/internal/notify"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -29,15 +32,30 @@ var DefaultRetrySchedule = []time.Duration{
 // NotifyTimeout bounds one POST to an endpoint.
 const NotifyTimeout = 10 * time.Second
 
-// NewNotifyClient returns the HTTP client notifications are sent with. It
-// follows no redirect: a signed request goes only to the URL the seller
-// set, and a 3xx counts as a failure.
-func NewNotifyClient() *http.Client {
+// NewNotifyClient returns the HTTP client notifications are sent with.
+// Every connection is dialed through g, which refuses the operator's
+// private networks on the address actually dialed. It follows no
+// redirect: a signed request goes only to the URL the seller set, and a
+// 3xx counts as a failure. It ignores HTTP(S)_PROXY: a proxy would dial
+// on the guard's behalf.
+func NewNotifyClient(g *netguard.Guard) *http.Client {
 	return &http.Client{
-		Timeout:       NotifyTimeout,
+		Timeout: NotifyTimeout,
+		Transport: &http.Transport{
+			Proxy:                 nil,
+			DialContext:           g.DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: NotifyTimeout,
+		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
+
+var errNoSecret = errors.New("cannot open the signing secret")
 
 // DeliverArgs sends one recorded notification to the seller's endpoint.
 type DeliverArgs struct {
@@ -68,7 +86,7 @@ func newDeliverWorker(deps *MonitorDeps) *DeliverWorker {
 		Help: "Notification attempts, by outcome: delivered, retrying, failed (given up) or cancelled (no endpoint).",
 	}, []string{"outcome"})}
 	if w.client == nil {
-		w.client = NewNotifyClient()
+		w.client = NewNotifyClient(netguard.New(nil, nil))
 	}
 	if deps.Registry != nil {
 		deps.Registry.MustRegister(w.attempts)
@@ -122,6 +140,10 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return err
 	}
 	attempt, sendErr := w.send(ctx, ep, []byte(d.Payload))
+	if sendErr != nil {
+		w.deps.logger().WarnContext(ctx, "notification attempt failed", "seller_id", a.SellerID,
+			"delivery_id", a.DeliveryID, "attempt", job.Attempt, "err", sendErr)
+	}
 	state := store.DeliveryDelivered
 	last := job.Attempt > len(w.schedule())
 	switch {
@@ -148,7 +170,7 @@ func (w *DeliverWorker) send(ctx context.Context, ep store.NotificationEndpoint,
 	err := func() error {
 		signing, err := w.deps.SecretKey.Open(ep.Secret, []byte(notify.SecretContext))
 		if err != nil {
-			return fmt.Errorf("cannot open the signing secret: was SHIPWATCH_SECRET_KEY changed? %w", err)
+			return fmt.Errorf("%w: was SHIPWATCH_SECRET_KEY changed? %w", errNoSecret, err)
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 		if err != nil {
@@ -171,7 +193,40 @@ func (w *DeliverWorker) send(ctx context.Context, ep store.NotificationEndpoint,
 	}()
 	attempt.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {
-		attempt.Error = err.Error()
+		attempt.Error = sellerMessage(err, attempt.StatusCode)
 	}
 	return attempt, err
+}
+
+// sellerMessage describes a failed attempt to the seller without
+// describing the operator's network: no address, port or socket error
+// (which would tell a prober which internal ports are open), only whether
+// the address was refused, the endpoint could not be reached or timed
+// out, or the class of status it answered. The full error goes to the
+// operator's log.
+func sellerMessage(err error, status int) string {
+	var nerr net.Error
+	switch {
+	case status >= 300 && status < 400:
+		return "the endpoint answered with a redirect (3xx); redirects are not followed"
+	case status > 0:
+		return fmt.Sprintf("the endpoint answered with a %dxx status", status/100)
+	case errors.Is(err, netguard.ErrForbidden):
+		return "the endpoint's address is in a private or reserved network, which this server does not deliver to"
+	case errors.Is(err, errNoSecret):
+		return "the signing secret cannot be opened; the operator was told"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
+		return fmt.Sprintf("the endpoint did not answer within %s", NotifyTimeout)
+	default:
+		return "the endpoint could not be reached"
+	}
+}
+
+// logger returns the workers' logger, or one that discards when none was
+// given (tests that build the deps by hand).
+func (d *MonitorDeps) logger() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }

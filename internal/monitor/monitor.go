@@ -10,6 +10,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/keyring"
+	"github.com/shipwatch/shipwatch/internal/netguard"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -21,6 +22,8 @@ type Service struct {
 	key     *keyring.Key
 	now     func() time.Time
 	metrics *flagMetrics
+	// guard refuses notification endpoints in the operator's networks.
+	guard *netguard.Guard
 }
 
 // Option configures a Service.
@@ -43,7 +46,7 @@ func WithRegistry(reg prometheus.Registerer) Option {
 // New returns a Service. jc enqueues the jobs writes cause; it may be an
 // insert-only client.
 func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
-	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now}
+	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now, guard: netguard.New(nil, nil)}
 	for _, o := range opts {
 		o(s)
 	}

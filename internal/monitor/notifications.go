@@ -13,15 +13,24 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/shipwatch/shipwatch/internal/jobs"
+	"github.com/shipwatch/shipwatch/internal/netguard"
 	"github.com/shipwatch/shipwatch/internal/notify"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
+// WithEndpointGuard sets the guard that refuses notification endpoints in
+// the operator's networks (by default, a guard that allows no private
+// range).
+func WithEndpointGuard(g *netguard.Guard) Option { return func(s *Service) { s.guard = g } }
+
 // SetNotificationEndpoint sets the seller's notification endpoint and
 // returns it with a new signing secret, which is shown this once: only its
 // sealed form is stored. Setting it again replaces the URL and the secret.
-// The URL is the seller's own back office, so any http(s) URL is allowed.
+// The URL must reach the seller's back office on the internet: loopback,
+// private, link-local, multicast and metadata addresses, literal or
+// resolved, are refused unless the operator allowed their range (and the
+// delivery checks again on the address it dials).
 func (s *Service) SetNotificationEndpoint(ctx context.Context, sellerID, rawURL string) (store.NotificationEndpoint, string, error) {
 	rawURL = strings.TrimSpace(rawURL)
 	u, err := url.Parse(rawURL)
@@ -32,6 +41,9 @@ func (s *Service) SetNotificationEndpoint(ctx context.Context, sellerID, rawURL 
 		return store.NotificationEndpoint{}, "", &shipment.FieldError{Field: "url", Message: "is longer than 2000 characters"}
 	case u.User != nil:
 		return store.NotificationEndpoint{}, "", &shipment.FieldError{Field: "url", Message: "must not carry a user or password: requests are signed instead"}
+	}
+	if err := s.guard.CheckURL(ctx, u); err != nil {
+		return store.NotificationEndpoint{}, "", &shipment.FieldError{Field: "url", Message: err.Error()}
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -49,6 +50,9 @@ func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)
 	// Replicas of one database share the key that seals its secrets, as
 	// production replicas share SHIPWATCH_SECRET_KEY.
 	cfg.SecretKey = TestSecretKey
+	// The tests' notification receivers listen on loopback, as a
+	// receiver on the server's own host would: the operator allows it.
+	cfg.NotifyAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	for _, c := range configure {
 		c(&cfg)
 	}
