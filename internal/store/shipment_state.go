@@ -26,35 +26,43 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 	if len(numbers) == 0 {
 		return changes, nil
 	}
+	// Each number's events are read through the timeline index by (seller,
+	// number), one LATERAL per number: the plan does not depend on
+	// statistics, which a table filling during a load never has fresh
+	// (with stale ones the planner read every event of the seller for
+	// each batch). Shipments are locked in ascending id (docs/locking.md).
 	err := sqlx.SelectContext(ctx, q, &changes, `
-		WITH latest AS (
-			SELECT DISTINCT ON (normalized_tracking_number) normalized_tracking_number, status, occurred_at
-			FROM tracking_events
-			WHERE seller_id = $1 AND normalized_tracking_number = ANY($2)
-			ORDER BY normalized_tracking_number, occurred_at DESC, id DESC
-		), estimate AS (
-			SELECT DISTINCT ON (normalized_tracking_number) normalized_tracking_number, estimated_delivery_at
-			FROM tracking_events
-			WHERE seller_id = $1 AND normalized_tracking_number = ANY($2) AND estimated_delivery_at IS NOT NULL
-			ORDER BY normalized_tracking_number, occurred_at DESC, id DESC
-		), scans AS (
-			SELECT normalized_tracking_number, min(occurred_at) AS first_scan_at
-			FROM tracking_events
-			WHERE seller_id = $1 AND normalized_tracking_number = ANY($2)
-				AND status NOT IN ('PENDING', 'LABEL_CREATED', 'CANCELLED')
-			GROUP BY normalized_tracking_number
+		WITH numbers AS (
+			SELECT DISTINCT n FROM unnest($2::text[]) AS n WHERE n <> ''
+		), state AS (
+			SELECT numbers.n, l.status, l.occurred_at, e.estimated_delivery_at, sc.first_scan_at
+			FROM numbers
+			LEFT JOIN LATERAL (
+				SELECT status, occurred_at FROM tracking_events
+				WHERE seller_id = $1 AND normalized_tracking_number = numbers.n
+				ORDER BY occurred_at DESC, id DESC LIMIT 1
+			) l ON true
+			LEFT JOIN LATERAL (
+				SELECT estimated_delivery_at FROM tracking_events
+				WHERE seller_id = $1 AND normalized_tracking_number = numbers.n AND estimated_delivery_at IS NOT NULL
+				ORDER BY occurred_at DESC, id DESC LIMIT 1
+			) e ON true
+			LEFT JOIN LATERAL (
+				SELECT min(occurred_at) AS first_scan_at FROM tracking_events
+				WHERE seller_id = $1 AND normalized_tracking_number = numbers.n
+					AND status NOT IN ('PENDING', 'LABEL_CREATED', 'CANCELLED')
+			) sc ON true
 		), target AS (
 			SELECT sh.id, sh.status AS old_status,
-				CASE WHEN sh.cancelled_at IS NOT NULL THEN 'CANCELLED' ELSE coalesce(l.status, 'PENDING') END AS status,
-				l.occurred_at AS last_event_at,
-				CASE WHEN l.status = 'DELIVERED' THEN l.occurred_at END AS delivered_at,
-				e.estimated_delivery_at, sc.first_scan_at
+				CASE WHEN sh.cancelled_at IS NOT NULL THEN 'CANCELLED' ELSE coalesce(st.status, 'PENDING') END AS status,
+				st.occurred_at AS last_event_at,
+				CASE WHEN st.status = 'DELIVERED' THEN st.occurred_at END AS delivered_at,
+				st.estimated_delivery_at, st.first_scan_at
 			FROM shipments sh
-			LEFT JOIN latest l ON l.normalized_tracking_number = sh.normalized_tracking_number
-			LEFT JOIN estimate e ON e.normalized_tracking_number = sh.normalized_tracking_number
-			LEFT JOIN scans sc ON sc.normalized_tracking_number = sh.normalized_tracking_number
+			JOIN state st ON st.n = sh.normalized_tracking_number
 			WHERE sh.seller_id = $1 AND sh.normalized_tracking_number = ANY($2)
-			FOR UPDATE OF sh
+			ORDER BY sh.id
+			FOR NO KEY UPDATE OF sh
 		)
 		UPDATE shipments sh SET status = t.status, last_event_at = t.last_event_at,
 			delivered_at = t.delivered_at, estimated_delivery_at = t.estimated_delivery_at,
