@@ -19,8 +19,8 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "answers:     %d 2xx, %d 4xx, %d 5xx, %d connection errors; %d retries, %d webhooks never acknowledged\n",
 		r.Answers2xx, r.Answers4xx, r.Answers5xx, r.ConnErrors, r.Retries, r.GaveUp)
 	total := r.Elapsed + r.DrainedAfter
-	fmt.Fprintf(w, "processing:  backlog drained %s after the last answer; %d events stored in %.1fs = %.0f events/s end to end\n",
-		r.DrainedAfter.Round(100*time.Millisecond), r.Stored, total.Seconds(), float64(r.Stored)/total.Seconds())
+	fmt.Fprintf(w, "processing:  deliveries processed %s and their checks done %s after the last answer; %d events stored and checked in %.1fs = %.0f events/s end to end\n",
+		r.ProcessedAfter.Round(100*time.Millisecond), r.DrainedAfter.Round(100*time.Millisecond), r.Stored, total.Seconds(), float64(r.Stored)/total.Seconds())
 	// After a restart the database backends are new ones, whose CPU
 	// before the second sample is not counted: no figure then.
 	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted {

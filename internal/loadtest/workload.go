@@ -167,7 +167,9 @@ func (w *workload) post(ctx context.Context, client *http.Client, body []byte, h
 	return resp.StatusCode, nil
 }
 
-// drain waits for every delivery to be processed.
+// drain waits for every delivery to be processed, then for every job the
+// processing caused (the monitoring checks of the shipments that moved) to
+// finish: end to end means flags raised, not only events stored.
 func drain(ctx context.Context, a *app.App, w *workload, rep *Report) error {
 	drainStart := time.Now()
 	deadline := drainStart.Add(w.opts.Drain)
@@ -186,8 +188,33 @@ func drain(ctx context.Context, a *app.App, w *workload, rep *Report) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	rep.ProcessedAfter = time.Since(drainStart)
+	if _, err := settle(ctx, a, deadline); err != nil {
+		return fmt.Errorf("loadtest: after the load: %w", err)
+	}
 	rep.DrainedAfter = time.Since(drainStart)
 	return nil
+}
+
+// settle waits until no River job waits or runs but the periodic sweep,
+// and returns how many were left at the deadline.
+func settle(ctx context.Context, a *app.App, deadline time.Time) (int64, error) {
+	for {
+		var jobs int64
+		err := a.DB.GetContext(ctx, &jobs, `SELECT count(*) FROM river_job
+			WHERE state IN ('available', 'running', 'retryable', 'scheduled', 'pending') AND kind <> 'shipwatch.monitor.sweep'`)
+		if err == nil && jobs == 0 {
+			return 0, nil
+		}
+		if time.Now().After(deadline) {
+			return jobs, fmt.Errorf("%d jobs still waiting or running (last error: %v)", jobs, err)
+		}
+		select {
+		case <-ctx.Done():
+			return jobs, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // reconcile checks that each event of each acknowledged webhook is stored
