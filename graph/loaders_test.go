@@ -106,7 +106,7 @@ func TestShipmentEventsCostBoundedQueries(t *testing.T) {
 
 	log := slog.New(slog.DiscardHandler)
 	resolver := &graph.Resolver{Store: st, Monitor: svc, Log: log}
-	h := server.NewGraphQL(generated.NewExecutableSchema(resolver.Config()), st, log, 1<<20)
+	h := server.NewGraphQL(generated.NewExecutableSchema(resolver.Config()), st, nil, log, 1<<20)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(auth.WithSeller(r.Context(), sel)))
 	}))

@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
 		Log:            log,
-		GraphQL:        server.NewGraphQL(generated.NewExecutableSchema(resolver.Config()), a.Store, log, cfg.MaxUploadBytes),
+		GraphQL:        server.NewGraphQL(generated.NewExecutableSchema(resolver.Config()), a.Store, a.PubSub, log, cfg.MaxUploadBytes),
 		Registry:       reg,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes,

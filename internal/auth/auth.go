@@ -16,7 +16,21 @@ type ctxKey int
 const (
 	sellerKey ctxKey = iota
 	requestIDKey
+	keyPrefixKey
 )
+
+// WithKeyPrefix returns ctx carrying the public prefix of the API key the
+// request authenticated with: rate limits and revocation name the key by
+// it.
+func WithKeyPrefix(ctx context.Context, prefix string) context.Context {
+	return context.WithValue(ctx, keyPrefixKey, prefix)
+}
+
+// KeyPrefixFrom returns the prefix of the request's API key, if any.
+func KeyPrefixFrom(ctx context.Context) (string, bool) {
+	p, ok := ctx.Value(keyPrefixKey).(string)
+	return p, ok && p != ""
+}
 
 // WithSeller returns ctx carrying the authenticated seller.
 func WithSeller(ctx context.Context, s store.Seller) context.Context {

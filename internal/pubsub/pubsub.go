@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,10 @@ const Channel = "shipwatch_events"
 const (
 	TopicFlagRaised      = "flag.raised"
 	TopicShipmentUpdated = "shipment.updated"
+	// TopicKeyRevoked names, in IDs, the prefix of an API key that was
+	// revoked or deleted. Migration 0013's trigger sends it, so every way
+	// of revoking announces it.
+	TopicKeyRevoked = "apikey.revoked"
 )
 
 // maxIDs bounds the ids of one payload: PostgreSQL refuses payloads of
@@ -73,7 +78,20 @@ type Hub struct {
 	log  *slog.Logger
 	mu   sync.Mutex
 	subs map[*sub]struct{}
+	keys map[*keyWatch]struct{}
 	done chan struct{}
+}
+
+type keyWatch struct {
+	seller, prefix string
+	ch             chan KeyEvent
+}
+
+// KeyEvent says that a watched API key was revoked, or that an
+// announcement may have been missed (the listening connection was lost) so
+// the key must be checked again.
+type KeyEvent struct {
+	Revoked bool
 }
 
 type sub struct {
@@ -85,7 +103,7 @@ type sub struct {
 // returns once listening, or with an error when that takes longer than
 // ctx allows.
 func Listen(ctx context.Context, dsn string, log *slog.Logger) (*Hub, error) {
-	h := &Hub{log: log, subs: map[*sub]struct{}{}, done: make(chan struct{})}
+	h := &Hub{log: log, subs: map[*sub]struct{}{}, keys: map[*keyWatch]struct{}{}, done: make(chan struct{})}
 	h.l = pq.NewListener(dsn, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		if err != nil {
 			log.Warn("pubsub connection", "event", ev.String(), "err", err)
@@ -121,6 +139,7 @@ func (h *Hub) run() {
 			}
 			if n == nil { // reconnected: whatever was sent meanwhile is lost
 				h.log.Warn("pubsub reconnected; notifications sent while disconnected were missed")
+				h.notifyKeys(func(*keyWatch) bool { return true }, KeyEvent{})
 				continue
 			}
 			var m Message
@@ -136,6 +155,10 @@ func (h *Hub) run() {
 }
 
 func (h *Hub) dispatch(m Message) {
+	if m.Topic == TopicKeyRevoked {
+		h.notifyKeys(func(w *keyWatch) bool { return w.seller == m.SellerID && slices.Contains(m.IDs, w.prefix) }, KeyEvent{Revoked: true})
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -168,6 +191,50 @@ func (h *Hub) Subscribe(ctx context.Context, topic, sellerID string) <-chan Mess
 		h.mu.Unlock()
 	}()
 	return s.ch
+}
+
+// notifyKeys tells the key watchers that match. A watcher keeps at most
+// one pending event: a revocation replaces a pending re-check.
+func (h *Hub) notifyKeys(match func(*keyWatch) bool, ev KeyEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.keys {
+		if !match(w) {
+			continue
+		}
+		select {
+		case w.ch <- ev:
+		default:
+			if ev.Revoked {
+				select {
+				case <-w.ch:
+				default:
+				}
+				w.ch <- ev
+			}
+		}
+	}
+}
+
+// WatchKey returns the events of one seller's API key, named by its
+// prefix, until ctx ends or the hub closes; then the channel is closed.
+// Websocket connections watch the key they authenticated with.
+func (h *Hub) WatchKey(ctx context.Context, sellerID, prefix string) <-chan KeyEvent {
+	w := &keyWatch{seller: sellerID, prefix: prefix, ch: make(chan KeyEvent, 1)}
+	h.mu.Lock()
+	h.keys[w] = struct{}{}
+	h.mu.Unlock()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-h.done:
+		}
+		h.mu.Lock()
+		delete(h.keys, w)
+		close(w.ch)
+		h.mu.Unlock()
+	}()
+	return w.ch
 }
 
 // Close stops listening and closes every subscription.

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -25,14 +24,9 @@ import (
 // NewGraphQL returns the /graphql handler: POST, GET, multipart uploads and
 // websocket subscriptions, bounded by the complexity limit, with one error
 // presenter.
-func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logger, maxUpload int64) http.Handler {
+func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatcher, log *slog.Logger, maxUpload int64) http.Handler {
 	srv := handler.New(schema)
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 15 * time.Second,
-		InitFunc: func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			return websocketSeller(ctx, st, p)
-		},
-	})
+	srv.AddTransport(websocketTransport(st, keys, log))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -49,24 +43,6 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, log *slog.Logg
 		return errors.New("panic") // presented as an internal error with the request id
 	})
 	return srv
-}
-
-// websocketSeller authenticates a websocket connection from its init
-// payload ({"Authorization": "Bearer <key>"}), where browsers put what
-// they cannot send as a header.
-func websocketSeller(ctx context.Context, st *store.Store, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	if _, ok := auth.SellerFrom(ctx); ok {
-		return ctx, &p, nil
-	}
-	header := p.Authorization()
-	if header == "" {
-		return ctx, &p, nil
-	}
-	seller, err := st.Authenticate(ctx, auth.BearerToken(header))
-	if err != nil {
-		return ctx, nil, errors.New("the API key is not valid or was revoked")
-	}
-	return auth.WithSeller(ctx, seller), &p, nil
 }
 
 // requireSeller refuses every operation of an unauthenticated request but

@@ -36,7 +36,8 @@ func authenticate(st *store.Store, log *slog.Logger, next http.Handler) http.Han
 			graphQLError(w, http.StatusServiceUnavailable, "INTERNAL", "internal error (request "+auth.RequestID(r.Context())+")")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithSeller(r.Context(), seller)))
+		ctx := auth.WithKeyPrefix(auth.WithSeller(r.Context(), seller), store.KeyPrefix(key))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

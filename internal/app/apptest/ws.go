@@ -16,6 +16,10 @@ import (
 type Subscription struct {
 	conn *websocket.Conn
 	msgs chan wsMessage
+	// Ack is the connection_ack's payload.
+	Ack json.RawMessage
+	// readErr is why reading stopped, set before msgs is closed.
+	readErr error
 }
 
 type wsMessage struct {
@@ -48,6 +52,7 @@ func (e *Env) Subscribe(t testing.TB, key, query string) *Subscription {
 		for {
 			var m wsMessage
 			if err := wsjson.Read(ctx, conn, &m); err != nil {
+				s.readErr = err
 				return
 			}
 			if m.Type == "ping" {
@@ -57,9 +62,11 @@ func (e *Env) Subscribe(t testing.TB, key, query string) *Subscription {
 			s.msgs <- m
 		}
 	}()
-	if m := s.read(t, 10*time.Second); m.Type != "connection_ack" {
+	m := s.read(t, 10*time.Second)
+	if m.Type != "connection_ack" {
 		t.Fatalf("websocket: got %s %s, want connection_ack", m.Type, m.Payload)
 	}
+	s.Ack = m.Payload
 	payload, _ := json.Marshal(map[string]any{"query": query})
 	s.send(t, ctx, wsMessage{ID: "1", Type: "subscribe", Payload: payload})
 	return s
@@ -115,5 +122,23 @@ func (s *Subscription) Nothing(t testing.TB, d time.Duration) {
 			t.Fatalf("unexpected websocket message %s %s", m.Type, m.Payload)
 		}
 	case <-time.After(d):
+	}
+}
+
+// Closed waits until the server closes the connection and returns its
+// close code, failing t when it stays open for the time given. Messages
+// still arriving are skipped.
+func (s *Subscription) Closed(t testing.TB, within time.Duration) websocket.StatusCode {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case _, ok := <-s.msgs:
+			if !ok {
+				return websocket.CloseStatus(s.readErr)
+			}
+		case <-deadline:
+			t.Fatalf("websocket still open after %s", within)
+		}
 	}
 }
