@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,26 @@ func TestLoadSecretKey(t *testing.T) {
 	_, err = Load(env("SHIPWATCH_SECRET_KEY", "dG9vIHNob3J0"), "")
 	if err == nil || strings.Contains(err.Error(), "dG9vIHNob3J0") {
 		t.Errorf("Load(short key) error = %v, want one that does not repeat the key", err)
+	}
+}
+
+func TestNotifyAllowCIDRs(t *testing.T) {
+	env := func(v string) Env {
+		return func(k string) string {
+			if k == "SHIPWATCH_NOTIFY_ALLOW_CIDRS" {
+				return v
+			}
+			return ""
+		}
+	}
+	c, err := Load(env("10.0.0.0/8, ::1, 192.168.1.7/24"), "")
+	if err != nil {
+		t.Fatalf("Load() error = %v", err)
+	}
+	if got := fmt.Sprint(c.NotifyAllowCIDRs); got != "[10.0.0.0/8 ::1/128 192.168.1.0/24]" {
+		t.Errorf("NotifyAllowCIDRs = %s", got)
+	}
+	if _, err := Load(env("10.0.0.0/8,nope"), ""); err == nil || !strings.Contains(err.Error(), "SHIPWATCH_NOTIFY_ALLOW_CIDRS") {
+		t.Errorf("Load(bad CIDR) error = %v, want one naming SHIPWATCH_NOTIFY_ALLOW_CIDRS", err)
 	}
 }
