@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/shipwatch/shipwatch/internal/app"
 	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -133,21 +134,24 @@ func exitCode(err error) int {
 // withStore opens the database (creating and migrating it when needed),
 // runs fn and reports its error as one line.
 func withStore(ctx context.Context, stderr io.Writer, getenv config.Env, fn func(*store.Store) error) int {
-	dsn, err := config.DatabaseURL(getenv)
+	cfg, err := config.Load(getenv, "")
 	if err != nil {
 		fmt.Fprintln(stderr, "shipwatch: bad configuration:", err)
 		return 2
 	}
-	db, err := store.Open(ctx, dsn)
+	// The same preparation as serve's: migrations as the owner, the tool's
+	// work as the app role.
+	prep, err := app.PrepareDatabase(ctx, cfg, newLogger(stderr, cfg.LogFormat, cfg.LogLevel))
+	if err != nil {
+		fmt.Fprintln(stderr, "shipwatch:", err)
+		return 1
+	}
+	db, err := store.Connect(ctx, prep.AppURL)
 	if err != nil {
 		fmt.Fprintln(stderr, "shipwatch:", err)
 		return 1
 	}
 	defer db.Close()
-	if err := store.Migrate(ctx, db.DB); err != nil {
-		fmt.Fprintln(stderr, "shipwatch:", err)
-		return 1
-	}
 	if err := fn(store.New(db)); err != nil {
 		fmt.Fprintln(stderr, "shipwatch:", err)
 		return 1

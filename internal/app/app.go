@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,12 +50,18 @@ type App struct {
 // New connects to the database (creating it when missing), applies
 // migrations and builds everything `serve` runs. Nothing is started yet.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	prep, err := PrepareDatabase(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx, db.DB); err != nil {
-		db.Close()
+	// One key seals every secret Shipwatch must read back: webhook and
+	// notification signing secrets.
+	key, err := secretKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Connect(ctx, prep.AppURL)
+	if err != nil {
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db)}
@@ -62,13 +69,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
 
-	// One key seals every secret Shipwatch must read back: webhook and
-	// notification signing secrets.
-	key, err := secretKey(cfg, log)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	// One guard checks notification endpoints when they are set and every
 	// connection a delivery dials.
 	guard := netguard.New(cfg.NotifyAllowCIDRs, nil)
@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		db.Close()
 		return nil, err
 	}
-	if a.PubSub, err = pubsub.Listen(ctx, cfg.DatabaseURL, log); err != nil {
+	if a.PubSub, err = pubsub.Listen(ctx, prep.AppURL, log); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -122,6 +122,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		},
 	})
 	return a, nil
+}
+
+// PrepareDatabase readies the database: migrations as the schema's owner,
+// grants, and the roles themselves when DATABASE_URL is a superuser, which
+// it says in one log line. The app role it sets up gets a password derived
+// from the secret key, so that replicas sharing the key agree on it.
+func PrepareDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Prepared, error) {
+	password := func() (string, error) {
+		key, err := secretKey(cfg, log)
+		if err != nil {
+			return "", err
+		}
+		return base64.RawURLEncoding.EncodeToString(key.Derive("database password " + store.AppRole)), nil
+	}
+	prep, err := store.Prepare(ctx, store.Roles{DatabaseURL: cfg.DatabaseURL, MigrateURL: cfg.MigrateDatabaseURL, AppPassword: password})
+	if err != nil {
+		return store.Prepared{}, err
+	}
+	if prep.SetUp {
+		log.Info("DATABASE_URL is a superuser: database roles set up; migrations ran as "+store.OwnerRole+
+			", serving as "+store.AppRole+", evidence deletable only through "+store.RetentionRole+"'s purge (README: Database roles)",
+			"owner", store.OwnerRole, "app", store.AppRole, "retention", store.RetentionRole)
+	}
+	return prep, nil
 }
 
 // Serve starts the job workers and the HTTP server on ln, and runs until ctx

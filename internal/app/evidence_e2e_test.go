@@ -14,6 +14,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/app/apptest"
 	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/evidence"
 )
 
@@ -261,7 +262,7 @@ func bySeq(records []evidence.StoredRecord, p evidence.Pack) []evidence.StoredRe
 func evTamper(t *testing.T, env *apptest.Env, sql string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := env.App.DB.Conn(ctx)
+	conn, err := dbtest.Superuser(t, env.DatabaseURL).Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,14 @@ import (
 
 // Config is everything `shipwatch serve` needs to know.
 type Config struct {
+	// DatabaseURL is what the server serves through: a role that may not
+	// change evidence, or a superuser from which the server sets up such
+	// roles itself (README: Database roles).
 	DatabaseURL string
-	Addr        string
+	// MigrateDatabaseURL, when set, connects as the schema's owner:
+	// migrations and grants run through it, never requests.
+	MigrateDatabaseURL string
+	Addr               string
 	// PublicURL is how the outside world reaches this server; webhook URLs
 	// handed to sellers start with it. Empty: URLs are paths.
 	PublicURL string
@@ -112,6 +118,10 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 		return Config{}, err
 	}
 	r := reader{getenv: getenv}
+	c.MigrateDatabaseURL = r.str("SHIPWATCH_MIGRATE_DATABASE_URL", "")
+	if u, err := url.Parse(c.MigrateDatabaseURL); c.MigrateDatabaseURL != "" && (err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql")) {
+		r.fail("SHIPWATCH_MIGRATE_DATABASE_URL", "(hidden)", "a postgres:// URL")
+	}
 	c.Addr = r.str("SHIPWATCH_ADDR", c.Addr)
 	if addrFlag != "" {
 		c.Addr = addrFlag

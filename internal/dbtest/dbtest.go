@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,8 +49,9 @@ func serverURL() string {
 	return defaultURL
 }
 
-// URL creates a fresh migrated database for t and returns its URL. The
-// database is dropped when t ends.
+// URL creates a fresh migrated database for t and returns its URL, which
+// connects as store.AppRole, the role the server serves as. The database is
+// dropped when t ends.
 func URL(t testing.TB) string {
 	t.Helper()
 	ctx := context.Background()
@@ -80,10 +82,39 @@ func URL(t testing.TB) string {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	return withDatabase(serverURL(), name)
+	return store.AppURL(withDatabase(serverURL(), name), "")
 }
 
-// DB opens a fresh migrated database for t, closed and dropped when t ends.
+// SuperuserURL returns the URL of the superuser on the database of url
+// (as URL returns it): what tests use to play an attacker with full access
+// to the database, or to set up what the app role may not.
+func SuperuserURL(url string) string { return withDatabase(serverURL(), databaseOf(url)) }
+
+// OwnerURL returns a URL acting as the schema's owner on the database of
+// url: what `shipwatch migrate` would be given.
+func OwnerURL(url string) string { return store.OwnerURL(SuperuserURL(url)) }
+
+// Superuser opens the database of url as the superuser, closed when t ends.
+func Superuser(t testing.TB, url string) *sqlx.DB {
+	t.Helper()
+	db, err := sqlx.Open("postgres", SuperuserURL(url))
+	if err != nil {
+		t.Fatalf("open test database as superuser: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func databaseOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// DB opens a fresh migrated database for t as the app role, closed and
+// dropped when t ends.
 func DB(t testing.TB) *sqlx.DB {
 	t.Helper()
 	db, err := sqlx.Open("postgres", URL(t))
@@ -125,15 +156,12 @@ func ensureTemplate(ctx context.Context, admin *sql.DB) (string, error) {
 	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil {
 		return "", err
 	}
-	db, err := sql.Open("postgres", withDatabase(serverURL(), name))
-	if err != nil {
-		return "", err
-	}
+	// The roles the server sets up from a superuser URL: objects owned by
+	// store.OwnerRole, tests served as store.AppRole.
 	migrateCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	err = store.Migrate(migrateCtx, db)
-	db.Close()
-	if err != nil {
+	if _, err := store.Prepare(migrateCtx, store.Roles{DatabaseURL: withDatabase(serverURL(), name),
+		AppPassword: func() (string, error) { return "", nil }}); err != nil {
 		return "", fmt.Errorf("migrate template: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+pq.QuoteIdentifier(name)+" WITH IS_TEMPLATE true"); err != nil {

@@ -18,6 +18,7 @@ import (
 
 // fixture is a database with the use cases over it.
 type fixture struct {
+	url string // the app role's, as dbtest.URL gives it
 	db  *sqlx.DB
 	st  *store.Store
 	svc *monitor.Service
@@ -25,10 +26,12 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	db := dbtest.DB(t)
+	url := dbtest.URL(t)
+	db := sqlx.MustOpen("postgres", url)
+	t.Cleanup(func() { db.Close() })
 	st := store.New(db)
 	svc, _ := monitortest.New(t, db)
-	return &fixture{db: db, st: st, svc: svc, hs: health.New(st)}
+	return &fixture{url: url, db: db, st: st, svc: svc, hs: health.New(st)}
 }
 
 // seller creates a seller in a time zone (set in SQL: changing it is

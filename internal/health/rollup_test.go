@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -232,16 +235,24 @@ func TestTruncate(t *testing.T) {
 	f := newFixture(t)
 	seller := f.seller(t, "A", "UTC")
 	f.load(t, seller, []item{{in: shipment.Input{OrderID: "O-1", TrackingNumber: upsNumber(1, true)}}})
-	// Tables referencing shipments go too; evidence tables allow it only
-	// to the retention job, whose setting this transaction takes.
-	tx, err := f.db.Begin()
+	// Tables referencing shipments go too. Only the superuser may
+	// truncate, and evidence tables refuse it even to the superuser until
+	// their TRUNCATE triggers are switched off (in this transaction only).
+	tx, err := dbtest.Superuser(t, f.url).Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(`SET LOCAL shipwatch.retention = 'on'`); err != nil {
+	if _, err := tx.Exec(`ALTER TABLE tracking_events DISABLE TRIGGER tracking_events_no_truncate;
+		ALTER TABLE proof_of_delivery DISABLE TRIGGER proof_of_delivery_no_truncate;
+		ALTER TABLE proof_images DISABLE TRIGGER proof_images_no_truncate;
+		ALTER TABLE evidence_chains DISABLE TRIGGER evidence_chains_no_truncate`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(`TRUNCATE shipments CASCADE`); err != nil {
+	if _, err := tx.Exec(`TRUNCATE shipments CASCADE;
+		ALTER TABLE tracking_events ENABLE TRIGGER tracking_events_no_truncate;
+		ALTER TABLE proof_of_delivery ENABLE TRIGGER proof_of_delivery_no_truncate;
+		ALTER TABLE proof_images ENABLE TRIGGER proof_images_no_truncate;
+		ALTER TABLE evidence_chains ENABLE TRIGGER evidence_chains_no_truncate`); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -273,7 +284,9 @@ func TestMigrationBackfill(t *testing.T) {
 		})
 	}
 	f.load(t, seller, items)
-	if _, err := f.db.Exec(`
+	owner := sqlx.MustOpen("postgres", dbtest.OwnerURL(f.url)) // what migrations run as
+	defer owner.Close()
+	if _, err := owner.Exec(`
 		DROP TABLE health_counts;
 		DROP FUNCTION health_counts_apply, health_counts_truncate CASCADE;
 		DROP FUNCTION health_count_sql, health_slot;
@@ -282,8 +295,11 @@ func TestMigrationBackfill(t *testing.T) {
 		DELETE FROM schema_migrations WHERE version = 7`); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Migrate(ctx, f.db.DB); err != nil {
+	if err := store.Migrate(ctx, owner.DB); err != nil {
 		t.Fatalf("Migrate() error = %v", err)
+	}
+	if err := store.GrantApp(ctx, owner.DB, store.AppRole); err != nil {
+		t.Fatalf("GrantApp() error = %v", err)
 	}
 	r, err := f.hs.Report(ctx, seller, health.Walmart, 7, time.Time{})
 	if err != nil {

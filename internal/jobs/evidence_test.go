@@ -15,12 +15,15 @@ import (
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// TestEvidencePurgeWorker runs the daily purge three years on: the quiet
-// shipment's evidence goes, the disputed one's stays.
+// TestEvidencePurgeWorker runs the daily purge over evidence three years
+// old: the quiet shipment's evidence goes, the disputed one's stays.
 func TestEvidencePurgeWorker(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(dbtest.DB(t))
+	url := dbtest.URL(t)
+	db := sqlx.MustOpen("postgres", url)
+	t.Cleanup(func() { db.Close() })
+	st := store.New(db)
 	seller, err := st.InsertSeller(ctx, "Northwind")
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +58,18 @@ func TestEvidencePurgeWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	w := jobs.NewEvidencePurgeWorker(jobs.EvidenceDeps{Store: st, Retention: 17520 * time.Hour,
-		Now: func() time.Time { return time.Now().AddDate(3, 0, 0) }})
+	// Age everything three years: the purge function refuses a cutoff in
+	// the future, so the clock cannot be moved; the rows can, by the
+	// superuser with the triggers off.
+	super := dbtest.Superuser(t, url)
+	if _, err := super.Exec(`BEGIN; SET LOCAL session_replication_role = replica;
+		UPDATE evidence_chains SET updated_at = now() - interval '3 years';
+		UPDATE shipments SET updated_at = now() - interval '3 years', last_event_at = now() - interval '3 years';
+		UPDATE disputes SET updated_at = now() - interval '3 years', opened_at = now() - interval '3 years';
+		COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	w := jobs.NewEvidencePurgeWorker(jobs.EvidenceDeps{Store: st, Retention: 17520 * time.Hour})
 	job := &river.Job[jobs.EvidencePurgeArgs]{JobRow: &rivertype.JobRow{ID: 1}}
 	for range 2 { // idempotent
 		if err := w.Work(ctx, job); err != nil {

@@ -29,8 +29,9 @@ var ErrDecrypt = errors.New("keyring: cannot decrypt: wrong key or altered data"
 // Key seals and opens values. The zero Key is not usable; build one with
 // New, Parse or LoadFile.
 type Key struct {
-	aead cipher.AEAD
-	id   string
+	aead   cipher.AEAD
+	id     string
+	derive []byte // HMAC key for Derive, itself derived from the key
 }
 
 // New returns a Key over 32 raw bytes.
@@ -48,7 +49,10 @@ func New(raw []byte) (*Key, error) {
 	}
 	mac := hmac.New(sha256.New, raw)
 	mac.Write([]byte("shipwatch key id v1"))
-	return &Key{aead: aead, id: hex.EncodeToString(mac.Sum(nil))[:16]}, nil
+	id := hex.EncodeToString(mac.Sum(nil))[:16]
+	mac = hmac.New(sha256.New, raw)
+	mac.Write([]byte("shipwatch derived secrets v1"))
+	return &Key{aead: aead, id: id, derive: mac.Sum(nil)}, nil
 }
 
 // Parse reads a key written in standard base64, as SHIPWATCH_SECRET_KEY
@@ -112,6 +116,15 @@ func LoadFile(path string) (k *Key, created bool, err error) {
 		return nil, false, fmt.Errorf("write key file: %w", err)
 	}
 	return k, true, nil
+}
+
+// Derive returns a 32-byte secret for purpose, the same for every process
+// holding the key (the database password Shipwatch gives the role it sets
+// up), and telling nothing of the key or of other purposes' secrets.
+func (k *Key) Derive(purpose string) []byte {
+	mac := hmac.New(sha256.New, k.derive)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 // ID names the key without revealing it: the first 16 hex digits of an

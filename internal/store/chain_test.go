@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -30,20 +31,24 @@ func at(s string) time.Time {
 // fixture is a store on a fresh database with one seller.
 type fixture struct {
 	t      *testing.T
-	db     *sqlx.DB
+	url    string
+	db     *sqlx.DB // the app role, as the server
+	super  *sqlx.DB // the superuser, to tamper
 	st     *store.Store
 	seller string
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := dbtest.DB(t)
+	url := dbtest.URL(t)
+	db := sqlx.MustOpen("postgres", url)
+	t.Cleanup(func() { db.Close() })
 	st := store.New(db)
 	s, err := st.InsertSeller(context.Background(), "Northwind")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, db: db, st: st, seller: s.ID}
+	return &fixture{t: t, url: url, db: db, super: dbtest.Superuser(t, url), st: st, seller: s.ID}
 }
 
 func ev(when string, status shipment.Status, desc string) store.NewEvent {
@@ -96,7 +101,7 @@ func (f *fixture) chain(ref store.ChainRef) store.Chain {
 func (f *fixture) tamper(sql string, args ...any) {
 	f.t.Helper()
 	ctx := context.Background()
-	conn, err := f.db.Conn(ctx)
+	conn, err := f.super.Conn(ctx)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -217,8 +222,12 @@ func TestEventProofs(t *testing.T) {
 	}
 }
 
-// TestEvidenceImmutableInSQL: no UPDATE, DELETE or TRUNCATE of evidence
-// gets through, whoever asks, outside the retention job's setting.
+// TestEvidenceImmutableInSQL performs the attack of issue 12: set the
+// setting the old triggers trusted and UPDATE, DELETE or TRUNCATE evidence,
+// as the app role the server runs as, as the tables' owner and as a
+// superuser who leaves the triggers on. Nothing gets through: the app role
+// lacks the rights (or meets the triggers), everyone else meets the
+// triggers, which let only the purge function's owner delete.
 func TestEvidenceImmutableInSQL(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -242,30 +251,39 @@ func TestEvidenceImmutableInSQL(t *testing.T) {
 		`UPDATE evidence_chains SET records = records - 1`,
 		`DELETE FROM evidence_chains`,
 		`DELETE FROM sellers`, // cascades into evidence
+		`SELECT * FROM shipwatch_purge_evidence(now(), 500)`, // a cutoff of now would purge everything quiet
 	}
-	for _, q := range refused {
-		_, err := f.db.ExecContext(ctx, q)
-		var pqErr *pq.Error
-		if !errors.As(err, &pqErr) || pqErr.Code != "SW001" {
-			t.Errorf("%s: error = %v, want SQLSTATE SW001 (evidence is immutable)", q, err)
+	owner := sqlx.MustOpen("postgres", dbtest.OwnerURL(f.url))
+	t.Cleanup(func() { owner.Close() })
+	for _, as := range []struct {
+		name string
+		db   *sqlx.DB
+		want []string // SQLSTATEs that count as refused
+	}{
+		{"app role", f.db, []string{"42501", "SW001", "SW002"}},
+		{"owner", owner, []string{"SW001", "SW002"}},
+		{"superuser, triggers on", f.super, []string{"SW001", "SW002"}},
+	} {
+		for _, q := range refused {
+			tx, err := as.db.BeginTxx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, `SET LOCAL shipwatch.retention = 'on'`); err != nil {
+				t.Fatal(err)
+			}
+			_, err = tx.ExecContext(ctx, q)
+			tx.Rollback() //nolint:errcheck // the attack must not stick either way
+			var pqErr *pq.Error
+			if !errors.As(err, &pqErr) || !slices.Contains(as.want, string(pqErr.Code)) {
+				t.Errorf("as %s, with shipwatch.retention on: %s: error = %v, want SQLSTATE in %v", as.name, q, err, as.want)
+			}
 		}
 	}
-	// The setting works only inside the transaction that sets it.
-	tx, err := f.db.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL shipwatch.retention = 'on'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM proof_images`); err != nil {
-		t.Errorf("DELETE with shipwatch.retention on: %v", err)
-	}
-	if err := tx.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.ExecContext(ctx, `DELETE FROM proof_images`); err == nil {
-		t.Errorf("DELETE after the retention transaction ended succeeded, want refused")
+	for _, q := range []string{`SET ROLE ` + store.RetentionRole, `SET ROLE ` + store.OwnerRole} {
+		if _, err := f.db.ExecContext(ctx, q); err == nil {
+			t.Errorf("as the app role: %s succeeded, want refused", q)
+		}
 	}
 	var n int
 	if err := f.db.GetContext(ctx, &n, `SELECT (SELECT count(*) FROM tracking_events) + (SELECT count(*) FROM proof_of_delivery) + (SELECT count(*) FROM proof_images)`); err != nil || n != 3 {

@@ -42,6 +42,12 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	if err := ensureDatabase(ctx, dsn); err != nil {
 		return nil, err
 	}
+	return Connect(ctx, dsn)
+}
+
+// Connect opens a pool on the existing database named in dsn and checks
+// that it answers.
+func Connect(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

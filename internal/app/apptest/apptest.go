@@ -29,6 +29,9 @@ const TestSecretKey = "c2hpcHdhdGNoLXRlc3Qtc2VjcmV0LWtleS0wMDAwMDA="
 type Env struct {
 	URL string
 	App *app.App
+	// DatabaseURL connects as the app role the server serves as;
+	// dbtest.Superuser opens the same database as an attacker would.
+	DatabaseURL string
 }
 
 // Start runs a server on a fresh database until t ends. configure may
@@ -43,7 +46,10 @@ func Start(t testing.TB, configure ...func(*config.Config)) *Env {
 func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()
+	// The server serves as the app role that dbtest's URL names, and
+	// migrates through the owner, as an operator's deployment does.
 	cfg.DatabaseURL = databaseURL
+	cfg.MigrateDatabaseURL = dbtest.OwnerURL(databaseURL)
 	cfg.Addr = "127.0.0.1:0"
 	cfg.JobPollInterval = 50 * time.Millisecond
 	cfg.ShutdownTimeout = 5 * time.Second
@@ -81,7 +87,7 @@ func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)
 		}
 		a.Close()
 	})
-	env := &Env{URL: "http://" + ln.Addr().String(), App: a}
+	env := &Env{URL: "http://" + ln.Addr().String(), App: a, DatabaseURL: databaseURL}
 	env.waitReady(t, done)
 	return env
 }
