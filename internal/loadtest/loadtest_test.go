@@ -37,7 +37,7 @@ func TestLoadReconciles(t *testing.T) {
 // the server answered 5xx meanwhile, recovered and lost nothing.
 func TestLoadSurvivesAnOutage(t *testing.T) {
 	dsn := dbtest.URL(t)
-	u, err := url.Parse(dsn)
+	u, err := url.Parse(dbtest.SuperuserURL(dsn)) // only the superuser may close the database
 	if err != nil {
 		t.Fatal(err)
 	}
