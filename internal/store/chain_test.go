@@ -250,7 +250,7 @@ func TestEvidenceImmutableInSQL(t *testing.T) {
 		`UPDATE evidence_chains SET head = decode(repeat('11', 32), 'hex')`,
 		`UPDATE evidence_chains SET records = records - 1`,
 		`DELETE FROM evidence_chains`,
-		`DELETE FROM sellers`, // cascades into evidence
+		`DELETE FROM sellers`,                                // cascades into evidence
 		`SELECT * FROM shipwatch_purge_evidence(now(), 500)`, // a cutoff of now would purge everything quiet
 	}
 	owner := sqlx.MustOpen("postgres", dbtest.OwnerURL(f.url))
