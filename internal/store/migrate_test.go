@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/migrations"
@@ -46,7 +48,7 @@ func sha(s string) string {
 func TestMigrateWithoutTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := ownerDB(t) // migrations run as the schema's owner
 	body := "-- shipwatch:no-transaction\n-- CONCURRENTLY refuses to run in a transaction.\n" +
 		"CREATE INDEX CONCURRENTLY IF NOT EXISTS shipments_test_order_idx ON shipments (order_id);\n" +
 		"COMMENT ON INDEX shipments_test_order_idx IS 'a test; with a semicolon';\n"
@@ -72,7 +74,7 @@ func TestMigrateWithoutTransaction(t *testing.T) {
 func TestMigrateWithoutTransactionFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := ownerDB(t) // migrations run as the schema's owner
 	failing := "-- shipwatch:no-transaction\n" +
 		"CREATE TABLE IF NOT EXISTS test_codes (v int);\n" +
 		"INSERT INTO test_codes VALUES (1), (1);\n" +
@@ -108,7 +110,7 @@ func TestMigrateWithoutTransactionFails(t *testing.T) {
 func TestMigrateRefusesEditedMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := ownerDB(t) // migrations run as the schema's owner
 	fsys := withMigrations(t, nil)
 	fsys["0003_webhooks.sql"].Data = append(fsys["0003_webhooks.sql"].Data, "\n-- edited after it was applied\n"...)
 	err := store.MigrateFS(ctx, db.DB, fsys)
@@ -135,7 +137,7 @@ func TestMigrateRefusesEditedMigration(t *testing.T) {
 func TestMigrateRecordsMissingChecksums(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := ownerDB(t) // migrations run as the schema's owner
 	// A database migrated before checksums were kept.
 	if _, err := db.Exec(`UPDATE schema_migrations SET checksum = NULL`); err != nil {
 		t.Fatal(err)
@@ -193,4 +195,12 @@ func TestSplitStatements(t *testing.T) {
 			t.Errorf("splitStatements(%q) error = nil, want one", bad)
 		}
 	}
+}
+
+// ownerDB opens a fresh database as the schema's owner, as migrations run.
+func ownerDB(t *testing.T) *sqlx.DB {
+	t.Helper()
+	db := sqlx.MustOpen("postgres", dbtest.OwnerURL(dbtest.URL(t)))
+	t.Cleanup(func() { db.Close() })
+	return db
 }
