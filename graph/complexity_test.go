@@ -9,7 +9,6 @@ import (
 )
 
 func TestSelectionCost(t *testing.T) {
-	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
 	const page = `edges { cursor node { id orderId carrier trackingNumber normalizedTrackingNumber service shipBy shippedAt
 		deliverBy status lastEventAt deliveredAt createdAt updatedAt destination { postalCode country } } } totalCount`
 	tests := []struct {
@@ -23,13 +22,40 @@ func TestSelectionCost(t *testing.T) {
 		{`query($n: Int) { shipments(first: $n) { totalCount } }`, 1 + 7*1},
 	}
 	for _, tt := range tests {
-		doc, errs := gqlparser.LoadQuery(schema, tt.query)
-		if errs != nil {
-			t.Fatalf("LoadQuery(%q): %v", tt.query, errs)
-		}
-		got := selectionCost(doc.Operations[0].SelectionSet, map[string]any{"n": int64(7)}, MaxComplexity, 0)
-		if got != tt.want {
+		if got := cost(t, tt.query); got != tt.want {
 			t.Errorf("cost of %.60q = %d, want %d", tt.query, got, tt.want)
 		}
 	}
+}
+
+// TestLargestPageAdmitted checks that the largest page the docs describe
+// (500 shipments with every field, 20 events and 10 flags each) is under
+// the limit, and that a page of full pages is not.
+func TestLargestPageAdmitted(t *testing.T) {
+	const event = `id source occurredAt receivedAt status carrier carrierStatus providerStatus providerDetail description
+		location { city region postalCode country } estimatedDeliveryAt signedBy photoUrl`
+	const flag = `id kind severity message raisedAt acknowledgedAt resolvedAt resolution resolutionNote open`
+	const node = `id orderId carrier trackingNumber normalizedTrackingNumber service shipBy shippedAt deliverBy status
+		lastEventAt deliveredAt estimatedDeliveryAt firstScanAt createdAt updatedAt destination { postalCode country }`
+	largest := `{ shipments(first: 500) { edges { cursor node { ` + node + `
+		events(first: 20) { edges { cursor node { ` + event + ` } } pageInfo { hasNextPage endCursor } }
+		flags(first: 10) { edges { cursor node { ` + flag + ` } } pageInfo { hasNextPage endCursor } } } }
+		pageInfo { hasNextPage endCursor } } }`
+	if got := cost(t, largest); got > MaxComplexity {
+		t.Errorf("the largest documented page costs %d, above the limit of %d", got, MaxComplexity)
+	}
+	pages := `{ shipments(first: 500) { edges { node { events(first: 500) { edges { node { ` + event + ` } } } } } } }`
+	if got := cost(t, pages); got <= MaxComplexity {
+		t.Errorf("a page of 500 full timelines costs %d, within the limit of %d", got, MaxComplexity)
+	}
+}
+
+func cost(t *testing.T, query string) int {
+	t.Helper()
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
+	doc, errs := gqlparser.LoadQuery(schema, query)
+	if errs != nil {
+		t.Fatalf("LoadQuery(%q): %v", query, errs)
+	}
+	return selectionCost(doc.Operations[0].SelectionSet, map[string]any{"n": int64(7)}, 1<<30, 0)
 }

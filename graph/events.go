@@ -101,7 +101,7 @@ func (r *shipmentResolver) Events(ctx context.Context, obj *store.Shipment, firs
 	}
 	var page store.Page[store.Event]
 	if cursor.ID == "" {
-		page, err = r.firstEventsOf(ctx, sellerID, obj.NormalizedTrackingNumber, limit)
+		page, err = r.firstEventsOf(ctx, obj, limit)
 	} else {
 		page, err = r.Store.Events(ctx, sellerID, obj.NormalizedTrackingNumber, limit, cursor)
 	}

@@ -87,7 +87,7 @@ func (r *queryResolver) VerifyShipmentEvidence(ctx context.Context, shipmentID s
 }
 
 func (r *shipmentResolver) ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error) {
-	list, err := r.proofsOf(ctx, obj.SellerID, store.ChainOf(*obj))
+	list, err := r.proofsOf(ctx, obj)
 	if err != nil {
 		return nil, err
 	}

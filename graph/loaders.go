@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -51,6 +52,64 @@ type loaders struct {
 	flags       *dataloadgen.Loader[flagsKey, []store.Flag]
 	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
 	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
+
+	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]store.Flag, error)
+	fetchEvents func(context.Context, []eventsKey) (map[eventsKey]store.Page[store.Event], error)
+	fetchProofs func(context.Context, []store.ChainRef) (map[store.ChainRef][]store.Proof, error)
+
+	// pages remembers which list each shipment of the response came from,
+	// so a nested field loads for the whole page at once (see page).
+	mu    sync.Mutex
+	pages map[string]*page
+}
+
+// A page is the shipments one list resolver returned. The loaders' wait
+// only batches the items whose resolvers start within it, and on a busy
+// machine a page's resolvers can spread over more than that, splitting one
+// query into several. So the first nested field resolved on any item of a
+// page loads that field (for its arguments) for every item, and primes the
+// loader: the statements a page costs do not depend on its size or on
+// timing.
+type page struct {
+	items []*store.Shipment
+	mu    sync.Mutex
+	once  map[any]*sync.Once
+}
+
+// do runs fill once per shape of nested field (its kind and arguments);
+// other items' resolvers wait for it and then read the primed loader.
+func (p *page) do(shape any, fill func([]*store.Shipment)) {
+	p.mu.Lock()
+	o, ok := p.once[shape]
+	if !ok {
+		o = new(sync.Once)
+		p.once[shape] = o
+	}
+	p.mu.Unlock()
+	o.Do(func() { fill(p.items) })
+}
+
+// notePage records a page of shipments a list resolver is about to return.
+func (l *loaders) notePage(items []*store.Shipment) {
+	if len(items) < 2 {
+		return
+	}
+	p := &page{items: items, once: map[any]*sync.Once{}}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pages == nil {
+		l.pages = map[string]*page{}
+	}
+	for _, sh := range items {
+		l.pages[sh.ID] = p
+	}
+}
+
+// pageOf returns the page a shipment was listed in, or nil.
+func (l *loaders) pageOf(shipmentID string) *page {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pages[shipmentID]
 }
 
 // flagsKey asks for the newest limit flags of one shipment; open is -1 for
@@ -68,20 +127,8 @@ type eventsKey struct {
 }
 
 func newLoaders(st *store.Store, sellerID string) *loaders {
-	wait := dataloadgen.WithWait(loaderWait)
-	return &loaders{
-		shipments: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]store.Shipment, error) {
-			list, err := st.ShipmentsByID(ctx, sellerID, ids)
-			if err != nil {
-				return nil, err
-			}
-			m := make(map[string]store.Shipment, len(list))
-			for _, sh := range list {
-				m[sh.ID] = sh
-			}
-			return m, nil
-		}, wait),
-		flags: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []flagsKey) (map[flagsKey][]store.Flag, error) {
+	l := &loaders{
+		fetchFlags: func(ctx context.Context, keys []flagsKey) (map[flagsKey][]store.Flag, error) {
 			out := make(map[flagsKey][]store.Flag, len(keys))
 			for g, ids := range groupBy(keys, func(k flagsKey) (flagsKey, string) { return flagsKey{open: k.open, limit: k.limit}, k.shipment }) {
 				var open *bool
@@ -98,8 +145,8 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 				}
 			}
 			return out, nil
-		}, wait),
-		firstEvents: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []eventsKey) (map[eventsKey]store.Page[store.Event], error) {
+		},
+		fetchEvents: func(ctx context.Context, keys []eventsKey) (map[eventsKey]store.Page[store.Event], error) {
 			out := make(map[eventsKey]store.Page[store.Event], len(keys))
 			for limit, numbers := range groupBy(keys, func(k eventsKey) (int, string) { return k.limit, k.number }) {
 				got, err := st.FirstEvents(ctx, sellerID, numbers, limit)
@@ -111,8 +158,8 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 				}
 			}
 			return out, nil
-		}, wait),
-		proofs: dataloadgen.NewMappedLoader(func(ctx context.Context, refs []store.ChainRef) (map[store.ChainRef][]store.Proof, error) {
+		},
+		fetchProofs: func(ctx context.Context, refs []store.ChainRef) (map[store.ChainRef][]store.Proof, error) {
 			m, err := st.ProofsOf(ctx, sellerID, refs)
 			if err != nil {
 				return nil, err
@@ -123,7 +170,39 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 				}
 			}
 			return m, nil
-		}, wait),
+		},
+	}
+	wait := dataloadgen.WithWait(loaderWait)
+	l.shipments = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]store.Shipment, error) {
+		list, err := st.ShipmentsByID(ctx, sellerID, ids)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]store.Shipment, len(list))
+		for _, sh := range list {
+			m[sh.ID] = sh
+		}
+		return m, nil
+	}, wait)
+	l.flags = dataloadgen.NewMappedLoader(l.fetchFlags, wait)
+	l.firstEvents = dataloadgen.NewMappedLoader(l.fetchEvents, wait)
+	l.proofs = dataloadgen.NewMappedLoader(l.fetchProofs, wait)
+	return l
+}
+
+// prime loads keys with fetch in one call and primes loader with the
+// results. An error leaves the loader unprimed: each item then loads
+// through it and reports the error on its own field.
+func prime[K comparable, V any](ctx context.Context, loader *dataloadgen.Loader[K, V], fetch func(context.Context, []K) (map[K]V, error), keys []K) {
+	if len(keys) == 0 {
+		return
+	}
+	got, err := fetch(ctx, keys)
+	if err != nil {
+		return
+	}
+	for k, v := range got {
+		loader.Prime(k, v)
 	}
 }
 
@@ -146,6 +225,11 @@ func (r *Resolver) loadersFrom(ctx context.Context, sellerID string) *loaders {
 	return newLoaders(r.Store, sellerID)
 }
 
+// notePage tells the response's loaders that items were listed together.
+func (r *Resolver) notePage(ctx context.Context, sellerID string, items []*store.Shipment) {
+	r.loadersFrom(ctx, sellerID).notePage(items)
+}
+
 // shipmentOf loads one of the seller's shipments; one it cannot find is
 // store.ErrNotFound.
 func (r *Resolver) shipmentOf(ctx context.Context, sellerID, id string) (store.Shipment, error) {
@@ -156,17 +240,52 @@ func (r *Resolver) shipmentOf(ctx context.Context, sellerID, id string) (store.S
 	return sh, err
 }
 
-// proofsOf loads the proofs of delivery of one evidence chain.
-func (r *Resolver) proofsOf(ctx context.Context, sellerID string, ref store.ChainRef) ([]store.Proof, error) {
-	return r.loadersFrom(ctx, sellerID).proofs.Load(ctx, ref)
+// proofsOf loads the proofs of delivery of one shipment's evidence chain.
+func (r *Resolver) proofsOf(ctx context.Context, sh *store.Shipment) ([]store.Proof, error) {
+	l := r.loadersFrom(ctx, sh.SellerID)
+	if p := l.pageOf(sh.ID); p != nil {
+		p.do(proofsShape{}, func(items []*store.Shipment) {
+			refs := make([]store.ChainRef, len(items))
+			for i, it := range items {
+				refs[i] = store.ChainOf(*it)
+			}
+			prime(ctx, l.proofs, l.fetchProofs, refs)
+		})
+	}
+	return l.proofs.Load(ctx, store.ChainOf(*sh))
 }
 
 // flagsOf loads the newest flags of one shipment.
 func (r *Resolver) flagsOf(ctx context.Context, sellerID string, key flagsKey) ([]store.Flag, error) {
-	return r.loadersFrom(ctx, sellerID).flags.Load(ctx, key)
+	l := r.loadersFrom(ctx, sellerID)
+	if p := l.pageOf(key.shipment); p != nil {
+		p.do(flagsKey{open: key.open, limit: key.limit}, func(items []*store.Shipment) {
+			keys := make([]flagsKey, len(items))
+			for i, it := range items {
+				keys[i] = flagsKey{shipment: it.ID, open: key.open, limit: key.limit}
+			}
+			prime(ctx, l.flags, l.fetchFlags, keys)
+		})
+	}
+	return l.flags.Load(ctx, key)
 }
 
-// firstEventsOf loads the first page of one number's timeline.
-func (r *Resolver) firstEventsOf(ctx context.Context, sellerID, number string, limit int) (store.Page[store.Event], error) {
-	return r.loadersFrom(ctx, sellerID).firstEvents.Load(ctx, eventsKey{number, limit})
+// firstEventsOf loads the first page of one shipment's timeline.
+func (r *Resolver) firstEventsOf(ctx context.Context, sh *store.Shipment, limit int) (store.Page[store.Event], error) {
+	l := r.loadersFrom(ctx, sh.SellerID)
+	if p := l.pageOf(sh.ID); p != nil {
+		p.do(eventsKey{limit: limit}, func(items []*store.Shipment) {
+			var keys []eventsKey
+			for _, it := range items {
+				if it.NormalizedTrackingNumber != "" {
+					keys = append(keys, eventsKey{it.NormalizedTrackingNumber, limit})
+				}
+			}
+			prime(ctx, l.firstEvents, l.fetchEvents, keys)
+		})
+	}
+	return l.firstEvents.Load(ctx, eventsKey{sh.NormalizedTrackingNumber, limit})
 }
+
+// proofsShape is the page-wide load of proofs, which take no arguments.
+type proofsShape struct{}

@@ -59,9 +59,11 @@ func (r *queryResolver) Shipments(ctx context.Context, filter *model.ShipmentFil
 		return nil, err
 	}
 	conn := &model.ShipmentConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page)}
-	for i := range page.Items {
-		conn.Edges = append(conn.Edges, &model.ShipmentEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
+	nodes := ptrs(page.Items)
+	for i, n := range nodes {
+		conn.Edges = append(conn.Edges, &model.ShipmentEdge{Cursor: page.Cursors[i].Encode(), Node: n})
 	}
+	r.notePage(ctx, sellerID, nodes)
 	if conn.Edges == nil {
 		conn.Edges = []*model.ShipmentEdge{}
 	}
