@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
+
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/graph/model"
 	"github.com/shipwatch/shipwatch/internal/monitor"
@@ -41,15 +43,15 @@ func (r *queryResolver) Flags(ctx context.Context, filter *model.FlagFilter, fir
 	return flagConnection(sellerID, f, page), nil
 }
 
-func (r *queryResolver) Flag(ctx context.Context, id string) (*store.Flag, error) {
-	return bySeller(ctx, func(sellerID string) (store.Flag, error) { return r.Store.Flag(ctx, sellerID, id) })
+func (r *queryResolver) Flag(ctx context.Context, id string) (*flag.Flag, error) {
+	return bySeller(ctx, func(sellerID string) (flag.Flag, error) { return r.Store.Flag(ctx, sellerID, id) })
 }
 
-func (r *mutationResolver) AcknowledgeFlag(ctx context.Context, id string) (*store.Flag, error) {
-	return bySeller(ctx, func(sellerID string) (store.Flag, error) { return r.Store.AcknowledgeFlag(ctx, sellerID, id) })
+func (r *mutationResolver) AcknowledgeFlag(ctx context.Context, id string) (*flag.Flag, error) {
+	return bySeller(ctx, func(sellerID string) (flag.Flag, error) { return r.Store.AcknowledgeFlag(ctx, sellerID, id) })
 }
 
-func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note string) (*store.Flag, error) {
+func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note string) (*flag.Flag, error) {
 	sellerID, err := seller(ctx)
 	if err != nil {
 		return nil, err
@@ -119,7 +121,7 @@ func (r *flagConnectionResolver) TotalCount(ctx context.Context, obj *model.Flag
 	return r.Store.CountFlags(ctx, obj.SellerID, obj.Filter)
 }
 
-func (r *flagResolver) Shipment(ctx context.Context, obj *store.Flag) (*store.Shipment, error) {
+func (r *flagResolver) Shipment(ctx context.Context, obj *flag.Flag) (*store.Shipment, error) {
 	sh, err := r.shipmentOf(ctx, obj.SellerID, obj.ShipmentID)
 	if err != nil {
 		return nil, err
@@ -127,29 +129,20 @@ func (r *flagResolver) Shipment(ctx context.Context, obj *store.Flag) (*store.Sh
 	return &sh, nil
 }
 
-func (r *flagResolver) Kind(_ context.Context, obj *store.Flag) (model.FlagKind, error) {
-	return model.FlagKind(obj.Kind), nil
-}
-
-func (r *flagResolver) Severity(_ context.Context, obj *store.Flag) (model.FlagSeverity, error) {
-	return model.FlagSeverity(obj.Severity), nil
-}
-
-func (r *flagResolver) Resolution(_ context.Context, obj *store.Flag) (*model.FlagResolution, error) {
+func (r *flagResolver) Resolution(_ context.Context, obj *flag.Flag) (*flag.Resolution, error) {
 	if obj.Resolution == "" {
 		return nil, nil
 	}
-	res := model.FlagResolution(obj.Resolution)
-	return &res, nil
+	return &obj.Resolution, nil
 }
 
-func (r *flagResolver) ResolutionNote(_ context.Context, obj *store.Flag) (*string, error) {
+func (r *flagResolver) ResolutionNote(_ context.Context, obj *flag.Flag) (*string, error) {
 	return nullable(obj.ResolutionNote), nil
 }
 
-func (r *flagResolver) Open(_ context.Context, obj *store.Flag) (bool, error) { return obj.Open(), nil }
+func (r *flagResolver) Open(_ context.Context, obj *flag.Flag) (bool, error) { return obj.Open(), nil }
 
-func flagConnection(sellerID string, f store.FlagFilter, page store.Page[store.Flag]) *model.FlagConnection {
+func flagConnection(sellerID string, f store.FlagFilter, page store.Page[flag.Flag]) *model.FlagConnection {
 	conn := &model.FlagConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page), Edges: []*model.FlagEdge{}}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.FlagEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
@@ -162,9 +155,7 @@ func flagFilter(f *model.FlagFilter) (store.FlagFilter, error) {
 		return store.FlagFilter{}, nil
 	}
 	out := store.FlagFilter{Open: f.Open, RaisedAfter: f.RaisedAfter}
-	for _, k := range f.Kinds {
-		out.Kinds = append(out.Kinds, string(k))
-	}
+	out.Kinds = f.Kinds
 	if f.ShipmentID != nil {
 		if !uuidShape.MatchString(*f.ShipmentID) {
 			return store.FlagFilter{}, badInput("filter.shipmentId", "is not a shipment id")

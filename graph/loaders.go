@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
@@ -49,11 +51,11 @@ type loadersKey struct{}
 
 type loaders struct {
 	shipments   *dataloadgen.Loader[string, store.Shipment]
-	flags       *dataloadgen.Loader[flagsKey, []store.Flag]
+	flags       *dataloadgen.Loader[flagsKey, []flag.Flag]
 	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
 	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
 
-	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]store.Flag, error)
+	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]flag.Flag, error)
 	fetchEvents func(context.Context, []eventsKey) (map[eventsKey]store.Page[store.Event], error)
 	fetchProofs func(context.Context, []store.ChainRef) (map[store.ChainRef][]store.Proof, error)
 
@@ -128,8 +130,8 @@ type eventsKey struct {
 
 func newLoaders(st *store.Store, sellerID string) *loaders {
 	l := &loaders{
-		fetchFlags: func(ctx context.Context, keys []flagsKey) (map[flagsKey][]store.Flag, error) {
-			out := make(map[flagsKey][]store.Flag, len(keys))
+		fetchFlags: func(ctx context.Context, keys []flagsKey) (map[flagsKey][]flag.Flag, error) {
+			out := make(map[flagsKey][]flag.Flag, len(keys))
 			for g, ids := range groupBy(keys, func(k flagsKey) (flagsKey, string) { return flagsKey{open: k.open, limit: k.limit}, k.shipment }) {
 				var open *bool
 				if g.open >= 0 {
@@ -256,7 +258,7 @@ func (r *Resolver) proofsOf(ctx context.Context, sh *store.Shipment) ([]store.Pr
 }
 
 // flagsOf loads the newest flags of one shipment.
-func (r *Resolver) flagsOf(ctx context.Context, sellerID string, key flagsKey) ([]store.Flag, error) {
+func (r *Resolver) flagsOf(ctx context.Context, sellerID string, key flagsKey) ([]flag.Flag, error) {
 	l := r.loadersFrom(ctx, sellerID)
 	if p := l.pageOf(key.shipment); p != nil {
 		p.do(flagsKey{open: key.open, limit: key.limit}, func(items []*store.Shipment) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
+
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -16,12 +18,12 @@ type subscriptionResolver struct{ *Resolver }
 
 // FlagRaised streams the flags raised on the seller's shipments by any
 // process: the announcement carries ids, loaded here for this seller only.
-func (r *subscriptionResolver) FlagRaised(ctx context.Context) (<-chan *store.Flag, error) {
+func (r *subscriptionResolver) FlagRaised(ctx context.Context) (<-chan *flag.Flag, error) {
 	sellerID, err := seller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.PubSub.Subscribe(ctx, pubsub.TopicFlagRaised, sellerID), func(ids []string) ([]store.Flag, error) {
+	return stream(ctx, r.PubSub.Subscribe(ctx, pubsub.TopicFlagRaised, sellerID), func(ids []string) ([]flag.Flag, error) {
 		flags, err := r.Store.FlagsByID(ctx, sellerID, ids)
 		sort.Slice(flags, func(i, j int) bool { return flags[i].RaisedAt.Before(flags[j].RaisedAt) })
 		return flags, err

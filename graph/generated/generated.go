@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shipwatch/shipwatch/graph/model"
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -548,13 +549,11 @@ type EvidenceVerificationResolver interface {
 	Head(ctx context.Context, obj *monitor.EvidenceCheck) (*string, error)
 }
 type FlagResolver interface {
-	Shipment(ctx context.Context, obj *store.Flag) (*store.Shipment, error)
-	Kind(ctx context.Context, obj *store.Flag) (model.FlagKind, error)
-	Severity(ctx context.Context, obj *store.Flag) (model.FlagSeverity, error)
+	Shipment(ctx context.Context, obj *flag.Flag) (*store.Shipment, error)
 
-	Resolution(ctx context.Context, obj *store.Flag) (*model.FlagResolution, error)
-	ResolutionNote(ctx context.Context, obj *store.Flag) (*string, error)
-	Open(ctx context.Context, obj *store.Flag) (bool, error)
+	Resolution(ctx context.Context, obj *flag.Flag) (*flag.Resolution, error)
+	ResolutionNote(ctx context.Context, obj *flag.Flag) (*string, error)
+	Open(ctx context.Context, obj *flag.Flag) (bool, error)
 }
 type FlagConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.FlagConnection) (int, error)
@@ -571,8 +570,8 @@ type MutationResolver interface {
 	OpenDispute(ctx context.Context, input model.DisputeInput) (*store.Dispute, error)
 	UpdateDispute(ctx context.Context, id string, input model.DisputeUpdateInput) (*store.Dispute, error)
 	CloseDispute(ctx context.Context, id string, outcome model.DisputeOutcome) (*store.Dispute, error)
-	AcknowledgeFlag(ctx context.Context, id string) (*store.Flag, error)
-	ResolveFlag(ctx context.Context, id string, note string) (*store.Flag, error)
+	AcknowledgeFlag(ctx context.Context, id string) (*flag.Flag, error)
+	ResolveFlag(ctx context.Context, id string, note string) (*flag.Flag, error)
 	UpdateSellerSettings(ctx context.Context, input model.SellerSettingsInput) (*store.SellerSettings, error)
 	SetNotificationEndpoint(ctx context.Context, url string) (*model.SetNotificationEndpointPayload, error)
 	RemoveNotificationEndpoint(ctx context.Context) (bool, error)
@@ -615,7 +614,7 @@ type QueryResolver interface {
 	Disputes(ctx context.Context, filter *model.DisputeFilter, first *int, after *string) (*model.DisputeConnection, error)
 	VerifyShipmentEvidence(ctx context.Context, shipmentID string) (*monitor.EvidenceCheck, error)
 	Flags(ctx context.Context, filter *model.FlagFilter, first *int, after *string) (*model.FlagConnection, error)
-	Flag(ctx context.Context, id string) (*store.Flag, error)
+	Flag(ctx context.Context, id string) (*flag.Flag, error)
 	NotificationEndpoint(ctx context.Context) (*store.NotificationEndpoint, error)
 	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
 	AccountHealth(ctx context.Context, marketplace *health.Marketplace, days *int) (*health.Report, error)
@@ -656,7 +655,7 @@ type ShipmentImportErrorResolver interface {
 	Column(ctx context.Context, obj *store.ImportError) (*string, error)
 }
 type SubscriptionResolver interface {
-	FlagRaised(ctx context.Context) (<-chan *store.Flag, error)
+	FlagRaised(ctx context.Context) (<-chan *flag.Flag, error)
 	ShipmentUpdated(ctx context.Context) (<-chan *store.Shipment, error)
 	ShipmentImportProgress(ctx context.Context, id string) (<-chan *store.Import, error)
 }
@@ -7156,7 +7155,7 @@ func (ec *executionContext) fieldContext_EvidenceVerification_verifiedAt(_ conte
 	return graphql.NewScalarFieldContext("EvidenceVerification", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_id(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_id(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7179,7 +7178,7 @@ func (ec *executionContext) fieldContext_Flag_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_shipment(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_shipment(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7211,7 +7210,7 @@ func (ec *executionContext) fieldContext_Flag_shipment(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Flag_kind(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_kind(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7220,21 +7219,21 @@ func (ec *executionContext) _Flag_kind(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Flag_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Flag().Kind(ctx, obj)
+			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FlagKind) graphql.Marshaler {
-			return ec.marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v flag.Kind) graphql.Marshaler {
+			return ec.marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Flag_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type FlagKind does not have child fields"))
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type FlagKind does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_severity(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_severity(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7243,21 +7242,21 @@ func (ec *executionContext) _Flag_severity(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Flag_severity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Flag().Severity(ctx, obj)
+			return obj.Severity, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.FlagSeverity) graphql.Marshaler {
-			return ec.marshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagSeverity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v flag.Severity) graphql.Marshaler {
+			return ec.marshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐSeverity(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Flag_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type FlagSeverity does not have child fields"))
+	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type FlagSeverity does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_message(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_message(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7280,7 +7279,7 @@ func (ec *executionContext) fieldContext_Flag_message(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_raisedAt(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_raisedAt(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7303,7 +7302,7 @@ func (ec *executionContext) fieldContext_Flag_raisedAt(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7326,7 +7325,7 @@ func (ec *executionContext) fieldContext_Flag_acknowledgedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7349,7 +7348,7 @@ func (ec *executionContext) fieldContext_Flag_resolvedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Flag", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_resolution(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_resolution(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7361,8 +7360,8 @@ func (ec *executionContext) _Flag_resolution(ctx context.Context, field graphql.
 			return ec.Resolvers.Flag().Resolution(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.FlagResolution) graphql.Marshaler {
-			return ec.marshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagResolution(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *flag.Resolution) graphql.Marshaler {
+			return ec.marshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐResolution(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7372,7 +7371,7 @@ func (ec *executionContext) fieldContext_Flag_resolution(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type FlagResolution does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7395,7 +7394,7 @@ func (ec *executionContext) fieldContext_Flag_resolutionNote(_ context.Context, 
 	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Flag_open(ctx context.Context, field graphql.CollectedField, obj *store.Flag) (ret graphql.Marshaler) {
+func (ec *executionContext) _Flag_open(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7540,8 +7539,8 @@ func (ec *executionContext) _FlagEdge_node(ctx context.Context, field graphql.Co
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
-			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8474,8 +8473,8 @@ func (ec *executionContext) _Mutation_acknowledgeFlag(ctx context.Context, field
 			return ec.Resolvers.Mutation().AcknowledgeFlag(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
-			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8518,8 +8517,8 @@ func (ec *executionContext) _Mutation_resolveFlag(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().ResolveFlag(ctx, fc.Args["id"].(string), fc.Args["note"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
-			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10239,8 +10238,8 @@ func (ec *executionContext) _Query_flag(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().Flag(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
-			return ec.marshalOFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
+			return ec.marshalOFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12404,8 +12403,8 @@ func (ec *executionContext) _Subscription_flagRaised(ctx context.Context, field 
 			return ec.Resolvers.Subscription().FlagRaised(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Flag) graphql.Marshaler {
-			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
+			return ec.marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15063,7 +15062,7 @@ func (ec *executionContext) unmarshalInputFlagFilter(ctx context.Context, obj an
 		switch k {
 		case "kinds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
-			data, err := ec.unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKindᚄ(ctx, v)
+			data, err := ec.unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKindᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -16896,7 +16895,7 @@ func (ec *executionContext) _EvidenceVerification(ctx context.Context, sel ast.S
 
 var flagImplementors = []string{"Flag"}
 
-func (ec *executionContext) _Flag(ctx context.Context, sel ast.SelectionSet, obj *store.Flag) graphql.Marshaler {
+func (ec *executionContext) _Flag(ctx context.Context, sel ast.SelectionSet, obj *flag.Flag) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, flagImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16950,81 +16949,15 @@ func (ec *executionContext) _Flag(ctx context.Context, sel ast.SelectionSet, obj
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "kind":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Flag_kind(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Flag_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "severity":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Flag_severity(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Flag_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "message":
 			out.Values[i] = ec._Flag_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22303,7 +22236,7 @@ func (ec *executionContext) marshalNEvidenceVerification2ᚖgithubᚗcomᚋshipw
 	return ec._EvidenceVerification(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx context.Context, sel ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+func (ec *executionContext) marshalNFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx context.Context, sel ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -22349,23 +22282,23 @@ func (ec *executionContext) marshalNFlagEdge2ᚖgithubᚗcomᚋshipwatchᚋshipw
 	return ec._FlagEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx context.Context, v any) (model.FlagKind, error) {
-	var res model.FlagKind
+func (ec *executionContext) unmarshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKind(ctx context.Context, v any) (flag.Kind, error) {
+	var res flag.Kind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx context.Context, sel ast.SelectionSet, v model.FlagKind) graphql.Marshaler {
+func (ec *executionContext) marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKind(ctx context.Context, sel ast.SelectionSet, v flag.Kind) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagSeverity(ctx context.Context, v any) (model.FlagSeverity, error) {
-	var res model.FlagSeverity
+func (ec *executionContext) unmarshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐSeverity(ctx context.Context, v any) (flag.Severity, error) {
+	var res flag.Severity
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagSeverity(ctx context.Context, sel ast.SelectionSet, v model.FlagSeverity) graphql.Marshaler {
+func (ec *executionContext) marshalNFlagSeverity2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐSeverity(ctx context.Context, sel ast.SelectionSet, v flag.Severity) graphql.Marshaler {
 	return v
 }
 
@@ -23559,7 +23492,7 @@ func (ec *executionContext) marshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwat
 	return v
 }
 
-func (ec *executionContext) marshalOFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐFlag(ctx context.Context, sel ast.SelectionSet, v *store.Flag) graphql.Marshaler {
+func (ec *executionContext) marshalOFlag2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐFlag(ctx context.Context, sel ast.SelectionSet, v *flag.Flag) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -23574,16 +23507,16 @@ func (ec *executionContext) unmarshalOFlagFilter2ᚖgithubᚗcomᚋshipwatchᚋs
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKindᚄ(ctx context.Context, v any) ([]model.FlagKind, error) {
+func (ec *executionContext) unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKindᚄ(ctx context.Context, v any) ([]flag.Kind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.FlagKind, len(vSlice))
+	res := make([]flag.Kind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -23591,14 +23524,14 @@ func (ec *executionContext) unmarshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshi
 	return res, nil
 }
 
-func (ec *executionContext) marshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FlagKind) graphql.Marshaler {
+func (ec *executionContext) marshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []flag.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagKind(ctx, sel, v[i])
+		return ec.marshalNFlagKind2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -23610,16 +23543,16 @@ func (ec *executionContext) marshalOFlagKind2ᚕgithubᚗcomᚋshipwatchᚋshipw
 	return ret
 }
 
-func (ec *executionContext) unmarshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagResolution(ctx context.Context, v any) (*model.FlagResolution, error) {
+func (ec *executionContext) unmarshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐResolution(ctx context.Context, v any) (*flag.Resolution, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.FlagResolution)
+	var res = new(flag.Resolution)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐFlagResolution(ctx context.Context, sel ast.SelectionSet, v *model.FlagResolution) graphql.Marshaler {
+func (ec *executionContext) marshalOFlagResolution2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋflagᚐResolution(ctx context.Context, sel ast.SelectionSet, v *flag.Resolution) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

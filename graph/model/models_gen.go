@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -89,12 +90,12 @@ type EventLocationInput struct {
 }
 
 type FlagEdge struct {
-	Cursor string      `json:"cursor"`
-	Node   *store.Flag `json:"node"`
+	Cursor string     `json:"cursor"`
+	Node   *flag.Flag `json:"node"`
 }
 
 type FlagFilter struct {
-	Kinds []FlagKind `json:"kinds,omitempty"`
+	Kinds []flag.Kind `json:"kinds,omitempty"`
 	// true: open flags only; false: resolved flags only.
 	Open       *bool   `json:"open,omitempty"`
 	ShipmentID *string `json:"shipmentId,omitempty"`
@@ -709,204 +710,6 @@ func (e *EvidenceSource) UnmarshalJSON(b []byte) error {
 }
 
 func (e EvidenceSource) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type FlagKind string
-
-const (
-	// The tracking number fails the check (format, check digit or country), and no carrier has scanned it.
-	FlagKindInvalidTracking FlagKind = "INVALID_TRACKING"
-	// The tracking number is valid for another carrier than the declared one.
-	FlagKindCarrierMismatch FlagKind = "CARRIER_MISMATCH"
-	// The same tracking number is on another of the seller's orders.
-	FlagKindDuplicateTracking FlagKind = "DUPLICATE_TRACKING"
-	// No carrier scan inactiveTrackingHours after shippedAt (a label is not a scan).
-	FlagKindInactiveTracking FlagKind = "INACTIVE_TRACKING"
-	// Not delivered, and no carrier event for stalledDays.
-	FlagKindStalled FlagKind = "STALLED"
-	// Shipped after the shipBy day, or not shipped and the shipBy day is over.
-	FlagKindLateShipment FlagKind = "LATE_SHIPMENT"
-	// The carrier's estimate falls after the deliverBy day, which has not passed yet.
-	FlagKindDeliveryAtRisk FlagKind = "DELIVERY_AT_RISK"
-	// Delivered after the deliverBy day, or not delivered and the deliverBy day is over.
-	FlagKindLateDelivery FlagKind = "LATE_DELIVERY"
-	// The latest status is EXCEPTION, DELIVERY_ATTEMPTED or RETURNED_TO_SENDER.
-	FlagKindDeliveryException FlagKind = "DELIVERY_EXCEPTION"
-	// An open dispute must be answered within 24 hours (or is overdue) and no evidence pack was generated.
-	FlagKindDisputeDueSoon FlagKind = "DISPUTE_DUE_SOON"
-	// A delivered shipment is disputed and no proof of delivery is on file.
-	FlagKindProofMissing FlagKind = "PROOF_MISSING"
-)
-
-var AllFlagKind = []FlagKind{
-	FlagKindInvalidTracking,
-	FlagKindCarrierMismatch,
-	FlagKindDuplicateTracking,
-	FlagKindInactiveTracking,
-	FlagKindStalled,
-	FlagKindLateShipment,
-	FlagKindDeliveryAtRisk,
-	FlagKindLateDelivery,
-	FlagKindDeliveryException,
-	FlagKindDisputeDueSoon,
-	FlagKindProofMissing,
-}
-
-func (e FlagKind) IsValid() bool {
-	switch e {
-	case FlagKindInvalidTracking, FlagKindCarrierMismatch, FlagKindDuplicateTracking, FlagKindInactiveTracking, FlagKindStalled, FlagKindLateShipment, FlagKindDeliveryAtRisk, FlagKindLateDelivery, FlagKindDeliveryException, FlagKindDisputeDueSoon, FlagKindProofMissing:
-		return true
-	}
-	return false
-}
-
-func (e FlagKind) String() string {
-	return string(e)
-}
-
-func (e *FlagKind) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = FlagKind(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid FlagKind", str)
-	}
-	return nil
-}
-
-func (e FlagKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *FlagKind) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e FlagKind) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type FlagResolution string
-
-const (
-	// The condition stopped holding (the first scan arrived, the parcel was delivered...).
-	FlagResolutionAuto FlagResolution = "AUTO"
-	// The seller resolved it, with a note.
-	FlagResolutionManual FlagResolution = "MANUAL"
-)
-
-var AllFlagResolution = []FlagResolution{
-	FlagResolutionAuto,
-	FlagResolutionManual,
-}
-
-func (e FlagResolution) IsValid() bool {
-	switch e {
-	case FlagResolutionAuto, FlagResolutionManual:
-		return true
-	}
-	return false
-}
-
-func (e FlagResolution) String() string {
-	return string(e)
-}
-
-func (e *FlagResolution) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = FlagResolution(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid FlagResolution", str)
-	}
-	return nil
-}
-
-func (e FlagResolution) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *FlagResolution) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e FlagResolution) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type FlagSeverity string
-
-const (
-	FlagSeverityInfo     FlagSeverity = "INFO"
-	FlagSeverityWarning  FlagSeverity = "WARNING"
-	FlagSeverityCritical FlagSeverity = "CRITICAL"
-)
-
-var AllFlagSeverity = []FlagSeverity{
-	FlagSeverityInfo,
-	FlagSeverityWarning,
-	FlagSeverityCritical,
-}
-
-func (e FlagSeverity) IsValid() bool {
-	switch e {
-	case FlagSeverityInfo, FlagSeverityWarning, FlagSeverityCritical:
-		return true
-	}
-	return false
-}
-
-func (e FlagSeverity) String() string {
-	return string(e)
-}
-
-func (e *FlagSeverity) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = FlagSeverity(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid FlagSeverity", str)
-	}
-	return nil
-}
-
-func (e FlagSeverity) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *FlagSeverity) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e FlagSeverity) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -35,7 +36,7 @@ func TestSweepRaisesDisputeFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]bool{}
+	kinds := map[flag.Kind]bool{}
 	for _, f := range page.Items {
 		kinds[f.Kind] = true
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -41,70 +42,117 @@ func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbe
 	return s.announceStatus(ctx, tx, sellerID, changes)
 }
 
-// Check runs every rule on the seller's shipments (all of them when ids is
-// nil) now, raising and resolving flags and announcing both in one
-// transaction. Running it twice changes nothing the second time.
-//
-// Given ids, it first brings the shipments' event-derived state up to date.
-// A check job runs after the write that queued it has committed, so this
-// repairs what a writer that does not take the tracking-number locks (a
-// file import's batch) computed from a view missing events committed
-// meanwhile. It takes no locks itself: every write queues a check, and the
-// last check of a number starts after the last write to it committed, so
-// the state converges.
+// Check runs every rule on the seller's shipments with these ids (and
+// those sharing their numbers), or on all of them when ids is nil, now:
+// raising and resolving flags and announcing both in one transaction.
+// Running it twice changes nothing the second time.
 func (s *Service) Check(ctx context.Context, sellerID string, ids []string) error {
-	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: ids}
+	if ids == nil {
+		return s.sweepSeller(ctx, sellerID, flag.Rules, s.now())
+	}
 	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		if ids != nil {
-			if err := s.refreshByID(ctx, tx, sellerID, ids); err != nil {
-				return err
-			}
-		}
-		if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
-			return err
-		}
-		var raised, resolved []store.Flag
-		for _, r := range store.FlagRules {
-			res, rai, err := s.apply(ctx, tx, r, sc)
-			if err != nil {
-				return err
-			}
-			raised, resolved = append(raised, rai...), append(resolved, res...)
-		}
-		return s.announce(ctx, tx, raised, resolved)
+		return s.CheckTx(ctx, tx, sellerID, ids)
 	})
 }
 
-// Sweep runs the time-based rules over every seller's shipments at time
-// at: one transaction per rule, each one statement that resolves and one
-// that raises, set-based. It returns how many flags it raised and resolved.
-func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error) {
-	sc := store.RuleScope{At: at}
-	for _, r := range store.FlagRules {
-		if !r.TimeBased() {
-			continue
+// CheckTx is Check of given shipments inside the caller's transaction (a
+// file import's batch, which then commits its rows and their flags
+// together). It locks the shipments first, in ascending id, and then
+// brings their event-derived state up to date: a check runs after the
+// write that caused it, and repairs what a writer that does not take the
+// tracking-number locks (an import batch) computed from a view missing
+// events committed meanwhile. Every rule then reads those rows by key.
+func (s *Service) CheckTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
+	locked, err := s.store.LockChecked(ctx, tx, sellerID, ids)
+	if err != nil || len(locked) == 0 {
+		return err
+	}
+	if err := s.refreshByID(ctx, tx, sellerID, locked); err != nil {
+		return err
+	}
+	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+		return err
+	}
+	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: locked}
+	var raised, resolved []flag.Flag
+	for _, r := range flag.Rules {
+		res, rai, err := s.apply(ctx, tx, r, sc)
+		if err != nil {
+			return err
 		}
+		raised, resolved = append(raised, rai...), append(resolved, res...)
+	}
+	return s.announce(ctx, tx, raised, resolved)
+}
+
+// Sweep runs the time-based rules over every seller's shipments at time
+// at, one transaction per seller, and returns how many flags it raised and
+// resolved. It never waits on a lock (docs/locking.md), so it cannot
+// deadlock with the checks and writes running beside it.
+func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error) {
+	sellers, err := s.store.SellersWithShipments(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sweep: %w", err)
+	}
+	var timeBased []flag.Rule
+	for _, r := range flag.Rules {
+		if r.TimeBased {
+			timeBased = append(timeBased, r)
+		}
+	}
+	for _, seller := range sellers {
+		var rai, res int
 		err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
-			if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
-				return err
-			}
-			res, rai, err := s.apply(ctx, tx, r, sc)
-			if err != nil {
-				return err
-			}
-			raised, resolved = raised+len(rai), resolved+len(res)
-			return s.announce(ctx, tx, rai, res)
+			var err error
+			rai, res, err = s.sweepSellerTx(ctx, tx, seller, timeBased, at)
+			return err
 		})
 		if err != nil {
 			return raised, resolved, fmt.Errorf("sweep: %w", err)
 		}
+		raised, resolved = raised+rai, resolved+res
 	}
 	return raised, resolved, nil
 }
 
+// sweepSeller runs rules over all of one seller's shipments at time at.
+func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) error {
+	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		_, _, err := s.sweepSellerTx(ctx, tx, sellerID, rules, at)
+		return err
+	})
+}
+
+// sweepSellerTx evaluates each rule over the seller's shipments through
+// its partial index, locks the shipments whose flag changes without
+// waiting, and raises and resolves on those by key.
+func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
+	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+		return 0, 0, err
+	}
+	var rai, res []flag.Flag
+	for _, r := range rules {
+		sc := store.RuleScope{SellerID: sellerID, At: at}
+		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, sc)
+		if err != nil || len(ids) == 0 {
+			if err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		sc.ShipmentIDs = ids
+		resolvedNow, raisedNow, err := s.apply(ctx, tx, r, sc)
+		if err != nil {
+			return 0, 0, err
+		}
+		rai, res = append(rai, raisedNow...), append(res, resolvedNow...)
+	}
+	return len(rai), len(res), s.announce(ctx, tx, rai, res)
+}
+
 // apply resolves the rule's flags that no longer hold, then raises those
 // that newly do.
-func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r store.FlagRule, sc store.RuleScope) (resolved, raised []store.Flag, err error) {
+func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r flag.Rule, sc store.RuleScope) (resolved, raised []flag.Flag, err error) {
 	if resolved, err = s.store.ResolveFlags(ctx, tx, r, sc); err != nil {
 		return nil, nil, err
 	}
@@ -118,19 +166,19 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r store.FlagRule, sc s
 // ResolveFlag resolves a flag by hand with a note. While its condition
 // still holds, no new flag of its kind is raised on its shipment.
 // Resolving a resolved flag returns it unchanged.
-func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (store.Flag, error) {
-	var f store.Flag
+func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (flag.Flag, error) {
+	var f flag.Flag
 	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
 		var changed bool
 		var err error
 		if f, changed, err = s.store.ResolveFlag(ctx, tx, sellerID, id, note); err != nil || !changed {
 			return err
 		}
-		s.metrics.count(nil, []store.Flag{f})
-		return s.announce(ctx, tx, nil, []store.Flag{f})
+		s.metrics.count(nil, []flag.Flag{f})
+		return s.announce(ctx, tx, nil, []flag.Flag{f})
 	})
 	if err != nil {
-		return store.Flag{}, fmt.Errorf("resolve flag: %w", err)
+		return flag.Flag{}, fmt.Errorf("resolve flag: %w", err)
 	}
 	return f, nil
 }
@@ -138,7 +186,7 @@ func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (s
 // announce publishes raised flags to websocket subscribers and records and
 // enqueues the notifications of raised and resolved flags for sellers with
 // an endpoint, in the transaction that changed them.
-func (s *Service) announce(ctx context.Context, tx *sqlx.Tx, raised, resolved []store.Flag) error {
+func (s *Service) announce(ctx context.Context, tx *sqlx.Tx, raised, resolved []flag.Flag) error {
 	if len(raised) == 0 && len(resolved) == 0 {
 		return nil
 	}

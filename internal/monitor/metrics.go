@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -32,15 +33,15 @@ func newFlagMetrics(reg prometheus.Registerer, st *store.Store) *flagMetrics {
 }
 
 // count is safe on a nil receiver (no registry given).
-func (m *flagMetrics) count(raised, resolved []store.Flag) {
+func (m *flagMetrics) count(raised, resolved []flag.Flag) {
 	if m == nil {
 		return
 	}
 	for _, f := range raised {
-		m.raised.WithLabelValues(f.Kind).Inc()
+		m.raised.WithLabelValues(string(f.Kind)).Inc()
 	}
 	for _, f := range resolved {
-		m.resolved.WithLabelValues(f.Kind, f.Resolution).Inc()
+		m.resolved.WithLabelValues(string(f.Kind), string(f.Resolution)).Inc()
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/riverqueue/river"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/netguard"
 	"github.com/shipwatch/shipwatch/internal/notify"
@@ -63,10 +64,10 @@ func (s *Service) SetNotificationEndpoint(ctx context.Context, sellerID, rawURL 
 
 // notifyFlags records a notification per raised and resolved flag of the
 // sellers with an endpoint, and enqueues their delivery.
-func (s *Service) notifyFlags(ctx context.Context, tx *sqlx.Tx, raised, resolved []store.Flag) error {
+func (s *Service) notifyFlags(ctx context.Context, tx *sqlx.Tx, raised, resolved []flag.Flag) error {
 	type event struct {
 		typ  string
-		flag store.Flag
+		flag flag.Flag
 	}
 	var events []event
 	for _, f := range raised {

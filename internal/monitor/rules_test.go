@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
 	"github.com/shipwatch/shipwatch/internal/shipment"
@@ -107,14 +108,14 @@ func (e *ruleEnv) check(seller string) {
 }
 
 // open returns the kinds of the shipment's open flags, sorted.
-func (e *ruleEnv) open(seller string, sh store.Shipment) []string {
+func (e *ruleEnv) open(seller string, sh store.Shipment) []flag.Kind {
 	e.t.Helper()
 	yes := true
 	page, err := e.st.Flags(e.ctx, seller, store.FlagFilter{ShipmentID: sh.ID, Open: &yes}, 100, store.Cursor{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	kinds := []string{}
+	kinds := []flag.Kind{}
 	for _, f := range page.Items {
 		kinds = append(kinds, f.Kind)
 	}
@@ -122,10 +123,10 @@ func (e *ruleEnv) open(seller string, sh store.Shipment) []string {
 	return kinds
 }
 
-func (e *ruleEnv) wantOpen(seller string, sh store.Shipment, what string, want ...string) {
+func (e *ruleEnv) wantOpen(seller string, sh store.Shipment, what string, want ...flag.Kind) {
 	e.t.Helper()
 	if want == nil {
-		want = []string{}
+		want = []flag.Kind{}
 	}
 	if got := e.open(seller, sh); !slices.Equal(got, want) {
 		e.t.Errorf("%s: open flags = %v, want %v", what, got, want)
@@ -157,9 +158,9 @@ func TestInactiveTrackingBoundaries(t *testing.T) {
 	e.sweep(now)
 
 	e.wantOpen(seller, at47, "shipped 47 h ago")
-	e.wantOpen(seller, at48, "shipped exactly 48 h ago", store.FlagInactiveTracking)
-	e.wantOpen(seller, at49, "shipped 49 h ago", store.FlagInactiveTracking)
-	e.wantOpen(seller, labelOnly, "a label is not a scan", store.FlagInactiveTracking)
+	e.wantOpen(seller, at48, "shipped exactly 48 h ago", flag.InactiveTracking)
+	e.wantOpen(seller, at49, "shipped 49 h ago", flag.InactiveTracking)
+	e.wantOpen(seller, labelOnly, "a label is not a scan", flag.InactiveTracking)
 	e.wantOpen(seller, scanned, "scanned")
 	e.wantOpen(seller, cancelled, "cancelled")
 	e.wantOpen(seller, noNumber, "no tracking number to scan")
@@ -171,7 +172,7 @@ func TestInactiveTrackingBoundaries(t *testing.T) {
 	}
 	e.wantOpen(seller, at49, "after the first scan")
 	page, err := e.st.Flags(e.ctx, seller, store.FlagFilter{ShipmentID: at49.ID}, 10, store.Cursor{})
-	if err != nil || len(page.Items) != 1 || page.Items[0].Resolution != store.ResolutionAuto || page.Items[0].ResolvedAt == nil {
+	if err != nil || len(page.Items) != 1 || page.Items[0].Resolution != flag.Auto || page.Items[0].ResolvedAt == nil {
 		t.Errorf("flags of the scanned shipment = %+v, %v; want one resolved AUTO (history kept)", page.Items, err)
 	}
 
@@ -182,7 +183,7 @@ func TestInactiveTrackingBoundaries(t *testing.T) {
 	p73 := e.ship(patient, shipment.Input{ShippedAt: ptr(now.Add(-73 * time.Hour))})
 	e.sweep(now)
 	e.wantOpen(patient, p49, "49 h with a 72 h threshold")
-	e.wantOpen(patient, p73, "73 h with a 72 h threshold", store.FlagInactiveTracking)
+	e.wantOpen(patient, p73, "73 h with a 72 h threshold", flag.InactiveTracking)
 }
 
 func TestStalledBoundaries(t *testing.T) {
@@ -201,7 +202,7 @@ func TestStalledBoundaries(t *testing.T) {
 	returned := moving(9*24*time.Hour, shipment.StatusReturnedToSender)
 	e.sweep(now)
 	e.wantOpen(seller, fresh, "quiet for 4 days 23 h")
-	e.wantOpen(seller, stale, "quiet for 5 days 1 h", store.FlagStalled)
+	e.wantOpen(seller, stale, "quiet for 5 days 1 h", flag.Stalled)
 	e.wantOpen(seller, delivered, "delivered long ago")
 	e.wantOpen(seller, returned, "returned to sender")
 
@@ -242,16 +243,16 @@ func TestLateShipmentTimeZones(t *testing.T) {
 		e.sweep(tc.at)
 		what := fmt.Sprintf("%s at %s", tc.zone, tc.at.UTC().Format(time.RFC3339))
 		if tc.late {
-			e.wantOpen(seller, unshipped, what+": not shipped", store.FlagLateShipment)
+			e.wantOpen(seller, unshipped, what+": not shipped", flag.LateShipment)
 		} else {
 			e.wantOpen(seller, unshipped, what+": not shipped")
 		}
 		if tc.zone == "UTC" {
-			e.wantOpen(seller, lateEvening, what+": shipped Nov 20 04:00 UTC", store.FlagLateShipment)
+			e.wantOpen(seller, lateEvening, what+": shipped Nov 20 04:00 UTC", flag.LateShipment)
 		} else {
 			e.wantOpen(seller, lateEvening, what+": shipped Nov 19 23:00 local")
 		}
-		e.wantOpen(seller, nextDay, what+": shipped the day after", store.FlagLateShipment)
+		e.wantOpen(seller, nextDay, what+": shipped the day after", flag.LateShipment)
 	}
 
 	// A carrier scan counts as shipping when the seller sent no shippedAt.
@@ -288,20 +289,20 @@ func TestDeliveryDeadlines(t *testing.T) {
 
 	e.sweep(dayBefore)
 	e.wantOpen(seller, onTime, "delivered 23:30 on the day")
-	e.wantOpen(seller, late, "delivered 00:30 the day after", store.FlagLateDelivery)
+	e.wantOpen(seller, late, "delivered 00:30 the day after", flag.LateDelivery)
 	e.wantOpen(seller, waiting, "the day before, estimate on the day")
-	e.wantOpen(seller, atRisk, "the day before, estimate the day after", store.FlagDeliveryAtRisk)
+	e.wantOpen(seller, atRisk, "the day before, estimate the day after", flag.DeliveryAtRisk)
 
 	e.sweep(lastMinute)
 	e.wantOpen(seller, waiting, "23:59 on the day")
-	e.wantOpen(seller, atRisk, "23:59 on the day", store.FlagDeliveryAtRisk)
+	e.wantOpen(seller, atRisk, "23:59 on the day", flag.DeliveryAtRisk)
 
 	// Once the day is over, LATE_DELIVERY replaces DELIVERY_AT_RISK.
 	e.sweep(dayAfter)
-	e.wantOpen(seller, waiting, "the day after, not delivered", store.FlagLateDelivery)
-	e.wantOpen(seller, atRisk, "the day after, not delivered", store.FlagLateDelivery)
-	page, err := e.st.Flags(e.ctx, seller, store.FlagFilter{ShipmentID: atRisk.ID, Kinds: []string{store.FlagDeliveryAtRisk}}, 10, store.Cursor{})
-	if err != nil || len(page.Items) != 1 || page.Items[0].Resolution != store.ResolutionAuto {
+	e.wantOpen(seller, waiting, "the day after, not delivered", flag.LateDelivery)
+	e.wantOpen(seller, atRisk, "the day after, not delivered", flag.LateDelivery)
+	page, err := e.st.Flags(e.ctx, seller, store.FlagFilter{ShipmentID: atRisk.ID, Kinds: []flag.Kind{flag.DeliveryAtRisk}}, 10, store.Cursor{})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Resolution != flag.Auto {
 		t.Errorf("DELIVERY_AT_RISK history = %+v, %v; want one resolved AUTO", page.Items, err)
 	}
 
@@ -329,12 +330,12 @@ func TestWriteRules(t *testing.T) {
 	e.event(seller, exception, at, shipment.StatusException, nil)
 	e.check(seller)
 
-	e.wantOpen(seller, badDigit, "bad check digit", store.FlagInvalidTracking)
+	e.wantOpen(seller, badDigit, "bad check digit", flag.InvalidTracking)
 	e.wantOpen(seller, goodUPS, "valid UPS number")
-	e.wantOpen(seller, mismatch, "UPS number declared FedEx", store.FlagCarrierMismatch)
-	e.wantOpen(seller, dupA, "number also on B", store.FlagDuplicateTracking)
-	e.wantOpen(seller, dupB, "number also on A", store.FlagDuplicateTracking)
-	e.wantOpen(seller, exception, "exception", store.FlagDeliveryException)
+	e.wantOpen(seller, mismatch, "UPS number declared FedEx", flag.CarrierMismatch)
+	e.wantOpen(seller, dupA, "number also on B", flag.DuplicateTracking)
+	e.wantOpen(seller, dupB, "number also on A", flag.DuplicateTracking)
+	e.wantOpen(seller, exception, "exception", flag.DeliveryException)
 
 	// A scan proves the number real; a later event clears the exception;
 	// cancelling B clears A's duplicate.
@@ -366,7 +367,7 @@ func TestManualResolution(t *testing.T) {
 		t.Fatalf("Flags() = %+v, %v; want one", page.Items, err)
 	}
 	f, err := e.svc.ResolveFlag(e.ctx, seller, page.Items[0].ID, "called the carrier")
-	if err != nil || f.Resolution != store.ResolutionManual || f.ResolutionNote != "called the carrier" {
+	if err != nil || f.Resolution != flag.Manual || f.ResolutionNote != "called the carrier" {
 		t.Fatalf("ResolveFlag() = %+v, %v", f, err)
 	}
 	again, err := e.svc.ResolveFlag(e.ctx, seller, f.ID, "twice")
@@ -380,7 +381,7 @@ func TestManualResolution(t *testing.T) {
 	e.check(seller)
 	e.event(seller, sh, now.Add(2*time.Hour), shipment.StatusDeliveryAttempted, nil)
 	e.check(seller)
-	e.wantOpen(seller, sh, "a new problem after it cleared", store.FlagDeliveryException)
+	e.wantOpen(seller, sh, "a new problem after it cleared", flag.DeliveryException)
 
 	other := e.seller("UTC", 0, 0)
 	if _, err := e.svc.ResolveFlag(e.ctx, other, f.ID, "not mine"); err == nil {

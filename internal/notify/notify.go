@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shipwatch/shipwatch/internal/flag"
 )
 
 // SignatureHeader is the header carrying the signature.
@@ -55,14 +57,14 @@ type Shipment struct {
 
 // Flag is the flag a notification is about.
 type Flag struct {
-	ID             string     `json:"id"`
-	Kind           string     `json:"kind"`
-	Severity       string     `json:"severity"`
-	Message        string     `json:"message"`
-	RaisedAt       time.Time  `json:"raisedAt"`
-	ResolvedAt     *time.Time `json:"resolvedAt,omitempty"`
-	Resolution     string     `json:"resolution,omitempty"`
-	ResolutionNote string     `json:"resolutionNote,omitempty"`
+	ID             string          `json:"id"`
+	Kind           flag.Kind       `json:"kind"`
+	Severity       flag.Severity   `json:"severity"`
+	Message        string          `json:"message"`
+	RaisedAt       time.Time       `json:"raisedAt"`
+	ResolvedAt     *time.Time      `json:"resolvedAt,omitempty"`
+	Resolution     flag.Resolution `json:"resolution,omitempty"`
+	ResolutionNote string          `json:"resolutionNote,omitempty"`
 }
 
 // NewID returns a random UUID (version 4).

@@ -11,24 +11,23 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-func rule(t *testing.T, kind string) store.FlagRule {
+func rule(t *testing.T, kind string) flag.Rule {
 	t.Helper()
-	for _, r := range store.DisputeFlagRules {
-		if r.Kind == kind {
-			return r
-		}
+	r, ok := flag.Of(flag.Kind(kind))
+	if !ok {
+		t.Fatalf("no rule %s", kind)
 	}
-	t.Fatalf("no rule %s", kind)
-	return store.FlagRule{}
+	return r
 }
 
 // candidates runs a rule's SQL and returns the order ids of the shipments
 // it names, sorted, with their messages.
-func (f *fixture) candidates(r store.FlagRule, seller any, now time.Time, only []string) ([]string, map[string]string) {
+func (f *fixture) candidates(r flag.Rule, seller any, now time.Time, only []string) ([]string, map[string]string) {
 	f.t.Helper()
 	rows := []struct {
 		ShipmentID string `db:"shipment_id"`
@@ -38,7 +37,7 @@ func (f *fixture) candidates(r store.FlagRule, seller any, now time.Time, only [
 	if only != nil {
 		restrict = pq.Array(only)
 	}
-	if err := f.db.SelectContext(context.Background(), &rows, r.Candidates, seller, now, restrict); err != nil {
+	if err := f.db.SelectContext(context.Background(), &rows, r.Candidates(false), seller, now, restrict); err != nil {
 		f.t.Fatalf("%s candidates: %v", r.Kind, err)
 	}
 	var orders []string

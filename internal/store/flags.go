@@ -8,33 +8,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-)
 
-// Flag is a problem a monitoring rule raised on a shipment. It is open
-// until resolved: AUTO when its condition stopped holding, MANUAL when the
-// seller closed it.
-type Flag struct {
-	ID             string     `db:"id"`
-	SellerID       string     `db:"seller_id"`
-	ShipmentID     string     `db:"shipment_id"`
-	Kind           string     `db:"kind"`
-	Severity       string     `db:"severity"`
-	Message        string     `db:"message"`
-	RaisedAt       time.Time  `db:"raised_at"`
-	AcknowledgedAt *time.Time `db:"acknowledged_at"`
-	ResolvedAt     *time.Time `db:"resolved_at"`
-	// Resolution is AUTO, MANUAL, or "" while open.
-	Resolution     string `db:"resolution"`
-	ResolutionNote string `db:"resolution_note"`
-}
-
-// Open reports whether the flag is not resolved.
-func (f Flag) Open() bool { return f.ResolvedAt == nil }
-
-// Flag resolutions (GraphQL enum FlagResolution).
-const (
-	ResolutionAuto   = "AUTO"
-	ResolutionManual = "MANUAL"
+	"github.com/shipwatch/shipwatch/internal/flag"
 )
 
 const flagColumns = `id, seller_id, shipment_id, kind, severity, message, raised_at, acknowledged_at,
@@ -49,6 +24,10 @@ type RuleScope struct {
 	// ShipmentIDs limits the run to these shipments; nil is all of them.
 	ShipmentIDs []string
 }
+
+// byID reports whether the scope names its shipments, so the rules read
+// them by key (flag.Rule.Candidates).
+func (sc RuleScope) byID() bool { return sc.SellerID != "" && sc.ShipmentIDs != nil }
 
 func (sc RuleScope) params() (any, any, any) {
 	var seller, ids any
@@ -65,11 +44,11 @@ func (sc RuleScope) params() (any, any, any) {
 // no open flag of the kind (nor one resolved by hand while the condition
 // still holds), in one statement, and returns the flags raised. Two runs
 // racing raise each flag once: the open-flag unique index decides.
-func (s *Store) RaiseFlags(ctx context.Context, q sqlx.ExtContext, r FlagRule, sc RuleScope) ([]Flag, error) {
+func (s *Store) RaiseFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule, sc RuleScope) ([]flag.Flag, error) {
 	seller, at, ids := sc.params()
-	raised := []Flag{}
+	raised := []flag.Flag{}
 	err := sqlx.SelectContext(ctx, q, &raised, `
-		WITH c AS (`+r.Candidates+`)
+		WITH c AS (`+r.Candidates(sc.byID())+`)
 		INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
 		SELECT (SELECT sh.seller_id FROM shipments sh WHERE sh.id = c.shipment_id), c.shipment_id, $4, $5, c.message, $2::timestamptz
 		FROM c
@@ -87,15 +66,15 @@ func (s *Store) RaiseFlags(ctx context.Context, q sqlx.ExtContext, r FlagRule, s
 // whose shipment is no longer a candidate, in one statement, and returns
 // them. It also lifts the suppression of flags resolved by hand whose
 // condition stopped holding, so a new occurrence is raised again.
-func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r FlagRule, sc RuleScope) ([]Flag, error) {
+func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule, sc RuleScope) ([]flag.Flag, error) {
 	seller, at, ids := sc.params()
-	resolved := []Flag{}
+	resolved := []flag.Flag{}
 	err := sqlx.SelectContext(ctx, q, &resolved, `
 		WITH target AS (
 			SELECT f.id, f.resolved_at IS NULL AS was_open FROM flags f
 			WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
 				AND ($1::uuid IS NULL OR f.seller_id = $1::uuid) AND ($3::uuid[] IS NULL OR f.shipment_id = ANY($3::uuid[]))
-				AND NOT EXISTS (SELECT 1 FROM (`+r.Candidates+`) c WHERE c.shipment_id = f.shipment_id)
+				AND NOT EXISTS (SELECT 1 FROM (`+r.Candidates(sc.byID())+`) c WHERE c.shipment_id = f.shipment_id)
 			FOR UPDATE OF f
 		), changed AS (
 			UPDATE flags f SET suppressing = false,
@@ -130,7 +109,7 @@ func (s *Store) WrittenShipments(ctx context.Context, q sqlx.QueryerContext, sel
 
 // FlagFilter narrows a flag list; zero fields do not filter.
 type FlagFilter struct {
-	Kinds []string
+	Kinds []flag.Kind
 	// Open is true for open flags only, false for resolved ones only.
 	Open        *bool
 	ShipmentID  string
@@ -140,7 +119,11 @@ type FlagFilter struct {
 func (f FlagFilter) params(sellerID string) []any {
 	var kinds, shipment any
 	if len(f.Kinds) > 0 {
-		kinds = pq.Array(f.Kinds)
+		names := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			names[i] = string(k)
+		}
+		kinds = pq.Array(names)
 	}
 	if f.ShipmentID != "" {
 		shipment = f.ShipmentID
@@ -156,19 +139,19 @@ const flagFilterSQL = `seller_id = $1
 
 // Flags lists the seller's flags, newest first, limit at a time after a
 // cursor.
-func (s *Store) Flags(ctx context.Context, sellerID string, f FlagFilter, limit int, after Cursor) (Page[Flag], error) {
+func (s *Store) Flags(ctx context.Context, sellerID string, f FlagFilter, limit int, after Cursor) (Page[flag.Flag], error) {
 	at, aid := after.after()
-	rows := []Flag{}
+	rows := []flag.Flag{}
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+flagColumns+` FROM flags WHERE `+flagFilterSQL+`
 		AND ($6::timestamptz IS NULL OR (raised_at, id) < ($6, $7::uuid))
 		ORDER BY raised_at DESC, id DESC LIMIT $8`, append(f.params(sellerID), at, aid, limit+1)...)
 	if err != nil {
-		return Page[Flag]{}, fmt.Errorf("flags: %w", mapErr(err))
+		return Page[flag.Flag]{}, fmt.Errorf("flags: %w", mapErr(err))
 	}
 	return pageOf(rows, limit, flagCursor), nil
 }
 
-func flagCursor(f Flag) Cursor { return Cursor{Time: f.RaisedAt, ID: f.ID} }
+func flagCursor(f flag.Flag) Cursor { return Cursor{Time: f.RaisedAt, ID: f.ID} }
 
 // CountFlags counts the seller's flags matching a filter.
 func (s *Store) CountFlags(ctx context.Context, sellerID string, f FlagFilter) (int, error) {
@@ -182,8 +165,8 @@ func (s *Store) CountFlags(ctx context.Context, sellerID string, f FlagFilter) (
 // ShipmentFlags returns, for each of the seller's shipments given, its
 // newest flags (at most limit each; open only when open is true), in one
 // query: the dataloader of Shipment.flags batches through it.
-func (s *Store) ShipmentFlags(ctx context.Context, sellerID string, shipmentIDs []string, open *bool, limit int) (map[string][]Flag, error) {
-	rows := []Flag{}
+func (s *Store) ShipmentFlags(ctx context.Context, sellerID string, shipmentIDs []string, open *bool, limit int) (map[string][]flag.Flag, error) {
+	rows := []flag.Flag{}
 	err := s.db.SelectContext(ctx, &rows, `
 		SELECT `+flagColumns+` FROM unnest($2::uuid[]) AS k(sid)
 		CROSS JOIN LATERAL (
@@ -196,7 +179,7 @@ func (s *Store) ShipmentFlags(ctx context.Context, sellerID string, shipmentIDs 
 	if err != nil {
 		return nil, fmt.Errorf("shipment flags: %w", mapErr(err))
 	}
-	out := make(map[string][]Flag, len(shipmentIDs))
+	out := make(map[string][]flag.Flag, len(shipmentIDs))
 	for _, f := range rows {
 		out[f.ShipmentID] = append(out[f.ShipmentID], f)
 	}
@@ -205,8 +188,8 @@ func (s *Store) ShipmentFlags(ctx context.Context, sellerID string, shipmentIDs 
 
 // FlagsByID returns the seller's flags with the given ids, in no
 // particular order; unknown ids and other sellers' flags are left out.
-func (s *Store) FlagsByID(ctx context.Context, sellerID string, ids []string) ([]Flag, error) {
-	out := []Flag{}
+func (s *Store) FlagsByID(ctx context.Context, sellerID string, ids []string) ([]flag.Flag, error) {
+	out := []flag.Flag{}
 	err := s.db.SelectContext(ctx, &out, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = ANY($2::uuid[])`,
 		sellerID, pq.Array(ids))
 	if err != nil {
@@ -215,32 +198,32 @@ func (s *Store) FlagsByID(ctx context.Context, sellerID string, ids []string) ([
 	return out, nil
 }
 
-// Flag returns one of the seller's flags.
-func (s *Store) Flag(ctx context.Context, sellerID, id string) (Flag, error) {
-	var f Flag
+// flag.Flag returns one of the seller's flags.
+func (s *Store) Flag(ctx context.Context, sellerID, id string) (flag.Flag, error) {
+	var f flag.Flag
 	err := s.db.GetContext(ctx, &f, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = $2`, sellerID, id)
 	if err != nil {
-		return Flag{}, fmt.Errorf("flag: %w", mapErr(err))
+		return flag.Flag{}, fmt.Errorf("flag: %w", mapErr(err))
 	}
 	return f, nil
 }
 
 // AcknowledgeFlag marks a flag seen; acknowledging twice keeps the first time.
-func (s *Store) AcknowledgeFlag(ctx context.Context, sellerID, id string) (Flag, error) {
-	var f Flag
+func (s *Store) AcknowledgeFlag(ctx context.Context, sellerID, id string) (flag.Flag, error) {
+	var f flag.Flag
 	err := s.db.GetContext(ctx, &f, `
 		UPDATE flags SET acknowledged_at = coalesce(acknowledged_at, now())
 		WHERE seller_id = $1 AND id = $2
 		RETURNING `+flagColumns, sellerID, id)
 	if err != nil {
-		return Flag{}, fmt.Errorf("acknowledge flag: %w", mapErr(err))
+		return flag.Flag{}, fmt.Errorf("acknowledge flag: %w", mapErr(err))
 	}
 	return f, nil
 }
 
 // ResolveFlag resolves an open flag by hand with a note. changed is false
 // when the flag was already resolved: it is returned as it was.
-func (s *Store) ResolveFlag(ctx context.Context, q sqlx.ExtContext, sellerID, id, note string) (f Flag, changed bool, err error) {
+func (s *Store) ResolveFlag(ctx context.Context, q sqlx.ExtContext, sellerID, id, note string) (f flag.Flag, changed bool, err error) {
 	err = sqlx.GetContext(ctx, q, &f, `
 		UPDATE flags SET resolved_at = now(), resolution = 'MANUAL', resolution_note = $3, suppressing = true
 		WHERE seller_id = $1 AND id = $2 AND resolved_at IS NULL
@@ -249,10 +232,10 @@ func (s *Store) ResolveFlag(ctx context.Context, q sqlx.ExtContext, sellerID, id
 		return f, true, nil
 	}
 	if !errors.Is(mapErr(err), ErrNotFound) {
-		return Flag{}, false, fmt.Errorf("resolve flag: %w", mapErr(err))
+		return flag.Flag{}, false, fmt.Errorf("resolve flag: %w", mapErr(err))
 	}
 	if err := sqlx.GetContext(ctx, q, &f, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = $2`, sellerID, id); err != nil {
-		return Flag{}, false, fmt.Errorf("resolve flag: %w", mapErr(err))
+		return flag.Flag{}, false, fmt.Errorf("resolve flag: %w", mapErr(err))
 	}
 	return f, false, nil
 }
@@ -285,4 +268,4 @@ func (s *Store) PrepareRuleTx(ctx context.Context, q sqlx.ExecerContext) error {
 }
 
 // FlagPage makes a page of flags fetched with limit+1 rows, newest first.
-func FlagPage(rows []Flag, limit int) Page[Flag] { return pageOf(rows, limit, flagCursor) }
+func FlagPage(rows []flag.Flag, limit int) Page[flag.Flag] { return pageOf(rows, limit, flagCursor) }

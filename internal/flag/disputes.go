@@ -1,4 +1,4 @@
-package store
+package flag
 
 // disputeLabel names a dispute in flag messages: its kind and, when the
 // seller gave one, the marketplace's reference ("A-to-z claim AZ-114").
@@ -10,7 +10,7 @@ const disputeLabel = `CASE d.kind
 		ELSE 'Dispute' END
 	|| CASE WHEN d.external_reference <> '' THEN ' ' || d.external_reference ELSE '' END`
 
-// DisputeFlagRules are the monitoring rules of disputes, for the sweep:
+// disputeRules are the monitoring rules of disputes, both time-based:
 //
 //   - DISPUTE_DUE_SOON: an open dispute must be answered within 24 hours
 //     of the sweep (or already should have been) and no evidence pack has
@@ -20,11 +20,10 @@ const disputeLabel = `CASE d.kind
 //
 // Each returns one row per shipment: with several disputes, the one due
 // first (or opened first) words the message.
-var DisputeFlagRules = []FlagRule{
+var disputeRules = []Rule{
 	{
-		Kind:     "DISPUTE_DUE_SOON",
-		Severity: "CRITICAL",
-		Candidates: `
+		Kind: DisputeDueSoon, Severity: Critical, TimeBased: true,
+		Custom: `
 			SELECT DISTINCT ON (d.shipment_id) d.shipment_id,
 				` + disputeLabel + `
 				|| CASE WHEN d.respond_by < $2 THEN ' was due ' ELSE ' must be answered by ' END
@@ -38,9 +37,8 @@ var DisputeFlagRules = []FlagRule{
 			ORDER BY d.shipment_id, d.respond_by, d.id`,
 	},
 	{
-		Kind:     "PROOF_MISSING",
-		Severity: "WARNING",
-		Candidates: `
+		Kind: ProofMissing, Severity: Warning, TimeBased: true,
+		Custom: `
 			SELECT DISTINCT ON (sh.id) sh.id AS shipment_id,
 				'Delivered ' || to_char(sh.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
 				|| ' UTC and disputed (' || ` + disputeLabel + `

@@ -1,0 +1,227 @@
+package flag
+
+import "strings"
+
+// Rule defines one kind of flag: docs/monitoring.md states each one's
+// meaning and boundaries in prose, and this is the only other place.
+//
+// A rule's condition is SQL over one shipment (sh, a shipments row) and
+// its seller (se, a sellers row), at time $2. Cancelled shipments are never
+// candidates: cancelling a shipment clears its flags.
+type Rule struct {
+	Kind     Kind
+	Severity Severity
+	// TimeBased says the condition reads the time ($2), so it can start or
+	// stop holding while nothing is written: the periodic sweep runs only
+	// these. The others change only when a shipment or its events are
+	// written, and the check a write causes runs every rule.
+	TimeBased bool
+	// Cases are the ways the condition holds, each with its message (an
+	// SQL text expression); a shipment meets at most one.
+	Cases []Case
+	// Join is a LATERAL join after sh that Where may read (the duplicate
+	// rule's other orders).
+	Join, Where string
+	// Custom, for the rules that start from another table (disputes), is
+	// the whole candidate query, reading the scope parameters itself.
+	Custom string
+}
+
+// Case is one way a rule's condition holds.
+type Case struct {
+	// Cond is an SQL condition on sh and se. For a time-based rule, the
+	// sweep's plan reads a partial index of migration 0004 whose predicate
+	// Cond implies.
+	Cond string
+	// Message is the flag's message, an SQL text expression.
+	Message string
+}
+
+// Rules is the catalogue, in the order checks and sweeps apply it.
+var Rules = append(append([]Rule{}, shipmentRules...), disputeRules...)
+
+var byKind = func() map[Kind]Rule {
+	m := map[Kind]Rule{}
+	for _, r := range Rules {
+		m[r.Kind] = r
+	}
+	return m
+}()
+
+// Of returns the rule of a kind.
+func Of(k Kind) (Rule, bool) {
+	r, ok := byKind[k]
+	return r, ok
+}
+
+// Candidates returns the rule as a SELECT of (shipment_id uuid, message
+// text): every shipment for which the condition holds at $2 (timestamptz),
+// for seller $1 (uuid; NULL for every seller), among shipments $3 (uuid[];
+// NULL for all of them).
+//
+// byID is the form for a check of given shipments: $1 and $3 are set, and
+// the shipments are read by key first, so the plan is the same whatever
+// the planner believes about the table (during a large load, statistics
+// say it is nearly empty and a seller's partial-index range looks like one
+// row when it holds a million). The other form reads each seller's
+// candidates through the partial index that matches the condition: the
+// sweep's.
+func (r Rule) Candidates(byID bool) string {
+	if r.Custom != "" {
+		return r.Custom
+	}
+	from := `shipments sh WHERE sh.seller_id = se.id AND ($3::uuid[] IS NULL OR sh.id = ANY($3::uuid[]))`
+	sellers := `($1::uuid IS NULL OR se.id = $1::uuid)`
+	var b strings.Builder
+	if byID {
+		b.WriteString(`WITH scoped AS MATERIALIZED (
+			SELECT * FROM shipments WHERE seller_id = $1::uuid AND id = ANY($3::uuid[]))
+			`)
+		from = `scoped sh WHERE sh.seller_id = se.id`
+		sellers = `se.id = $1::uuid`
+	}
+	for i, c := range r.Cases {
+		if i > 0 {
+			b.WriteString("\n\t\t\tUNION ALL\n\t\t\t")
+		}
+		// OFFSET 0 keeps the planner from flattening the subquery into a
+		// join that reads every seller's rows of the partial index.
+		b.WriteString(`SELECT sh.id AS shipment_id, ` + c.Message + ` AS message
+			FROM sellers se CROSS JOIN LATERAL (
+				SELECT sh.* FROM ` + from + `
+					AND sh.cancelled_at IS NULL AND ` + c.Cond + `
+				OFFSET 0) sh ` + r.Join + `
+			WHERE ` + sellers)
+		if r.Where != "" {
+			b.WriteString(` AND ` + r.Where)
+		}
+	}
+	return b.String()
+}
+
+// localToday is the start of the seller's local day containing $2:
+// promised dates (ship by, deliver by) are days in the seller's zone.
+const localToday = `(date_trunc('day', $2::timestamptz AT TIME ZONE se.time_zone) AT TIME ZONE se.time_zone)`
+
+// localDay is the date of a timestamptz column in the seller's zone.
+func localDay(col string) string { return `(` + col + ` AT TIME ZONE se.time_zone)::date` }
+
+// localDayText formats a timestamptz column as YYYY-MM-DD in the seller's zone.
+func localDayText(col string) string {
+	return `to_char(` + col + ` AT TIME ZONE se.time_zone, 'YYYY-MM-DD')`
+}
+
+const shippedAt = "coalesce(sh.shipped_at, sh.first_scan_at)"
+
+var shipmentRules = []Rule{
+	{
+		// The number fails the check. A carrier scan proves the number
+		// real whatever our format tables say, so a scanned shipment is
+		// not flagged (and its flag clears at the first scan).
+		Kind: InvalidTracking, Severity: Critical,
+		Cases: []Case{{
+			Cond: `sh.normalized_tracking_number <> '' AND NOT sh.tracking_valid
+				AND sh.tracking_reason <> 'CARRIER_MISMATCH' AND sh.first_scan_at IS NULL`,
+			Message: `format('The tracking number %s %s.', sh.tracking_number, CASE sh.tracking_reason
+				WHEN 'CHECK_DIGIT_MISMATCH' THEN 'fails its check digit'
+				WHEN 'UNKNOWN_COUNTRY' THEN 'names an unknown country'
+				ELSE 'matches no known carrier format' END)`,
+		}},
+	},
+	{
+		// The number is valid for another carrier than the declared one.
+		Kind: CarrierMismatch, Severity: Warning,
+		Cases: []Case{{
+			Cond:    `sh.tracking_reason = 'CARRIER_MISMATCH'`,
+			Message: `format('The tracking number is a %s number, but the shipment declares %s.', upper(sh.tracking_carrier), upper(sh.carrier))`,
+		}},
+	},
+	{
+		// The same number is on another of the seller's orders that is
+		// not cancelled.
+		Kind: DuplicateTracking, Severity: Warning,
+		Cases: []Case{{
+			Cond:    `sh.normalized_tracking_number <> ''`,
+			Message: `format('The same tracking number is on order %s too.', d.orders)`,
+		}},
+		Join: `CROSS JOIN LATERAL (
+				SELECT string_agg(o.order_id, ', ' ORDER BY o.order_id) AS orders
+				FROM (SELECT o.order_id FROM shipments o
+					WHERE o.seller_id = sh.seller_id AND o.normalized_tracking_number = sh.normalized_tracking_number
+						AND o.order_id <> sh.order_id AND o.cancelled_at IS NULL
+					ORDER BY o.order_id LIMIT 5) o) d`,
+		Where: `d.orders IS NOT NULL`,
+	},
+	{
+		// Shipped at least N hours ago (sellers.inactive_tracking_hours)
+		// and never scanned: a label is not a scan.
+		Kind: InactiveTracking, Severity: Warning, TimeBased: true,
+		Cases: []Case{{
+			Cond: `sh.first_scan_at IS NULL AND sh.normalized_tracking_number <> '' AND sh.shipped_at IS NOT NULL
+				AND sh.shipped_at <= $2::timestamptz - make_interval(hours => se.inactive_tracking_hours)`,
+			Message: `format('No carrier scan %s hours after the parcel shipped (threshold: %s hours).',
+				floor(extract(epoch FROM $2::timestamptz - sh.shipped_at) / 3600)::bigint, se.inactive_tracking_hours)`,
+		}},
+	},
+	{
+		// Scanned, not delivered, not returned, and no event for N days
+		// of 24 hours (sellers.stalled_days).
+		Kind: Stalled, Severity: Warning, TimeBased: true,
+		Cases: []Case{{
+			Cond: `sh.delivered_at IS NULL AND sh.first_scan_at IS NOT NULL AND sh.status <> 'RETURNED_TO_SENDER'
+				AND sh.last_event_at <= $2::timestamptz - make_interval(hours => 24 * se.stalled_days)`,
+			Message: `format('No carrier event for %s days (threshold: %s days); the last status is %s.',
+				floor(extract(epoch FROM $2::timestamptz - sh.last_event_at) / 86400)::bigint, se.stalled_days, sh.status)`,
+		}},
+	},
+	{
+		// Shipped (shippedAt, else the first scan) on a later local day
+		// than shipBy; or not shipped and shipBy's local day is over.
+		Kind: LateShipment, Severity: Critical, TimeBased: true,
+		Cases: []Case{{
+			Cond: shippedAt + ` > sh.ship_by AND ` + localDay(shippedAt) + ` > ` + localDay("sh.ship_by"),
+			Message: `format('Shipped on %s, after the ship-by date %s.', ` +
+				localDayText(shippedAt) + `, ` + localDayText("sh.ship_by") + `)`,
+		}, {
+			Cond:    `sh.shipped_at IS NULL AND sh.first_scan_at IS NULL AND sh.ship_by < ` + localToday,
+			Message: `format('Not shipped, and the ship-by date %s has passed.', ` + localDayText("sh.ship_by") + `)`,
+		}},
+	},
+	{
+		// Not delivered, the carrier's estimate falls on a later local day
+		// than deliverBy, and deliverBy's day is not over yet: once it is,
+		// LATE_DELIVERY takes over and this flag clears.
+		Kind: DeliveryAtRisk, Severity: Warning, TimeBased: true,
+		Cases: []Case{{
+			Cond: `sh.delivered_at IS NULL AND sh.estimated_delivery_at > sh.deliver_by AND sh.status <> 'RETURNED_TO_SENDER'
+				AND ` + localDay("sh.estimated_delivery_at") + ` > ` + localDay("sh.deliver_by") + `
+				AND sh.deliver_by >= ` + localToday,
+			Message: `format('The carrier expects delivery on %s, after the deliver-by date %s.', ` +
+				localDayText("sh.estimated_delivery_at") + `, ` + localDayText("sh.deliver_by") + `)`,
+		}},
+	},
+	{
+		// Delivered on a later local day than deliverBy; or not delivered
+		// and deliverBy's local day is over.
+		Kind: LateDelivery, Severity: Critical, TimeBased: true,
+		Cases: []Case{{
+			Cond: `sh.delivered_at > sh.deliver_by AND ` + localDay("sh.delivered_at") + ` > ` + localDay("sh.deliver_by"),
+			Message: `format('Delivered on %s, after the deliver-by date %s.', ` +
+				localDayText("sh.delivered_at") + `, ` + localDayText("sh.deliver_by") + `)`,
+		}, {
+			Cond:    `sh.delivered_at IS NULL AND sh.deliver_by < ` + localToday,
+			Message: `format('Not delivered, and the deliver-by date %s has passed.', ` + localDayText("sh.deliver_by") + `)`,
+		}},
+	},
+	{
+		// The latest status is a delivery problem.
+		Kind: DeliveryException, Severity: Warning,
+		Cases: []Case{{
+			Cond: `sh.status IN ('EXCEPTION', 'DELIVERY_ATTEMPTED', 'RETURNED_TO_SENDER')`,
+			Message: `CASE sh.status
+				WHEN 'EXCEPTION' THEN 'The carrier reports a delivery exception.'
+				WHEN 'DELIVERY_ATTEMPTED' THEN 'The carrier attempted delivery and failed.'
+				ELSE 'The carrier is returning the parcel to the sender.' END`,
+		}},
+	},
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/shipwatch/shipwatch/internal/flag"
+)
+
+// LockChecked locks the seller's shipments with these ids and those
+// carrying the same numbers (whose DUPLICATE_TRACKING flag a write can
+// change), in ascending id, in one statement, and returns their ids: the
+// shipments a check may raise or resolve flags on. A shipment's row lock
+// owns its flags (docs/locking.md), so two checks, or a check and the
+// sweep, never wait on each other's flags.
+func (s *Store) LockChecked(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) ([]string, error) {
+	locked := []string{}
+	if len(ids) == 0 {
+		return locked, nil
+	}
+	err := sqlx.SelectContext(ctx, q, &locked, `
+		WITH given AS MATERIALIZED (
+			SELECT id, normalized_tracking_number FROM shipments WHERE seller_id = $1 AND id = ANY($2::uuid[])
+		)
+		SELECT sh.id FROM shipments sh
+		WHERE sh.seller_id = $1 AND (sh.id IN (SELECT id FROM given)
+			OR sh.normalized_tracking_number IN (SELECT normalized_tracking_number FROM given WHERE normalized_tracking_number <> ''))
+		ORDER BY sh.id
+		FOR NO KEY UPDATE OF sh`, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("lock checked shipments: %w", mapErr(err))
+	}
+	return locked, nil
+}
+
+// LockFlagChanges finds, for one seller at sc.At, the shipments whose flag
+// of the rule's kind would be raised or resolved, and locks those it can
+// without waiting (ascending id, SKIP LOCKED). It returns the locked ids:
+// the sweep raises and resolves on them only. A shipment it skips is being
+// written, and that write queues a check of every rule.
+func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, sc RuleScope) ([]string, error) {
+	locked := []string{}
+	err := sqlx.SelectContext(ctx, q, &locked, `
+		WITH c AS MATERIALIZED (`+r.Candidates(false)+`
+		), changes AS (
+			SELECT c.shipment_id AS id FROM c
+			WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.shipment_id = c.shipment_id AND f.kind = $4
+				AND (f.resolved_at IS NULL OR f.suppressing))
+			UNION
+			SELECT f.shipment_id FROM flags f
+			WHERE f.seller_id = $1 AND f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
+				AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)
+		)
+		SELECT sh.id FROM shipments sh
+		WHERE sh.seller_id = $1 AND sh.id IN (SELECT id FROM changes)
+			AND $2::timestamptz IS NOT NULL -- typed here for the rules that do not read the time
+		ORDER BY sh.id
+		FOR NO KEY UPDATE OF sh SKIP LOCKED`, sellerID, sc.At, nil, r.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s changes: %w", r.Kind, mapErr(err))
+	}
+	return locked, nil
+}
+
+// SellersWithShipments returns the ids of sellers that have shipments,
+// in id order: the sweep's sellers.
+func (s *Store) SellersWithShipments(ctx context.Context) ([]string, error) {
+	ids := []string{}
+	err := s.db.SelectContext(ctx, &ids, `
+		SELECT se.id FROM sellers se
+		WHERE EXISTS (SELECT 1 FROM shipments sh WHERE sh.seller_id = se.id)
+		ORDER BY se.id`)
+	if err != nil {
+		return nil, fmt.Errorf("sellers with shipments: %w", mapErr(err))
+	}
+	return ids, nil
+}
