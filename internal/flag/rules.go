@@ -74,8 +74,13 @@ func (r Rule) Candidates(byID bool) string {
 	sellers := `($1::uuid IS NULL OR se.id = $1::uuid)`
 	var b strings.Builder
 	if byID {
+		// Each id is looked up alone, by primary key: the subquery has no
+		// other condition to choose an index by, and OFFSET 0 keeps the
+		// seller's condition out of it.
 		b.WriteString(`WITH scoped AS MATERIALIZED (
-			SELECT * FROM shipments WHERE seller_id = $1::uuid AND id = ANY($3::uuid[]))
+			SELECT s.* FROM unnest($3::uuid[]) AS k(id)
+			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = k.id OFFSET 0) s
+			WHERE s.seller_id = $1::uuid)
 			`)
 		from = `scoped sh WHERE sh.seller_id = se.id`
 		sellers = `se.id = $1::uuid`

@@ -14,3 +14,13 @@ var (
 		return sqls, lines, err
 	}
 )
+
+// LockCheckedSQL is the statement of LockChecked, for plan tests.
+const LockCheckedSQL = lockCheckedSQL
+
+// WrittenShipmentsSQL and RefreshSQL are the statements of
+// WrittenShipments and RefreshShipments, for plan tests.
+var (
+	WrittenShipmentsSQL = writtenShipmentsSQL
+	RefreshSQL          = refreshSQL
+)

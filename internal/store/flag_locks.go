@@ -21,20 +21,34 @@ func (s *Store) LockChecked(ctx context.Context, q sqlx.QueryerContext, sellerID
 	if len(ids) == 0 {
 		return locked, nil
 	}
-	err := sqlx.SelectContext(ctx, q, &locked, `
-		WITH given AS MATERIALIZED (
-			SELECT id, normalized_tracking_number FROM shipments WHERE seller_id = $1 AND id = ANY($2::uuid[])
-		)
-		SELECT sh.id FROM shipments sh
-		WHERE sh.seller_id = $1 AND (sh.id IN (SELECT id FROM given)
-			OR sh.normalized_tracking_number IN (SELECT normalized_tracking_number FROM given WHERE normalized_tracking_number <> ''))
-		ORDER BY sh.id
-		FOR NO KEY UPDATE OF sh`, sellerID, pq.Array(ids))
+	err := sqlx.SelectContext(ctx, q, &locked, lockCheckedSQL, sellerID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("lock checked shipments: %w", mapErr(err))
 	}
 	return locked, nil
 }
+
+// lockCheckedSQL reads each given id by primary key and each of their
+// numbers by (seller, number), whatever the statistics say (a table
+// filling during an import has none fresh), then locks the rows one by
+// one by primary key in ascending id. The seller of the number lookup
+// comes from the rows, not from $1: compared with a constant, a seller the
+// statistics have not seen looks like one row, and the planner reads its
+// whole range of a one-column index instead of (seller, number).
+const lockCheckedSQL = `
+	WITH given AS MATERIALIZED (
+		SELECT s.id, s.seller_id, s.normalized_tracking_number FROM unnest($2::uuid[]) AS k(id)
+		CROSS JOIN LATERAL (SELECT id, seller_id, normalized_tracking_number FROM shipments WHERE id = k.id OFFSET 0) s
+		WHERE s.seller_id = $1
+	), same AS MATERIALIZED (
+		SELECT id FROM given
+		UNION
+		SELECT o.id FROM (SELECT DISTINCT seller_id, normalized_tracking_number AS n FROM given WHERE normalized_tracking_number <> '') g
+		CROSS JOIN LATERAL (SELECT id FROM shipments
+			WHERE seller_id = g.seller_id AND normalized_tracking_number = g.n OFFSET 0) o
+	)
+	SELECT l.id FROM (SELECT id FROM same ORDER BY id) k
+	CROSS JOIN LATERAL (SELECT id FROM shipments WHERE id = k.id FOR NO KEY UPDATE) l`
 
 // LockFlagChanges finds, for one seller at sc.At, the shipments whose flag
 // of the rule's kind would be raised or resolved, and locks those it can

@@ -98,14 +98,18 @@ func (s *Store) WrittenShipments(ctx context.Context, q sqlx.QueryerContext, sel
 	if len(numbers) == 0 {
 		return ids, nil
 	}
-	err := sqlx.SelectContext(ctx, q, &ids, `
-		SELECT id FROM shipments WHERE seller_id = $1 AND normalized_tracking_number = ANY($2)`,
-		sellerID, pq.Array(numbers))
+	err := sqlx.SelectContext(ctx, q, &ids, writtenShipmentsSQL, sellerID, pq.Array(numbers))
 	if err != nil {
 		return nil, fmt.Errorf("written shipments: %w", mapErr(err))
 	}
 	return ids, nil
 }
+
+// writtenShipmentsSQL reads each number's shipments by key (byNumber).
+var writtenShipmentsSQL = `
+	WITH seller AS MATERIALIZED (SELECT id FROM sellers WHERE id = $1)
+	SELECT o.id FROM seller, (SELECT DISTINCT n FROM unnest($2::text[]) AS n) k
+	CROSS JOIN LATERAL (` + byNumber("seller.id", "k.n") + `) o`
 
 // FlagFilter narrows a flag list; zero fields do not filter.
 type FlagFilter struct {

@@ -30,8 +30,24 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 	// number), one LATERAL per number: the plan does not depend on
 	// statistics, which a table filling during a load never has fresh
 	// (with stale ones the planner read every event of the seller for
-	// each batch). Shipments are locked in ascending id (docs/locking.md).
-	err := sqlx.SelectContext(ctx, q, &changes, `
+	// each batch); shipments likewise, by (seller, number) through
+	// byNumber, and locked one by one by key in ascending id
+	// (docs/locking.md).
+	err := sqlx.SelectContext(ctx, q, &changes, refreshSQL, sellerID, pq.Array(numbers))
+	if err != nil {
+		return nil, fmt.Errorf("refresh shipments: %w", mapErr(err))
+	}
+	out := changes[:0]
+	for _, c := range changes {
+		if c.From != c.To {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// refreshSQL is RefreshShipments' statement: $1 the seller, $2 the numbers.
+var refreshSQL = `
 		WITH numbers AS (
 			SELECT DISTINCT n FROM unnest($2::text[]) AS n WHERE n <> ''
 		), state AS (
@@ -52,17 +68,19 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 				WHERE seller_id = $1 AND normalized_tracking_number = numbers.n
 					AND status NOT IN ('PENDING', 'LABEL_CREATED', 'CANCELLED')
 			) sc ON true
+		), seller AS MATERIALIZED (
+			SELECT id FROM sellers WHERE id = $1
+		), found AS MATERIALIZED (
+			SELECT o.id, st.* FROM seller, state st
+			CROSS JOIN LATERAL (` + byNumber("seller.id", "st.n") + `) o
 		), target AS (
 			SELECT sh.id, sh.status AS old_status,
-				CASE WHEN sh.cancelled_at IS NOT NULL THEN 'CANCELLED' ELSE coalesce(st.status, 'PENDING') END AS status,
-				st.occurred_at AS last_event_at,
-				CASE WHEN st.status = 'DELIVERED' THEN st.occurred_at END AS delivered_at,
-				st.estimated_delivery_at, st.first_scan_at
-			FROM shipments sh
-			JOIN state st ON st.n = sh.normalized_tracking_number
-			WHERE sh.seller_id = $1 AND sh.normalized_tracking_number = ANY($2)
-			ORDER BY sh.id
-			FOR NO KEY UPDATE OF sh
+				CASE WHEN sh.cancelled_at IS NOT NULL THEN 'CANCELLED' ELSE coalesce(f.status, 'PENDING') END AS status,
+				f.occurred_at AS last_event_at,
+				CASE WHEN f.status = 'DELIVERED' THEN f.occurred_at END AS delivered_at,
+				f.estimated_delivery_at, f.first_scan_at
+			FROM (SELECT * FROM found ORDER BY id) f
+			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = f.id FOR NO KEY UPDATE) sh
 		)
 		UPDATE shipments sh SET status = t.status, last_event_at = t.last_event_at,
 			delivered_at = t.delivered_at, estimated_delivery_at = t.estimated_delivery_at,
@@ -70,18 +88,7 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 		FROM target t
 		WHERE sh.id = t.id AND (sh.status, sh.last_event_at, sh.delivered_at, sh.estimated_delivery_at, sh.first_scan_at)
 			IS DISTINCT FROM (t.status, t.last_event_at, t.delivered_at, t.estimated_delivery_at, t.first_scan_at)
-		RETURNING sh.id, t.old_status, sh.status`, sellerID, pq.Array(numbers))
-	if err != nil {
-		return nil, fmt.Errorf("refresh shipments: %w", mapErr(err))
-	}
-	out := changes[:0]
-	for _, c := range changes {
-		if c.From != c.To {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
+		RETURNING sh.id, t.old_status, sh.status`
 
 // TrackingNumbersOf returns the distinct normalised numbers of the seller's
 // shipments with these ids (” left out).
@@ -93,4 +100,15 @@ func (s *Store) TrackingNumbersOf(ctx context.Context, q sqlx.QueryerContext, se
 		return nil, fmt.Errorf("tracking numbers of shipments: %w", mapErr(err))
 	}
 	return numbers, nil
+}
+
+// byNumber is a subquery for a LATERAL join: the ids of the shipments of
+// seller with normalised number n, read through (seller_id,
+// normalized_tracking_number). seller must not be a constant the planner
+// can see (a column of a materialised CTE, say): compared with a constant,
+// a seller the statistics have not seen yet (its first large import)
+// looks like one row, and the planner reads the seller's whole range of a
+// one-column index for each number instead.
+func byNumber(seller, n string) string {
+	return `SELECT id FROM shipments WHERE seller_id = ` + seller + ` AND normalized_tracking_number = ` + n + ` OFFSET 0`
 }
