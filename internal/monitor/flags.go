@@ -70,6 +70,14 @@ func (s *Service) CheckTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids
 	if err := s.refreshByID(ctx, tx, sellerID, locked); err != nil {
 		return err
 	}
+	return s.checkLocked(ctx, tx, sellerID, locked)
+}
+
+// checkLocked runs every rule on shipments whose row locks tx holds.
+func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string, locked []string) error {
+	if len(locked) == 0 {
+		return nil
+	}
 	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
 		return err
 	}

@@ -25,8 +25,8 @@ import (
 // (waiting in PostgreSQL for the later's lock, maybe through other
 // transactions or another load of the seller's) would wait forever, and
 // PostgreSQL cannot see a cycle that runs through Go. A batch touches only
-// shipments carrying its tracking numbers (its upserts and the refresh of
-// afterWrite), so a batch sharing a number with one in flight starts only
+// shipments carrying its tracking numbers (its upserts, and the refresh
+// and check of checkWritten), so a batch sharing a number with one in flight starts only
 // once that one has committed. Beyond that, a batch waiting its turn yields
 // (rolls back, and runs again once the batch before has committed) when it
 // sees the earlier batch wait for one of its locks (pg_blocking_pids), when
@@ -149,17 +149,17 @@ func pending(fs []*flight) []*flight {
 // it in one transaction, committing after prev (nil for the first batch).
 func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import, b *importBatch, prev *flight) error {
 	for {
+		started := time.Now()
 		err := inConnTx(ctx, w.conn, func(tx *sqlx.Tx) error {
 			created, err := im.store.UpsertImportedShipments(ctx, tx, imp.SellerID, b.writes)
 			if err != nil {
 				return err
 			}
 			// No tracking-number locks here: a batch covers every bucket, so
-			// it would stall the seller's webhooks while it loads. The check
-			// jobs afterWrite queues refresh the batch's shipments again once
-			// this commits, which repairs a state computed without a
-			// concurrent event.
-			if err := im.svc.afterWrite(ctx, tx, imp.SellerID, b.numbers); err != nil {
+			// it would stall the seller's webhooks while it loads. An event
+			// committed meanwhile queues a check of its own, which refreshes
+			// the shipment again once this commits.
+			if err := im.svc.checkWritten(ctx, tx, imp.SellerID, b.numbers); err != nil {
 				return err
 			}
 			if err := im.store.InsertImportErrors(ctx, tx, imp.SellerID, imp.ID, b.errs); err != nil {
@@ -173,6 +173,9 @@ func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import
 			b.created = created
 			return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, p)
 		})
+		if err == nil {
+			return im.recheckRaced(ctx, imp.SellerID, b.numbers, started)
+		}
 		var pqErr *pq.Error
 		deadlock := errors.As(err, &pqErr) && pqErr.Code == "40P01"
 		if prev == nil || !(errors.Is(err, errYield) || deadlock) {
@@ -237,4 +240,27 @@ func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) 
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// raceMargin is how far before a batch started an event may have been
+// received and still be missing from the batch's view: the event's
+// transaction began before the batch's and committed after its refresh.
+const raceMargin = time.Minute
+
+// recheckRaced checks again, now that the batch has committed, the
+// shipments of its numbers that received an event while it was being
+// written. The batch takes no tracking-number locks, so its refresh and
+// check may not have seen such an event, and the event's own check may
+// have run before the batch's rows were visible. Events received later
+// queue a check that sees the batch's rows.
+func (im *Importer) recheckRaced(ctx context.Context, sellerID string, numbers []string, started time.Time) error {
+	raced, err := im.store.NumbersWithEventsSince(ctx, im.store.DB(), sellerID, numbers, started.Add(-raceMargin))
+	if err != nil || len(raced) == 0 {
+		return err
+	}
+	ids, err := im.store.WrittenShipments(ctx, im.store.DB(), sellerID, raced)
+	if err != nil {
+		return err
+	}
+	return im.svc.Check(ctx, sellerID, ids)
 }

@@ -209,6 +209,32 @@ func (s *Service) afterWrite(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 	return s.watch(ctx, tx, sellerID, numbers, changes)
 }
 
+// checkWritten is afterWrite for a file import's batch: instead of
+// queueing checks, it runs every rule on the written shipments (and those
+// sharing their numbers) in the batch's transaction, so the batch's rows
+// commit with their flags and the import's COMPLETED means checked. The
+// import never fills the shared check queue, so it cannot delay another
+// seller's checks (docs/locking.md: the batch holds its rows' locks, and
+// a batch sharing a number with one in flight waits for it to commit).
+func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string) error {
+	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, nonEmpty(numbers))
+	if err != nil {
+		return err
+	}
+	if err := s.announceStatus(ctx, tx, sellerID, changes); err != nil {
+		return err
+	}
+	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
+	if err != nil {
+		return err
+	}
+	locked, err := s.store.LockChecked(ctx, tx, sellerID, ids)
+	if err != nil {
+		return err
+	}
+	return s.checkLocked(ctx, tx, sellerID, locked)
+}
+
 func numbersOf(ws []store.ShipmentWrite) []string {
 	out := make([]string, 0, len(ws))
 	for _, w := range ws {

@@ -70,11 +70,12 @@ func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule
 	seller, at, ids := sc.params()
 	resolved := []flag.Flag{}
 	err := sqlx.SelectContext(ctx, q, &resolved, `
-		WITH target AS (
+		WITH c AS MATERIALIZED (`+r.Candidates(sc.byID())+`
+		), target AS (
 			SELECT f.id, f.resolved_at IS NULL AS was_open FROM flags f
 			WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
 				AND ($1::uuid IS NULL OR f.seller_id = $1::uuid) AND ($3::uuid[] IS NULL OR f.shipment_id = ANY($3::uuid[]))
-				AND NOT EXISTS (SELECT 1 FROM (`+r.Candidates(sc.byID())+`) c WHERE c.shipment_id = f.shipment_id)
+				AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)
 			FOR UPDATE OF f
 		), changed AS (
 			UPDATE flags f SET suppressing = false,

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -111,4 +112,23 @@ func (s *Store) TrackingNumbersOf(ctx context.Context, q sqlx.QueryerContext, se
 // one-column index for each number instead.
 func byNumber(seller, n string) string {
 	return `SELECT id FROM shipments WHERE seller_id = ` + seller + ` AND normalized_tracking_number = ` + n + ` OFFSET 0`
+}
+
+// NumbersWithEventsSince returns those of the seller's numbers that have
+// an event received at or after since, each looked up by key.
+func (s *Store) NumbersWithEventsSince(ctx context.Context, q sqlx.QueryerContext, sellerID string, numbers []string, since time.Time) ([]string, error) {
+	found := []string{}
+	if len(numbers) == 0 {
+		return found, nil
+	}
+	err := sqlx.SelectContext(ctx, q, &found, `
+		WITH seller AS MATERIALIZED (SELECT id FROM sellers WHERE id = $1)
+		SELECT k.n FROM seller, (SELECT DISTINCT n FROM unnest($2::text[]) AS n WHERE n <> '') k
+		WHERE EXISTS (SELECT 1 FROM tracking_events e
+			WHERE e.seller_id = seller.id AND e.normalized_tracking_number = k.n AND e.received_at >= $3)`,
+		sellerID, pq.Array(numbers), since)
+	if err != nil {
+		return nil, fmt.Errorf("numbers with events since: %w", mapErr(err))
+	}
+	return found, nil
 }
