@@ -50,6 +50,10 @@ test-monitoring: ## run the monitoring tests: rules, jobs, notifications, two re
 	$(GO) test $(TEST_FLAGS) ./internal/monitor/ ./internal/pubsub/ ./internal/notify/ ./internal/secret/ ./graph/
 	$(GO) test $(TEST_FLAGS) -run 'Flags|Monitoring|Notifications|TwoReplicas' ./internal/app/
 
+.PHONY: bench-metrics
+bench-metrics: ## the open-flag gauge of /metrics at 1,000,000 shipments (SHIPMENTS=N), against a direct count
+	$(GO) test -run '^$$' -bench BenchmarkOpenFlagCounts -benchtime 20x -timeout 30m ./internal/store/
+
 .PHONY: bench-health
 bench-health: ## account health only: a 1,000,000-shipment report, and what its rollup costs writers
 	$(GO) test -run '^$$' -bench 'BenchmarkAccountHealth|BenchmarkHealthWriteCost' -benchmem ./internal/health/
