@@ -71,8 +71,8 @@ faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local s
 	$(GO) run ./cmd/shipwatch-load --restart-postgres
 
 .PHONY: bench-import
-bench-import: ## time a 1,000,000-line upload to COMPLETED against a raw COPY of the same rows, and the server's peak memory
-	$(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 30m ./internal/app/
+bench-import: ## time a ROWS-line upload (1,000,000) to COMPLETED, checked, against a raw COPY of the same rows, and the server's peak memory
+	ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 60m ./internal/app/
 
 # --- Soak ---
 .PHONY: soak
