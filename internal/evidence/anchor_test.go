@@ -67,7 +67,7 @@ func TestVerifyPack(t *testing.T) {
 	pack := func() Pack {
 		timeline, proofs, v := Chain(records)
 		return Pack{Seller: Seller{ID: "s-1"}, Timeline: timeline, Proofs: proofs, Verification: v,
-			Checkpoint: &Anchor{Checkpoint: c, Leaf: leaves[1], LeafIndex: 1, InclusionProof: proof, PublicKey: checkpoint.EncodePublicKey(pub)}}
+			Checkpoint: &Anchor{Checkpoint: c, Leaf: leaves[1], LeafIndex: 1, InclusionProof: append([]checkpoint.Hash(nil), proof...), PublicKey: checkpoint.EncodePublicKey(pub)}}
 	}
 	rep, err := VerifyPack(pack(), pub)
 	if err != nil || rep.Records != 5 || rep.Leaf.Records != 4 {
