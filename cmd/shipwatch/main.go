@@ -30,7 +30,8 @@ Usage:
   shipwatch healthcheck [--url URL]        exit 0 when a running server is ready
   shipwatch simulate --api-key KEY         play carrier events for a seller's shipments
   shipwatch demo [--url URL]               fill a running server with a demo seller and its parcels
-  shipwatch evidence verify --pack F --key K  verify an evidence pack offline with the public key
+  shipwatch evidence verify --pack F --key K
+                                           verify an evidence pack offline with the public key
   shipwatch checkpoint-key [--pem]         print the public key evidence checkpoints are signed with
 
 Each command explains itself with --help. Configuration comes from the

@@ -60,5 +60,5 @@ func AddCheckpointWorker(workers *river.Workers, checkpointer func() Checkpointe
 func CheckpointJob(interval time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
 		return CheckpointArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: interval}}
-	}, &river.PeriodicJobOpts{ID: "shipwatch.evidence.checkpoint", RunOnStart: true})
+	}, &river.PeriodicJobOpts{ID: "shipwatch.evidence.checkpoint"})
 }

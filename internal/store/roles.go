@@ -238,8 +238,8 @@ const checkpointTables = `evidence_checkpoints, evidence_checkpoint_leaves`
 
 // GrantApp gives role what the server needs, run as the schema's owner
 // after the migrations: everything on every table but changing evidence
-// (an evidence chain's head may only move forward, which its trigger
-// checks) or migration history, and the purge through its function, which
+// or checkpoints (an evidence chain's head may only move forward, which
+// its trigger checks) or migration history, and the purge through its function, which
 // it hands to RetentionRole.
 func GrantApp(ctx context.Context, owner *sql.DB, role string) error {
 	app := pq.QuoteIdentifier(role)
