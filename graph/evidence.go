@@ -160,6 +160,9 @@ var breaks = map[evidence.Reason]model.EvidenceBreak{
 	evidence.ReasonImageChanged:   model.EvidenceBreakImageChanged,
 	evidence.ReasonRecordsMissing: model.EvidenceBreakRecordsMissing,
 	evidence.ReasonHeadChanged:    model.EvidenceBreakHeadChanged,
+
+	evidence.ReasonBehindCheckpoint:  model.EvidenceBreakBehindCheckpoint,
+	evidence.ReasonCheckpointInvalid: model.EvidenceBreakCheckpointInvalid,
 }
 
 func (r *verificationResolver) FirstBroken(_ context.Context, obj *monitor.EvidenceCheck) (*model.BrokenEvidenceRecord, error) {
@@ -167,7 +170,7 @@ func (r *verificationResolver) FirstBroken(_ context.Context, obj *monitor.Evide
 	if b == nil {
 		return nil, nil
 	}
-	out := &model.BrokenEvidenceRecord{Index: b.Index, Reason: breaks[b.Reason], ID: nullable(b.ID)}
+	out := &model.BrokenEvidenceRecord{Index: b.Index, Reason: breaks[b.Reason], ID: nullable(b.ID), Chain: nullable(b.Chain)}
 	msg := fmt.Sprintf("record %d: %s", b.Index+1, b.Reason)
 	if b.Kind != "" {
 		kind := model.EvidenceRecordKindEvent
@@ -176,6 +179,9 @@ func (r *verificationResolver) FirstBroken(_ context.Context, obj *monitor.Evide
 		}
 		out.Kind = &kind
 		msg = fmt.Sprintf("%s %s (record %d): %s", b.Kind, b.ID, b.Index+1, b.Reason)
+	}
+	if b.Detail != "" {
+		msg = b.Detail
 	}
 	out.Message = msg
 	return out, nil

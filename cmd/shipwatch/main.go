@@ -30,6 +30,9 @@ Usage:
   shipwatch healthcheck [--url URL]        exit 0 when a running server is ready
   shipwatch simulate --api-key KEY         play carrier events for a seller's shipments
   shipwatch demo [--url URL]               fill a running server with a demo seller and its parcels
+  shipwatch evidence verify --pack F --key K
+                                           verify an evidence pack offline with the public key
+  shipwatch checkpoint-key [--pem]         print the public key evidence checkpoints are signed with
 
 Each command explains itself with --help. Configuration comes from the
 environment (DATABASE_URL, SHIPWATCH_ADDR, ...: see the README).
@@ -74,6 +77,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSimulate(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr, getenv)
+	case "evidence":
+		return runEvidence(rest, stdout, stderr)
+	case "checkpoint-key":
+		return runCheckpointKey(rest, stdout, stderr, getenv)
 	}
 	fmt.Fprintf(stderr, "shipwatch: unknown command %q (see shipwatch --help)\n", cmd)
 	return 2

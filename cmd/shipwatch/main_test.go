@@ -25,7 +25,8 @@ func runCmd(t *testing.T, getenv config.Env, args ...string) (code int, stdout, 
 func TestHelpExplainsEveryCommand(t *testing.T) {
 	env := envWith(nil)
 	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"seller", "--help"},
-		{"apikey", "--help"}, {"tracking", "check", "--help"}, {"simulate", "--help"}, {"demo", "--help"}} {
+		{"apikey", "--help"}, {"tracking", "check", "--help"}, {"simulate", "--help"}, {"demo", "--help"},
+		{"evidence", "verify", "--help"}, {"checkpoint-key", "--help"}} {
 		code, out, errOut := runCmd(t, env, args...)
 		if code != 0 || !strings.Contains(out+errOut, "Usage") {
 			t.Errorf("shipwatch %v = exit %d, output %q; want 0 and a usage text", args, code, out+errOut)

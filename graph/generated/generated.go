@@ -75,6 +75,7 @@ type ComplexityRoot struct {
 	}
 
 	BrokenEvidenceRecord struct {
+		Chain   func(childComplexity int) int
 		ID      func(childComplexity int) int
 		Index   func(childComplexity int) int
 		Kind    func(childComplexity int) int
@@ -759,6 +760,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountHealth.ValidTrackingRate(childComplexity), true
 
+	case "BrokenEvidenceRecord.chain":
+		if e.ComplexityRoot.BrokenEvidenceRecord.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrokenEvidenceRecord.Chain(childComplexity), true
 	case "BrokenEvidenceRecord.id":
 		if e.ComplexityRoot.BrokenEvidenceRecord.ID == nil {
 			break
@@ -3085,8 +3092,9 @@ extend type Query {
   disputes(filter: DisputeFilter, first: Int = 50, after: String): DisputeConnection!
   """
   Recomputes the hash chain of a shipment's evidence (its carrier events and
-  proofs of delivery, with their images) and says whether it is intact or which
-  record is the first to break it.
+  proofs of delivery, with their images), checks it against the latest signed
+  checkpoint (and the checkpoint's signature), and says whether it is intact or
+  which record is the first to break it.
   """
   verifyShipmentEvidence(shipmentId: ID!): EvidenceVerification!
 }
@@ -3198,6 +3206,18 @@ enum EvidenceBreak {
   RECORDS_MISSING
   "The last record is not the stored head of the chain."
   HEAD_CHANGED
+  """
+  The chain is behind the latest signed checkpoint: it holds fewer records than the
+  checkpoint committed to, or its record at the committed count does not hash to the
+  committed head. Records were removed or rewritten after the checkpoint, together
+  with the chain's stored head.
+  """
+  BEHIND_CHECKPOINT
+  """
+  The latest checkpoint does not verify: its signature is not the server's key's, or
+  its stored leaves do not make its signed root. The checkpoints were tampered with.
+  """
+  CHECKPOINT_INVALID
 }
 
 type EvidenceVerification {
@@ -3218,6 +3238,8 @@ type BrokenEvidenceRecord {
   "0-based position in the chain."
   index: Int!
   reason: EvidenceBreak!
+  "The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT."
+  chain: String
   message: String!
 }
 
@@ -3941,6 +3963,8 @@ func (ec *executionContext) childFields_BrokenEvidenceRecord(ctx context.Context
 		return ec.fieldContext_BrokenEvidenceRecord_index(ctx, field)
 	case "reason":
 		return ec.fieldContext_BrokenEvidenceRecord_reason(ctx, field)
+	case "chain":
+		return ec.fieldContext_BrokenEvidenceRecord_chain(ctx, field)
 	case "message":
 		return ec.fieldContext_BrokenEvidenceRecord_message(ctx, field)
 	}
@@ -5940,6 +5964,29 @@ func (ec *executionContext) _BrokenEvidenceRecord_reason(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_BrokenEvidenceRecord_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type EvidenceBreak does not have child fields"))
+}
+
+func (ec *executionContext) _BrokenEvidenceRecord_chain(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrokenEvidenceRecord_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BrokenEvidenceRecord_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _BrokenEvidenceRecord_message(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
@@ -15861,6 +15908,11 @@ func (ec *executionContext) _BrokenEvidenceRecord(ctx context.Context, sel ast.S
 		case "reason":
 			out.Values[i] = ec._BrokenEvidenceRecord_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chain":
+			out.Values[i] = ec._BrokenEvidenceRecord_chain(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "message":

@@ -19,9 +19,11 @@ type BrokenEvidenceRecord struct {
 	Kind *EvidenceRecordKind `json:"kind,omitempty"`
 	ID   *string             `json:"id,omitempty"`
 	// 0-based position in the chain.
-	Index   int           `json:"index"`
-	Reason  EvidenceBreak `json:"reason"`
-	Message string        `json:"message"`
+	Index  int           `json:"index"`
+	Reason EvidenceBreak `json:"reason"`
+	// The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT.
+	Chain   *string `json:"chain,omitempty"`
+	Message string  `json:"message"`
 }
 
 type CreateShipmentsPayload struct {
@@ -549,6 +551,14 @@ const (
 	EvidenceBreakRecordsMissing EvidenceBreak = "RECORDS_MISSING"
 	// The last record is not the stored head of the chain.
 	EvidenceBreakHeadChanged EvidenceBreak = "HEAD_CHANGED"
+	// The chain is behind the latest signed checkpoint: it holds fewer records than the
+	// checkpoint committed to, or its record at the committed count does not hash to the
+	// committed head. Records were removed or rewritten after the checkpoint, together
+	// with the chain's stored head.
+	EvidenceBreakBehindCheckpoint EvidenceBreak = "BEHIND_CHECKPOINT"
+	// The latest checkpoint does not verify: its signature is not the server's key's, or
+	// its stored leaves do not make its signed root. The checkpoints were tampered with.
+	EvidenceBreakCheckpointInvalid EvidenceBreak = "CHECKPOINT_INVALID"
 )
 
 var AllEvidenceBreak = []EvidenceBreak{
@@ -557,11 +567,13 @@ var AllEvidenceBreak = []EvidenceBreak{
 	EvidenceBreakImageChanged,
 	EvidenceBreakRecordsMissing,
 	EvidenceBreakHeadChanged,
+	EvidenceBreakBehindCheckpoint,
+	EvidenceBreakCheckpointInvalid,
 }
 
 func (e EvidenceBreak) IsValid() bool {
 	switch e {
-	case EvidenceBreakContentChanged, EvidenceBreakChainLinkChanged, EvidenceBreakImageChanged, EvidenceBreakRecordsMissing, EvidenceBreakHeadChanged:
+	case EvidenceBreakContentChanged, EvidenceBreakChainLinkChanged, EvidenceBreakImageChanged, EvidenceBreakRecordsMissing, EvidenceBreakHeadChanged, EvidenceBreakBehindCheckpoint, EvidenceBreakCheckpointInvalid:
 		return true
 	}
 	return false

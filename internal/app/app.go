@@ -60,6 +60,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	ckey, err := checkpointKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Connect(ctx, prep.AppURL)
 	if err != nil {
 		return nil, err
@@ -79,6 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	jobs.AddMonitorWorkers(workers, monitorDeps)
 	jobs.AddHealthWorkers(workers, a.Store)
 	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
+	jobs.AddCheckpointWorker(workers, func() jobs.Checkpointer { return a.Monitor }, cfg.CheckpointInterval, log)
 	wireImports := a.addImports(workers, reg)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
@@ -93,7 +98,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
 	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
-	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard))
+	a.River.PeriodicJobs().Add(jobs.CheckpointJob(cfg.CheckpointInterval))
+	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
+		monitor.WithCheckpointKey(ckey))
 	monitorDeps.Monitor = a.Monitor
 	wireImports()
 	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {
@@ -119,6 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			server.EvidenceRoutes(a.Monitor, a.Store, log, cfg.PublicURL),
 			server.WebhookRoutes(a.Webhooks, log, cfg.MaxWebhookBytes),
 			server.ImportRoutes(a.Imports, log),
+			server.CheckpointKeyRoute(a.Monitor.CheckpointPublicKey()),
 		},
 	})
 	return a, nil

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 
+	"github.com/shipwatch/shipwatch/internal/checkpoint"
 	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/keyring"
@@ -58,5 +61,29 @@ func secretKey(cfg config.Config, log *slog.Logger) (*keyring.Key, error) {
 		return nil, err
 	}
 	log.Warn("secret key kept in memory only (no SHIPWATCH_SECRET_KEY, no key file): tracking sources made now cannot be read after a restart", "key_id", k.ID())
+	return k, nil
+}
+
+// checkpointKey is the key evidence checkpoints are signed with: the key
+// file (created with a new key on first start), else (tests) a key that
+// lives as long as the process. It is never logged; its fingerprint is.
+func checkpointKey(cfg config.Config, log *slog.Logger) (ed25519.PrivateKey, error) {
+	if cfg.CheckpointKeyFile == "" {
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint key: %w", err)
+		}
+		log.Warn("checkpoint key kept in memory only (no SHIPWATCH_CHECKPOINT_KEY_FILE): checkpoints signed now cannot be verified after a restart",
+			"fingerprint", checkpoint.Fingerprint(k.Public().(ed25519.PublicKey)))
+		return k, nil
+	}
+	k, created, err := checkpoint.LoadKeyFile(cfg.CheckpointKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("SHIPWATCH_CHECKPOINT_KEY_FILE: %w", err)
+	}
+	if created {
+		log.Warn("generated the evidence checkpoint signing key: back this file up, keep it out of the database's backups, and give every replica the same file",
+			"path", cfg.CheckpointKeyFile, "fingerprint", checkpoint.Fingerprint(k.Public().(ed25519.PublicKey)))
+	}
 	return k, nil
 }

@@ -61,6 +61,13 @@ type Config struct {
 	// first start; when both are empty (tests), a key lives in memory only.
 	SecretKey     string
 	SecretKeyFile string
+	// CheckpointKeyFile holds the Ed25519 key evidence checkpoints are
+	// signed with, outside the database; created on first start. When
+	// empty (tests), a key lives in memory only.
+	CheckpointKeyFile string
+	// CheckpointInterval is how often a seller's evidence chains, when
+	// they moved, get a new signed checkpoint.
+	CheckpointInterval time.Duration
 	// MaxWebhookBytes bounds a tracking-provider webhook body.
 	MaxWebhookBytes int64
 	// Network guard and abuse limits: see netguard.go in this package.
@@ -82,6 +89,7 @@ func Default() Config {
 		EvidenceRetention:     2 * 8760 * time.Hour,
 		SweepInterval:         time.Minute,
 		HealthCompactInterval: time.Minute,
+		CheckpointInterval:    time.Minute,
 		MaxWebhookBytes:       1 << 20,
 		MaxRowBytes:           64 << 10,
 		NetGuard:              defaultNetGuard(),
@@ -163,6 +171,8 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
 	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)
 	c.SecretKey, c.SecretKeyFile = r.secretKey(c.SecretKeyFile)
+	c.CheckpointKeyFile = CheckpointKeyFile(getenv)
+	c.CheckpointInterval = r.duration("SHIPWATCH_CHECKPOINT_INTERVAL", c.CheckpointInterval, time.Second)
 	c.NetGuard = r.netGuard(c.NetGuard)
 	if r.err != nil {
 		return Config{}, r.err
@@ -186,6 +196,20 @@ func (r *reader) secretKey(defFile string) (key, file string) {
 		}
 	}
 	return key, file
+}
+
+// CheckpointKeyFile reads SHIPWATCH_CHECKPOINT_KEY_FILE, which defaults to
+// checkpoint.key next to the secret key, in the user's configuration
+// folder (~/.config/shipwatch on Linux): outside the database, which is
+// what the key must never be in.
+func CheckpointKeyFile(getenv Env) string {
+	if v := strings.TrimSpace(getenv("SHIPWATCH_CHECKPOINT_KEY_FILE")); v != "" {
+		return v
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(dir, "shipwatch", "checkpoint.key")
+	}
+	return "shipwatch-checkpoint.key"
 }
 
 // reader reads settings and keeps the first error.

@@ -60,6 +60,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("SHIPWATCH_HEALTH_COMPACT_INTERVAL", "10ms"), "SHIPWATCH_HEALTH_COMPACT_INTERVAL"},
 		{env("SHIPWATCH_SECRET_KEY", "c2hvcnQ="), "SHIPWATCH_SECRET_KEY"},
 		{env("SHIPWATCH_MAX_WEBHOOK_BYTES", "0"), "SHIPWATCH_MAX_WEBHOOK_BYTES"},
+		{env("SHIPWATCH_CHECKPOINT_INTERVAL", "100ms"), "SHIPWATCH_CHECKPOINT_INTERVAL"},
+		{env("SHIPWATCH_CHECKPOINT_INTERVAL", "every minute"), "SHIPWATCH_CHECKPOINT_INTERVAL"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
@@ -109,6 +111,20 @@ func TestLoadSecretKey(t *testing.T) {
 	_, err = Load(env("SHIPWATCH_SECRET_KEY", "dG9vIHNob3J0"), "")
 	if err == nil || strings.Contains(err.Error(), "dG9vIHNob3J0") {
 		t.Errorf("Load(short key) error = %v, want one that does not repeat the key", err)
+	}
+}
+
+func TestLoadCheckpoints(t *testing.T) {
+	c, err := Load(env(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CheckpointInterval != time.Minute || !strings.HasSuffix(c.CheckpointKeyFile, "checkpoint.key") {
+		t.Errorf("Load() = %s, %q; want 1m and a checkpoint.key file", c.CheckpointInterval, c.CheckpointKeyFile)
+	}
+	c, err = Load(env("SHIPWATCH_CHECKPOINT_INTERVAL", "5s", "SHIPWATCH_CHECKPOINT_KEY_FILE", "/var/lib/shipwatch/checkpoint.key"), "")
+	if err != nil || c.CheckpointInterval != 5*time.Second || c.CheckpointKeyFile != "/var/lib/shipwatch/checkpoint.key" {
+		t.Errorf("Load() = %s, %q, %v", c.CheckpointInterval, c.CheckpointKeyFile, err)
 	}
 }
 

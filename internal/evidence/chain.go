@@ -55,6 +55,11 @@ type BrokenRecord struct {
 	// Index is the record's 0-based position in the chain.
 	Index  int    `json:"index"`
 	Reason Reason `json:"reason"`
+	// Chain and Detail are set when the chain as a whole is at fault
+	// against a checkpoint: the chain's key (its tracking number) and a
+	// sentence saying how.
+	Chain  string `json:"chain,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // encoder builds the canonical encoding: a sequence of fields, each a

@@ -24,8 +24,11 @@ type Pack struct {
 	Timeline []TimelineEvent `json:"timeline"`
 	Proofs   []Proof         `json:"proofs"`
 	// Verification is the result of Verify over the chain the timeline and
-	// proofs were read from.
+	// proofs were read from, and of the chain against Checkpoint.
 	Verification Verification `json:"verification"`
+	// Checkpoint anchors the chain outside the database: nil until a
+	// checkpoint covers the chain.
+	Checkpoint *Anchor `json:"checkpoint,omitempty"`
 }
 
 // Seller is the seller the pack is made for.

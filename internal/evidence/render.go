@@ -87,6 +87,7 @@ func RenderPDF(w io.Writer, p Pack) error {
 	r.timeline()
 	r.proofs()
 	r.hashes()
+	r.checkpoint()
 
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("render evidence pdf: %w", err)
@@ -307,6 +308,9 @@ func (r *renderer) banner(label, text string, bg, fg rgb) {
 func verificationText(v Verification) string {
 	if v.Intact {
 		return fmt.Sprintf("Evidence chain intact: %s verified", plural(v.Records, "record"))
+	}
+	if b := v.FirstBroken; b != nil && b.Detail != "" {
+		return "Evidence chain BROKEN: " + b.Detail
 	}
 	if b := v.FirstBroken; b != nil {
 		id := b.ID

@@ -32,14 +32,34 @@ func (s *Service) VerifyShipmentEvidence(ctx context.Context, sellerID, shipment
 		return EvidenceCheck{}, fmt.Errorf("verify evidence: %w", err)
 	}
 	var chain store.Chain
+	var v evidence.Verification
 	err = s.store.InSnapshot(ctx, func(tx *sqlx.Tx) error {
-		chain, err = s.store.ReadChain(ctx, tx, sellerID, store.ChainOf(sh))
+		if chain, err = s.store.ReadChain(ctx, tx, sellerID, store.ChainOf(sh)); err != nil {
+			return err
+		}
+		v, _, err = s.auditChain(ctx, tx, sellerID, chain)
 		return err
 	})
 	if err != nil {
 		return EvidenceCheck{}, fmt.Errorf("verify evidence: %w", err)
 	}
-	return EvidenceCheck{Verification: chain.Audit(), Head: headHex(chain), VerifiedAt: now}, nil
+	return EvidenceCheck{Verification: v, Head: headHex(chain), VerifiedAt: now}, nil
+}
+
+// auditChain verifies a chain against its records, head and images, then
+// against the seller's latest checkpoint, whose signature it checks with
+// the server's key; it returns the chain's anchor for a pack too.
+func (s *Service) auditChain(ctx context.Context, q sqlx.QueryerContext, sellerID string, chain store.Chain) (evidence.Verification, *evidence.Anchor, error) {
+	v := chain.Audit()
+	records := chain.Stored()
+	anchor, broken, err := s.anchorChain(ctx, q, sellerID, chain, records)
+	if err != nil {
+		return evidence.Verification{}, nil, err
+	}
+	if v.Intact && broken != nil {
+		v.Intact, v.FirstBroken = false, broken
+	}
+	return v, anchor, nil
 }
 
 func headHex(c store.Chain) string {
@@ -81,8 +101,13 @@ func (s *Service) EvidencePack(ctx context.Context, seller store.Seller, dispute
 	}
 	var chain store.Chain
 	var images map[string]map[string]store.Image
+	var v evidence.Verification
+	var anchor *evidence.Anchor
 	err = s.store.InSnapshot(ctx, func(tx *sqlx.Tx) error {
 		if chain, err = s.store.ReadChain(ctx, tx, seller.ID, store.ChainOf(sh)); err != nil {
+			return err
+		}
+		if v, anchor, err = s.auditChain(ctx, tx, seller.ID, chain); err != nil {
 			return err
 		}
 		ids := make([]string, len(chain.Proofs))
@@ -119,7 +144,8 @@ func (s *Service) EvidencePack(ctx context.Context, seller store.Seller, dispute
 		Promise:      evidence.NewPromise(sh.DeliverBy, deliveredAt, now),
 		Timeline:     timeline,
 		Proofs:       proofs,
-		Verification: chain.Audit(),
+		Verification: v,
+		Checkpoint:   anchor,
 	}, nil
 }
 

@@ -4,6 +4,7 @@
 package monitor
 
 import (
+	"crypto/ed25519"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,8 @@ type Service struct {
 	metrics *flagMetrics
 	// guard refuses notification endpoints in the operator's networks.
 	guard *netguard.Guard
+	// checkpointKey signs evidence checkpoints.
+	checkpointKey ed25519.PrivateKey
 }
 
 // Option configures a Service.
@@ -46,7 +49,8 @@ func WithRegistry(reg prometheus.Registerer) Option {
 // New returns a Service. jc enqueues the jobs writes cause; it may be an
 // insert-only client.
 func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
-	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now, guard: netguard.New(nil, nil)}
+	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now, guard: netguard.New(nil, nil),
+		checkpointKey: processCheckpointKey}
 	for _, o := range opts {
 		o(s)
 	}

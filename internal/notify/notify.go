@@ -26,6 +26,7 @@ const (
 	EventFlagRaised    = "flag.raised"
 	EventFlagResolved  = "flag.resolved"
 	EventStatusChanged = "shipment.status_changed"
+	EventCheckpoint    = "evidence.checkpoint"
 )
 
 // Payload is the JSON body of a notification. docs/monitoring.md shows
@@ -37,8 +38,12 @@ type Payload struct {
 	Type      string    `json:"type"`
 	CreatedAt time.Time `json:"createdAt"`
 	SellerID  string    `json:"sellerId"`
-	Shipment  Shipment  `json:"shipment"`
-	Flag      *Flag     `json:"flag,omitempty"`
+	// Shipment is absent from evidence.checkpoint, which is about every
+	// chain of the seller.
+	Shipment Shipment `json:"shipment,omitzero"`
+	Flag     *Flag    `json:"flag,omitempty"`
+	// Checkpoint is set on evidence.checkpoint.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	// PreviousStatus is set on shipment.status_changed.
 	PreviousStatus string `json:"previousStatus,omitempty"`
 }
@@ -65,6 +70,21 @@ type Flag struct {
 	ResolvedAt     *time.Time      `json:"resolvedAt,omitempty"`
 	Resolution     flag.Resolution `json:"resolution,omitempty"`
 	ResolutionNote string          `json:"resolutionNote,omitempty"`
+}
+
+// Checkpoint is a signed evidence checkpoint (docs/evidence.md). Body is
+// the exact text that was signed; Signature and PublicKey are base64. A
+// seller keeps these: a checkpoint held outside the server is what shows a
+// later rewind of the server's database.
+type Checkpoint struct {
+	Sequence       int64     `json:"sequence"`
+	TreeSize       int64     `json:"treeSize"`
+	Root           string    `json:"root"`
+	Time           time.Time `json:"time"`
+	Body           string    `json:"body"`
+	Signature      string    `json:"signature"`
+	PublicKey      string    `json:"publicKey"`
+	KeyFingerprint string    `json:"keyFingerprint"`
 }
 
 // NewID returns a random UUID (version 4).

@@ -233,10 +233,13 @@ func migrateAsOwner(ctx context.Context, dsn, app string) error {
 // evidenceTables are the tables whose rows never change.
 const evidenceTables = `tracking_events, proof_of_delivery, proof_images, evidence_chains`
 
+// checkpointTables are append-only too, and nobody deletes from them.
+const checkpointTables = `evidence_checkpoints, evidence_checkpoint_leaves`
+
 // GrantApp gives role what the server needs, run as the schema's owner
 // after the migrations: everything on every table but changing evidence
-// (an evidence chain's head may only move forward, which its trigger
-// checks) or migration history, and the purge through its function, which
+// or checkpoints (an evidence chain's head may only move forward, which
+// its trigger checks) or migration history, and the purge through its function, which
 // it hands to RetentionRole.
 func GrantApp(ctx context.Context, owner *sql.DB, role string) error {
 	app := pq.QuoteIdentifier(role)
@@ -245,7 +248,7 @@ func GrantApp(ctx context.Context, owner *sql.DB, role string) error {
 		`GRANT USAGE ON SCHEMA public TO ` + app,
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ` + app,
 		`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ` + app,
-		`REVOKE UPDATE, DELETE, TRUNCATE ON ` + evidenceTables + `, schema_migrations FROM ` + app,
+		`REVOKE UPDATE, DELETE, TRUNCATE ON ` + evidenceTables + `, ` + checkpointTables + `, schema_migrations FROM ` + app,
 		`REVOKE INSERT ON schema_migrations FROM ` + app,
 		`GRANT UPDATE (records, head, updated_at) ON evidence_chains TO ` + app,
 		`ALTER FUNCTION shipwatch_purge_evidence(timestamptz, integer) OWNER TO ` + ret,

@@ -6,13 +6,17 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,6 +28,26 @@ import (
 // TestSecretKey is the secret key test servers run with (base64 of 32
 // bytes; never used outside tests).
 const TestSecretKey = "c2hpcHdhdGNoLXRlc3Qtc2VjcmV0LWtleS0wMDAwMDA="
+
+// TestCheckpointKey is the key test servers sign evidence checkpoints
+// with (from a fixed seed; never used outside tests).
+func TestCheckpointKey() ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed([]byte("shipwatch-test-checkpoint-seed-0"))
+}
+
+// writeCheckpointKey writes TestCheckpointKey to a key file of t's.
+func writeCheckpointKey(t testing.TB) string {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(TestCheckpointKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "checkpoint.key")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 // Env is a running server.
 type Env struct {
@@ -56,6 +80,11 @@ func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)
 	// Replicas of one database share the key that seals its secrets, as
 	// production replicas share SHIPWATCH_SECRET_KEY.
 	cfg.SecretKey = TestSecretKey
+	// And the checkpoint key file, as production replicas share it.
+	cfg.CheckpointKeyFile = writeCheckpointKey(t)
+	// Checkpoints (and their notifications) only where a test asks for
+	// them with a short interval.
+	cfg.CheckpointInterval = time.Hour
 	// The tests' notification receivers listen on loopback, as a
 	// receiver on the server's own host would: the operator allows it.
 	cfg.NotifyAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
