@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -46,5 +47,5 @@ func UnmarshalDecimal(v any) (Decimal, error) {
 	case float64:
 		return Decimal(strconv.FormatFloat(x, 'f', -1, 64)), nil
 	}
-	return "", &ScalarError{fmt.Sprintf("%v is not an amount: send a decimal string such as \"49.99\"", v)}
+	return "", &ScalarError{clip.Quote(fmt.Sprint(v)) + " is not an amount: send a decimal string such as \"49.99\""}
 }
