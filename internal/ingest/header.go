@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -91,7 +90,7 @@ func (l *layout) col(i int) string {
 func parseHeader(fields [][]byte, f Format) (*layout, error) {
 	l := &layout{}
 	for _, b := range fields {
-		b = bytes.TrimSpace(b)
+		b = cellValue(b)
 		if !utf8.Valid(b) {
 			return nil, fmt.Errorf("%w: the first line is not UTF-8 text (save the file as UTF-8)", ErrNotDelimited)
 		}
