@@ -168,8 +168,12 @@ type partFile struct {
 func (f *partFile) Read(b []byte) (int, error) {
 	n, err := f.p.Read(b)
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	var slow *SlowUploadError
+	switch {
+	case errors.As(err, &tooLarge):
 		err = &shipment.FieldError{Field: "file", Message: fmt.Sprintf("is larger than this server's limit of %d bytes", f.maxFile)}
+	case errors.As(err, &slow):
+		err = &shipment.FieldError{Field: "file", Message: slow.Error()}
 	}
 	return n, err
 }
