@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -45,6 +46,15 @@ func TestNULInGraphQLInputRefused(t *testing.T) {
 		}
 		if !strings.HasPrefix(r.Errors[0].Message, tc.field+": ") || !strings.Contains(r.Errors[0].Message, "NUL") {
 			t.Errorf("%s: message = %q, want it to name %s and NUL", tc.name, r.Errors[0].Message, tc.field)
+		}
+	}
+	// A cursor is opaque text: what it decodes to must not reach the
+	// database either.
+	for _, raw := range []string{"2026-11-21T14:05:00Z|\x00", "2026-11-21T14:05:00Z|not-a-uuid", "2026-11-21T14:05:00Z|99999999999999999999"} {
+		r := env.GraphQL(t, key, `query($a: String) { shipments(first: 1, after: $a) { totalCount } }`,
+			map[string]any{"a": base64.RawURLEncoding.EncodeToString([]byte(raw))})
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "after" {
+			t.Errorf("cursor of %q: errors = %+v, want BAD_USER_INPUT on after", raw, r.Errors)
 		}
 	}
 	var out struct{ Shipments struct{ TotalCount int } }
