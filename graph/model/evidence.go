@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,9 +26,9 @@ type Decimal string
 
 // MarshalDecimal writes a decimal as a JSON string.
 func MarshalDecimal(d Decimal) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		io.WriteString(w, strconv.Quote(string(d))) //nolint:errcheck // gqlgen's writer
-	})
+	// gqlgen's string marshaler writes JSON escapes; strconv.Quote's \x01
+	// would not be JSON.
+	return graphql.MarshalString(string(d))
 }
 
 // UnmarshalDecimal reads a decimal from a string or a number; the use case
