@@ -89,7 +89,7 @@ func FuzzLoad(f *testing.F) {
 		for _, name := range names {
 			c, err := Load(env(name, s), "")
 			if err != nil {
-				if !strings.HasPrefix(err.Error(), name+"=") || len(err.Error()) > 512 {
+				if !strings.HasPrefix(err.Error(), name+"=") || len(err.Error()) > 1024 {
 					t.Fatalf("Load(%s=%q) error = %.200q, want one short line naming the setting", name, s, err)
 				}
 				continue
