@@ -299,8 +299,8 @@ func TestSlowUploadCutOff(t *testing.T) {
 	go trickle(conn, stop)
 	got := closedWithin(t, conn, 20*time.Second)
 	close(stop)
-	if !bytes.Contains(got, []byte("slower than 1024 bytes/s")) {
-		t.Logf("response before the close: %q", got)
+	if !bytes.Contains(got, []byte(`"field":"file"`)) || !bytes.Contains(got, []byte("slower than 1024 bytes/s")) {
+		t.Errorf("response before the close = %q, want BAD_USER_INPUT on file saying it was too slow", got)
 	}
 	if n := refusedMetric(t, env, "slow_upload"); n != 1 {
 		t.Errorf("refused slow_upload = %v, want 1", n)
