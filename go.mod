@@ -19,6 +19,7 @@ require (
 	github.com/vikstrous/dataloadgen v0.0.9
 	golang.org/x/term v0.38.0
 	golang.org/x/text v0.41.0
+	golang.org/x/time v0.16.0
 )
 
 require (

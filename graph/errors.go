@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/graph/model"
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -54,7 +55,10 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
-			return gqlErr // parse and validation errors from gqlgen itself
+			// Parse and validation errors from gqlgen itself, which may
+			// repeat a value of the request (an unknown enum value).
+			gqlErr.Message = clip.Text(gqlErr.Message)
+			return gqlErr
 		}
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		if out.Extensions == nil {

@@ -2,11 +2,11 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/graph/model"
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 )
@@ -26,7 +26,7 @@ func (r *queryResolver) CheckTrackingNumber(ctx context.Context, trackingNumber 
 	declared := strings.TrimSpace(deref(carrier))
 	if declared != "" {
 		if _, ok := tracking.ResolveCarrier(declared); !ok {
-			return nil, badInput("carrier", fmt.Sprintf("%q is not a known carrier", declared))
+			return nil, badInput("carrier", clip.Quote(declared)+" is not a known carrier")
 		}
 	}
 	res := tracking.Check(trackingNumber, declared)

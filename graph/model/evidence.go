@@ -3,11 +3,11 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -26,9 +26,9 @@ type Decimal string
 
 // MarshalDecimal writes a decimal as a JSON string.
 func MarshalDecimal(d Decimal) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		io.WriteString(w, strconv.Quote(string(d))) //nolint:errcheck // gqlgen's writer
-	})
+	// gqlgen's string marshaler writes JSON escapes; strconv.Quote's \x01
+	// would not be JSON.
+	return graphql.MarshalString(string(d))
 }
 
 // UnmarshalDecimal reads a decimal from a string or a number; the use case
@@ -46,5 +46,5 @@ func UnmarshalDecimal(v any) (Decimal, error) {
 	case float64:
 		return Decimal(strconv.FormatFloat(x, 'f', -1, 64)), nil
 	}
-	return "", &ScalarError{fmt.Sprintf("%v is not an amount: send a decimal string such as \"49.99\"", v)}
+	return "", &ScalarError{clip.Quote(fmt.Sprint(v)) + " is not an amount: send a decimal string such as \"49.99\""}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/shipwatch/shipwatch/internal/clip"
 )
 
 // ScalarError is a malformed scalar value in the input; the presenter
@@ -27,11 +29,11 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, &ScalarError{fmt.Sprintf("%v is not a time: send an RFC 3339 string such as 2026-11-21T14:05:00Z", v)}
+		return time.Time{}, &ScalarError{clip.Quote(fmt.Sprint(v)) + " is not a time: send an RFC 3339 string such as 2026-11-21T14:05:00Z"}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, &ScalarError{fmt.Sprintf("%q is not an RFC 3339 time such as 2026-11-21T14:05:00Z", s)}
+		return time.Time{}, &ScalarError{clip.Quote(s) + " is not an RFC 3339 time such as 2026-11-21T14:05:00Z"}
 	}
 	return t, nil
 }

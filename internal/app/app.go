@@ -122,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Registry:       reg,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		MaxUploadBytes: cfg.MaxUploadBytes,
+		Limits:         cfg.Limits,
 		Routes: []func(*http.ServeMux){
 			server.EvidenceRoutes(a.Monitor, a.Store, log, cfg.PublicURL),
 			server.WebhookRoutes(a.Webhooks, log, cfg.MaxWebhookBytes),
@@ -168,7 +169,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{
 		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}

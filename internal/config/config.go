@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shipwatch/shipwatch/internal/clip"
 )
 
 // Config is everything `shipwatch serve` needs to know.
@@ -70,8 +72,10 @@ type Config struct {
 	CheckpointInterval time.Duration
 	// MaxWebhookBytes bounds a tracking-provider webhook body.
 	MaxWebhookBytes int64
-	// Network guard and abuse limits: see netguard.go in this package.
+	// Network guard: see netguard.go in this package.
 	NetGuard
+	// Abuse limits: see limits.go in this package.
+	Limits
 }
 
 // Default returns the configuration used when nothing is set.
@@ -93,6 +97,7 @@ func Default() Config {
 		MaxWebhookBytes:       1 << 20,
 		MaxRowBytes:           64 << 10,
 		NetGuard:              defaultNetGuard(),
+		Limits:                defaultLimits(),
 	}
 }
 
@@ -162,7 +167,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 		r.fail("SHIPWATCH_MAX_ROW_BYTES", getenv("SHIPWATCH_MAX_ROW_BYTES"), "a size of at most 16MiB")
 	}
 	c.JobPollInterval = r.duration("SHIPWATCH_JOB_POLL_INTERVAL", c.JobPollInterval, 50*time.Millisecond)
-	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers)
+	c.JobWorkers = r.positive("SHIPWATCH_JOB_WORKERS", c.JobWorkers, 10000)
 	c.ShutdownTimeout = r.duration("SHIPWATCH_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Second)
 	c.MaxImageBytes = r.bytes("SHIPWATCH_MAX_IMAGE_BYTES", c.MaxImageBytes)
 	c.EvidenceRetention = r.duration("SHIPWATCH_EVIDENCE_RETENTION", c.EvidenceRetention, 24*time.Hour)
@@ -174,6 +179,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.CheckpointKeyFile = CheckpointKeyFile(getenv)
 	c.CheckpointInterval = r.duration("SHIPWATCH_CHECKPOINT_INTERVAL", c.CheckpointInterval, time.Second)
 	c.NetGuard = r.netGuard(c.NetGuard)
+	c.Limits = r.limits(c.Limits)
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -220,7 +226,7 @@ type reader struct {
 
 func (r *reader) fail(name, value, want string) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%s=%q: want %s", name, value, want)
+		r.err = fmt.Errorf("%s=%s: want %s", name, clip.Quote(value), want)
 	}
 }
 
@@ -244,27 +250,34 @@ func (r *reader) oneOf(name, def string, allowed ...string) string {
 	return def
 }
 
-func (r *reader) positive(name string, def int) int {
+// positive reads a whole number from 1 to max.
+func (r *reader) positive(name string, def, max int) int {
 	v := r.str(name, "")
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		r.fail(name, v, "a whole number above 0")
+	if err != nil || n < 1 || n > max {
+		r.fail(name, v, "a whole number from 1 to "+strconv.Itoa(max))
 		return def
 	}
 	return n
 }
 
+// MaxDuration is the longest duration any setting accepts (100 years,
+// for the evidence retention); time.ParseDuration itself refuses what
+// would overflow.
+const MaxDuration = 100 * 8766 * time.Hour
+
+// duration reads a duration from min to MaxDuration.
 func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 	v := r.str(name, "")
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d < min {
-		r.fail(name, v, "a duration of at least "+min.String()+" such as 30s or 5m")
+	if err != nil || d < min || d > MaxDuration {
+		r.fail(name, v, "a duration from "+min.String()+" to 876600h such as 30s or 5m")
 		return def
 	}
 	return d
@@ -279,7 +292,7 @@ func (r *reader) durations(name string) []time.Duration {
 	var out []time.Duration
 	for _, part := range strings.Split(v, ",") {
 		d, err := time.ParseDuration(strings.TrimSpace(part))
-		if err != nil || d <= 0 {
+		if err != nil || d <= 0 || d > MaxDuration {
 			r.fail(name, v, "comma-separated durations such as 10s,1m,1h")
 			return nil
 		}
@@ -288,23 +301,42 @@ func (r *reader) durations(name string) []time.Duration {
 	return out
 }
 
-// bytes reads a size: a number of bytes, or with a KiB, MiB or GiB suffix.
+// MaxSize is the largest size any setting accepts (1 TiB): far above any
+// sensible limit, and far enough below MaxInt64 that adding two sizes
+// (an upload limit and a body limit) cannot wrap.
+const MaxSize = 1 << 40
+
+// bytes reads a size: a number of bytes, or with a KiB, MiB or GiB suffix,
+// from 1 byte to MaxSize.
 func (r *reader) bytes(name string, def int64) int64 {
 	v := r.str(name, "")
 	if v == "" {
 		return def
 	}
+	n, ok := parseSize(v)
+	if !ok {
+		r.fail(name, v, "a size from 1 to 1024GiB such as 1048576, 512KiB, 4MiB or 1GiB")
+		return def
+	}
+	return n
+}
+
+// parseSize parses a size of 1 byte to MaxSize; it never wraps.
+func parseSize(v string) (int64, bool) {
 	mult := int64(1)
 	num := v
-	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if strings.HasSuffix(v, suffix) {
-			num, mult = strings.TrimSuffix(v, suffix), m
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(v, u.suffix) {
+			num, mult = strings.TrimSuffix(v, u.suffix), u.mult
+			break
 		}
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-	if err != nil || n < 1 {
-		r.fail(name, v, "a size such as 1048576, 512KiB, 4MiB or 1GiB")
-		return def
+	if err != nil || n < 1 || n > MaxSize/mult {
+		return 0, false
 	}
-	return n * mult
+	return n * mult, true
 }

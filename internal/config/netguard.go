@@ -2,8 +2,9 @@ package config
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
+
+	"github.com/shipwatch/shipwatch/internal/clip"
 )
 
 // NetGuard is what keeps the server from being used against the
@@ -37,7 +38,11 @@ func (r *reader) cidrs(name string) []netip.Prefix {
 		if err != nil {
 			a, aerr := netip.ParseAddr(part)
 			if aerr != nil {
-				r.fail(name, v, "comma-separated CIDR ranges such as 10.0.0.0/8,fd00::/8 ("+strconv.Quote(part)+" is not one)")
+				want := "comma-separated CIDR ranges such as 10.0.0.0/8,fd00::/8"
+				if part != v {
+					want += " (" + clip.Quote(part) + " is not one)"
+				}
+				r.fail(name, v, want)
 				return nil
 			}
 			p = netip.PrefixFrom(a, a.BitLen())

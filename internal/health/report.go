@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -216,7 +217,7 @@ func (s *Service) Shipments(ctx context.Context, mr *MetricReport, date, carrier
 			}
 		}
 		if !found {
-			return store.Page[store.Shipment]{}, &shipment.FieldError{Field: "date", Message: fmt.Sprintf("%q is not a day of the window (YYYY-MM-DD, %s to %s)", *date, mr.Daily[0].Date, mr.Daily[len(mr.Daily)-1].Date)}
+			return store.Page[store.Shipment]{}, &shipment.FieldError{Field: "date", Message: fmt.Sprintf("%s is not a day of the window (YYYY-MM-DD, %s to %s)", clip.Quote(*date), mr.Daily[0].Date, mr.Daily[len(mr.Daily)-1].Date)}
 		}
 	}
 	if mr.Count(date, carrier) == 0 {

@@ -1,11 +1,12 @@
 package ingest
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/shipwatch/shipwatch/internal/clip"
 )
 
 // field is a value the Reader extracts, whatever the column is called.
@@ -89,7 +90,7 @@ func (l *layout) col(i int) string {
 func parseHeader(fields [][]byte, f Format) (*layout, error) {
 	l := &layout{}
 	for _, b := range fields {
-		b = bytes.TrimSpace(b)
+		b = cellValue(b)
 		if !utf8.Valid(b) {
 			return nil, fmt.Errorf("%w: the first line is not UTF-8 text (save the file as UTF-8)", ErrNotDelimited)
 		}
@@ -126,7 +127,7 @@ func parseHeader(fields [][]byte, f Format) (*layout, error) {
 		case n == "":
 			l.warn = append(l.warn, fmt.Sprintf("column %d has no name: ignored", i+1))
 		default:
-			l.warn = append(l.warn, fmt.Sprintf("column %q is not a %s column: ignored", n, f))
+			l.warn = append(l.warn, fmt.Sprintf("column %s is not a %s column: ignored", clip.Quote(n), f))
 		}
 	}
 	for _, c := range cols {
@@ -190,14 +191,4 @@ func sniffDelimiter(line []byte) (byte, bool) {
 
 // quote quotes a cell for a message, shortened so one runaway cell cannot
 // make a message of kilobytes.
-func quote(s string) string {
-	const max = 60
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return fmt.Sprintf("%q...", s[:cut])
-	}
-	return fmt.Sprintf("%q", s)
-}
+func quote(s string) string { return clip.Quote(s) }

@@ -141,7 +141,7 @@ func TestRejections(t *testing.T) {
 		{"unknown column invalid", "order_id,tracking_number,notes\nA1,T1,\xff\nA9,T9\n", Options{},
 			"line 2, column notes: not UTF-8 text (save the file as CSV UTF-8)"},
 		{"long value is shortened", h + "A1,T1,,," + strings.Repeat("9", 100) + "\n", Options{},
-			`line 2, column shipped_at: "` + strings.Repeat("9", 60) + `"... is not a date (use 2026-11-21, 11/21/2026 or RFC 3339)`},
+			`line 2, column shipped_at: "` + strings.Repeat("9", 64) + `"…(100 bytes) is not a date (use 2026-11-21, 11/21/2026 or RFC 3339)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in

@@ -134,13 +134,14 @@ func (r *Reader) convert() (row Row, rerr *RowError, blank bool) {
 
 // get returns the trimmed value of field f, nil when the file has no such
 // column or the row stops short of it (spreadsheets drop trailing empty
-// cells, so a short row reads as blanks).
+// cells, so a short row reads as blanks). The quote NeutralizeCell puts in
+// front of a formula-like cell is taken off (formula.go).
 func (r *Reader) get(f field) []byte {
 	i := r.lay.idx[f]
 	if i < 0 || i >= len(r.s.fields) {
 		return nil
 	}
-	return bytes.TrimSpace(r.s.fields[i])
+	return cellValue(r.s.fields[i])
 }
 
 // timeOf returns a pointer to t, carved from a slab so that a row costs one

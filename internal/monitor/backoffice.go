@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
@@ -174,12 +175,12 @@ func backOfficeEvent(in EventInput, now time.Time) (shipment.Event, *shipment.Fi
 	if c := strings.TrimSpace(in.Carrier); c != "" {
 		code, ok := tracking.ResolveCarrier(c)
 		if !ok {
-			return e, &shipment.FieldError{Field: "carrier", Message: fmt.Sprintf("%q is not a known carrier", c)}
+			return e, &shipment.FieldError{Field: "carrier", Message: clip.Quote(c) + " is not a known carrier"}
 		}
 		e.Carrier = code
 	}
 	if !e.Status.Valid() {
-		return e, &shipment.FieldError{Field: "status", Message: fmt.Sprintf("%q is not a shipment status", e.Status)}
+		return e, &shipment.FieldError{Field: "status", Message: clip.Quote(string(e.Status)) + " is not a shipment status"}
 	}
 	if e.OccurredAt.IsZero() {
 		return e, &shipment.FieldError{Field: "occurredAt", Message: "is required"}
@@ -204,7 +205,7 @@ func backOfficeEvent(in EventInput, now time.Time) (shipment.Event, *shipment.Fi
 		}
 	}
 	if c := e.Location.Country; c != "" && !isCountryCode(c) {
-		return e, &shipment.FieldError{Field: "location.country", Message: fmt.Sprintf("%q is not an ISO 3166 alpha-2 or alpha-3 country code", c)}
+		return e, &shipment.FieldError{Field: "location.country", Message: clip.Quote(c) + " is not an ISO 3166 alpha-2 or alpha-3 country code"}
 	}
 	if e.PhotoURL != "" {
 		u, err := url.Parse(e.PhotoURL)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -82,7 +83,7 @@ func (s *Service) UpdateDispute(ctx context.Context, sellerID, id string, change
 // the same outcome is harmless (a retry); with another one it is refused.
 func (s *Service) CloseDispute(ctx context.Context, sellerID, id string, outcome shipment.DisputeOutcome) (store.Dispute, error) {
 	if !outcome.Valid() {
-		return store.Dispute{}, &shipment.FieldError{Field: "outcome", Message: fmt.Sprintf("%q is not an outcome", outcome)}
+		return store.Dispute{}, &shipment.FieldError{Field: "outcome", Message: clip.Quote(string(outcome)) + " is not an outcome"}
 	}
 	var out store.Dispute
 	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
@@ -46,7 +47,7 @@ func (s *Service) RecordEventsTx(ctx context.Context, tx *sqlx.Tx, sellerID stri
 			return EventsResult{}, &shipment.FieldError{Field: fmt.Sprintf("events[%d].trackingNumber", i), Message: "is required"}
 		}
 		if !e.Status.Valid() {
-			return EventsResult{}, &shipment.FieldError{Field: fmt.Sprintf("events[%d].status", i), Message: fmt.Sprintf("%q is not a shipment status", e.Status)}
+			return EventsResult{}, &shipment.FieldError{Field: fmt.Sprintf("events[%d].status", i), Message: clip.Quote(string(e.Status)) + " is not a shipment status"}
 		}
 		news = append(news, store.NewEvent{Normalized: norm, Event: e})
 	}

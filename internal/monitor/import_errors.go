@@ -43,22 +43,34 @@ func (im *Importer) ErrorsFile(ctx context.Context, sellerID, importID string) (
 	return f, nil
 }
 
-// Stream writes the file to w: memory does not grow with the rows.
+// Stream writes the file to w: memory does not grow with the rows. Every
+// cell, the seller's own included, is neutralized against formula
+// injection (ingest.NeutralizeCell); the reader takes the prefix off again
+// when the fixed file is uploaded.
 func (f *ErrorsFile) Stream(ctx context.Context, w io.Writer) error {
 	d := delimiterOf(f.imp.Header)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	sep := string(d)
-	bw.WriteString("line" + sep + "column" + sep + "error" + sep + f.imp.Header + "\n") //nolint:errcheck // Flush reports it
+	bw.WriteString("line" + sep + "column" + sep + "error" + sep) //nolint:errcheck // Flush reports it
+	bw.Write(ingest.NeutralizeRecord([]byte(f.imp.Header), d))    //nolint:errcheck // Flush reports it
+	bw.WriteString("\n")                                          //nolint:errcheck // Flush reports it
 	amazon := f.imp.Format == string(ingest.FormatAmazonFlatFile)
+	var buf []byte
 	err := f.im.store.EachImportError(ctx, f.imp.SellerID, f.imp.ID, func(e store.ImportError) error {
-		prefix := strconv.Itoa(e.Line) + sep + e.Column + sep + quoteCell(e.Message, d) + sep
+		prefix := strconv.AppendInt(buf[:0], int64(e.Line), 10)
+		prefix = append(prefix, d)
+		prefix = ingest.AppendCell(prefix, []byte(e.Column), d)
+		prefix = append(prefix, d)
+		prefix = ingest.AppendCell(prefix, []byte(e.Message), d)
+		prefix = append(prefix, d)
+		buf = prefix
 		lines := [][]byte{e.Record}
 		if amazon { // one record per line: every item line of the shipment
 			lines = bytes.Split(e.Record, []byte{'\n'})
 		}
 		for _, l := range lines {
-			bw.WriteString(prefix) //nolint:errcheck // Flush reports it
-			bw.Write(l)            //nolint:errcheck // Flush reports it
+			bw.Write(prefix)                        //nolint:errcheck // Flush reports it
+			bw.Write(ingest.NeutralizeRecord(l, d)) //nolint:errcheck // Flush reports it
 			if _, err := bw.WriteString("\n"); err != nil {
 				return err
 			}
@@ -81,13 +93,4 @@ func delimiterOf(header string) byte {
 		}
 	}
 	return best
-}
-
-// quoteCell quotes a value that holds the delimiter, a quote or a line
-// break, doubling its quotes.
-func quoteCell(v string, delim byte) string {
-	if !strings.ContainsAny(v, string(delim)+"\"\r\n") {
-		return v
-	}
-	return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
 }

@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/shipwatch/shipwatch/internal/ingest"
 )
 
 func TestRecorder(t *testing.T) {
@@ -71,9 +73,11 @@ func TestErrorsFileCells(t *testing.T) {
 		"required, but empty":           `"required, but empty"`,
 		`"Fedx" is not a known carrier`: `"""Fedx"" is not a known carrier"`,
 		"is before shipBy":              "is before shipBy",
+		"=HYPERLINK(\"x\")":             `"'=HYPERLINK(""x"")"`,
+		"-1":                            "'-1",
 	} {
-		if got := quoteCell(in, ','); got != want {
-			t.Errorf("quoteCell(%q) = %s, want %s", in, got, want)
+		if got := string(ingest.AppendCell(nil, []byte(in), ',')); got != want {
+			t.Errorf("AppendCell(%q) = %s, want %s", in, got, want)
 		}
 	}
 	if got := byteSize(1 << 30); got != "1 GiB" {

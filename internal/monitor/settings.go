@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -39,7 +40,7 @@ func (s *Service) UpdateSellerSettings(ctx context.Context, sellerID string, ch 
 			return store.SellerSettings{}, err
 		}
 		if !ok {
-			return store.SellerSettings{}, &shipment.FieldError{Field: "timeZone", Message: fmt.Sprintf("%q is not an IANA time zone such as Europe/Paris", *ch.TimeZone)}
+			return store.SellerSettings{}, &shipment.FieldError{Field: "timeZone", Message: clip.Quote(*ch.TimeZone) + " is not an IANA time zone such as Europe/Paris"}
 		}
 		cur.TimeZone = *ch.TimeZone
 	}

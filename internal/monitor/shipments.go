@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
@@ -37,7 +38,7 @@ func write(in shipment.Input) (store.ShipmentWrite, *shipment.FieldError) {
 	if in.Carrier != "" {
 		code, ok := tracking.ResolveCarrier(in.Carrier)
 		if !ok {
-			return store.ShipmentWrite{}, &shipment.FieldError{Field: "carrier", Message: fmt.Sprintf("%q is not a known carrier", in.Carrier)}
+			return store.ShipmentWrite{}, &shipment.FieldError{Field: "carrier", Message: clip.Quote(in.Carrier) + " is not a known carrier"}
 		}
 		w.Carrier = code
 	}

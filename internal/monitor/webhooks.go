@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/keyring"
 	"github.com/shipwatch/shipwatch/internal/shipment"
@@ -76,7 +77,7 @@ func sealContext(sellerID, provider string) []byte {
 // (EasyPost) or was given (AfterShip) at the provider.
 func (w *Webhooks) CreateSource(ctx context.Context, sellerID, provider, secret string) (store.TrackingSource, error) {
 	if provider != ProviderEasyPost && provider != ProviderAfterShip {
-		return store.TrackingSource{}, &shipment.FieldError{Field: "provider", Message: fmt.Sprintf("%q is not EASYPOST or AFTERSHIP", provider)}
+		return store.TrackingSource{}, &shipment.FieldError{Field: "provider", Message: clip.Quote(provider) + " is not EASYPOST or AFTERSHIP"}
 	}
 	switch {
 	case strings.TrimSpace(secret) == "":

@@ -36,6 +36,7 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatche
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
 	srv.Use(requireSeller{})
+	srv.Use(graph.RefuseNUL{})
 	srv.Use(graph.Loaders{Store: st})
 	srv.SetErrorPresenter(graph.ErrorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

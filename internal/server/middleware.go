@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -18,16 +19,49 @@ import (
 // key that is present but wrong or revoked is refused at once; a request
 // without one goes on unauthenticated, and each route decides (GraphQL
 // allows only introspection, so the playground can show the schema).
-func authenticate(st *store.Store, log *slog.Logger, next http.Handler) http.Handler {
+//
+// It also applies the rate limits: a request without a key and a failed
+// key attempt take a token from the client address's bucket (and a keyed
+// request from an address whose bucket is empty is refused before the key
+// is looked up, so guessing keys costs the database nothing); an
+// authenticated request takes one from its key's bucket; webhooks, which
+// carry no key, from their own bucket per source and address.
+func authenticate(st *store.Store, log *slog.Logger, rl *rateLimits, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if exempt(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := rl.now()
+		addr := rl.clientKey(r)
+		if strings.HasPrefix(r.URL.Path, "/webhooks/") {
+			if ok, wait := rl.webhook.allow(r.URL.Path+" "+addr, now); !ok {
+				rl.refuse(w, r, "webhook", wait)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		header := r.Header.Get("Authorization")
 		if header == "" {
+			if ok, wait := rl.address.allow(addr, now); !ok {
+				rl.refuse(w, r, "address", wait)
+				return
+			}
 			next.ServeHTTP(w, r)
+			return
+		}
+		if empty, wait := rl.address.empty(addr, now); empty {
+			rl.refuse(w, r, "address", wait)
 			return
 		}
 		key := auth.BearerToken(header)
 		seller, err := st.Authenticate(r.Context(), key)
 		if errors.Is(err, store.ErrNotFound) || key == "" {
+			if ok, wait := rl.address.allow(addr, now); !ok {
+				rl.refuse(w, r, "address", wait)
+				return
+			}
 			graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the API key is not valid or was revoked")
 			return
 		}
@@ -36,24 +70,39 @@ func authenticate(st *store.Store, log *slog.Logger, next http.Handler) http.Han
 			graphQLError(w, http.StatusServiceUnavailable, "INTERNAL", "internal error (request "+auth.RequestID(r.Context())+")")
 			return
 		}
-		ctx := auth.WithKeyPrefix(auth.WithSeller(r.Context(), seller), store.KeyPrefix(key))
+		prefix := store.KeyPrefix(key)
+		if ok, wait := rl.key.allow(prefix, now); !ok {
+			rl.refuse(w, r, "api_key", wait)
+			return
+		}
+		ctx := auth.WithKeyPrefix(auth.WithSeller(r.Context(), seller), prefix)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // limitBody bounds request bodies: uploads (multipart) to maxUpload for the
 // file plus maxBody for the GraphQL parts around it, everything else to
-// maxBody.
-func limitBody(maxBody, maxUpload int64, next http.Handler) http.Handler {
+// maxBody. It bounds their time too (body.go): an upload must keep up a
+// minimum rate, anything else arrive within the body timeout.
+func limitBody(maxBody, maxUpload int64, lim config.Limits, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := maxBody
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		multipart := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
+		if multipart {
 			limit = maxUpload + maxBody
 		}
 		if r.ContentLength > limit {
 			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{
 				"error": "request body is " + strconv.FormatInt(r.ContentLength, 10) + " bytes, above the limit of " + strconv.FormatInt(limit, 10)})
 			return
+		}
+		switch {
+		case r.Header.Get("Upgrade") != "" || r.ContentLength == 0:
+			// A websocket outlives any body deadline; no body, no deadline.
+		case multipart:
+			r.Body = newRateBody(w, r.Body, lim.UploadMinRate, lim.UploadRateWindow, m)
+		default:
+			r.Body = newDeadlineBody(w, r.Body, lim.BodyTimeout, m)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
@@ -62,6 +111,7 @@ func limitBody(maxBody, maxUpload int64, next http.Handler) http.Handler {
 
 type metrics struct {
 	requests *prometheus.HistogramVec
+	refused  *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -69,8 +119,16 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		Name:    "shipwatch_http_request_duration_seconds",
 		Help:    "HTTP request latency by route and status code.",
 		Buckets: prometheus.DefBuckets,
-	}, []string{"route", "code"})}
-	reg.MustRegister(m.requests)
+	}, []string{"route", "code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipwatch_http_refused_total",
+			Help: "Requests refused by an abuse limit, by reason: address, api_key or webhook (rate limits), body_timeout or slow_upload.",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(m.requests, m.refused)
+	for _, reason := range []string{"address", "api_key", "webhook", "body_timeout", "slow_upload"} {
+		m.refused.WithLabelValues(reason) // every series exists from the start, at 0
+	}
 	return m
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	MaxUploadBytes int64
 	// Routes adds further routes (webhooks, downloads) to the mux.
 	Routes []func(mux *http.ServeMux)
+	// Limits are the body time limits and rate limits.
+	Limits config.Limits
 }
 
 // New returns the server's handler.
@@ -48,8 +51,8 @@ func New(d Deps) http.Handler {
 		add(mux)
 	}
 	var h http.Handler = mux
-	h = authenticate(d.Store, d.Log, h)
-	h = limitBody(d.MaxBodyBytes, d.MaxUploadBytes, h)
+	h = authenticate(d.Store, d.Log, newRateLimits(d.Limits, m), h)
+	h = limitBody(d.MaxBodyBytes, d.MaxUploadBytes, d.Limits, m, h)
 	h = observe(d.Log, m, mux, h)
 	return h
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
@@ -91,7 +92,7 @@ func (t multipartStream) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		key := part.FormName()
 		paths, ok := uploads[key]
 		if !ok || len(paths) == 0 {
-			refuse("file part %q is not in map, or map gives it no path", key)
+			refuse("file part %s is not in map, or map gives it no path", clip.Quote(key))
 			return
 		}
 		delete(uploads, key)
@@ -103,7 +104,7 @@ func (t multipartStream) Do(w http.ResponseWriter, r *http.Request, exec graphql
 			sp, err := spool(&partFile{p: part, maxFile: t.maxFile}, len(paths))
 			defer sp.remove()
 			if err != nil {
-				refuse("file %q could not be received: %v", key, err)
+				refuse("file %s could not be received: %s", clip.Quote(key), clip.Text(err.Error()))
 				return
 			}
 			info.Size = sp.size
@@ -143,7 +144,7 @@ func (t multipartStream) Do(w http.ResponseWriter, r *http.Request, exec graphql
 func addUpload(p *graphql.RawParams, u graphql.Upload, key, path string) (gerr *gqlerror.Error) {
 	defer func() {
 		if recover() != nil {
-			gerr = gqlerror.Errorf("invalid operations path %q for file %s", path, key)
+			gerr = gqlerror.Errorf("invalid operations path %s for file %s", clip.Quote(path), clip.Quote(key))
 		}
 	}()
 	return p.AddUpload(u, key, path)
@@ -167,8 +168,12 @@ type partFile struct {
 func (f *partFile) Read(b []byte) (int, error) {
 	n, err := f.p.Read(b)
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	var slow *SlowUploadError
+	switch {
+	case errors.As(err, &tooLarge):
 		err = &shipment.FieldError{Field: "file", Message: fmt.Sprintf("is larger than this server's limit of %d bytes", f.maxFile)}
+	case errors.As(err, &slow):
+		err = &shipment.FieldError{Field: "file", Message: slow.Error()}
 	}
 	return n, err
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shipwatch/shipwatch/internal/clip"
 )
 
 // DisputeKind is what a buyer's complaint is. The values are the GraphQL
@@ -95,13 +97,13 @@ func (in DisputeInput) Clean() DisputeInput {
 func (in DisputeInput) Validate() *FieldError {
 	switch {
 	case !in.Kind.Valid():
-		return &FieldError{"kind", fmt.Sprintf("%q is not a dispute kind", in.Kind)}
+		return &FieldError{"kind", clip.Quote(string(in.Kind)) + " is not a dispute kind"}
 	case utf8.RuneCountInString(in.ExternalReference) > MaxExternalReferenceLen:
 		return &FieldError{"externalReference", fmt.Sprintf("is longer than %d characters", MaxExternalReferenceLen)}
 	case in.Amount != "" && !amountPattern.MatchString(in.Amount):
-		return &FieldError{"amount", fmt.Sprintf("%q is not an amount such as 49.99 (at most 4 decimals)", in.Amount)}
+		return &FieldError{"amount", clip.Quote(in.Amount) + " is not an amount such as 49.99 (at most 4 decimals)"}
 	case in.Currency != "" && !currencyPattern.MatchString(in.Currency):
-		return &FieldError{"currency", fmt.Sprintf("%q is not an ISO 4217 code such as USD", in.Currency)}
+		return &FieldError{"currency", clip.Quote(in.Currency) + " is not an ISO 4217 code such as USD"}
 	case in.Amount != "" && in.Currency == "":
 		return &FieldError{"currency", "is required with an amount"}
 	case in.Amount == "" && in.Currency != "":

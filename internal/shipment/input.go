@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shipwatch/shipwatch/internal/clip"
 )
 
 // Input is what a seller states about a shipment when creating or
@@ -63,7 +65,7 @@ func (in Input) Validate() *FieldError {
 	case utf8.RuneCountInString(in.PostalCode) > MaxPostalCodeLen:
 		return &FieldError{"destination.postalCode", fmt.Sprintf("is longer than %d characters", MaxPostalCodeLen)}
 	case in.Country != "" && !isAlpha2(in.Country):
-		return &FieldError{"destination.country", fmt.Sprintf("%q is not an ISO 3166 alpha-2 country code", in.Country)}
+		return &FieldError{"destination.country", clip.Quote(in.Country) + " is not an ISO 3166 alpha-2 country code"}
 	case in.ShipBy != nil && in.DeliverBy != nil && in.DeliverBy.Before(*in.ShipBy):
 		return &FieldError{"deliverBy", "is before shipBy"}
 	}

@@ -55,7 +55,10 @@ func startServer(ctx context.Context, binary, databaseURL string, sweep time.Dur
 	s := &server{binary: binary, done: make(chan struct{})}
 	s.env = append(os.Environ(), "DATABASE_URL="+databaseURL, "SHIPWATCH_ADDR=127.0.0.1:0",
 		"SHIPWATCH_SWEEP_INTERVAL="+sweep.String(), "SHIPWATCH_SECRET_KEY="+base64.StdEncoding.EncodeToString(key[:]),
-		"LOG_FORMAT=text", "LOG_LEVEL=info")
+		"LOG_FORMAT=text", "LOG_LEVEL=info",
+		// The soak drives one server from one address as hard as it can:
+		// it measures the server, not the operator's rate limits.
+		"SHIPWATCH_RATE_ADDRESS=0", "SHIPWATCH_RATE_KEY=0", "SHIPWATCH_RATE_WEBHOOK=0")
 	s.cmd = exec.Command(binary, "serve")
 	s.cmd.Env = s.env
 	out, err := s.cmd.StderrPipe()

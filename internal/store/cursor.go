@@ -34,10 +34,37 @@ func DecodeCursor(s string) (Cursor, error) {
 	}
 	ts, id, ok := strings.Cut(string(raw), "|")
 	t, err := time.Parse(time.RFC3339Nano, ts)
-	if !ok || err != nil || id == "" {
+	if !ok || err != nil || !cursorID(id) {
 		return Cursor{}, ErrBadCursor
 	}
 	return Cursor{Time: t, ID: id}, nil
+}
+
+// cursorID reports whether id is what this API puts in cursors: a UUID or
+// a whole number that fits a bigint. Anything else (a NUL byte, text that
+// is not a UUID) would reach PostgreSQL and fail there as an internal
+// error rather than as a bad cursor.
+func cursorID(id string) bool {
+	if n := len(id); n >= 1 && n <= 18 && strings.Trim(id, "0123456789") == "" {
+		return true
+	}
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // after returns the cursor's time and id as query parameters: NULLs for the

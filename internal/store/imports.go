@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -164,7 +165,7 @@ func (s *Store) ImportErrors(ctx context.Context, sellerID, importID string, lim
 	afterLine := 0
 	if after.ID != "" {
 		n, err := strconv.Atoi(after.ID)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > math.MaxInt32 {
 			return Page[ImportError]{}, ErrBadCursor
 		}
 		afterLine = n

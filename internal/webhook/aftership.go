@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
@@ -75,7 +76,7 @@ func parseAfterShipSteps(body []byte) (Payload, error) {
 	}
 	p := Payload{EventID: env.EventID}
 	if env.Event != "" && env.Event != "tracking_update" {
-		return p, fmt.Errorf("%w: aftership %q", ErrUnsupportedEvent, env.Event)
+		return p, fmt.Errorf("%w: aftership %s", ErrUnsupportedEvent, clip.Quote(env.Event))
 	}
 	if isNull(env.Msg) {
 		return p, &PayloadError{Field: "msg", Message: "missing"}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
@@ -70,7 +71,7 @@ func parseEasyPostSteps(body []byte) (Payload, error) {
 	}
 	p := Payload{EventID: env.ID}
 	if env.Description != "" && !strings.HasPrefix(env.Description, "tracker.") {
-		return p, fmt.Errorf("%w: easypost %q", ErrUnsupportedEvent, env.Description)
+		return p, fmt.Errorf("%w: easypost %s", ErrUnsupportedEvent, clip.Quote(env.Description))
 	}
 	if isNull(env.Result) {
 		return p, &PayloadError{Field: "result", Message: "missing"}
@@ -80,7 +81,7 @@ func parseEasyPostSteps(body []byte) (Payload, error) {
 		return p, err
 	}
 	if tr.Object != "" && tr.Object != "Tracker" {
-		return p, fmt.Errorf("%w: easypost result %q", ErrUnsupportedEvent, tr.Object)
+		return p, fmt.Errorf("%w: easypost result %s", ErrUnsupportedEvent, clip.Quote(tr.Object))
 	}
 	p.TrackingNumber = strings.TrimSpace(tr.TrackingCode)
 	if p.TrackingNumber == "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/clip"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
@@ -63,14 +64,14 @@ func decodeAt(path string, raw []byte, v any) error {
 	if errors.As(err, &typeErr) {
 		return &PayloadError{
 			Field:   joinPath(path, typeErr.Field),
-			Message: fmt.Sprintf("not %s (got %s)", jsonKind(typeErr.Type), typeErr.Value),
+			Message: fmt.Sprintf("not %s (got %s)", jsonKind(typeErr.Type), clip.Text(typeErr.Value)),
 		}
 	}
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) {
-		return &PayloadError{Field: path, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err)}
+		return &PayloadError{Field: path, Message: clip.Text(fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err))}
 	}
-	return &PayloadError{Field: path, Message: "malformed JSON: " + err.Error()}
+	return &PayloadError{Field: path, Message: clip.Text("malformed JSON: " + err.Error())}
 }
 
 // decodeArray splits a JSON array into its elements, so that each can be

@@ -88,6 +88,9 @@ func StartOn(t testing.TB, databaseURL string, configure ...func(*config.Config)
 	// The tests' notification receivers listen on loopback, as a
 	// receiver on the server's own host would: the operator allows it.
 	cfg.NotifyAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	// Tests send far more from one address than a client would; the
+	// rate-limit tests set the limits themselves.
+	cfg.RateAddress, cfg.RateKey, cfg.RateWebhook = config.Rate{}, config.Rate{}, config.Rate{}
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -52,7 +52,10 @@ func StartProcess(t testing.TB, databaseURL string, env ...string) *Process {
 	p := &Process{done: make(chan struct{}), log: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	p.cmd = exec.Command(Binary(t), "serve")
 	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "SHIPWATCH_ADDR=127.0.0.1:0",
-		"SHIPWATCH_JOB_POLL_INTERVAL=50ms", "LOG_FORMAT=text", "LOG_LEVEL=info")
+		"SHIPWATCH_JOB_POLL_INTERVAL=50ms", "LOG_FORMAT=text", "LOG_LEVEL=info",
+		// Tests send far more from one address than a client would; the
+		// rate-limit tests set these themselves.
+		"SHIPWATCH_RATE_ADDRESS=0", "SHIPWATCH_RATE_KEY=0", "SHIPWATCH_RATE_WEBHOOK=0")
 	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = lockedWriter{p}, lockedWriter{p}
 	if err := p.cmd.Start(); err != nil {
