@@ -22,8 +22,12 @@ import (
 )
 
 // NewGraphQL returns the /graphql handler: POST, GET, multipart uploads and
-// websocket subscriptions, bounded by the complexity limit, with one error
-// presenter.
+// websocket subscriptions, bounded before parsing (graph.QueryBounds) and
+// by the complexity limit, with one error presenter.
+//
+// The API key was checked before this handler runs (authenticate), so the
+// bounds of a request without one apply before its query is parsed, and
+// such a request may only introspect.
 func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatcher, log *slog.Logger, maxUpload int64) http.Handler {
 	srv := handler.New(schema)
 	srv.AddTransport(websocketTransport(st, keys, log))
@@ -33,7 +37,10 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatche
 	srv.AddTransport(multipartStream{maxFile: maxUpload}) // not transport.MultipartForm: see upload.go
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
+	bounds := graph.QueryBounds{Anonymous: graph.AnonymousBounds, Seller: graph.SellerBounds}
+	srv.Use(bounds) // before the persisted-query cache stores a query
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(bounds) // and after it, for a query read from that cache
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
 	srv.Use(requireSeller{})
 	srv.Use(graph.Loaders{Store: st})
