@@ -23,7 +23,7 @@ import (
 
 // NewGraphQL returns the /graphql handler: POST, GET, multipart uploads and
 // websocket subscriptions, bounded before parsing (graph.QueryBounds) and
-// by the complexity limit, with one error presenter.
+// by cost, introspection included, with one error presenter.
 //
 // The API key was checked before this handler runs (authenticate), so the
 // bounds of a request without one apply before its query is parsed, and
@@ -41,7 +41,7 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatche
 	srv.Use(bounds) // before the persisted-query cache stores a query
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(bounds) // and after it, for a query read from that cache
-	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
+	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity, Schema: schema.Schema()})
 	srv.Use(requireSeller{})
 	srv.Use(graph.Loaders{Store: st})
 	srv.SetErrorPresenter(graph.ErrorPresenter(log))
