@@ -22,8 +22,9 @@ import (
 )
 
 // NewGraphQL returns the /graphql handler: POST, GET, multipart uploads and
-// websocket subscriptions, bounded before parsing (graph.QueryBounds) and
-// by cost, introspection included, with one error presenter.
+// websocket subscriptions, bounded before parsing (graph.QueryBounds), by
+// cost (introspection included) and by response size, with one error
+// presenter.
 //
 // The API key was checked before this handler runs (authenticate), so the
 // bounds of a request without one apply before its query is parsed, and
@@ -42,6 +43,7 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatche
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(bounds) // and after it, for a query read from that cache
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity, Schema: schema.Schema()})
+	srv.Use(graph.ResponseLimit{Anonymous: graph.AnonymousResponseBytes, Seller: graph.SellerResponseBytes})
 	srv.Use(requireSeller{})
 	srv.Use(graph.Loaders{Store: st})
 	srv.SetErrorPresenter(graph.ErrorPresenter(log))
