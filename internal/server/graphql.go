@@ -36,11 +36,13 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatche
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(multipartStream{maxFile: maxUpload}) // not transport.MultipartForm: see upload.go
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(boundedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](cachedQueries),
+		size: func(query string, _ *ast.QueryDocument) int { return len(query) }, max: maxCachedQueryBytes})
 	srv.Use(extension.Introspection{})
 	bounds := graph.QueryBounds{Anonymous: graph.AnonymousBounds, Seller: graph.SellerBounds}
 	srv.Use(bounds) // before the persisted-query cache stores a query
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: boundedCache[string]{Cache: lru.New[string](persistedQueries),
+		size: func(_, query string) int { return len(query) }, max: maxPersistedQueryBytes}})
 	srv.Use(bounds) // and after it, for a query read from that cache
 	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity, Schema: schema.Schema()})
 	srv.Use(graph.ResponseLimit{Anonymous: graph.AnonymousResponseBytes, Seller: graph.SellerResponseBytes})
