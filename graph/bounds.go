@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -82,9 +81,8 @@ func tooLarge(bound string, limit int, what string, anonymous bool) *gqlerror.Er
 // wording of the error. A lexical error is returned as gqlparser would
 // report it when parsing.
 func ScanQuery(query string, b Bounds, anonymous bool) (QueryStats, *gqlerror.Error) {
-	var st QueryStats
 	if len(query) > b.Bytes {
-		return st, tooLarge("bytes", b.Bytes, "bytes", anonymous)
+		return QueryStats{}, tooLarge("bytes", b.Bytes, "bytes", anonymous)
 	}
 	s := scanner{stats: QueryStats{IntrospectionOnly: true}}
 	lx := lexer.New(&ast.Source{Input: query})
@@ -106,6 +104,7 @@ func ScanQuery(query string, b Bounds, anonymous bool) (QueryStats, *gqlerror.Er
 		}
 		s.stats.Tokens++
 		s.token(tok)
+		s.prev = tok
 		switch {
 		case s.stats.Tokens > b.Tokens:
 			return s.stats, tooLarge("tokens", b.Tokens, "tokens", anonymous)
@@ -147,8 +146,8 @@ type scanner struct {
 	root string
 }
 
+// token takes one token; s.prev is still the one before it.
 func (s *scanner) token(tok lexer.Token) {
-	defer func() { s.prev = tok }()
 	if len(s.open) == 0 {
 		s.topLevel(tok)
 		return
@@ -204,7 +203,7 @@ func (s *scanner) name(v string, atRoot bool) {
 		return // a directive
 	}
 	if s.prev.Kind != lexer.Colon {
-		s.stats.Fields++ // an alias is counted by its field, the name after it
+		s.stats.Fields++ // an aliased field once, at its alias
 	}
 	if v == "__schema" || v == "__type" {
 		s.stats.Introspections++
@@ -317,10 +316,4 @@ func unauthenticated() *gqlerror.Error {
 	err := gqlerror.Errorf("%s", ErrUnauthenticated.Error())
 	err.Extensions = map[string]any{"code": CodeUnauthenticated}
 	return err
-}
-
-// String describes b for logs and docs.
-func (b Bounds) String() string {
-	return fmt.Sprintf("%d bytes, %d tokens, %d fields, %d aliases, depth %d, %d introspections",
-		b.Bytes, b.Tokens, b.Fields, b.Aliases, b.Depth, b.Introspections)
 }
