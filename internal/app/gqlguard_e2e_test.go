@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -215,6 +216,14 @@ func TestIntrospectionWithoutKey(t *testing.T) {
 		if len(r.Errors) != 1 || r.Errors[0].Code() != c.code || (r.HasData && string(r.Data) != "null") {
 			t.Errorf("%s without a key: %+v (data %s), want %s and no data", c.query, r.Errors, r.Data, c.code)
 		}
+	}
+	// GET is bounded the same way.
+	get, err := http.NewRequest(http.MethodGet, env.URL+"/graphql?query="+url.QueryEscape("{ "+strings.Repeat("__typename ", 1400)+"}"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := env.Do(t, get); len(r.Errors) != 1 || r.Errors[0].Code() != "QUERY_TOO_LARGE" || r.Errors[0].Extensions["bound"] != "fields" {
+		t.Errorf("GET with 1,400 fields without a key: %+v, want QUERY_TOO_LARGE on fields", r.Errors)
 	}
 	// With a key, two introspections in one request are refused too.
 	r := env.GraphQL(t, key, `{ a: __schema { description } b: __type(name: "Query") { name } }`, nil)
