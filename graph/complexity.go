@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -19,8 +20,12 @@ const MaxComplexity = 350000
 
 // ComplexityLimit is a gqlgen extension that refuses operations costing
 // more than its limit, before any resolver runs. It counts every list by
-// its page size, so new connections are covered without extra wiring.
-type ComplexityLimit struct{ Limit int }
+// its page size, so new connections are covered without extra wiring, and
+// introspection by the real size of Schema (see introspection.go).
+type ComplexityLimit struct {
+	Limit  int
+	Schema *ast.Schema
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -31,14 +36,20 @@ var _ interface {
 func (ComplexityLimit) ExtensionName() string { return "ComplexityLimit" }
 
 // Validate implements graphql.HandlerExtension.
-func (ComplexityLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (c ComplexityLimit) Validate(graphql.ExecutableSchema) error {
+	if c.Schema == nil {
+		return errors.New("ComplexityLimit.Schema is nil: introspection could not be priced")
+	}
+	return nil
+}
 
 // MutateOperationContext implements graphql.OperationContextMutator.
 func (c ComplexityLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
-	cost := selectionCost(oc.Operation.SelectionSet, oc.Variables, c.Limit, 0)
+	p := pricer{schema: c.Schema, vars: oc.Variables, limit: c.Limit}
+	cost := p.selection(oc.Operation.SelectionSet, 0)
 	if cost > c.Limit {
 		err := gqlerror.Errorf("operation costs %d, above the limit of %d: ask for smaller pages (first) or fewer nested lists", cost, c.Limit)
 		err.Extensions = map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED", "cost": cost, "limit": c.Limit}
@@ -47,27 +58,43 @@ func (c ComplexityLimit) MutateOperationContext(ctx context.Context, oc *graphql
 	return nil
 }
 
-// selectionCost adds up a selection set, stopping once past the limit so a
+// pricer adds up the cost of an operation's selections.
+type pricer struct {
+	schema *ast.Schema
+	vars   map[string]any
+	limit  int
+}
+
+// maxCostDepth bounds the recursion of pricing: validation has already
+// refused fragment cycles, so only a hostile query nests this deep.
+const maxCostDepth = 50
+
+// selection adds up a selection set, stopping once past the limit so a
 // hostile query cannot overflow the count.
-func selectionCost(set ast.SelectionSet, vars map[string]any, limit, depth int) int {
-	if depth > 50 {
-		return limit + 1
+func (p pricer) selection(set ast.SelectionSet, depth int) int {
+	if depth > maxCostDepth {
+		return p.limit + 1
 	}
 	total := 0
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			child := selectionCost(s.SelectionSet, vars, limit, depth+1)
-			total += 1 + pageSize(s, vars)*child
+			switch {
+			case s.Name == "__schema" || s.Name == "__type":
+				total += 1 + p.introspection(s, depth+1)
+			default:
+				child := p.selection(s.SelectionSet, depth+1)
+				total += 1 + pageSize(s, p.vars)*child
+			}
 		case *ast.InlineFragment:
-			total += selectionCost(s.SelectionSet, vars, limit, depth+1)
+			total += p.selection(s.SelectionSet, depth+1)
 		case *ast.FragmentSpread:
 			if s.Definition != nil {
-				total += selectionCost(s.Definition.SelectionSet, vars, limit, depth+1)
+				total += p.selection(s.Definition.SelectionSet, depth+1)
 			}
 		}
-		if total > limit {
-			return limit + 1
+		if total > p.limit {
+			return p.limit + 1
 		}
 	}
 	return total

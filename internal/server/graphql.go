@@ -22,8 +22,13 @@ import (
 )
 
 // NewGraphQL returns the /graphql handler: POST, GET, multipart uploads and
-// websocket subscriptions, bounded by the complexity limit, with one error
+// websocket subscriptions, bounded before parsing (graph.QueryBounds), by
+// cost (introspection included) and by response size, with one error
 // presenter.
+//
+// The API key was checked before this handler runs (authenticate), so the
+// bounds of a request without one apply before its query is parsed, and
+// such a request may only introspect.
 func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatcher, log *slog.Logger, maxUpload int64) http.Handler {
 	srv := handler.New(schema)
 	srv.AddTransport(websocketTransport(st, keys, log))
@@ -31,10 +36,16 @@ func NewGraphQL(schema graphql.ExecutableSchema, st *store.Store, keys KeyWatche
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(multipartStream{maxFile: maxUpload}) // not transport.MultipartForm: see upload.go
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(boundedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](cachedQueries),
+		size: func(query string, _ *ast.QueryDocument) int { return len(query) }, max: maxCachedQueryBytes})
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity})
+	bounds := graph.QueryBounds{Anonymous: graph.AnonymousBounds, Seller: graph.SellerBounds}
+	srv.Use(bounds) // before the persisted-query cache stores a query
+	srv.Use(extension.AutomaticPersistedQuery{Cache: boundedCache[string]{Cache: lru.New[string](persistedQueries),
+		size: func(_, query string) int { return len(query) }, max: maxPersistedQueryBytes}})
+	srv.Use(bounds) // and after it, for a query read from that cache
+	srv.Use(graph.ComplexityLimit{Limit: graph.MaxComplexity, Schema: schema.Schema()})
+	srv.Use(graph.ResponseLimit{Anonymous: graph.AnonymousResponseBytes, Seller: graph.SellerResponseBytes})
 	srv.Use(requireSeller{})
 	srv.Use(graph.RefuseNUL{})
 	srv.Use(graph.Loaders{Store: st})
