@@ -63,6 +63,9 @@ func (s *Service) Check(ctx context.Context, sellerID string, ids []string) erro
 // tracking-number locks (an import batch) computed from a view missing
 // events committed meanwhile. Every rule then reads those rows by key.
 func (s *Service) CheckTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
+	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+		return err
+	}
 	locked, err := s.store.LockChecked(ctx, tx, sellerID, ids)
 	if err != nil || len(locked) == 0 {
 		return err

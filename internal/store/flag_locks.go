@@ -61,8 +61,7 @@ func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r fl
 		WITH c AS MATERIALIZED (`+r.Candidates(false)+`
 		), changes AS (
 			SELECT c.shipment_id AS id FROM c
-			WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.shipment_id = c.shipment_id AND f.kind = $4
-				AND (f.resolved_at IS NULL OR f.suppressing))
+			WHERE NOT EXISTS (`+flagOfKind("c.shipment_id")+`)
 			UNION
 			SELECT f.shipment_id FROM flags f
 			WHERE f.seller_id = $1 AND f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)

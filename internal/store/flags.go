@@ -52,8 +52,7 @@ func (s *Store) RaiseFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule, 
 		INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
 		SELECT (SELECT sh.seller_id FROM shipments sh WHERE sh.id = c.shipment_id), c.shipment_id, $4, $5, c.message, $2::timestamptz
 		FROM c
-		WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.shipment_id = c.shipment_id AND f.kind = $4
-			AND (f.resolved_at IS NULL OR f.suppressing))
+		WHERE NOT EXISTS (`+flagOfKind("c.shipment_id")+`)
 		ON CONFLICT (shipment_id, kind) WHERE resolved_at IS NULL DO NOTHING
 		RETURNING `+flagColumns, seller, at, ids, r.Kind, r.Severity)
 	if err != nil {
@@ -71,12 +70,7 @@ func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule
 	resolved := []flag.Flag{}
 	err := sqlx.SelectContext(ctx, q, &resolved, `
 		WITH c AS MATERIALIZED (`+r.Candidates(sc.byID())+`
-		), target AS (
-			SELECT f.id, f.resolved_at IS NULL AS was_open FROM flags f
-			WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
-				AND ($1::uuid IS NULL OR f.seller_id = $1::uuid) AND ($3::uuid[] IS NULL OR f.shipment_id = ANY($3::uuid[]))
-				AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)
-			FOR UPDATE OF f
+		), target AS (`+resolveTarget(sc.byID())+`
 		), changed AS (
 			UPDATE flags f SET suppressing = false,
 				resolved_at = coalesce(f.resolved_at, greatest($2::timestamptz, f.raised_at)),
@@ -89,6 +83,45 @@ func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule
 		return nil, fmt.Errorf("resolve %s flags: %w", r.Kind, mapErr(err))
 	}
 	return resolved, nil
+}
+
+// kindNotIndexed compares a flag's kind with $4 in a form no index
+// matches, so a lookup of one shipment's flags of a kind reads that
+// shipment's few flags (flags_shipment_idx) and never all the open flags of
+// the kind (flags_open_kind_idx), which the planner picks when stale
+// statistics make the kind look rare: a quadratic import.
+const kindNotIndexed = `(kind || '') = $4`
+
+// flagOfKind is a subquery for NOT EXISTS: the shipment's open (or
+// suppressing) flag of kind $4. It reads the shipment's flags by
+// shipment_id alone (OFFSET 0 keeps the other conditions out of the scan),
+// so the planner cannot combine it with a bitmap of every open flag.
+func flagOfKind(shipment string) string {
+	return `SELECT 1 FROM (SELECT kind, resolved_at, suppressing FROM flags WHERE shipment_id = ` + shipment + ` OFFSET 0) f
+		WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)`
+}
+
+// resolveTarget selects and locks the flags ResolveFlags may change: the
+// open (or suppressing) flags of kind $4 whose shipment is not in c. Given
+// shipments, each one's flags are read by shipment id, so the cost follows
+// the shipments given, not the seller's open flags of the kind (which an
+// import's checks would otherwise read again for every batch).
+func resolveTarget(byID bool) string {
+	if byID {
+		return `
+			SELECT f.id, f.resolved_at IS NULL AS was_open
+			FROM (SELECT DISTINCT id FROM unnest($3::uuid[]) AS k(id) ORDER BY id) k
+			CROSS JOIN LATERAL (
+				SELECT * FROM flags WHERE shipment_id = k.id AND `+kindNotIndexed+` AND (resolved_at IS NULL OR suppressing)
+				FOR UPDATE OFFSET 0) f
+			WHERE f.seller_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)`
+	}
+	return `
+			SELECT f.id, f.resolved_at IS NULL AS was_open FROM flags f
+			WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
+				AND ($1::uuid IS NULL OR f.seller_id = $1::uuid) AND ($3::uuid[] IS NULL OR f.shipment_id = ANY($3::uuid[]))
+				AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)
+			FOR UPDATE OF f`
 }
 
 // WrittenShipments returns the ids of the seller's shipments carrying
@@ -266,9 +299,12 @@ func (s *Store) OpenFlagCounts(ctx context.Context) (map[string]int, error) {
 // PrepareRuleTx tunes the transaction q for rule statements: the rules'
 // per-seller plans can look expensive to the planner on a large table, and
 // compiling them with JIT costs more than running them (hundreds of
-// milliseconds per statement, measured).
+// milliseconds per statement, measured). Every rule statement reads by key
+// or through a partial index, never a whole table, but a table analysed
+// while nearly empty (flags, during a seller's first import) looks cheaper
+// to scan whole for each key than to look up: sequential scans are off.
 func (s *Store) PrepareRuleTx(ctx context.Context, q sqlx.ExecerContext) error {
-	if _, err := q.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+	if _, err := q.ExecContext(ctx, `SET LOCAL jit = off; SET LOCAL enable_seqscan = off`); err != nil {
 		return fmt.Errorf("prepare rule transaction: %w", err)
 	}
 	return nil
