@@ -112,7 +112,7 @@ func resolveTarget(byID bool) string {
 			SELECT f.id, f.resolved_at IS NULL AS was_open
 			FROM (SELECT DISTINCT id FROM unnest($3::uuid[]) AS k(id) ORDER BY id) k
 			CROSS JOIN LATERAL (
-				SELECT * FROM flags WHERE shipment_id = k.id AND `+kindNotIndexed+` AND (resolved_at IS NULL OR suppressing)
+				SELECT * FROM flags WHERE shipment_id = k.id AND ` + kindNotIndexed + ` AND (resolved_at IS NULL OR suppressing)
 				FOR UPDATE OFFSET 0) f
 			WHERE f.seller_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)`
 	}
