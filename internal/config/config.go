@@ -112,7 +112,8 @@ func DatabaseURL(getenv Env) (string, error) {
 		dsn = v
 	}
 	if u, err := url.Parse(dsn); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("DATABASE_URL %q is not a postgres:// URL", dsn)
+		// Never the value: a URL carries the database password.
+		return "", fmt.Errorf("DATABASE_URL is not a postgres:// URL (its value is not shown: it may hold a password)")
 	}
 	return dsn, nil
 }

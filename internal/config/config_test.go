@@ -148,3 +148,18 @@ func TestNotifyAllowCIDRs(t *testing.T) {
 		t.Errorf("Load(bad CIDR) error = %v, want one naming SHIPWATCH_NOTIFY_ALLOW_CIDRS", err)
 	}
 }
+
+// TestDatabaseURLErrorHidesValue: a malformed DATABASE_URL may still hold
+// the database password, so the error never repeats it.
+func TestDatabaseURLErrorHidesValue(t *testing.T) {
+	env := func(k string) string {
+		if k == "DATABASE_URL" {
+			return "mysql://app:s3cret-pass@db/shipwatch"
+		}
+		return ""
+	}
+	_, err := DatabaseURL(env)
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("DatabaseURL() error = %v, want one that hides the value", err)
+	}
+}
