@@ -3,14 +3,26 @@ package monitor_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// benchShipments is how many open shipments BenchmarkSweep loads.
-const benchShipments = 1_000_000
+// benchShipments is how many open shipments BenchmarkSweep loads:
+// 1,000,000, or SHIPMENTS.
+func benchShipments(tb testing.TB) int {
+	n := 1_000_000
+	if v := os.Getenv("SHIPMENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			tb.Fatalf("SHIPMENTS=%q: want a positive number", v)
+		}
+	}
+	return n
+}
 
 // loadOpenShipments inserts n open shipments for one seller in one
 // statement, shaped like a busy seller's day relative to now: most parcels
@@ -74,8 +86,9 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	now := time.Now()
 	start := time.Now()
-	loadOpenShipments(ctx, b, st, seller.ID, benchShipments, now)
-	b.Logf("loaded %d open shipments in %s", benchShipments, time.Since(start).Round(time.Millisecond))
+	n := benchShipments(b)
+	loadOpenShipments(ctx, b, st, seller.ID, n, now)
+	b.Logf("loaded %d open shipments in %s", n, time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
 	var open int

@@ -63,7 +63,7 @@ func (s *Service) Check(ctx context.Context, sellerID string, ids []string) erro
 // tracking-number locks (an import batch) computed from a view missing
 // events committed meanwhile. Every rule then reads those rows by key.
 func (s *Service) CheckTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
-	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
 		return err
 	}
 	locked, err := s.store.LockChecked(ctx, tx, sellerID, ids)
@@ -81,7 +81,7 @@ func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	if len(locked) == 0 {
 		return nil
 	}
-	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
 		return err
 	}
 	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: locked}
@@ -136,14 +136,14 @@ func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag
 
 // sweepSellerTx evaluates each rule over the seller's shipments through
 // its partial index, locks the shipments whose flag changes without
-// waiting, and raises and resolves on those by key.
+// waiting, and raises and resolves on those only (RuleScope.Swept).
 func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
-	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+	if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
 		return 0, 0, err
 	}
 	var rai, res []flag.Flag
 	for _, r := range rules {
-		sc := store.RuleScope{SellerID: sellerID, At: at}
+		sc := store.RuleScope{SellerID: sellerID, At: at, Swept: true}
 		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, sc)
 		if err != nil || len(ids) == 0 {
 			if err != nil {

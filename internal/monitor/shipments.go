@@ -218,7 +218,7 @@ func (s *Service) afterWrite(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 // seller's checks (docs/locking.md: the batch holds its rows' locks, and
 // a batch sharing a number with one in flight waits for it to commit).
 func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string) error {
-	if err := s.store.PrepareRuleTx(ctx, tx); err != nil {
+	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
 		return err
 	}
 	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, nonEmpty(numbers))

@@ -61,11 +61,11 @@ func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r fl
 		WITH c AS MATERIALIZED (`+r.Candidates(false)+`
 		), changes AS (
 			SELECT c.shipment_id AS id FROM c
-			WHERE NOT EXISTS (`+flagOfKind("c.shipment_id")+`)
+			WHERE `+noFlagOfKind(false, "c.shipment_id")+`
 			UNION
 			SELECT f.shipment_id FROM flags f
 			WHERE f.seller_id = $1 AND f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
-				AND NOT EXISTS (SELECT 1 FROM c WHERE c.shipment_id = f.shipment_id)
+				AND f.shipment_id NOT IN (SELECT shipment_id FROM c)
 		)
 		SELECT sh.id FROM shipments sh
 		WHERE sh.seller_id = $1 AND sh.id IN (SELECT id FROM changes)
