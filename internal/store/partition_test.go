@@ -2,18 +2,21 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -106,7 +109,7 @@ func TestEvidenceKeysMakeAPartitionedTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // nothing here is kept
+	defer tx.Rollback()                                                        //nolint:errcheck // nothing here is kept
 	copied := []string{"tracking_events", "proof_of_delivery", "proof_images"} // referenced before referencing
 	exec := func(stmt string) {
 		t.Helper()
@@ -229,7 +232,7 @@ type evidencePlan struct {
 
 // evidenceScans lists how each of the partitionable evidence tables is
 // read: by an index whose condition names seller_id (the leading column
-// of every key now), or not. A bitmap heap scan is judged by its index
+// of every key now) and the column after it, or not. A bitmap heap scan is judged by its index
 // scans below it.
 func (n evidencePlan) evidenceScans(out []string) []string {
 	switch n.Relation {
@@ -243,8 +246,10 @@ func (n evidencePlan) evidenceScans(out []string) []string {
 				conds, index = conds+" "+c.IndexCond, index+" "+c.Index
 			}
 		}
+		// seller_id and more: a condition on seller_id alone reads a
+		// seller's whole range of the index.
 		verdict := "by key"
-		if index == "" || !strings.Contains(conds, "seller_id") {
+		if index == "" || !strings.Contains(conds, "seller_id") || !strings.Contains(conds, " AND ") {
 			verdict = "NOT by key"
 		}
 		out = append(out, fmt.Sprintf("%s: %s %s %s (%s)", verdict, n.NodeType, n.Relation, strings.TrimSpace(index), strings.TrimSpace(conds)))
@@ -253,6 +258,42 @@ func (n evidencePlan) evidenceScans(out []string) []string {
 		out = c.evidenceScans(out)
 	}
 	return out
+}
+
+// loadEvidence gives seller chains of other parcels, each with events, a
+// proof and its photo, and analyses the tables: the lookups below must
+// pick out one chain's or one proof's rows among them, and the planner
+// must know there are many.
+func loadEvidence(t *testing.T, su *sqlx.DB, seller string, chains int) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := su.ExecContext(ctx, `
+		INSERT INTO evidence_chains (seller_id, normalized_tracking_number, records)
+		SELECT $1, 'LOAD' || i, 6 FROM generate_series(1, $2::int) AS i`, seller, chains); err != nil {
+		t.Fatalf("load evidence: %v", err)
+	}
+	for _, stmt := range []string{`
+		INSERT INTO tracking_events (seller_id, normalized_tracking_number, fingerprint, source, occurred_at, status,
+			chain_id, seq, content_hash, chain_hash)
+		SELECT c.seller_id, c.normalized_tracking_number, sha256((c.id || '/' || s)::bytea), 'EASYPOST', now(), 'IN_TRANSIT',
+			c.id, s, sha256('c'::bytea), sha256('h'::bytea)
+		FROM evidence_chains c, generate_series(1, 5) AS s WHERE c.seller_id = $1 AND c.normalized_tracking_number LIKE 'LOAD%'`, `
+		INSERT INTO proof_of_delivery (seller_id, chain_id, seq, event_id, delivered_at, signed_by, source, recorded_at,
+			content_hash, chain_hash, photo_sha256)
+		SELECT e.seller_id, e.chain_id, 6, e.id, now(), 'Ann', 'EASYPOST', now(), sha256('c'::bytea), sha256('h'::bytea),
+			encode(sha256('\x00'::bytea), 'hex')
+		FROM tracking_events e WHERE e.seller_id = $1 AND e.seq = 5 AND e.normalized_tracking_number LIKE 'LOAD%'`, `
+		INSERT INTO proof_images (seller_id, proof_id, kind, content_type, data)
+		SELECT p.seller_id, p.id, 'photo', 'image/png', '\x00' FROM proof_of_delivery p
+		WHERE p.seller_id = $1 AND p.seq = 6`,
+	} {
+		if _, err := su.ExecContext(ctx, stmt, seller); err != nil {
+			t.Fatalf("load evidence: %v", err)
+		}
+	}
+	if _, err := su.ExecContext(ctx, `ANALYZE evidence_chains, tracking_events, proof_of_delivery, proof_images`); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestEvidenceLookupPlans EXPLAINs every lookup that used the evidence
@@ -276,6 +317,8 @@ func TestEvidenceLookupPlans(t *testing.T) {
 		VALUES ($1, 'O-1', 'T1', 'T1') RETURNING id`, seller); err != nil {
 		t.Fatal(err)
 	}
+	loadEvidence(t, su, seller, 2000)
+	loadEvidence(t, su, other, 200)
 	tx, err := su.BeginTxx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -338,5 +381,93 @@ func TestEvidenceLookupPlans(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPurgePlans runs the retention purge with auto_explain reporting the
+// plan of every statement inside it, the foreign key checks of its deletes
+// included, sequential scans disabled, and fails when one reads an
+// evidence table other than through an index led by seller_id.
+func TestPurgePlans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	now := time.Now()
+	sh := f.shipment("quiet", number)
+	e := ev("2023-01-10T10:00:00Z", shipment.StatusDelivered, "Delivered")
+	e.Event.SignedBy = "Ann"
+	f.insert(e)
+	err := f.st.InTx(ctx, func(tx *sqlx.Tx) error {
+		ps, err := f.st.EventProofs(ctx, tx, f.seller, []store.NewEvent{e})
+		if err != nil {
+			return err
+		}
+		_, err = f.st.InsertProofs(ctx, tx, f.seller, ps)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.proofs(store.NewProof{Chain: store.ChainOf(sh), ShipmentID: sh.ID, DeliveredAt: at("2023-01-10T10:00:00Z"),
+		SignedBy: "Ann", Source: shipment.SourceBackOffice, Photo: &store.Image{ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n")}})
+	old := now.Add(-3 * 365 * 24 * time.Hour)
+	f.tamper(`UPDATE evidence_chains SET updated_at = $1`, old)
+	f.tamper(`UPDATE shipments SET updated_at = $1, last_event_at = $1`, old)
+	loadEvidence(t, f.super, f.seller, 2000)
+
+	var plans []string
+	connector, err := pq.NewConnector(dbtest.SuperuserURL(f.url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(pq.ConnectorWithNoticeHandler(connector, func(n *pq.Error) {
+		plans = append(plans, n.Message)
+	})), "postgres")
+	defer db.Close()
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, stmt := range []string{
+		`LOAD 'auto_explain'`, `SET auto_explain.log_min_duration = 0`, `SET auto_explain.log_nested_statements = on`,
+		`SET auto_explain.log_format = json`, `SET auto_explain.log_level = notice`, `SET enable_seqscan = off`,
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	var n store.Purged
+	if err := conn.QueryRowxContext(ctx, `SELECT chains, events, proofs, images FROM shipwatch_purge_evidence($1, 10)`,
+		now.Add(-2*365*24*time.Hour)).Scan(&n.Chains, &n.Events, &n.Proofs, &n.Images); err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.Purged{Chains: 1, Events: 1, Proofs: 2, Images: 1}); n != want {
+		t.Fatalf("purge = %+v, want %+v", n, want)
+	}
+	var scans []string
+	for _, p := range plans {
+		i := strings.IndexByte(p, '{')
+		if i < 0 {
+			continue
+		}
+		var explained struct {
+			Query string       `json:"Query Text"`
+			Plan  evidencePlan `json:"Plan"`
+		}
+		if err := json.Unmarshal([]byte(p[i:]), &explained); err != nil {
+			t.Fatalf("auto_explain output %q: %v", p, err)
+		}
+		for _, s := range explained.Plan.evidenceScans(nil) {
+			scans = append(scans, s)
+			if !strings.HasPrefix(s, "by key") {
+				t.Errorf("the purge reads %s in %s", s, strings.Join(strings.Fields(explained.Query), " "))
+			}
+		}
+	}
+	t.Logf("evidence reads in the purge: %q", scans)
+	// Three deletes, the images' join, the foreign key checks.
+	if len(scans) < 5 {
+		t.Errorf("auto_explain reported %d reads of evidence tables in the purge, want at least 5: %q", len(scans), scans)
 	}
 }
