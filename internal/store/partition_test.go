@@ -2,13 +2,17 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -469,5 +473,122 @@ func TestPurgePlans(t *testing.T) {
 	// Three deletes, the images' join, the foreign key checks.
 	if len(scans) < 5 {
 		t.Errorf("auto_explain reported %d reads of evidence tables in the purge, want at least 5: %q", len(scans), scans)
+	}
+}
+
+// TestMigration0019OnPopulatedTables applies migration 0019 to a database
+// migrated to 0018 that holds a chain of events, a proof made from one of
+// them and its photo: the rows stay, the new foreign keys are validated
+// and enforced (another seller's event is refused too), and the file runs
+// again on the migrated tables without error, as a file run outside a
+// transaction must.
+func TestMigration0019OnPopulatedTables(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	su := dbtest.Superuser(t, dbtest.URL(t))
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		t.Fatal(err)
+	}
+	name := "shipwatch_m0019_" + hex.EncodeToString(suffix)
+	if _, err := su.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { su.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`) }) //nolint:errcheck // best effort
+	u, err := neturl.Parse(dbtest.SuperuserURL(dbtest.URL(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db := sqlx.MustOpen("postgres", u.String())
+	t.Cleanup(func() { db.Close() })
+
+	const m19 = "0019_partition_ready_evidence_keys.sql"
+	all := withMigrations(t, nil)
+	before := fstest.MapFS{}
+	for p, f := range all {
+		if p < "0019" {
+			before[p] = f
+		}
+	}
+	if err := store.MigrateFS(ctx, db.DB, before); err != nil {
+		t.Fatalf("migrate to 0018: %v", err)
+	}
+	var seller, other string
+	var chain, event int64
+	var proof string
+	hash := make([]byte, 32)
+	get := func(dest any, query string, args ...any) {
+		t.Helper()
+		if err := db.QueryRowxContext(ctx, query, args...).Scan(dest); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+	get(&seller, `INSERT INTO sellers (name) VALUES ('Before') RETURNING id`)
+	get(&other, `INSERT INTO sellers (name) VALUES ('Other') RETURNING id`)
+	get(&chain, `INSERT INTO evidence_chains (seller_id, normalized_tracking_number, records) VALUES ($1, 'T1', 4) RETURNING id`, seller)
+	get(&event, `
+		INSERT INTO tracking_events (seller_id, normalized_tracking_number, fingerprint, source, occurred_at, status, chain_id, seq, content_hash, chain_hash)
+		SELECT $1, 'T1', sha256(s::text::bytea), 'EASYPOST', now(), 'DELIVERED', $2, s, $3, $3 FROM generate_series(1, 3) AS s
+		RETURNING id`, seller, chain, hash)
+	get(&proof, `
+		INSERT INTO proof_of_delivery (seller_id, chain_id, seq, event_id, delivered_at, signed_by, source, recorded_at, content_hash, chain_hash)
+		VALUES ($1, $2, 4, $3, now(), 'Ann', 'EASYPOST', now(), $4, $4) RETURNING id`, seller, chain, event, hash)
+	get(new(string), `INSERT INTO proof_images (seller_id, proof_id, kind, content_type, data)
+		VALUES ($1, $2, 'photo', 'image/png', '\x00') RETURNING kind`, seller, proof)
+
+	if err := store.MigrateFS(ctx, db.DB, all); err != nil {
+		t.Fatalf("migrate 0019 over populated tables: %v", err)
+	}
+	// The file again, as a later version: every statement can run twice.
+	again := withMigrations(t, map[string]string{"9019_again.sql": string(all[m19].Data)})
+	if err := store.MigrateFS(ctx, db.DB, again); err != nil {
+		t.Fatalf("0019 run a second time: %v", err)
+	}
+	var counts [3]int
+	if err := db.QueryRowxContext(ctx, `SELECT (SELECT count(*) FROM tracking_events), (SELECT count(*) FROM proof_of_delivery),
+		(SELECT count(*) FROM proof_images)`).Scan(&counts[0], &counts[1], &counts[2]); err != nil {
+		t.Fatal(err)
+	}
+	if counts != [3]int{3, 1, 1} {
+		t.Errorf("rows after 0019 (events, proofs, images) = %v, want [3 1 1]", counts)
+	}
+	var defs []string
+	if err := db.SelectContext(ctx, &defs, `
+		SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' NOT VALID' END
+		FROM pg_constraint WHERE conrelid = ANY('{tracking_events,proof_of_delivery,proof_images}'::regclass[]) AND contype IN ('p', 'u', 'f')
+		ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"proof_images proof_images_pkey PRIMARY KEY (seller_id, proof_id, kind)",
+		"proof_images proof_images_proof_fk FOREIGN KEY (seller_id, proof_id) REFERENCES proof_of_delivery(seller_id, id)",
+		"proof_of_delivery proof_of_delivery_event_fk FOREIGN KEY (seller_id, event_id) REFERENCES tracking_events(seller_id, id)",
+		"proof_of_delivery proof_of_delivery_pkey PRIMARY KEY (seller_id, id)",
+		"proof_of_delivery proof_of_delivery_seq UNIQUE (seller_id, chain_id, seq)",
+		"tracking_events tracking_events_pkey PRIMARY KEY (seller_id, id)",
+	}
+	got := strings.Join(defs, "\n")
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("after 0019 no constraint %q; have:\n%s", w, got)
+		}
+	}
+	var invalid int
+	if err := db.GetContext(ctx, &invalid, `SELECT count(*) FROM pg_index WHERE NOT indisvalid`); err != nil || invalid != 0 {
+		t.Errorf("invalid indexes after 0019: %d, %v", invalid, err)
+	}
+	// A proof naming another seller's event was let through by the old
+	// foreign key (event_id alone); the new one refuses it.
+	var otherChain int64
+	if err := db.GetContext(ctx, &otherChain, `INSERT INTO evidence_chains (seller_id, normalized_tracking_number) VALUES ($1, 'T1') RETURNING id`, other); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.ExecContext(ctx, `
+		INSERT INTO proof_of_delivery (seller_id, chain_id, seq, event_id, delivered_at, signed_by, source, recorded_at, content_hash, chain_hash)
+		VALUES ($1, $2, 1, $3, now(), 'Ann', 'EASYPOST', now(), $4, $4)`, other, otherChain, event, hash)
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || pqErr.Code != "23503" || pqErr.Constraint != "proof_of_delivery_event_fk" {
+		t.Errorf("proof naming another seller's event: got %v, want a violation of proof_of_delivery_event_fk", err)
 	}
 }
