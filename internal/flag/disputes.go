@@ -49,7 +49,7 @@ var disputeRules = []Rule{
 				AND ($1::uuid IS NULL OR d.seller_id = $1)
 				AND ($3::uuid[] IS NULL OR d.shipment_id = ANY($3))
 				AND NOT EXISTS (
-					SELECT 1 FROM evidence_chains c JOIN proof_of_delivery p ON p.chain_id = c.id
+					SELECT 1 FROM evidence_chains c JOIN proof_of_delivery p ON p.seller_id = c.seller_id AND p.chain_id = c.id
 					WHERE c.seller_id = sh.seller_id
 						AND ((sh.normalized_tracking_number <> '' AND c.shipment_id IS NULL
 								AND c.normalized_tracking_number = sh.normalized_tracking_number)

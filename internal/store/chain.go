@@ -217,6 +217,17 @@ func stored(rec evidence.Record, content, chain []byte) evidence.StoredRecord {
 
 const chainEventColumns = eventColumns + `, seq, content_hash, chain_hash`
 
+// chainEventsSQL and chainProofsSQL read a chain's records in order, by
+// (seller_id, chain_id, seq): the chain indexes of both tables.
+const (
+	chainEventsSQL = `SELECT ` + chainEventColumns + ` FROM tracking_events
+		WHERE seller_id = $1 AND chain_id = $2 ORDER BY seq`
+	chainProofsSQL = `SELECT ` + proofColumns + `,
+			p.photo_sha256 <> coalesce(encode(sha256(ph.data), 'hex'), '') AS photo_changed,
+			p.signature_sha256 <> coalesce(encode(sha256(sg.data), 'hex'), '') AS signature_changed
+		` + proofFrom + ` WHERE p.seller_id = $1 AND p.chain_id = $2 ORDER BY p.seq`
+)
+
 // ReadChain reads one of the seller's evidence chains whole, with each
 // proof's images checked against their digests (in SQL: no image bytes
 // travel). q may be a snapshot transaction for a consistent read.
@@ -232,15 +243,11 @@ func (s *Store) ReadChain(ctx context.Context, q sqlx.QueryerContext, sellerID s
 	if err != nil {
 		return Chain{}, fmt.Errorf("read evidence chain: %w", mapErr(err))
 	}
-	err = sqlx.SelectContext(ctx, q, &c.Events, `SELECT `+chainEventColumns+` FROM tracking_events
-		WHERE seller_id = $1 AND chain_id = $2 ORDER BY seq`, sellerID, c.ID)
+	err = sqlx.SelectContext(ctx, q, &c.Events, chainEventsSQL, sellerID, c.ID)
 	if err != nil {
 		return Chain{}, fmt.Errorf("read evidence chain events: %w", mapErr(err))
 	}
-	err = sqlx.SelectContext(ctx, q, &c.Proofs, `SELECT `+proofColumns+`,
-			p.photo_sha256 <> coalesce(encode(sha256(ph.data), 'hex'), '') AS photo_changed,
-			p.signature_sha256 <> coalesce(encode(sha256(sg.data), 'hex'), '') AS signature_changed
-		`+proofFrom+` WHERE p.seller_id = $1 AND p.chain_id = $2 ORDER BY p.seq`, sellerID, c.ID)
+	err = sqlx.SelectContext(ctx, q, &c.Proofs, chainProofsSQL, sellerID, c.ID)
 	if err != nil {
 		return Chain{}, fmt.Errorf("read evidence chain proofs: %w", mapErr(err))
 	}

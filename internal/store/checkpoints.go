@@ -140,21 +140,23 @@ func (s *Store) CheckpointLeaves(ctx context.Context, q sqlx.QueryerContext, sel
 	return leaves(rows), nil
 }
 
+// chainHashesSQL is the statement of ChainHashesAt.
+const chainHashesSQL = `
+		SELECT e.chain_id, e.chain_hash FROM unnest($2::bigint[], $3::bigint[]) AS u(chain_id, seq)
+			JOIN tracking_events e ON e.seller_id = $1 AND e.chain_id = u.chain_id AND e.seq = u.seq
+		UNION ALL
+		SELECT p.chain_id, p.chain_hash FROM unnest($2::bigint[], $3::bigint[]) AS u(chain_id, seq)
+			JOIN proof_of_delivery p ON p.seller_id = $1 AND p.chain_id = u.chain_id AND p.seq = u.seq`
+
 // ChainHashesAt returns, for each chain id, the chain hash of its record
 // at the position given at the same index (missing when the chain has no
-// record there). Both record tables are read by (chain_id, seq).
+// record there). Both record tables are read by (seller_id, chain_id, seq).
 func (s *Store) ChainHashesAt(ctx context.Context, q sqlx.QueryerContext, sellerID string, chainIDs, seqs []int64) (map[int64]checkpoint.Hash, error) {
 	var rows []struct {
 		ChainID   int64  `db:"chain_id"`
 		ChainHash []byte `db:"chain_hash"`
 	}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT e.chain_id, e.chain_hash FROM unnest($2::bigint[], $3::bigint[]) AS u(chain_id, seq)
-			JOIN tracking_events e ON e.chain_id = u.chain_id AND e.seq = u.seq AND e.seller_id = $1
-		UNION ALL
-		SELECT p.chain_id, p.chain_hash FROM unnest($2::bigint[], $3::bigint[]) AS u(chain_id, seq)
-			JOIN proof_of_delivery p ON p.chain_id = u.chain_id AND p.seq = u.seq AND p.seller_id = $1`,
-		sellerID, pq.Array(chainIDs), pq.Array(seqs))
+	err := sqlx.SelectContext(ctx, q, &rows, chainHashesSQL, sellerID, pq.Array(chainIDs), pq.Array(seqs))
 	if err != nil {
 		return nil, fmt.Errorf("chain hashes: %w", mapErr(err))
 	}

@@ -24,3 +24,12 @@ var (
 	WrittenShipmentsSQL = writtenShipmentsSQL
 	RefreshSQL          = refreshSQL
 )
+
+// The statements of the evidence reads, for plan tests: ReadChain's,
+// ChainHashesAt's and the proofs' select list and joins.
+const (
+	ChainEventsSQL = chainEventsSQL
+	ChainProofsSQL = chainProofsSQL
+	ChainHashesSQL = chainHashesSQL
+	ProofSelectSQL = `SELECT ` + proofColumns + ` ` + proofFrom
+)

@@ -85,8 +85,8 @@ const proofColumns = `p.id, p.seller_id, p.chain_id, p.seq, p.shipment_id, p.eve
 
 const proofFrom = `FROM proof_of_delivery p
 	JOIN evidence_chains c ON c.id = p.chain_id
-	LEFT JOIN proof_images ph ON ph.proof_id = p.id AND ph.kind = 'photo'
-	LEFT JOIN proof_images sg ON sg.proof_id = p.id AND sg.kind = 'signature'
+	LEFT JOIN proof_images ph ON ph.seller_id = p.seller_id AND ph.proof_id = p.id AND ph.kind = 'photo'
+	LEFT JOIN proof_images sg ON sg.seller_id = p.seller_id AND sg.proof_id = p.id AND sg.kind = 'signature'
 	LEFT JOIN tracking_events ev ON ev.id = p.event_id AND ev.seller_id = p.seller_id`
 
 // Image is a stored photo or signature.
