@@ -72,7 +72,7 @@ func (s *Service) RecordBackOfficeEvents(ctx context.Context, sellerID string, i
 			continue
 		}
 		events[i] = &e
-		if in.ShipmentID = strings.TrimSpace(in.ShipmentID); in.ShipmentID != "" && isUUID(in.ShipmentID) {
+		if in.ShipmentID = strings.TrimSpace(in.ShipmentID); in.ShipmentID != "" && store.IsUUID(in.ShipmentID) {
 			ids = append(ids, in.ShipmentID)
 		}
 	}
@@ -223,28 +223,6 @@ func isCountryCode(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 'A' || s[i] > 'Z' {
 			return false
-		}
-	}
-	return true
-}
-
-// isUUID reports whether s is a UUID in its usual text form: anything else
-// is an unknown id, refused before it reaches SQL.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
 		}
 	}
 	return true

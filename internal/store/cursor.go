@@ -48,11 +48,18 @@ func cursorID(id string) bool {
 	if n := len(id); n >= 1 && n <= 18 && strings.Trim(id, "0123456789") == "" {
 		return true
 	}
-	if len(id) != 36 {
+	return IsUUID(id)
+}
+
+// IsUUID reports whether s is a UUID in its usual text form (any case):
+// anything else is an unknown id, refused before it reaches SQL, where it
+// would fail as an internal error.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
 		return false
 	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch i {
 		case 8, 13, 18, 23:
 			if c != '-' {
