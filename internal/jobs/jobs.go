@@ -20,10 +20,12 @@ import (
 // QueueChecks is the queue of the write-caused monitoring checks.
 const QueueChecks = "checks"
 
-// checkWorkers is how many checks a process runs at once: each is a
-// set-based statement per rule over up to 1,000 shipments, so a few keep
-// up with writes without crowding out the other jobs.
-const checkWorkers = 2
+// checkWorkers is how many checks a process runs at once. A check is a
+// few dozen short keyed statements, so most of its time is round trips,
+// not CPU: with two workers the queue behind a webhook load drained with
+// the machine half idle. Checks of the same shipments wait on each other's
+// row locks, in one order (docs/locking.md), so more workers are safe.
+const checkWorkers = 6
 
 // Client is the River client type over database/sql.
 type Client = river.Client[*sql.Tx]
