@@ -42,6 +42,7 @@ func (s *Service) RecordEvents(ctx context.Context, sellerID string, evs []shipm
 func (s *Service) RecordEventsTx(ctx context.Context, tx *sqlx.Tx, sellerID string, evs []shipment.Event) (EventsResult, error) {
 	news := make([]store.NewEvent, 0, len(evs))
 	for i, e := range evs {
+		e = e.WithoutNUL()
 		norm := tracking.Normalize(e.TrackingNumber)
 		if norm == "" {
 			return EventsResult{}, &shipment.FieldError{Field: fmt.Sprintf("events[%d].trackingNumber", i), Message: "is required"}

@@ -3,7 +3,10 @@
 // It does no I/O; the store persists these values and the jobs act on them.
 package shipment
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Status is where a parcel stands, as Shipwatch understands it. The string
 // values are the GraphQL enum values and what the database stores.
@@ -92,4 +95,17 @@ type Event struct {
 	SignedBy string
 	PhotoURL string
 	Source   Source
+}
+
+// WithoutNUL returns e with every NUL character removed from its text.
+// PostgreSQL's text cannot hold one, and a tracking provider's payload may
+// carry one in any field: the whole webhook would fail and be retried
+// forever. The raw body, NULs included, stays in the delivery as received.
+func (e Event) WithoutNUL() Event {
+	for _, s := range []*string{&e.TrackingNumber, &e.Carrier, &e.CarrierStatus, &e.ProviderStatus, &e.ProviderDetail,
+		&e.Description, &e.Location.City, &e.Location.Region, &e.Location.PostalCode, &e.Location.Country,
+		&e.SignedBy, &e.PhotoURL} {
+		*s = strings.ReplaceAll(*s, "\x00", "")
+	}
+	return e
 }
