@@ -282,7 +282,7 @@ func BenchmarkHealthWriteCost(b *testing.B) {
 			for k := range both {
 				st := both[(i/1000+k)%2]
 				start := time.Now()
-				err := st.InTx(ctx, func(tx *sqlx.Tx) error {
+				err := st.Transact(ctx, func(tx *sqlx.Tx) error {
 					_, err := st.UpsertShipments(ctx, tx, ids[st], ws[i:i+1000])
 					return err
 				})

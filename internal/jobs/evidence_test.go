@@ -35,7 +35,7 @@ func TestEvidencePurgeWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = st.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = st.Transact(ctx, func(tx *sqlx.Tx) error {
 		var evs []store.NewEvent
 		for _, n := range []string{"NUM1", "NUM2"} {
 			evs = append(evs, store.NewEvent{Normalized: n, Event: shipment.Event{TrackingNumber: n,

@@ -21,7 +21,7 @@ func TestCheckRepairsMissedEvents(t *testing.T) {
 	svc, st := newService(t)
 	seller, sh := oneShipment(t, svc, st)
 	// The event lands without the refresh the racing writer missed.
-	err := st.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := st.Transact(ctx, func(tx *sqlx.Tx) error {
 		_, err := st.InsertEvents(ctx, tx, seller.ID, []store.NewEvent{{Normalized: sh.NormalizedTrackingNumber, Event: shipment.Event{
 			TrackingNumber: sh.TrackingNumber, OccurredAt: time.Now().Add(-time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice,
 		}}})

@@ -85,7 +85,7 @@ func (s *Service) MakeCheckpoints(ctx context.Context, interval time.Duration) (
 }
 
 func (s *Service) checkpointSeller(ctx context.Context, sellerID string, interval time.Duration) (signed bool, behind []behindChain, err error) {
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		signed, behind = false, nil
 		if err := s.store.LockCheckpoints(ctx, tx, sellerID); err != nil {
 			return err

@@ -68,7 +68,7 @@ func ParseWebhook(provider string, body []byte) (webhook.Payload, error) {
 // and the sweep processes those deliveries again from their raw bodies,
 // which were committed durably before the sender heard 2xx.
 func (s *Service) ProcessDeliveries(ctx context.Context, ids []int64) error {
-	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return fmt.Errorf("process deliveries: %w", err)
 		}

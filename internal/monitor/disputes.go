@@ -25,7 +25,7 @@ func (s *Service) OpenDispute(ctx context.Context, sellerID, shipmentID string, 
 		return store.Dispute{}, fmt.Errorf("open dispute: %w", err)
 	}
 	var d store.Dispute
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if err := s.store.HoldChain(ctx, tx, sellerID, store.ChainOf(sh)); err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func (s *Service) OpenDispute(ctx context.Context, sellerID, shipmentID string, 
 // dispute; a closed dispute is final.
 func (s *Service) UpdateDispute(ctx context.Context, sellerID, id string, change func(*shipment.DisputeInput)) (store.Dispute, error) {
 	var out store.Dispute
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		cur, err := s.store.DisputeForUpdate(ctx, tx, sellerID, id)
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func (s *Service) CloseDispute(ctx context.Context, sellerID, id string, outcome
 		return store.Dispute{}, &shipment.FieldError{Field: "outcome", Message: clip.Quote(string(outcome)) + " is not an outcome"}
 	}
 	var out store.Dispute
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		cur, err := s.store.DisputeForUpdate(ctx, tx, sellerID, id)
 		if err != nil {
 			return err

@@ -29,7 +29,7 @@ type EventsResult struct {
 // numbers no shipment carries yet are kept and attach when one arrives.
 func (s *Service) RecordEvents(ctx context.Context, sellerID string, evs []shipment.Event) (EventsResult, error) {
 	var res EventsResult
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		res, err = s.RecordEventsTx(ctx, tx, sellerID, evs)
 		return err

@@ -50,7 +50,7 @@ func (s *Service) Check(ctx context.Context, sellerID string, ids []string) erro
 	if ids == nil {
 		return s.sweepSeller(ctx, sellerID, flag.Rules, s.now())
 	}
-	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		return s.CheckTx(ctx, tx, sellerID, ids)
 	})
 }
@@ -113,7 +113,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 	}
 	for _, seller := range sellers {
 		var rai, res int
-		err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 			var err error
 			rai, res, err = s.sweepSellerTx(ctx, tx, seller, timeBased, at)
 			return err
@@ -128,7 +128,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 
 // sweepSeller runs rules over all of one seller's shipments at time at.
 func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) error {
-	return s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		_, _, err := s.sweepSellerTx(ctx, tx, sellerID, rules, at)
 		return err
 	})
@@ -179,7 +179,7 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r flag.Rule, sc store.
 // Resolving a resolved flag returns it unchanged.
 func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (flag.Flag, error) {
 	var f flag.Flag
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		var changed bool
 		var err error
 		if f, changed, err = s.store.ResolveFlag(ctx, tx, sellerID, id, note); err != nil || !changed {

@@ -279,7 +279,8 @@ func (im *Importer) ResumeImports(ctx context.Context) (int, error) {
 	const staleAfter, maxResumes = 10 * time.Second, 20
 	var failed []store.ImportRef
 	n := 0
-	err := im.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := im.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		failed, n = nil, 0 // a retried transaction starts over
 		refs, err := im.store.ClaimOrphanedImports(ctx, tx, staleAfter)
 		if err != nil {
 			return err

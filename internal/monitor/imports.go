@@ -126,7 +126,7 @@ func (im *Importer) Upload(ctx context.Context, seller store.Seller, filename st
 		return store.Import{}, fmt.Errorf("upload: %w", ctx.Err())
 	}
 	var out store.Import
-	err = im.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = im.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		imp, err := im.store.InsertImport(ctx, tx, seller.ID, store.NewImport{
 			Filename: cleanFilename(filename), Format: string(rd.Format()), TimeZone: seller.TimeZone,
 			MaxRowBytes: im.opt.MaxRowBytes, Header: rd.Checkpoint().Header, ChunkBytes: importChunkBytes,

@@ -126,7 +126,7 @@ func (in *inbox) flush(ctx context.Context, batch []*queued) {
 		for i, q := range batch {
 			ds[i] = q.d
 		}
-		return in.store.InTx(ctx, func(tx *sqlx.Tx) error {
+		return in.store.Transact(ctx, func(tx *sqlx.Tx) error {
 			var err error
 			if ids, err = in.store.InsertWebhookDeliveries(ctx, tx, ds); err != nil {
 				return err

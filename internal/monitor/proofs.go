@@ -47,7 +47,7 @@ func (s *Service) RecordProof(ctx context.Context, sellerID string, in shipment.
 		return store.Proof{}, fmt.Errorf("record proof of delivery: %w", err)
 	}
 	var out []store.Proof
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		out, err = s.store.InsertProofs(ctx, tx, sellerID, []store.NewProof{{
 			Chain: store.ChainOf(sh), ShipmentID: sh.ID, DeliveredAt: in.DeliveredAt, SignedBy: in.SignedBy,
 			Latitude: in.Latitude, Longitude: in.Longitude, LocationDescription: in.LocationDescription,

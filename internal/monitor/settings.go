@@ -57,7 +57,7 @@ func (s *Service) UpdateSellerSettings(ctx context.Context, sellerID string, ch 
 		cur.StalledDays = *d
 	}
 	var out store.SellerSettings
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if out, err = s.store.UpdateSellerSettings(ctx, tx, sellerID, cur); err != nil {
 			return err
 		}

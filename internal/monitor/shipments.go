@@ -85,7 +85,7 @@ func (s *Service) CreateShipments(ctx context.Context, sellerID string, inputs [
 		owner[i] = j
 	}
 	var upserted []store.Upserted
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, numbersOf(writes)); err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, chang
 	if err != nil {
 		return store.Shipment{}, fmt.Errorf("update shipment: %w", err)
 	}
-	err = s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if err := s.store.LockTrackingNumbers(ctx, tx, sellerID, []string{before.NormalizedTrackingNumber}); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, chang
 // CancelShipment stops watching a shipment.
 func (s *Service) CancelShipment(ctx context.Context, sellerID, id string) (store.Shipment, error) {
 	var out store.Shipment
-	err := s.store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if out, err = s.store.CancelShipment(ctx, tx, sellerID, id); err != nil {
 			return err

@@ -62,7 +62,7 @@ func ev(when string, status shipment.Status, desc string) store.NewEvent {
 func (f *fixture) insert(evs ...store.NewEvent) []store.Event {
 	f.t.Helper()
 	var out []store.Event
-	err := f.st.InTx(context.Background(), func(tx *sqlx.Tx) error {
+	err := f.st.Transact(context.Background(), func(tx *sqlx.Tx) error {
 		var err error
 		out, err = f.st.InsertEvents(context.Background(), tx, f.seller, evs)
 		return err
@@ -76,7 +76,7 @@ func (f *fixture) insert(evs ...store.NewEvent) []store.Event {
 func (f *fixture) proofs(ps ...store.NewProof) []store.Proof {
 	f.t.Helper()
 	var out []store.Proof
-	err := f.st.InTx(context.Background(), func(tx *sqlx.Tx) error {
+	err := f.st.Transact(context.Background(), func(tx *sqlx.Tx) error {
 		var err error
 		out, err = f.st.InsertProofs(context.Background(), tx, f.seller, ps)
 		return err
@@ -164,7 +164,7 @@ func TestChainConcurrentAppends(t *testing.T) {
 			defer wg.Done()
 			for i := range 5 {
 				e := ev(fmt.Sprintf("2026-11-1%dT10:%02d:00Z", w, i), shipment.StatusInTransit, fmt.Sprintf("scan %d.%d", w, i))
-				err := f.st.InTx(context.Background(), func(tx *sqlx.Tx) error {
+				err := f.st.Transact(context.Background(), func(tx *sqlx.Tx) error {
 					_, err := f.st.InsertEvents(context.Background(), tx, f.seller, []store.NewEvent{e})
 					return err
 				})
@@ -194,7 +194,7 @@ func TestEventProofs(t *testing.T) {
 	f.insert(delivered) // first without a signer: no proof
 	delivered.Event.SignedBy = "J DOE"
 	for range 2 { // the signer comes on a resend, twice
-		err := f.st.InTx(ctx, func(tx *sqlx.Tx) error {
+		err := f.st.Transact(ctx, func(tx *sqlx.Tx) error {
 			if _, err := f.st.InsertEvents(ctx, tx, f.seller, []store.NewEvent{delivered}); err != nil {
 				return err
 			}

@@ -136,7 +136,7 @@ func TestProofMissingRule(t *testing.T) {
 		e.Normalized, e.Event.TrackingNumber, e.Event.SignedBy = num, num, signer
 		f.insert(e)
 		if signer != "" {
-			err := f.st.InTx(ctx, func(tx *sqlx.Tx) error {
+			err := f.st.Transact(ctx, func(tx *sqlx.Tx) error {
 				ps, err := f.st.EventProofs(ctx, tx, f.seller, []store.NewEvent{e})
 				if err == nil {
 					_, err = f.st.InsertProofs(ctx, tx, f.seller, ps)

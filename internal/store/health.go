@@ -203,7 +203,7 @@ const compactLockKey = 0x6865616c7468
 // the lock.
 func (s *Store) CompactHealthCounts(ctx context.Context, limit int) (int, error) {
 	var n int
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.Transact(ctx, func(tx *sqlx.Tx) error {
 		var locked bool
 		if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock($1)`, compactLockKey); err != nil || !locked {
 			return err

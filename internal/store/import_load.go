@@ -163,7 +163,7 @@ func (s *Store) CompleteImport(ctx context.Context, tx *sqlx.Tx, sellerID, impor
 // FailImport marks an unfinished import FAILED with the reason, shown to
 // the seller, and deletes its stored file.
 func (s *Store) FailImport(ctx context.Context, sellerID, importID, reason string) error {
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+	return s.Transact(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			UPDATE shipment_imports SET status = 'FAILED', failure = $3, finished_at = now()
 			WHERE seller_id = $1 AND id = $2 AND status IN ('QUEUED', 'PROCESSING')`, sellerID, importID, reason)

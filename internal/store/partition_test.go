@@ -401,7 +401,7 @@ func TestPurgePlans(t *testing.T) {
 	e := ev("2023-01-10T10:00:00Z", shipment.StatusDelivered, "Delivered")
 	e.Event.SignedBy = "Ann"
 	f.insert(e)
-	err := f.st.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := f.st.Transact(ctx, func(tx *sqlx.Tx) error {
 		ps, err := f.st.EventProofs(ctx, tx, f.seller, []store.NewEvent{e})
 		if err != nil {
 			return err

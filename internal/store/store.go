@@ -108,12 +108,44 @@ func maintenanceDSN(dsn string) (name, admin string, err error) {
 	return name, u.String(), nil
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+// transactAttempts bounds how often Transact runs a transaction that
+// failed on a serialization failure or a deadlock.
+const transactAttempts = 3
+
+// Transact runs fn in a transaction, committing when it returns nil and
+// rolling back when it returns an error or panics (the panic goes on).
+// When the transaction fails with a serialization failure or a deadlock
+// (SQLSTATE 40001, 40P01), which PostgreSQL reports for work that can
+// simply run again, it runs fn again in a new transaction, at most
+// transactAttempts times in all: fn must keep its effects to the
+// transaction (or reset them when it starts). The lock order
+// (docs/locking.md) is what keeps deadlocks away; this only keeps a
+// rare one from failing a request.
+func (s *Store) Transact(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.transactOnce(ctx, fn)
+		if err == nil || attempt == transactAttempts || !Retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) transactOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback() //nolint:errcheck // the panic is what matters
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
@@ -124,6 +156,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// Retryable reports whether err is a serialization failure or a deadlock:
+// the transaction that met it can run again.
+func Retryable(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && (pqErr.Code == "40001" || pqErr.Code == "40P01")
 }
 
 // mapErr turns driver errors into the store's sentinels.
