@@ -51,18 +51,17 @@ func (s *Service) Check(ctx context.Context, sellerID string, ids []string) erro
 		return s.sweepSeller(ctx, sellerID, flag.Rules, s.now())
 	}
 	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
-		return s.CheckTx(ctx, tx, sellerID, ids)
+		return s.checkTx(ctx, tx, sellerID, ids)
 	})
 }
 
-// CheckTx is Check of given shipments inside the caller's transaction (a
-// file import's batch, which then commits its rows and their flags
-// together). It locks the shipments first, in ascending id, and then
-// brings their event-derived state up to date: a check runs after the
-// write that caused it, and repairs what a writer that does not take the
-// tracking-number locks (an import batch) computed from a view missing
-// events committed meanwhile. Every rule then reads those rows by key.
-func (s *Service) CheckTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
+// checkTx is Check of given shipments in tx. It locks the shipments first,
+// in ascending id, and then brings their event-derived state up to date: a
+// check runs after the write that caused it, and repairs what a writer
+// that does not take the tracking-number locks (an import batch) computed
+// from a view missing events committed meanwhile. Every rule then reads
+// those rows by key.
+func (s *Service) checkTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
 	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
 		return err
 	}
@@ -76,13 +75,11 @@ func (s *Service) CheckTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids
 	return s.checkLocked(ctx, tx, sellerID, locked)
 }
 
-// checkLocked runs every rule on shipments whose row locks tx holds.
+// checkLocked runs every rule on shipments whose row locks tx holds; the
+// caller has prepared tx (store.PrepareRuleTx, keyed).
 func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string, locked []string) error {
 	if len(locked) == 0 {
 		return nil
-	}
-	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
-		return err
 	}
 	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: locked}
 	var raised, resolved []flag.Flag

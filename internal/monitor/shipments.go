@@ -228,15 +228,13 @@ func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string
 	if err := s.announceStatus(ctx, tx, sellerID, changes); err != nil {
 		return err
 	}
+	// RefreshShipments locked every shipment carrying these numbers, in
+	// ascending id: exactly the shipments WrittenShipments returns.
 	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
 	if err != nil {
 		return err
 	}
-	locked, err := s.store.LockChecked(ctx, tx, sellerID, ids)
-	if err != nil {
-		return err
-	}
-	return s.checkLocked(ctx, tx, sellerID, locked)
+	return s.checkLocked(ctx, tx, sellerID, ids)
 }
 
 func numbersOf(ws []store.ShipmentWrite) []string {
