@@ -43,8 +43,6 @@ type App struct {
 	Webhooks *monitor.Webhooks
 	Imports  *monitor.Importer
 	Handler  http.Handler
-
-	workers int // registered job kinds; River starts only with at least one
 }
 
 // New connects to the database (creating it when missing), applies
@@ -72,44 +70,54 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "shipwatch"))
+	fail := func(err error) (*App, error) {
+		db.Close()
+		return nil, err
+	}
 
+	// Built once, in dependency order. The use cases enqueue jobs through
+	// an insert-only client; the workers that call the use cases go to the
+	// working client, built last. Nothing is assigned after construction.
+	enqueue, err := jobs.NewClient(db.DB, nil, jobs.Options{Log: log})
+	if err != nil {
+		return fail(err)
+	}
 	// One guard checks notification endpoints when they are set and every
 	// connection a delivery dials.
 	guard := netguard.New(cfg.NotifyAllowCIDRs, nil)
+	a.Monitor = monitor.New(a.Store, enqueue, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
+		monitor.WithCheckpointKey(ckey))
+	a.Imports = a.Monitor.Importer(importOptions(cfg, enqueue, reg))
+	a.Webhooks = monitor.NewWebhooks(a.Store, enqueue, key, cfg.PublicURL)
+	if err := checkWebhookKey(ctx, a.Webhooks, key, log); err != nil {
+		return fail(err)
+	}
+
 	workers := river.NewWorkers()
 	jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
-	monitorDeps := &jobs.MonitorDeps{Store: a.Store, Log: log, SecretKey: key, RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg,
-		HTTPClient: jobs.NewNotifyClient(guard)}
-	jobs.AddMonitorWorkers(workers, monitorDeps)
+	jobs.AddMonitorWorkers(workers, jobs.MonitorDeps{Monitor: a.Monitor, Store: a.Store, Log: log, SecretKey: key,
+		RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg, HTTPClient: jobs.NewNotifyClient(guard)})
 	jobs.AddHealthWorkers(workers, a.Store)
-	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
-	jobs.AddCheckpointWorker(workers, func() jobs.Checkpointer { return a.Monitor }, cfg.CheckpointInterval, log)
-	wireImports := a.addImports(workers, reg)
+	jobs.AddWebhookWorkers(workers, a.Monitor)
+	jobs.AddCheckpointWorker(workers, a.Monitor, cfg.CheckpointInterval, log)
+	jobs.AddImportWorkers(workers, a.Imports)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
-		PeriodicJobs: jobs.SweepJobs(cfg.SweepInterval),
-		Log:          log,
-		Registry:     reg,
+		PeriodicJobs: append(jobs.SweepJobs(cfg.SweepInterval),
+			jobs.EvidencePurgeJob(),
+			jobs.HealthCompactJob(cfg.HealthCompactInterval),
+			jobs.CheckpointJob(cfg.CheckpointInterval),
+			jobs.ImportResumeJob(),
+			jobs.WebhookSweepJob()),
+		Log:      log,
+		Registry: reg,
 	})
 	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
-	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
-	a.River.PeriodicJobs().Add(jobs.CheckpointJob(cfg.CheckpointInterval))
-	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
-		monitor.WithCheckpointKey(ckey))
-	monitorDeps.Monitor = a.Monitor
-	wireImports()
-	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	if a.PubSub, err = pubsub.Listen(ctx, prep.AppURL, log); err != nil {
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 
 	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports}
@@ -161,11 +169,9 @@ func PrepareDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (
 // is cancelled; then it drains HTTP requests and stops the workers cleanly,
 // each within the shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	if a.workers > 0 {
-		if err := a.River.Start(ctx); err != nil {
-			ln.Close()
-			return fmt.Errorf("start jobs: %w", err)
-		}
+	if err := a.River.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start jobs: %w", err)
 	}
 	srv := &http.Server{
 		Handler:           a.Handler,
@@ -186,10 +192,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.ShutdownTimeout)
 	defer cancel()
 	httpErr := srv.Shutdown(shutdownCtx)
-	var jobsErr error
-	if a.workers > 0 {
-		jobsErr = a.River.Stop(shutdownCtx)
-	}
+	jobsErr := a.River.Stop(shutdownCtx)
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}

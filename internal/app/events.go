@@ -9,19 +9,14 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/checkpoint"
 	"github.com/shipwatch/shipwatch/internal/config"
-	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/keyring"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 )
 
-// addWebhooks builds the tracking-source and webhook use cases and
-// schedules the sweep of deliveries whose job was lost.
-func (a *App) addWebhooks(ctx context.Context, cfg config.Config, key *keyring.Key, log *slog.Logger) error {
-	a.Webhooks = monitor.NewWebhooks(a.Store, a.River, key, cfg.PublicURL)
-	if err := jobs.AddWebhookSweep(a.River); err != nil {
-		return err
-	}
-	n, err := a.Webhooks.CheckKey(ctx)
+// checkWebhookKey logs, without failing, when tracking sources were
+// sealed under another secret key than this process has.
+func checkWebhookKey(ctx context.Context, w *monitor.Webhooks, key *keyring.Key, log *slog.Logger) error {
+	n, err := w.CheckKey(ctx)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ type Checkpointer interface {
 // the second time: nothing moved since.
 type CheckpointWorker struct {
 	river.WorkerDefaults[CheckpointArgs]
-	checkpointer func() Checkpointer
+	checkpointer Checkpointer
 	interval     time.Duration
 	log          *slog.Logger
 }
@@ -35,7 +35,7 @@ type CheckpointWorker struct {
 // Work signs the checkpoints due and logs every chain found behind its
 // checkpoint: someone rewound evidence in the database.
 func (w *CheckpointWorker) Work(ctx context.Context, _ *river.Job[CheckpointArgs]) error {
-	signed, behind, err := w.checkpointer().MakeCheckpoints(ctx, w.interval)
+	signed, behind, err := w.checkpointer.MakeCheckpoints(ctx, w.interval)
 	for _, b := range behind {
 		w.log.ErrorContext(ctx, "evidence chain behind its checkpoint: evidence was removed or rewritten in the database", "chain", b)
 	}
@@ -45,9 +45,8 @@ func (w *CheckpointWorker) Work(ctx context.Context, _ *river.Job[CheckpointArgs
 	return err
 }
 
-// AddCheckpointWorker registers the checkpoint worker. checkpointer is
-// called when a job runs, so it may be wired after the River client.
-func AddCheckpointWorker(workers *river.Workers, checkpointer func() Checkpointer, interval time.Duration, log *slog.Logger) {
+// AddCheckpointWorker registers the checkpoint worker.
+func AddCheckpointWorker(workers *river.Workers, checkpointer Checkpointer, interval time.Duration, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

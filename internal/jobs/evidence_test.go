@@ -28,7 +28,7 @@ func TestEvidencePurgeWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ups, err := st.UpsertShipments(ctx, st.DB(), seller.ID, []store.ShipmentWrite{
+	ups, err := st.UpsertShipments(ctx, db, seller.ID, []store.ShipmentWrite{
 		{OrderID: "quiet", TrackingNumber: "NUM1", NormalizedTrackingNumber: "NUM1"},
 		{OrderID: "disputed", TrackingNumber: "NUM2", NormalizedTrackingNumber: "NUM2"},
 	})
@@ -54,7 +54,7 @@ func TestEvidencePurgeWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.InsertDispute(ctx, st.DB(), seller.ID, ups[1].Shipment.ID, store.DisputeWrite{Kind: "CHARGEBACK"}); err != nil {
+	if _, err := st.InsertDispute(ctx, db, seller.ID, ups[1].Shipment.ID, store.DisputeWrite{Kind: "CHARGEBACK"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -77,7 +77,7 @@ func TestEvidencePurgeWorker(t *testing.T) {
 		}
 	}
 	for i, want := range []int{0, 2} {
-		c, err := st.ReadChain(ctx, st.DB(), seller.ID, store.ChainOf(ups[i].Shipment))
+		c, err := st.ReadChain(ctx, db, seller.ID, store.ChainOf(ups[i].Shipment))
 		if err != nil {
 			t.Fatal(err)
 		}

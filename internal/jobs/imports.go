@@ -45,22 +45,10 @@ type ImportLoader interface {
 	ResumeImports(ctx context.Context) (int, error)
 }
 
-// ImportWorkers are the import jobs' workers. Loader must be set before the
-// River client starts: the workers are registered before the client
-// exists, the loader needs the client to enqueue.
-type ImportWorkers struct {
-	Loader ImportLoader
-}
-
-// ImportWorkerKinds is how many job kinds AddImportWorkers registers.
-const ImportWorkerKinds = 2
-
 // AddImportWorkers registers the import workers.
-func AddImportWorkers(workers *river.Workers) *ImportWorkers {
-	w := &ImportWorkers{}
-	river.AddWorker(workers, &importLoadWorker{w: w})
-	river.AddWorker(workers, &importResumeWorker{w: w})
-	return w
+func AddImportWorkers(workers *river.Workers, loader ImportLoader) {
+	river.AddWorker(workers, &importLoadWorker{loader: loader})
+	river.AddWorker(workers, &importResumeWorker{loader: loader})
 }
 
 // ImportResumeJob is the periodic resume sweep. It also runs when this
@@ -84,7 +72,7 @@ func ImportEnqueuer(client *Client) func(ctx context.Context, tx *sqlx.Tx, selle
 
 type importLoadWorker struct {
 	river.WorkerDefaults[ImportLoadArgs]
-	w *ImportWorkers
+	loader ImportLoader
 }
 
 // Timeout bounds one attempt. A gigabyte loads in minutes; an attempt cut
@@ -92,7 +80,7 @@ type importLoadWorker struct {
 func (*importLoadWorker) Timeout(*river.Job[ImportLoadArgs]) time.Duration { return time.Hour }
 
 func (l *importLoadWorker) Work(ctx context.Context, job *river.Job[ImportLoadArgs]) error {
-	err := l.w.Loader.LoadImport(ctx, job.Args.SellerID, job.Args.ImportID)
+	err := l.loader.LoadImport(ctx, job.Args.SellerID, job.Args.ImportID)
 	if err == nil {
 		return nil
 	}
@@ -106,7 +94,7 @@ func (l *importLoadWorker) Work(ctx context.Context, job *river.Job[ImportLoadAr
 	}
 	if job.Attempt >= job.MaxAttempts {
 		reason := fmt.Sprintf("the load failed %d times; the server's log has the errors", job.Attempt)
-		if ferr := l.w.Loader.FailImport(ctx, job.Args.SellerID, job.Args.ImportID, reason); ferr != nil {
+		if ferr := l.loader.FailImport(ctx, job.Args.SellerID, job.Args.ImportID, reason); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 	}
@@ -115,10 +103,10 @@ func (l *importLoadWorker) Work(ctx context.Context, job *river.Job[ImportLoadAr
 
 type importResumeWorker struct {
 	river.WorkerDefaults[ImportResumeArgs]
-	w *ImportWorkers
+	loader ImportLoader
 }
 
 func (r *importResumeWorker) Work(ctx context.Context, _ *river.Job[ImportResumeArgs]) error {
-	_, err := r.w.Loader.ResumeImports(ctx)
+	_, err := r.loader.ResumeImports(ctx)
 	return err
 }

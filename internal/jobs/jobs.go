@@ -44,7 +44,9 @@ type Options struct {
 }
 
 // NewClient returns a River client on the same pool as the store, so jobs
-// are inserted in the transactions of the writes that cause them.
+// are inserted in the transactions of the writes that cause them. With no
+// workers and MaxWorkers 0 it is insert-only: the use cases enqueue
+// through one, built before the working client, whose workers call them.
 func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error) {
 	cfg := &river.Config{
 		Logger:            opt.Log,
@@ -53,6 +55,8 @@ func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error)
 		Workers:           workers,
 		PeriodicJobs:      opt.PeriodicJobs,
 		JobTimeout:        10 * time.Minute,
+		// An insert-only client has no workers to know the kinds by.
+		SkipUnknownJobCheck: workers == nil,
 	}
 	if opt.MaxWorkers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{

@@ -23,8 +23,6 @@ type Monitor interface {
 }
 
 // MonitorDeps is what the monitoring and notification workers use.
-// Monitor may be set after the workers are registered (the service needs
-// the River client, which needs the workers).
 type MonitorDeps struct {
 	Monitor Monitor
 	Store   *store.Store
@@ -130,7 +128,7 @@ func SweepJobs(interval time.Duration) []*river.PeriodicJob {
 }
 
 // AddMonitorWorkers registers the check, sweep and notification workers.
-func AddMonitorWorkers(workers *river.Workers, deps *MonitorDeps) {
+func AddMonitorWorkers(workers *river.Workers, deps MonitorDeps) {
 	last := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "shipwatch_sweep_last_success_timestamp_seconds",
 		Help: "When this process last finished a sweep (Unix time); only the leader sweeps.",
@@ -138,7 +136,8 @@ func AddMonitorWorkers(workers *river.Workers, deps *MonitorDeps) {
 	if deps.Registry != nil {
 		deps.Registry.MustRegister(last)
 	}
-	river.AddWorker(workers, &CheckWorker{deps: deps})
-	river.AddWorker(workers, &SweepWorker{deps: deps, last: last})
-	river.AddWorker(workers, newDeliverWorker(deps))
+	d := &deps // the workers' own copy: nothing changes it after this
+	river.AddWorker(workers, &CheckWorker{deps: d})
+	river.AddWorker(workers, &SweepWorker{deps: d, last: last})
+	river.AddWorker(workers, newDeliverWorker(d))
 }

@@ -37,22 +37,21 @@ type DeliveryProcessor interface {
 // WebhookSweepInterval is how often the sweep runs.
 const WebhookSweepInterval = time.Minute
 
-// AddWebhookWorkers registers the webhook workers. processor is called when a job runs, so it may be wired
-// after the River client that needs the workers is built.
-func AddWebhookWorkers(workers *river.Workers, processor func() DeliveryProcessor) {
+// AddWebhookWorkers registers the webhook workers.
+func AddWebhookWorkers(workers *river.Workers, processor DeliveryProcessor) {
 	river.AddWorker(workers, &webhookWorker{processor: processor})
 	river.AddWorker(workers, &webhookSweepWorker{processor: processor})
 }
 
 type webhookWorker struct {
 	river.WorkerDefaults[WebhookArgs]
-	processor func() DeliveryProcessor
+	processor DeliveryProcessor
 }
 
 // Work processes the job's deliveries. An error retries the whole job,
 // which is safe: deliveries already processed are skipped.
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
-	if err := w.processor().ProcessDeliveries(ctx, job.Args.DeliveryIDs); err != nil {
+	if err := w.processor.ProcessDeliveries(ctx, job.Args.DeliveryIDs); err != nil {
 		return fmt.Errorf("process %d deliveries: %w", len(job.Args.DeliveryIDs), err)
 	}
 	return nil
@@ -63,19 +62,16 @@ func (w *webhookWorker) Timeout(*river.Job[WebhookArgs]) time.Duration { return 
 
 type webhookSweepWorker struct {
 	river.WorkerDefaults[WebhookSweepArgs]
-	processor func() DeliveryProcessor
+	processor DeliveryProcessor
 }
 
 func (w *webhookSweepWorker) Work(ctx context.Context, _ *river.Job[WebhookSweepArgs]) error {
-	return w.processor().SweepDeliveries(ctx)
+	return w.processor.SweepDeliveries(ctx)
 }
 
-// AddWebhookSweep schedules the sweep on a client that works jobs.
-func AddWebhookSweep(client *Client) error {
-	if _, err := client.PeriodicJobs().AddSafely(river.NewPeriodicJob(river.PeriodicInterval(WebhookSweepInterval),
+// WebhookSweepJob is the periodic sweep of deliveries whose job was lost.
+func WebhookSweepJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(WebhookSweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return WebhookSweepArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "shipwatch.webhook.sweep"})); err != nil {
-		return fmt.Errorf("schedule webhook sweep: %w", err)
-	}
-	return nil
+		&river.PeriodicJobOpts{ID: "shipwatch.webhook.sweep"})
 }

@@ -11,7 +11,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/riverqueue/river"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/jobs"
@@ -23,11 +23,10 @@ import (
 
 const body = `{"description":"tracker.updated","result":{"tracking_code":"EZ1000000001","status":"in_transit","updated_at":"2026-11-02T10:00:00Z"}}`
 
-func receiver(t *testing.T, st *store.Store, key *keyring.Key) *httptest.Server {
+func receiver(t *testing.T, db *sqlx.DB, key *keyring.Key) *httptest.Server {
 	t.Helper()
-	workers := river.NewWorkers()
-	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return nil })
-	client, err := jobs.NewClient(st.DB().DB, workers, jobs.Options{Log: slog.New(slog.DiscardHandler)})
+	st := store.New(db)
+	client, err := jobs.NewClient(db.DB, nil, jobs.Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +65,7 @@ func TestWebhookDatabaseAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := receiver(t, st, key)
+	srv := receiver(t, db, key)
 	hooks := monitor.NewWebhooks(st, nil, key, "")
 	sel, err := st.InsertSeller(ctx, "Acme")
 	if err != nil {
@@ -98,7 +97,8 @@ func TestWebhookDatabaseAway(t *testing.T) {
 func TestWebhookWrongKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(dbtest.DB(t))
+	db := dbtest.DB(t)
+	st := store.New(db)
 	key1, _, _ := keyring.Generate()
 	key2, _, _ := keyring.Generate()
 	sel, err := st.InsertSeller(ctx, "Acme")
@@ -112,11 +112,11 @@ func TestWebhookWrongKey(t *testing.T) {
 	if n, err := monitor.NewWebhooks(st, nil, key2, "").CheckKey(ctx); err != nil || n != 1 {
 		t.Errorf("CheckKey() = %d, %v; want 1 source under another key", n, err)
 	}
-	srv := receiver(t, st, key2)
+	srv := receiver(t, db, key2)
 	if resp := send(t, srv.URL+monitor.WebhookPath(src.Provider, src.ID), "s3cret"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("wrong key: %d, want 503", resp.StatusCode)
 	}
-	srv = receiver(t, st, key1)
+	srv = receiver(t, db, key1)
 	if resp := send(t, srv.URL+monitor.WebhookPath(src.Provider, src.ID), "s3cret"); resp.StatusCode != http.StatusOK {
 		t.Errorf("right key: %d, want 200", resp.StatusCode)
 	}
