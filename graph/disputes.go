@@ -23,7 +23,7 @@ type disputeResolver struct{ *Resolver }
 type disputeConnectionResolver struct{ *Resolver }
 
 func (r *queryResolver) Dispute(ctx context.Context, id string) (*store.Dispute, error) {
-	return bySeller(ctx, func(sellerID string) (store.Dispute, error) { return r.Store.Dispute(ctx, r.Store.DB(), sellerID, id) })
+	return bySeller(ctx, func(sellerID string) (store.Dispute, error) { return r.Store.Dispute(ctx, sellerID, id) })
 }
 
 // uuidPattern is the form of Shipwatch's ids; a filter on anything else

@@ -239,7 +239,8 @@ func post(url, key, query string) error {
 func BenchmarkHealthWriteCost(b *testing.B) {
 	const n = 100_000
 	ctx := context.Background()
-	with := store.New(dbtest.DB(b))
+	withDB := dbtest.DB(b)
+	with := store.New(withDB)
 	withoutDB := dbtest.DB(b)
 	if _, err := withoutDB.ExecContext(ctx, `
 		DROP TRIGGER shipments_health_insert ON shipments;
@@ -251,6 +252,7 @@ func BenchmarkHealthWriteCost(b *testing.B) {
 	}
 	without := store.New(withoutDB)
 	both := []*store.Store{with, without}
+	dbOf := map[*store.Store]*sqlx.DB{with: withDB, without: withoutDB}
 	sellers := func(name string) map[*store.Store]string {
 		out := map[*store.Store]string{}
 		for _, st := range both {
@@ -320,7 +322,7 @@ func BenchmarkHealthWriteCost(b *testing.B) {
 			for i, step := range steps {
 				for k := range both {
 					st := both[(round+k)%2]
-					trigger, total, err := triggerTime(ctx, st.DB(), step.sql, ids[st])
+					trigger, total, err := triggerTime(ctx, dbOf[st], step.sql, ids[st])
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
 )
 
 // benchShipments is how many open shipments BenchmarkSweep loads:
@@ -28,9 +31,9 @@ func benchShipments(tb testing.TB) int {
 // statement, shaped like a busy seller's day relative to now: most parcels
 // moving, some waiting for their first scan, and a few percent breaking
 // each time-based rule (so the first sweep raises about 10% flags).
-func loadOpenShipments(ctx context.Context, tb testing.TB, st *store.Store, sellerID string, n int, now time.Time) {
+func loadOpenShipments(ctx context.Context, tb testing.TB, db *sqlx.DB, sellerID string, n int, now time.Time) {
 	tb.Helper()
-	_, err := st.DB().ExecContext(ctx, `
+	_, err := db.ExecContext(ctx, `
 		INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 			ship_by, shipped_at, deliver_by, status, last_event_at, estimated_delivery_at, first_scan_at,
 			tracking_valid, tracking_carrier)
@@ -61,11 +64,11 @@ func loadOpenShipments(ctx context.Context, tb testing.TB, st *store.Store, sell
 		tb.Fatalf("load shipments: %v", err)
 	}
 	// Late shipments: 2% not shipped and past their ship-by date.
-	if _, err := st.DB().ExecContext(ctx, `UPDATE shipments SET ship_by = $2::timestamptz - interval '3 days'
+	if _, err := db.ExecContext(ctx, `UPDATE shipments SET ship_by = $2::timestamptz - interval '3 days'
 		WHERE seller_id = $1 AND shipped_at IS NULL AND order_id LIKE '%8'`, sellerID, now); err != nil {
 		tb.Fatalf("late shipments: %v", err)
 	}
-	if _, err := st.DB().ExecContext(ctx, `VACUUM ANALYZE shipments, sellers`); err != nil {
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE shipments, sellers`); err != nil {
 		tb.Fatalf("analyze: %v", err)
 	}
 }
@@ -76,23 +79,24 @@ func loadOpenShipments(ctx context.Context, tb testing.TB, st *store.Store, sell
 // same rows measured in the same run.
 func BenchmarkSweep(b *testing.B) {
 	ctx := context.Background()
-	svc, st := newService(b)
+	db := dbtest.DB(b)
+	svc, st := monitortest.New(b, db)
 	seller, err := st.InsertSeller(ctx, "Big seller")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.DB().ExecContext(ctx, `UPDATE sellers SET time_zone = 'America/New_York' WHERE id = $1`, seller.ID); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE sellers SET time_zone = 'America/New_York' WHERE id = $1`, seller.ID); err != nil {
 		b.Fatal(err)
 	}
 	now := time.Now()
 	start := time.Now()
 	n := benchShipments(b)
-	loadOpenShipments(ctx, b, st, seller.ID, n, now)
+	loadOpenShipments(ctx, b, db, seller.ID, n, now)
 	b.Logf("loaded %d open shipments in %s", n, time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
 	var open int
-	if err := st.DB().GetContext(ctx, &open, `SELECT count(*) FROM shipments WHERE delivered_at IS NULL AND cancelled_at IS NULL`); err != nil {
+	if err := db.GetContext(ctx, &open, `SELECT count(*) FROM shipments WHERE delivered_at IS NULL AND cancelled_at IS NULL`); err != nil {
 		b.Fatal(err)
 	}
 	baseline := time.Since(start)

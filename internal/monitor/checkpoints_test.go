@@ -60,11 +60,11 @@ func TestMakeCheckpoints(t *testing.T) {
 	record("9400111899223197428490", 1)
 	run(time.Minute, 1)
 
-	last, err := st.LatestCheckpoint(ctx, st.DB(), seller.ID)
+	last, err := st.LatestCheckpoint(ctx, db, seller.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur, err := st.CurrentLeaves(ctx, st.DB(), seller.ID)
+	cur, err := st.CurrentLeaves(ctx, db, seller.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +91,13 @@ func TestMakeCheckpoints(t *testing.T) {
 	clock = clock.Add(time.Minute)
 	run(time.Minute, 1)
 	var changed int
-	if err := st.DB().GetContext(ctx, &changed, `SELECT count(*) FROM evidence_checkpoint_leaves WHERE seller_id = $1 AND sequence = 3`, seller.ID); err != nil {
+	if err := db.GetContext(ctx, &changed, `SELECT count(*) FROM evidence_checkpoint_leaves WHERE seller_id = $1 AND sequence = 3`, seller.ID); err != nil {
 		t.Fatal(err)
 	}
 	if changed != 1 {
 		t.Errorf("checkpoint 3 stored %d leaves, want 1: only the chain that moved", changed)
 	}
-	leaves, err := st.CheckpointLeaves(ctx, st.DB(), seller.ID, 3)
+	leaves, err := st.CheckpointLeaves(ctx, db, seller.ID, 3)
 	if err != nil || len(leaves) != 2 {
 		t.Fatalf("CheckpointLeaves(3) = %d leaves, %v; want both chains", len(leaves), err)
 	}
@@ -135,7 +135,7 @@ func TestMakeCheckpoints(t *testing.T) {
 
 	for _, stmt := range []string{`UPDATE evidence_checkpoints SET tree_size = 0`, `DELETE FROM evidence_checkpoints`,
 		`UPDATE evidence_checkpoint_leaves SET records = 0`, `DELETE FROM evidence_checkpoint_leaves`} {
-		if _, err := st.DB().ExecContext(ctx, stmt); err == nil {
+		if _, err := db.ExecContext(ctx, stmt); err == nil {
 			t.Errorf("the app role may %s, want refused", stmt)
 		}
 	}

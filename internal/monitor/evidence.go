@@ -91,7 +91,7 @@ type ImageURL func(proofID, kind string) string
 // read in one snapshot and its verification. Generating it is recorded on
 // the dispute, which the DISPUTE_DUE_SOON rule reads.
 func (s *Service) EvidencePack(ctx context.Context, seller store.Seller, disputeID string, now time.Time, imageURL ImageURL) (evidence.Pack, error) {
-	d, err := s.store.Dispute(ctx, s.store.DB(), seller.ID, disputeID)
+	d, err := s.store.Dispute(ctx, seller.ID, disputeID)
 	if err != nil {
 		return evidence.Pack{}, fmt.Errorf("evidence pack: %w", err)
 	}

@@ -18,7 +18,7 @@ import (
 func TestLoadImportChecks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	im, st := newImporter(t, 100)
+	im, st, db := newImporter(t, 100)
 	s, err := st.InsertSeller(ctx, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestLoadImportChecks(t *testing.T) {
 		t.Errorf("%d open DUPLICATE_TRACKING flags at COMPLETED, want %d", n, 760+95+2)
 	}
 	var queued int
-	if err := st.DB().GetContext(ctx, &queued, `SELECT count(*) FROM river_job WHERE kind = 'shipwatch.monitor.check'`); err != nil {
+	if err := db.GetContext(ctx, &queued, `SELECT count(*) FROM river_job WHERE kind = 'shipwatch.monitor.check'`); err != nil {
 		t.Fatal(err)
 	}
 	if queued != 0 {

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -49,16 +48,12 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) e
 	default:
 		return ErrImportBusy // this process loads enough already
 	}
-	conn, err := im.store.DB().Connx(ctx)
+	conn, err := im.store.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("load import: %w", err)
 	}
 	defer func() {
-		// The lock belongs to the session: a connection going back to the
-		// pool must not keep it, so one that cannot unlock is discarded.
-		if uerr := im.store.UnlockImport(context.WithoutCancel(ctx), conn, importID); uerr != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // the point is the error
-		}
+		im.store.UnlockImport(context.WithoutCancel(ctx), conn, importID) //nolint:errcheck // a connection that cannot unlock is closed, which unlocks
 		conn.Close()
 	}()
 	ok, err := im.store.LockImport(ctx, conn, importID)
@@ -68,7 +63,11 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) e
 	if !ok {
 		return ErrImportBusy
 	}
-	imp, err := im.store.StartImport(ctx, conn, sellerID, importID)
+	var imp store.Import
+	err = conn.Transact(ctx, func(tx *sqlx.Tx) error {
+		imp, err = im.store.StartImport(ctx, tx, sellerID, importID)
+		return err
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // finished, or deleted with its seller
 	}
@@ -85,9 +84,9 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) e
 	case err != nil:
 		return im.fail(ctx, imp, err)
 	}
-	writers := []*sqlx.Conn{conn}
+	writers := []*store.Conn{conn}
 	for len(writers) < im.opt.Writers {
-		c, err := im.store.DB().Connx(ctx)
+		c, err := im.store.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("load import: %w", err)
 		}
@@ -109,7 +108,7 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) e
 	if err := <-readDone; err != nil {
 		return fmt.Errorf("load import: %w", err)
 	}
-	return inConnTx(ctx, conn, func(tx *sqlx.Tx) error {
+	return conn.Transact(ctx, func(tx *sqlx.Tx) error {
 		_, err := im.store.CompleteImport(ctx, tx, imp.SellerID, imp.ID)
 		return err
 	})

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -48,7 +47,7 @@ const (
 
 // writer is a connection that writes batches.
 type writer struct {
-	conn *sqlx.Conn
+	conn *store.Conn
 	pid  int // its backend's process id
 }
 
@@ -70,16 +69,16 @@ func (f *flight) overlaps(numbers []string) bool {
 
 // writeBatches writes the batches from in with the given connections,
 // committing them in order, and returns the first error.
-func (im *Importer) writeBatches(ctx context.Context, conns []*sqlx.Conn, imp store.Import, in <-chan *importBatch) error {
+func (im *Importer) writeBatches(ctx context.Context, conns []*store.Conn, imp store.Import, in <-chan *importBatch) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	free := make(chan *writer, len(conns))
 	for _, c := range conns {
-		w := &writer{conn: c}
-		if err := c.GetContext(ctx, &w.pid, `SELECT pg_backend_pid()`); err != nil {
+		pid, err := c.BackendPID(ctx)
+		if err != nil {
 			return fmt.Errorf("writer: %w", err)
 		}
-		free <- w
+		free <- &writer{conn: c, pid: pid}
 	}
 	var wg sync.WaitGroup
 	var prev *flight
@@ -150,7 +149,7 @@ func pending(fs []*flight) []*flight {
 func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import, b *importBatch, prev *flight) error {
 	for {
 		started := time.Now()
-		err := inConnTx(ctx, w.conn, func(tx *sqlx.Tx) error {
+		err := w.conn.Transact(ctx, func(tx *sqlx.Tx) error {
 			created, err := im.store.UpsertImportedShipments(ctx, tx, imp.SellerID, b.writes)
 			if err != nil {
 				return err
@@ -224,24 +223,6 @@ func waitTurn(ctx context.Context, tx *sqlx.Tx, pid int, prev *flight) error {
 	}
 }
 
-// inConnTx runs fn in a transaction on conn, committing when it returns nil.
-func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) error {
-	tx, err := conn.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
 // raceMargin is how far before a batch started an event may have been
 // received and still be missing from the batch's view: the event's
 // transaction began before the batch's and committed after its refresh.
@@ -254,12 +235,16 @@ const raceMargin = time.Minute
 // have run before the batch's rows were visible. Events received later
 // queue a check that sees the batch's rows.
 func (im *Importer) recheckRaced(ctx context.Context, sellerID string, numbers []string, started time.Time) error {
-	raced, err := im.store.NumbersWithEventsSince(ctx, im.store.DB(), sellerID, numbers, started.Add(-raceMargin))
-	if err != nil || len(raced) == 0 {
+	var ids []string
+	err := im.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		raced, err := im.store.NumbersWithEventsSince(ctx, tx, sellerID, numbers, started.Add(-raceMargin))
+		if err != nil || len(raced) == 0 {
+			return err
+		}
+		ids, err = im.store.WrittenShipments(ctx, tx, sellerID, raced)
 		return err
-	}
-	ids, err := im.store.WrittenShipments(ctx, im.store.DB(), sellerID, raced)
-	if err != nil {
+	})
+	if err != nil || len(ids) == 0 {
 		return err
 	}
 	return im.svc.Check(ctx, sellerID, ids)

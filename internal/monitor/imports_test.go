@@ -18,14 +18,15 @@ import (
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-func newImporter(t *testing.T, batch int) (*monitor.Importer, *store.Store) {
+func newImporter(t *testing.T, batch int) (*monitor.Importer, *store.Store, *sqlx.DB) {
 	t.Helper()
-	svc, st := monitortest.New(t, dbtest.DB(t))
+	db := dbtest.DB(t)
+	svc, st := monitortest.New(t, db)
 	im := svc.Importer(monitor.ImportOptions{
 		MaxFileBytes: 1 << 30, BatchRows: batch,
 		Enqueue: func(context.Context, *sqlx.Tx, string, string) error { return nil }, // loads run by hand
 	})
-	return im, st
+	return im, st, db
 }
 
 type shipmentKey struct {
@@ -33,7 +34,7 @@ type shipmentKey struct {
 	Shipped                time.Time
 }
 
-func shipmentsOf(t *testing.T, st *store.Store, sellerID string) map[shipmentKey]int {
+func shipmentsOf(t *testing.T, db *sqlx.DB, sellerID string) map[shipmentKey]int {
 	t.Helper()
 	var rows []struct {
 		OrderID   string    `db:"order_id"`
@@ -41,7 +42,7 @@ func shipmentsOf(t *testing.T, st *store.Store, sellerID string) map[shipmentKey
 		Service   string    `db:"service"`
 		ShippedAt time.Time `db:"shipped_at"`
 	}
-	if err := st.DB().Select(&rows, `SELECT order_id, normalized_tracking_number, service, coalesce(shipped_at, 'epoch') AS shipped_at FROM shipments WHERE seller_id = $1`, sellerID); err != nil {
+	if err := db.Select(&rows, `SELECT order_id, normalized_tracking_number, service, coalesce(shipped_at, 'epoch') AS shipped_at FROM shipments WHERE seller_id = $1`, sellerID); err != nil {
 		t.Fatal(err)
 	}
 	out := map[shipmentKey]int{}
@@ -56,7 +57,7 @@ func shipmentsOf(t *testing.T, st *store.Store, sellerID string) map[shipmentKey
 func TestLoadImportResumes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	im, st := newImporter(t, 500)
+	im, st, db := newImporter(t, 500)
 	var file bytes.Buffer
 	if err := ingesttest.WriteAmazonFlatFile(&file, 20_000, 11, nil); err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestLoadImportResumes(t *testing.T) {
 	if whole.Created == 0 || whole.RowsProcessed != 20_000 {
 		t.Errorf("import = %+v", whole)
 	}
-	a, b := shipmentsOf(t, st, whole.SellerID), shipmentsOf(t, st, resumed.SellerID)
+	a, b := shipmentsOf(t, db, whole.SellerID), shipmentsOf(t, db, resumed.SellerID)
 	if len(a) != whole.Created || len(b) != len(a) {
 		t.Fatalf("%d and %d distinct shipments, want %d", len(a), len(b), whole.Created)
 	}
@@ -129,7 +130,7 @@ func TestLoadImportResumes(t *testing.T) {
 		}
 	}
 	var chunks int
-	if err := st.DB().Get(&chunks, `SELECT count(*) FROM shipment_import_chunks`); err != nil || chunks != 0 {
+	if err := db.Get(&chunks, `SELECT count(*) FROM shipment_import_chunks`); err != nil || chunks != 0 {
 		t.Errorf("%d chunks left after completion (%v), want the files deleted", chunks, err)
 	}
 }
@@ -139,7 +140,7 @@ func TestLoadImportResumes(t *testing.T) {
 func TestLoadImportBusy(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	im, st := newImporter(t, 0)
+	im, st, _ := newImporter(t, 0)
 	s, err := st.InsertSeller(ctx, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func TestLoadImportBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := st.DB().Connx(ctx)
+	conn, err := st.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,8 @@ func TestLoadImportBusy(t *testing.T) {
 func TestResumeImports(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc, st := monitortest.New(t, dbtest.DB(t))
+	db := dbtest.DB(t)
+	svc, st := monitortest.New(t, db)
 	var queued []string
 	im := svc.Importer(monitor.ImportOptions{MaxFileBytes: 1 << 20,
 		Enqueue: func(_ context.Context, _ *sqlx.Tx, _, id string) error { queued = append(queued, id); return nil }})
@@ -199,17 +201,17 @@ func TestResumeImports(t *testing.T) {
 	queued = nil
 	// 0: a dead loader's, 1: a live loader's (locked), 2: queued, never started.
 	for _, id := range ids[:2] {
-		if _, err := st.StartImport(ctx, st.DB(), s.ID, id); err != nil {
+		if _, err := st.StartImport(ctx, db, s.ID, id); err != nil { // the pool: these "loaders" hold no lock
 			t.Fatal(err)
 		}
 	}
 	if n, err := im.ResumeImports(ctx); err != nil || n != 0 {
 		t.Fatalf("ResumeImports() with fresh heartbeats = %d, %v; want 0", n, err)
 	}
-	if _, err := st.DB().Exec(`UPDATE shipment_imports SET heartbeat_at = now() - interval '1 minute'`); err != nil {
+	if _, err := db.Exec(`UPDATE shipment_imports SET heartbeat_at = now() - interval '1 minute'`); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := st.DB().Connx(ctx)
+	conn, err := st.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +234,7 @@ func TestResumeImports(t *testing.T) {
 func TestLoadImportSharedNumbers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	im, st := newImporter(t, 100)
+	im, st, db := newImporter(t, 100)
 	s, err := st.InsertSeller(ctx, "Acme")
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +273,7 @@ func TestLoadImportSharedNumbers(t *testing.T) {
 	if got.Created != len(identities) || got.Updated != 3000-len(identities) || got.InvalidTracking != 1000 {
 		t.Errorf("import = created %d updated %d invalid %d; want %d, %d, 1000", got.Created, got.Updated, got.InvalidTracking, len(identities), 3000-len(identities))
 	}
-	if n := len(shipmentsOf(t, st, s.ID)); n != len(identities) {
+	if n := len(shipmentsOf(t, db, s.ID)); n != len(identities) {
 		t.Errorf("%d shipments stored, want %d", n, len(identities))
 	}
 }

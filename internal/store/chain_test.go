@@ -89,7 +89,7 @@ func (f *fixture) proofs(ps ...store.NewProof) []store.Proof {
 
 func (f *fixture) chain(ref store.ChainRef) store.Chain {
 	f.t.Helper()
-	c, err := f.st.ReadChain(context.Background(), f.st.DB(), f.seller, ref)
+	c, err := f.st.ReadChain(context.Background(), f.db, f.seller, ref)
 	if err != nil {
 		f.t.Fatalf("ReadChain() error = %v", err)
 	}
@@ -293,7 +293,7 @@ func TestEvidenceImmutableInSQL(t *testing.T) {
 
 func (f *fixture) shipment(orderID, trackingNumber string) store.Shipment {
 	f.t.Helper()
-	ups, err := f.st.UpsertShipments(context.Background(), f.st.DB(), f.seller, []store.ShipmentWrite{{
+	ups, err := f.st.UpsertShipments(context.Background(), f.db, f.seller, []store.ShipmentWrite{{
 		OrderID: orderID, TrackingNumber: trackingNumber, NormalizedTrackingNumber: trackingNumber,
 	}})
 	if err != nil {

@@ -56,7 +56,7 @@ func (f *fixture) candidates(r flag.Rule, seller any, now time.Time, only []stri
 
 func (f *fixture) dispute(sh store.Shipment, kind string, respondBy *time.Time) store.Dispute {
 	f.t.Helper()
-	d, err := f.st.InsertDispute(context.Background(), f.st.DB(), f.seller, sh.ID, store.DisputeWrite{Kind: kind, RespondBy: respondBy, ExternalReference: "REF-" + sh.OrderID + "-" + kind})
+	d, err := f.st.InsertDispute(context.Background(), f.db, f.seller, sh.ID, store.DisputeWrite{Kind: kind, RespondBy: respondBy, ExternalReference: "REF-" + sh.OrderID + "-" + kind})
 	if err != nil {
 		f.t.Fatalf("InsertDispute() error = %v", err)
 	}
@@ -78,7 +78,7 @@ func TestDisputeDueSoonRule(t *testing.T) {
 	}
 	f.dispute(f.shipment("overdue", ""), "NOT_RECEIVED", in(-time.Hour))
 	closed := f.dispute(f.shipment("closed", ""), "CHARGEBACK", in(time.Hour))
-	if _, err := f.st.CloseDispute(ctx, f.st.DB(), f.seller, closed.ID, "WON"); err != nil {
+	if _, err := f.st.CloseDispute(ctx, f.db, f.seller, closed.ID, "WON"); err != nil {
 		t.Fatal(err)
 	}
 	f.dispute(f.shipment("no-deadline", ""), "OTHER", nil)
@@ -147,7 +147,7 @@ func TestProofMissingRule(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := f.st.RefreshShipments(ctx, f.st.DB(), f.seller, []string{num}); err != nil {
+		if _, err := f.st.RefreshShipments(ctx, f.db, f.seller, []string{num}); err != nil {
 			t.Fatal(err)
 		}
 		return sh
@@ -160,13 +160,13 @@ func TestProofMissingRule(t *testing.T) {
 	f.dispute(deliver("event-proof", "NUM3", "J DOE"), "NOT_RECEIVED", nil)
 	f.dispute(f.shipment("not-delivered", "NUM4"), "NOT_RECEIVED", nil)
 	closed := f.dispute(deliver("closed", "NUM5", ""), "NOT_RECEIVED", nil)
-	if _, err := f.st.CloseDispute(ctx, f.st.DB(), f.seller, closed.ID, "LOST"); err != nil {
+	if _, err := f.st.CloseDispute(ctx, f.db, f.seller, closed.ID, "LOST"); err != nil {
 		t.Fatal(err)
 	}
 	deliver("undisputed", "NUM6", "")
 	// Another order with the same number shares the parcel's proof.
 	sibling := f.shipment("sibling-of-api-proof", "NUM2")
-	if _, err := f.st.RefreshShipments(ctx, f.st.DB(), f.seller, []string{"NUM2"}); err != nil {
+	if _, err := f.st.RefreshShipments(ctx, f.db, f.seller, []string{"NUM2"}); err != nil {
 		t.Fatal(err)
 	}
 	f.dispute(sibling, "CHARGEBACK", nil)

@@ -94,9 +94,9 @@ func (s *Store) CloseDispute(ctx context.Context, q sqlx.ExtContext, sellerID, i
 }
 
 // Dispute returns one of the seller's disputes.
-func (s *Store) Dispute(ctx context.Context, q sqlx.QueryerContext, sellerID, id string) (Dispute, error) {
+func (s *Store) Dispute(ctx context.Context, sellerID, id string) (Dispute, error) {
 	var d Dispute
-	err := sqlx.GetContext(ctx, q, &d, `SELECT `+disputeColumns+` FROM disputes WHERE seller_id = $1 AND id = $2`, sellerID, id)
+	err := s.db.GetContext(ctx, &d, `SELECT `+disputeColumns+` FROM disputes WHERE seller_id = $1 AND id = $2`, sellerID, id)
 	if err != nil {
 		return Dispute{}, fmt.Errorf("dispute: %w", mapErr(err))
 	}

@@ -59,7 +59,7 @@ func TestOpenFlagCountsFollowFlags(t *testing.T) {
 	}
 	check("no flags")
 	for _, seller := range sellers {
-		if _, err := st.DB().ExecContext(ctx, `
+		if _, err := db.ExecContext(ctx, `
 			INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
 			SELECT seller_id, id, CASE WHEN order_id LIKE '%1' THEN 'STALLED' ELSE 'LATE_SHIPMENT' END, 'WARNING', 'm', now()
 			FROM shipments WHERE seller_id = $1`, seller); err != nil {
@@ -67,16 +67,16 @@ func TestOpenFlagCountsFollowFlags(t *testing.T) {
 		}
 	}
 	check("600 raised")
-	if _, err := st.DB().ExecContext(ctx, `UPDATE flags SET resolved_at = now(), resolution = 'AUTO'
+	if _, err := db.ExecContext(ctx, `UPDATE flags SET resolved_at = now(), resolution = 'AUTO'
 		WHERE kind = 'STALLED' AND seller_id = $1`, sellers[0]); err != nil {
 		t.Fatal(err)
 	}
 	check("one seller's STALLED resolved")
-	if _, err := st.DB().ExecContext(ctx, `UPDATE flags SET acknowledged_at = now() WHERE seller_id = $1`, sellers[1]); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE flags SET acknowledged_at = now() WHERE seller_id = $1`, sellers[1]); err != nil {
 		t.Fatal(err)
 	}
 	check("acknowledged (still open)")
-	if _, err := st.DB().ExecContext(ctx, `
+	if _, err := db.ExecContext(ctx, `
 		INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
 		SELECT seller_id, shipment_id, kind, severity, 'again', now() FROM flags
 		WHERE kind = 'STALLED' AND seller_id = $1`, sellers[0]); err != nil {

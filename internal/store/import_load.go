@@ -17,17 +17,20 @@ const importLockKey = `hashtext('shipwatch.import'), hashtext($1::text)`
 // LockImport takes the import's load lock on conn, for as long as conn's
 // session lasts or until UnlockImport. It returns false when another
 // session holds it.
-func (s *Store) LockImport(ctx context.Context, conn *sqlx.Conn, importID string) (bool, error) {
+func (s *Store) LockImport(ctx context.Context, conn *Conn, importID string) (bool, error) {
 	var ok bool
-	if err := conn.GetContext(ctx, &ok, `SELECT pg_try_advisory_lock(`+importLockKey+`)`, importID); err != nil {
+	if err := conn.c.GetContext(ctx, &ok, `SELECT pg_try_advisory_lock(`+importLockKey+`)`, importID); err != nil {
 		return false, fmt.Errorf("lock import: %w", mapErr(err))
 	}
 	return ok, nil
 }
 
-// UnlockImport releases the lock LockImport took on conn.
-func (s *Store) UnlockImport(ctx context.Context, conn *sqlx.Conn, importID string) error {
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+importLockKey+`)`, importID); err != nil {
+// UnlockImport releases the lock LockImport took on conn. When it cannot,
+// the connection is closed instead of going back to the pool: the lock
+// belongs to its session, and ends with it.
+func (s *Store) UnlockImport(ctx context.Context, conn *Conn, importID string) error {
+	if _, err := conn.c.ExecContext(ctx, `SELECT pg_advisory_unlock(`+importLockKey+`)`, importID); err != nil {
+		conn.bad = true
 		return fmt.Errorf("unlock import: %w", mapErr(err))
 	}
 	return nil

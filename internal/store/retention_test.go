@@ -35,7 +35,7 @@ func TestPurgeEvidence(t *testing.T) {
 	recent := parcel("recently-updated", "NUM3")
 	settled := parcel("settled", "NUM4")
 	d := f.dispute(settled, "A_TO_Z_CLAIM", nil)
-	if _, err := f.st.CloseDispute(ctx, f.st.DB(), f.seller, d.ID, "WON"); err != nil {
+	if _, err := f.st.CloseDispute(ctx, f.db, f.seller, d.ID, "WON"); err != nil {
 		t.Fatal(err)
 	}
 	orphan := ev("2023-01-10T10:00:00Z", shipment.StatusInTransit, "Scan for a number no shipment has")

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -32,9 +33,47 @@ type Store struct {
 // New returns a Store over an open pool.
 func New(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// DB returns the underlying pool, for River's driver and transactions that
-// span the store and the job queue.
-func (s *Store) DB() *sqlx.DB { return s.db }
+// Conn is one connection taken from the pool for a session: a
+// session-level advisory lock, and the transactions run under it. Close
+// gives it back.
+type Conn struct {
+	c   *sqlx.Conn
+	bad bool // its session state is unknown: discard, do not reuse
+}
+
+// Conn takes a connection from the pool.
+func (s *Store) Conn(ctx context.Context) (*Conn, error) {
+	c, err := s.db.Connx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take a connection: %w", err)
+	}
+	return &Conn{c: c}, nil
+}
+
+// Transact runs fn in a transaction on the connection, as Store.Transact
+// does on the pool.
+func (c *Conn) Transact(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return transact(ctx, c.c, fn)
+}
+
+// BackendPID is the process id of the connection's server backend, as
+// pg_blocking_pids reports it.
+func (c *Conn) BackendPID(ctx context.Context) (int, error) {
+	var pid int
+	if err := c.c.GetContext(ctx, &pid, `SELECT pg_backend_pid()`); err != nil {
+		return 0, fmt.Errorf("backend pid: %w", mapErr(err))
+	}
+	return pid, nil
+}
+
+// Close gives the connection back to the pool, or closes it when its
+// session may still hold a lock.
+func (c *Conn) Close() error {
+	if c.bad {
+		c.c.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // the point is the error
+	}
+	return c.c.Close()
+}
 
 // Open connects to the database named in dsn, creating the database first
 // when it does not exist, and checks that it answers.
@@ -122,8 +161,17 @@ const transactAttempts = 3
 // (docs/locking.md) is what keeps deadlocks away; this only keeps a
 // rare one from failing a request.
 func (s *Store) Transact(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return transact(ctx, s.db, fn)
+}
+
+// beginner is the pool or one of its connections.
+type beginner interface {
+	BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error)
+}
+
+func transact(ctx context.Context, db beginner, fn func(tx *sqlx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.transactOnce(ctx, fn)
+		err := transactOnce(ctx, db, fn)
 		if err == nil || attempt == transactAttempts || !Retryable(err) {
 			return err
 		}
@@ -135,8 +183,8 @@ func (s *Store) Transact(ctx context.Context, fn func(tx *sqlx.Tx) error) error 
 	}
 }
 
-func (s *Store) transactOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
+func transactOnce(ctx context.Context, db beginner, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

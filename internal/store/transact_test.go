@@ -13,12 +13,13 @@ import (
 )
 
 func TestTransact(t *testing.T) {
-	st := store.New(dbtest.DB(t))
+	db := dbtest.DB(t)
+	st := store.New(db)
 	ctx := context.Background()
 	sellers := func() []string {
 		t.Helper()
 		var names []string
-		if err := st.DB().SelectContext(ctx, &names, `SELECT name FROM sellers ORDER BY name`); err != nil {
+		if err := db.SelectContext(ctx, &names, `SELECT name FROM sellers ORDER BY name`); err != nil {
 			t.Fatal(err)
 		}
 		return names
