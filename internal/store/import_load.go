@@ -50,42 +50,19 @@ func (s *Store) StartImport(ctx context.Context, q sqlx.QueryerContext, sellerID
 	return im, nil
 }
 
-// UpsertImportedShipments writes a batch of shipments by identity, like
-// UpsertShipments, but set-based and returning only how many were created:
-// a batch is thousands of rows. A known shipment whose fields are all the
-// same is left untouched, so uploading a file again rewrites nothing.
-// Writes must not repeat an identity.
+// UpsertImportedShipments writes a batch of shipments by identity through
+// the same statement as UpsertShipments, returning only how many were
+// created: a batch is thousands of rows. A known shipment whose fields are
+// all the same is left untouched, so uploading a file again rewrites
+// nothing. Writes must not repeat an identity.
 func (s *Store) UpsertImportedShipments(ctx context.Context, tx *sqlx.Tx, sellerID string, ws []ShipmentWrite) (created int, err error) {
 	if len(ws) == 0 {
 		return 0, nil
 	}
 	err = tx.GetContext(ctx, &created, `
-		WITH written AS (
-			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
-				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier)
-			SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-				$7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[],
-				$12::boolean[], $13::text[], $14::text[])
-			ON CONFLICT ON CONSTRAINT shipments_identity DO UPDATE SET
-				carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
-				service = EXCLUDED.service, ship_by = EXCLUDED.ship_by, shipped_at = EXCLUDED.shipped_at,
-				deliver_by = EXCLUDED.deliver_by, destination_postal_code = EXCLUDED.destination_postal_code,
-				destination_country = EXCLUDED.destination_country, tracking_valid = EXCLUDED.tracking_valid,
-				tracking_reason = EXCLUDED.tracking_reason, tracking_carrier = EXCLUDED.tracking_carrier,
-				updated_at = now()
-			WHERE (shipments.carrier, shipments.tracking_number, shipments.service, shipments.ship_by,
-				shipments.shipped_at, shipments.deliver_by, shipments.destination_postal_code,
-				shipments.destination_country, shipments.tracking_valid, shipments.tracking_reason,
-				shipments.tracking_carrier)
-				IS DISTINCT FROM (EXCLUDED.carrier, EXCLUDED.tracking_number, EXCLUDED.service, EXCLUDED.ship_by,
-				EXCLUDED.shipped_at, EXCLUDED.deliver_by, EXCLUDED.destination_postal_code,
-				EXCLUDED.destination_country, EXCLUDED.tracking_valid, EXCLUDED.tracking_reason,
-				EXCLUDED.tracking_carrier)
-			RETURNING xmax = 0 AS created
-		)
+		WITH `+upsertInput+`, `+upsertWritten+`
 		SELECT count(*) FILTER (WHERE created) FROM written`,
-		append([]any{sellerID}, writeColumns(ws)...)...)
+		upsertArgs(sellerID, ws)...)
 	if err != nil {
 		return 0, fmt.Errorf("upsert imported shipments: %w", mapErr(err))
 	}

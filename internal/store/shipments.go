@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,6 +42,15 @@ const shipmentColumns = `id, seller_id, order_id, carrier, tracking_number, norm
 	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, cancelled_at,
 	tracking_valid, tracking_reason, tracking_carrier, created_at, updated_at`
 
+// prefixed qualifies each of a column list's columns with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // ShipmentWrite is what a seller states about a shipment, with the
 // normalised number and the tracking check already worked out.
 type ShipmentWrite struct {
@@ -65,33 +75,21 @@ type Upserted struct {
 	Created  bool
 }
 
-// UpsertShipments writes shipments by their identity (seller, order id,
-// normalised number): a new identity is inserted, a known one has its
-// seller-given fields replaced. Writes must not repeat an identity. The
-// result is in the order of writes. Derived state (status, dates from
-// events) is left to RefreshShipments.
-func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID string, ws []ShipmentWrite) ([]Upserted, error) {
-	if len(ws) == 0 {
-		return []Upserted{}, nil
-	}
-	ord := make([]int64, len(ws))
-	for i := range ord {
-		ord[i] = int64(i)
-	}
-	rows := []struct {
-		Ord     int64 `db:"ord"`
-		Created bool  `db:"created"`
-		Shipment
-	}{}
-	err := sqlx.SelectContext(ctx, q, &rows, `
-		WITH input AS (
+// upsertInput is the rows to write, $2 to $15 as arrays (ord, then
+// writeColumns), and upsertWritten writes them by identity. A known shipment
+// whose seller-given fields are all the same is not rewritten: no new row
+// version, index entries, trigger or updated_at, so a retried or repeated
+// upload costs a read. Both the API and the import write through it.
+const (
+	upsertInput = `input AS (
 			SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 				$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[],
 				$13::boolean[], $14::text[], $15::text[])
 			AS i(ord, order_id, carrier, tracking_number, normalized_tracking_number, service,
 				ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
 				tracking_valid, tracking_reason, tracking_carrier)
-		), written AS (
+		)`
+	upsertWritten = `written AS (
 			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
 				tracking_valid, tracking_reason, tracking_carrier)
@@ -106,14 +104,61 @@ func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID
 				destination_country = EXCLUDED.destination_country, tracking_valid = EXCLUDED.tracking_valid,
 				tracking_reason = EXCLUDED.tracking_reason, tracking_carrier = EXCLUDED.tracking_carrier,
 				updated_at = now()
-			RETURNING `+shipmentColumns+`, (xmax = 0) AS created
-		)
+			WHERE (shipments.carrier, shipments.tracking_number, shipments.service, shipments.ship_by,
+				shipments.shipped_at, shipments.deliver_by, shipments.destination_postal_code,
+				shipments.destination_country, shipments.tracking_valid, shipments.tracking_reason,
+				shipments.tracking_carrier)
+				IS DISTINCT FROM (EXCLUDED.carrier, EXCLUDED.tracking_number, EXCLUDED.service, EXCLUDED.ship_by,
+				EXCLUDED.shipped_at, EXCLUDED.deliver_by, EXCLUDED.destination_postal_code,
+				EXCLUDED.destination_country, EXCLUDED.tracking_valid, EXCLUDED.tracking_reason,
+				EXCLUDED.tracking_carrier)
+			RETURNING ` + shipmentColumns + `, (xmax = 0) AS created
+		)`
+)
+
+// upsertArgs are the arguments of upsertInput.
+func upsertArgs(sellerID string, ws []ShipmentWrite) []any {
+	ord := make([]int64, len(ws))
+	for i := range ord {
+		ord[i] = int64(i)
+	}
+	return append([]any{sellerID, pq.Array(ord)}, writeColumns(ws)...)
+}
+
+// UpsertShipments writes shipments by their identity (seller, order id,
+// normalised number): a new identity is inserted, a known one has its
+// seller-given fields replaced when they differ. Writes must not repeat an
+// identity. The result is in the order of writes, with the shipments left
+// as they were too (Created false). Derived state (status, dates from
+// events) is left to RefreshShipments.
+func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID string, ws []ShipmentWrite) ([]Upserted, error) {
+	if len(ws) == 0 {
+		return []Upserted{}, nil
+	}
+	rows := []struct {
+		Ord     int64 `db:"ord"`
+		Created bool  `db:"created"`
+		Shipment
+	}{}
+	// The unchanged are read from the statement's snapshot, which has them:
+	// they were not written, and the caller holds their numbers' locks.
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		WITH `+upsertInput+`, `+upsertWritten+`
 		SELECT i.ord, w.* FROM written w
 		JOIN input i ON i.order_id = w.order_id AND i.normalized_tracking_number = w.normalized_tracking_number
-		ORDER BY i.ord`,
-		append([]any{sellerID, pq.Array(ord)}, writeColumns(ws)...)...)
+		UNION ALL
+		SELECT i.ord, `+prefixed("s", shipmentColumns)+`, false FROM input i
+		JOIN shipments s ON s.seller_id = $1 AND s.order_id = i.order_id
+			AND s.normalized_tracking_number = i.normalized_tracking_number
+		WHERE NOT EXISTS (SELECT FROM written w
+			WHERE w.order_id = i.order_id AND w.normalized_tracking_number = i.normalized_tracking_number)
+		ORDER BY 1`,
+		upsertArgs(sellerID, ws)...)
 	if err != nil {
 		return nil, fmt.Errorf("upsert shipments: %w", mapErr(err))
+	}
+	if len(rows) != len(ws) {
+		return nil, fmt.Errorf("upsert shipments: %d of %d written or found; was one written meanwhile without its number's lock?", len(rows), len(ws))
 	}
 	out := make([]Upserted, len(rows))
 	for i, r := range rows {
