@@ -18,6 +18,8 @@ import (
 type Monitor interface {
 	// Check runs every rule on the seller's shipments (all when ids is nil).
 	Check(ctx context.Context, sellerID string, ids []string) error
+	// CheckTurn runs one turn of one of the seller's check lanes.
+	CheckTurn(ctx context.Context, sellerID string, lane int) error
 	// Sweep runs the time-based rules over every seller at time at.
 	Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error)
 }
@@ -38,9 +40,12 @@ type MonitorDeps struct {
 }
 
 // CheckArgs asks for the rules to run on some of a seller's shipments
-// because they were written: enqueued in the writing transaction.
+// because they were written: enqueued in the writing transaction. A write
+// queues its shipments in one of the seller's check lanes and a job for
+// the lane's turn (Lane); ShipmentIDs are the jobs of earlier versions.
 type CheckArgs struct {
 	SellerID    string   `json:"seller_id"`
+	Lane        *int     `json:"lane,omitempty"`
 	ShipmentIDs []string `json:"shipment_ids,omitempty"`
 	// All runs the rules on every shipment of the seller (its settings
 	// changed) instead of ShipmentIDs.
@@ -64,6 +69,9 @@ type CheckWorker struct {
 
 // Work implements river.Worker.
 func (w *CheckWorker) Work(ctx context.Context, job *river.Job[CheckArgs]) error {
+	if job.Args.Lane != nil {
+		return w.deps.Monitor.CheckTurn(ctx, job.Args.SellerID, *job.Args.Lane)
+	}
 	ids := job.Args.ShipmentIDs
 	if job.Args.All {
 		ids = nil

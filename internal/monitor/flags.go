@@ -14,32 +14,98 @@ import (
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// checkBatch bounds the shipments of one check job, so an import of a
-// million rows enqueues a thousand small jobs, not one huge one.
-const checkBatch = 1000
+// defaultCheckRound bounds the shipments one turn of a seller's check
+// lane checks before the lane's next turn queues behind every other
+// seller's: about a second of work.
+const defaultCheckRound = 1000
 
-// watch enqueues, in the writing transaction, what a write to the seller's
+// turnLostAfter is how long a check turn may go without its job running
+// before the sweep queues it again (its job was lost).
+const turnLostAfter = 10 * time.Minute
+
+// watch queues, in the writing transaction, what a write to the seller's
 // shipments causes: a check of the rules on the shipments carrying the
-// written numbers (the written ones and their duplicates), and the
-// notifications of status changes. A shipment without a number can only
-// break time-based rules, which the next sweep evaluates.
+// written numbers (the written ones and their duplicates), in the seller's
+// own check lanes, and the notifications of status changes. A shipment
+// without a number can only break time-based rules, which the next sweep
+// evaluates.
 func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string, changes []store.StatusChange) error {
 	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
 	if err != nil {
 		return err
 	}
-	var params []river.InsertManyParams
-	for start := 0; start < len(ids); start += checkBatch {
-		params = append(params, river.InsertManyParams{Args: jobs.CheckArgs{
-			SellerID: sellerID, ShipmentIDs: ids[start:min(start+checkBatch, len(ids))],
-		}})
+	started, err := s.store.QueueChecks(ctx, tx, sellerID, ids)
+	if err != nil {
+		return err
 	}
-	if len(params) > 0 {
-		if _, err := s.jobs.InsertManyFastTx(ctx, tx.Tx, params); err != nil {
-			return fmt.Errorf("enqueue checks: %w", err)
-		}
+	if err := s.queueTurns(ctx, tx, started); err != nil {
+		return err
 	}
 	return s.announceStatus(ctx, tx, sellerID, changes)
+}
+
+// queueTurns queues a job for each check turn, in tx.
+func (s *Service) queueTurns(ctx context.Context, tx *sqlx.Tx, turns []store.CheckTurn) error {
+	if len(turns) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(turns))
+	for i, t := range turns {
+		params[i] = river.InsertManyParams{Args: jobs.CheckArgs{SellerID: t.SellerID, Lane: &t.Lane}}
+	}
+	if _, err := s.jobs.InsertManyFastTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("enqueue checks: %w", err)
+	}
+	return nil
+}
+
+// CheckTurn runs one turn of a seller's check lane: it checks the lane's
+// oldest pending shipments (at most WithCheckRound), and then ends the turn or,
+// when more are pending, queues the next one, behind the turns of every
+// other seller already queued. Everything commits together: a turn that
+// fails runs again from the same rows.
+func (s *Service) CheckTurn(ctx context.Context, sellerID string, lane int) error {
+	t := store.CheckTurn{SellerID: sellerID, Lane: lane}
+	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		ps, err := s.store.PendingChecks(ctx, tx, t, s.checkRound)
+		if err != nil {
+			return err
+		}
+		seqs := make([]int64, len(ps))
+		seen := make(map[string]bool, len(ps))
+		var ids []string
+		for i, p := range ps {
+			seqs[i] = p.Seq
+			if !seen[p.ShipmentID] {
+				seen[p.ShipmentID] = true
+				ids = append(ids, p.ShipmentID)
+			}
+		}
+		if len(ids) > 0 {
+			if err := s.checkTx(ctx, tx, sellerID, ids); err != nil {
+				return err
+			}
+			if err := s.store.DonePendingChecks(ctx, tx, t, seqs); err != nil {
+				return err
+			}
+		}
+		ended, err := s.store.EndCheckTurn(ctx, tx, t)
+		if err != nil || ended {
+			return err
+		}
+		return s.queueTurns(ctx, tx, []store.CheckTurn{t})
+	})
+}
+
+// requeueLostTurns queues again the check turns whose job was lost.
+func (s *Service) requeueLostTurns(ctx context.Context) error {
+	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		lost, err := s.store.StaleCheckTurns(ctx, tx, turnLostAfter)
+		if err != nil {
+			return err
+		}
+		return s.queueTurns(ctx, tx, lost)
+	})
 }
 
 // Check runs every rule on the seller's shipments with these ids (and
@@ -98,6 +164,9 @@ func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string,
 // resolved. It never waits on a lock (docs/locking.md), so it cannot
 // deadlock with the checks and writes running beside it.
 func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error) {
+	if err := s.requeueLostTurns(ctx); err != nil {
+		return 0, 0, fmt.Errorf("sweep: %w", err)
+	}
 	sellers, err := s.store.SellersWithShipments(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("sweep: %w", err)
@@ -233,13 +302,9 @@ func (s *Service) announceStatus(ctx context.Context, tx *sqlx.Tx, sellerID stri
 }
 
 // refreshByID recomputes the event-derived state of the seller's shipments
-// with these ids, announcing status changes.
+// with these ids, whose row locks tx holds, announcing status changes.
 func (s *Service) refreshByID(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
-	numbers, err := s.store.TrackingNumbersOf(ctx, tx, sellerID, ids)
-	if err != nil {
-		return err
-	}
-	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, numbers)
+	changes, err := s.store.RefreshLocked(ctx, tx, sellerID, ids)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,8 @@ type Service struct {
 	guard *netguard.Guard
 	// checkpointKey signs evidence checkpoints.
 	checkpointKey ed25519.PrivateKey
+	// checkRound bounds the shipments of one check turn.
+	checkRound int
 }
 
 // Option configures a Service.
@@ -41,6 +43,10 @@ func WithSecretKey(key *keyring.Key) Option { return func(s *Service) { s.key = 
 // from. Tests pin it so that no result depends on the day they run.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithCheckRound sets how many pending shipments one turn of a seller's
+// check lane checks (default 1,000); tests make turns small.
+func WithCheckRound(n int) Option { return func(s *Service) { s.checkRound = n } }
+
 // WithRegistry registers the flag metrics on reg.
 func WithRegistry(reg prometheus.Registerer) Option {
 	return func(s *Service) { s.metrics = newFlagMetrics(reg, s.store) }
@@ -50,7 +56,7 @@ func WithRegistry(reg prometheus.Registerer) Option {
 // insert-only client.
 func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
 	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now, guard: netguard.New(nil, nil),
-		checkpointKey: processCheckpointKey}
+		checkpointKey: processCheckpointKey, checkRound: defaultCheckRound}
 	for _, o := range opts {
 		o(s)
 	}

@@ -109,7 +109,7 @@ func TestRulePlans(t *testing.T) {
 	}{
 		"LockChecked":      {store.LockCheckedSQL, []any{seller, pq.Array(ids)}},
 		"WrittenShipments": {store.WrittenShipmentsSQL, []any{seller, pq.Array(numbers)}},
-		"RefreshShipments": {store.RefreshSQL, []any{seller, pq.Array(numbers)}},
+		"RefreshShipments": {store.RefreshSQL, []any{seller, pq.Array(numbers), nil}},
 	}
 	for name, k := range keyed {
 		t.Run(name, func(t *testing.T) {

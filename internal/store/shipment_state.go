@@ -23,6 +23,22 @@ type StatusChange struct {
 // dated before later scans stays history. A cancelled shipment keeps its
 // status. It returns the shipments whose status changed.
 func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers []string) ([]StatusChange, error) {
+	return s.refresh(ctx, q, sellerID, numbers, nil)
+}
+
+// RefreshLocked is RefreshShipments of these shipments only, whose row
+// locks the caller holds (a check): the other shipments of their numbers,
+// written since the caller locked, are left to their writers' own checks,
+// so that the caller takes no row lock out of order (docs/locking.md).
+func (s *Store) RefreshLocked(ctx context.Context, q sqlx.ExtContext, sellerID string, ids []string) ([]StatusChange, error) {
+	numbers, err := s.TrackingNumbersOf(ctx, q, sellerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	return s.refresh(ctx, q, sellerID, numbers, ids)
+}
+
+func (s *Store) refresh(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers, only []string) ([]StatusChange, error) {
 	changes := []StatusChange{}
 	if len(numbers) == 0 {
 		return changes, nil
@@ -34,7 +50,11 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 	// each batch); shipments likewise, by (seller, number) through
 	// byNumber, and locked one by one by key in ascending id
 	// (docs/locking.md).
-	err := sqlx.SelectContext(ctx, q, &changes, refreshSQL, sellerID, pq.Array(numbers))
+	var ids any // NULL: every shipment of the numbers
+	if only != nil {
+		ids = pq.Array(only)
+	}
+	err := sqlx.SelectContext(ctx, q, &changes, refreshSQL, sellerID, pq.Array(numbers), ids)
 	if err != nil {
 		return nil, fmt.Errorf("refresh shipments: %w", mapErr(err))
 	}
@@ -47,7 +67,8 @@ func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerI
 	return out, nil
 }
 
-// refreshSQL is RefreshShipments' statement: $1 the seller, $2 the numbers.
+// refreshSQL is RefreshShipments' statement: $1 the seller, $2 the
+// numbers, $3 the only shipments to update (NULL for all of theirs).
 var refreshSQL = `
 		WITH numbers AS (
 			SELECT DISTINCT n FROM unnest($2::text[]) AS n WHERE n <> ''
@@ -74,6 +95,7 @@ var refreshSQL = `
 		), found AS MATERIALIZED (
 			SELECT o.id, st.* FROM seller, state st
 			CROSS JOIN LATERAL (` + byNumber("seller.id", "st.n") + `) o
+			WHERE $3::uuid[] IS NULL OR o.id = ANY($3::uuid[])
 		), target AS (
 			SELECT sh.id, sh.status AS old_status,
 				CASE WHEN sh.cancelled_at IS NOT NULL THEN 'CANCELLED' ELSE coalesce(f.status, 'PENDING') END AS status,
