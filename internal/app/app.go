@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		PollInterval: cfg.JobPollInterval,
 		MaxWorkers:   cfg.JobWorkers,
 		PeriodicJobs: append(jobs.SweepJobs(cfg.SweepInterval),
+			jobs.StartChecksJob(),
 			jobs.EvidencePurgeJob(),
 			jobs.HealthCompactJob(cfg.HealthCompactInterval),
 			jobs.CheckpointJob(cfg.CheckpointInterval),

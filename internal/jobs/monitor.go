@@ -20,6 +20,8 @@ type Monitor interface {
 	Check(ctx context.Context, sellerID string, ids []string) error
 	// CheckTurn runs one turn of one of the seller's check lanes.
 	CheckTurn(ctx context.Context, sellerID string, lane int) error
+	// StartIdleChecks starts the turns of check lanes left without one.
+	StartIdleChecks(ctx context.Context) (int, error)
 	// Sweep runs the time-based rules over every seller at time at.
 	Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error)
 }
@@ -79,6 +81,40 @@ func (w *CheckWorker) Work(ctx context.Context, job *river.Job[CheckArgs]) error
 		return nil
 	}
 	return w.deps.Monitor.Check(ctx, job.Args.SellerID, ids)
+}
+
+// StartChecksArgs starts the turns of check lanes whose writers left them
+// without one (monitor.Service.StartIdleChecks).
+type StartChecksArgs struct{}
+
+// Kind implements river.JobArgs.
+func (StartChecksArgs) Kind() string { return "shipwatch.monitor.start_checks" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: beside the checks it
+// starts, never behind another seller's backlog in the default queue.
+func (StartChecksArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueChecks} }
+
+// StartChecksWorker runs StartChecksArgs.
+type StartChecksWorker struct {
+	river.WorkerDefaults[StartChecksArgs]
+	deps *MonitorDeps
+}
+
+// Work implements river.Worker.
+func (w *StartChecksWorker) Work(ctx context.Context, _ *river.Job[StartChecksArgs]) error {
+	_, err := w.deps.Monitor.StartIdleChecks(ctx)
+	return err
+}
+
+// StartChecksInterval is how often idle check lanes with pending
+// shipments are given a turn: the most a write's check can wait for it.
+const StartChecksInterval = time.Second
+
+// StartChecksJob is the periodic StartChecksArgs, enqueued by the leader.
+func StartChecksJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(StartChecksInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return StartChecksArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "shipwatch.monitor.start_checks"})
 }
 
 // SweepArgs is one periodic sweep: Period is the start of the interval it
@@ -146,6 +182,7 @@ func AddMonitorWorkers(workers *river.Workers, deps MonitorDeps) {
 	}
 	d := &deps // the workers' own copy: nothing changes it after this
 	river.AddWorker(workers, &CheckWorker{deps: d})
+	river.AddWorker(workers, &StartChecksWorker{deps: d})
 	river.AddWorker(workers, &SweepWorker{deps: d, last: last})
 	river.AddWorker(workers, newDeliverWorker(d))
 }

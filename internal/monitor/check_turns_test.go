@@ -44,6 +44,29 @@ func nextCheckJob(t *testing.T, db *sqlx.DB) (sellerID string, lane int, ok bool
 	return args.SellerID, *args.Lane, true
 }
 
+// drainChecks runs the queued check turns in River's order, and starts
+// idle lanes' turns as the periodic job does, until nothing is left.
+func drainChecks(t *testing.T, db *sqlx.DB, svc *monitor.Service) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		s, lane, ok := nextCheckJob(t, db)
+		if ok {
+			if err := svc.CheckTurn(ctx, s, lane); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		n, err := svc.StartIdleChecks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
 // invalidInputs are n shipments whose numbers mostly (nine in ten) fail
 // their check digit.
 func invalidInputs(prefix string, n int) []shipment.Input {
@@ -182,6 +205,10 @@ func TestCheckTurnsUnderConcurrentWrites(t *testing.T) {
 			for {
 				seller, lane, ok := nextCheckJob(t, db)
 				if !ok {
+					if _, err := svc.StartIdleChecks(ctx); err != nil { // as the periodic job does
+						errs <- err
+						return
+					}
 					select {
 					case <-done:
 						return
@@ -199,15 +226,7 @@ func TestCheckTurnsUnderConcurrentWrites(t *testing.T) {
 	wg.Wait()
 	close(done)
 	runners.Wait()
-	for { // the turns the runners left queued when they stopped
-		s, lane, ok := nextCheckJob(t, db)
-		if !ok {
-			break
-		}
-		if err := svc.CheckTurn(ctx, s, lane); err != nil {
-			t.Fatal(err)
-		}
-	}
+	drainChecks(t, db, svc) // what the runners left when they stopped
 	close(errs)
 	for err := range errs {
 		t.Error(err)
@@ -269,6 +288,41 @@ func TestLostCheckTurnRequeued(t *testing.T) {
 		t.Fatal(err)
 	}
 	if missing, invalid := unflagged(t, db, seller.ID); missing != 0 || invalid != 1 {
+		t.Errorf("%d of %d invalid numbers unflagged", missing, invalid)
+	}
+}
+
+// TestIdleCheckLaneStarted: pending checks whose lane has no turn (their
+// writer found the lane's turn, which ended before the writer committed)
+// get one from StartIdleChecks, and are checked.
+func TestIdleCheckLaneStarted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.DB(t)
+	svc, st := monitortest.New(t, db)
+	seller, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateShipments(ctx, seller.ID, invalidInputs("I", 20)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM river_job WHERE kind = 'shipwatch.monitor.check'; DELETE FROM check_turns`); err != nil {
+		t.Fatal(err)
+	}
+	var lanes int
+	if err := db.Get(&lanes, `SELECT count(DISTINCT lane) FROM pending_checks`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.StartIdleChecks(ctx)
+	if err != nil || n != lanes || lanes == 0 {
+		t.Fatalf("StartIdleChecks() = %d, %v; want the %d lanes with pending checks", n, err, lanes)
+	}
+	if n, err := svc.StartIdleChecks(ctx); err != nil || n != 0 {
+		t.Fatalf("StartIdleChecks() again = %d, %v; want 0: the lanes have turns", n, err)
+	}
+	drainChecks(t, db, svc)
+	if missing, invalid := unflagged(t, db, seller.ID); missing != 0 || invalid == 0 {
 		t.Errorf("%d of %d invalid numbers unflagged", missing, invalid)
 	}
 }

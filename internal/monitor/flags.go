@@ -97,6 +97,24 @@ func (s *Service) CheckTurn(ctx context.Context, sellerID string, lane int) erro
 	})
 }
 
+// StartIdleChecks starts a turn, and queues its job, for every check lane
+// with pending shipments and no turn: rows whose writer did not start the
+// lane's turn because another writer held it, or because the turn ended
+// before the rows were committed. It runs every second
+// (jobs.StartChecksJob) and returns how many turns it started.
+func (s *Service) StartIdleChecks(ctx context.Context) (int, error) {
+	var n int
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		started, err := s.store.StartIdleTurns(ctx, tx)
+		if err != nil {
+			return err
+		}
+		n = len(started)
+		return s.queueTurns(ctx, tx, started)
+	})
+	return n, err
+}
+
 // requeueLostTurns queues again the check turns whose job was lost.
 func (s *Service) requeueLostTurns(ctx context.Context) error {
 	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {

@@ -19,68 +19,72 @@ type CheckTurn struct {
 	Lane     int    `db:"lane"`
 }
 
+// turnLockClass is the first key of the advisory locks a writer tries
+// before starting a lane's turn.
+const turnLockClass = 0x5354
+
 // QueueChecks appends shipments to the seller's pending checks and returns
-// the lanes that had no turn and now have one: the caller queues a job for
-// each, in tx. Lanes that already had a turn are only share-locked, so
-// writers of one seller never wait on one another; a turn ending waits for
-// them (EndCheckTurn).
+// the lanes whose turn it started: the caller queues a job for each, in
+// tx. It never waits on another writer: pending rows are inserts only, and
+// a lane's turn is started by the one writer that gets the lane's try-lock
+// and finds no turn. A writer that does not get it, or whose lane's turn
+// ends before it commits, leaves its rows to StartIdleTurns.
 func (s *Store) QueueChecks(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) ([]CheckTurn, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	var lanes []int
 	err := tx.SelectContext(ctx, &lanes, `
-		INSERT INTO pending_checks (seller_id, lane, shipment_id)
-		SELECT $1, get_byte(uuid_send(id), 15) % $3, id FROM unnest($2::uuid[]) AS i(id)
-		RETURNING lane`, sellerID, pq.Array(ids), CheckLanes)
+		WITH queued AS (
+			INSERT INTO pending_checks (seller_id, lane, shipment_id)
+			SELECT $1, get_byte(uuid_send(id), 15) % $3, id FROM unnest($2::uuid[]) AS i(id)
+			RETURNING lane
+		)
+		SELECT DISTINCT lane FROM queued ORDER BY lane`, sellerID, pq.Array(ids), CheckLanes)
 	if err != nil {
 		return nil, fmt.Errorf("queue checks: %w", mapErr(err))
 	}
-	seen := map[int]bool{}
-	var distinct []int
-	for _, l := range lanes {
-		if !seen[l] {
-			seen[l] = true
-			distinct = append(distinct, l)
-		}
-	}
-	// A turn's row is created (then this transaction owes the lane a job)
-	// or share-locked (then the turn cannot end before this transaction
-	// commits, and will see its pending rows). The one statement can miss
-	// a turn deleted between its two halves: loop until every lane is one
-	// or the other.
 	var started []CheckTurn
-	for len(distinct) > 0 {
-		var created []int
-		err := tx.SelectContext(ctx, &created, `
-			INSERT INTO check_turns (seller_id, lane)
-			SELECT $1, l FROM unnest($2::int[]) AS l ORDER BY l
-			ON CONFLICT DO NOTHING
-			RETURNING lane`, sellerID, pq.Array(distinct))
-		if err != nil {
-			return nil, fmt.Errorf("queue checks: start turns: %w", mapErr(err))
-		}
-		for _, l := range created {
-			started = append(started, CheckTurn{SellerID: sellerID, Lane: l})
-			seen[l] = false
-		}
-		var held []int
-		err = tx.SelectContext(ctx, &held, `
-			SELECT lane FROM check_turns WHERE seller_id = $1 AND lane = ANY($2::int[])
-			ORDER BY lane FOR KEY SHARE`, sellerID, pq.Array(distinct))
-		if err != nil {
-			return nil, fmt.Errorf("queue checks: hold turns: %w", mapErr(err))
-		}
-		for _, l := range held {
-			seen[l] = false
-		}
-		rest := distinct[:0]
-		for _, l := range distinct {
-			if seen[l] {
-				rest = append(rest, l)
-			}
-		}
-		distinct = rest
+	err = tx.SelectContext(ctx, &started, `
+		INSERT INTO check_turns (seller_id, lane)
+		SELECT $1::uuid, l FROM unnest($2::int[]) AS l
+		WHERE pg_try_advisory_xact_lock($3, hashtext($1::uuid::text || ':' || l::text))
+			AND NOT EXISTS (SELECT FROM check_turns WHERE seller_id = $1::uuid AND lane = l)
+		ORDER BY l
+		ON CONFLICT DO NOTHING
+		RETURNING seller_id, lane`, sellerID, pq.Array(lanes), turnLockClass)
+	if err != nil {
+		return nil, fmt.Errorf("queue checks: start turns: %w", mapErr(err))
+	}
+	return started, nil
+}
+
+// StartIdleTurns starts a turn for every lane with pending checks and no
+// turn, and returns them: the caller queues a job for each, in tx. It
+// reads one row per lane (a skip scan of the primary key), so it costs the
+// number of lanes, not of pending rows. Like QueueChecks it takes a lane
+// only with its try-lock, so it never waits on a writer: a lane a writer
+// holds is that writer's, or the next run's.
+func (s *Store) StartIdleTurns(ctx context.Context, tx *sqlx.Tx) ([]CheckTurn, error) {
+	var started []CheckTurn
+	err := tx.SelectContext(ctx, &started, `
+		WITH RECURSIVE lanes AS (
+			(SELECT seller_id, lane FROM pending_checks ORDER BY seller_id, lane LIMIT 1)
+			UNION ALL
+			SELECT n.seller_id, n.lane FROM lanes l CROSS JOIN LATERAL (
+				SELECT p.seller_id, p.lane FROM pending_checks p
+				WHERE (p.seller_id, p.lane) > (l.seller_id, l.lane)
+				ORDER BY p.seller_id, p.lane LIMIT 1) n
+		)
+		INSERT INTO check_turns (seller_id, lane)
+		SELECT seller_id, lane FROM lanes
+		WHERE pg_try_advisory_xact_lock($1, hashtext(seller_id::text || ':' || lane::text))
+			AND NOT EXISTS (SELECT FROM check_turns t WHERE t.seller_id = lanes.seller_id AND t.lane = lanes.lane)
+		ORDER BY seller_id, lane
+		ON CONFLICT DO NOTHING
+		RETURNING seller_id, lane`, turnLockClass)
+	if err != nil {
+		return nil, fmt.Errorf("start idle check turns: %w", mapErr(err))
 	}
 	return started, nil
 }
@@ -118,43 +122,24 @@ func (s *Store) DonePendingChecks(ctx context.Context, tx *sqlx.Tx, t CheckTurn,
 
 // EndCheckTurn ends a lane's turn when nothing is pending in it, and
 // reports whether it did; otherwise the turn goes on, renewed, and the
-// caller queues its next job in tx. It never waits: when writers hold the
-// turn (QueueChecks), they are queueing rows, so the turn goes on. Once it
-// holds the turn, no writer is in flight and a new statement's snapshot
-// has every row they queued: a turn never ends with rows left behind, and
-// a writer that comes after it ends starts a new one.
+// caller queues its next job in tx. Rows that writers commit after this
+// reads are StartIdleTurns' to find.
 func (s *Store) EndCheckTurn(ctx context.Context, tx *sqlx.Tx, t CheckTurn) (ended bool, err error) {
-	var st struct {
-		Exists bool `db:"exists"`
-		Held   bool `db:"held"`
-	}
-	err = tx.GetContext(ctx, &st, `
-		SELECT EXISTS (SELECT FROM check_turns WHERE seller_id = $1 AND lane = $2) AS exists,
-			EXISTS (SELECT FROM check_turns WHERE seller_id = $1 AND lane = $2 FOR UPDATE SKIP LOCKED) AS held`,
-		t.SellerID, t.Lane)
+	err = tx.GetContext(ctx, &ended, `
+		WITH ended AS (
+			DELETE FROM check_turns WHERE seller_id = $1 AND lane = $2
+				AND NOT EXISTS (SELECT FROM pending_checks WHERE seller_id = $1 AND lane = $2)
+			RETURNING 1
+		), renewed AS (
+			UPDATE check_turns SET queued_at = now() WHERE seller_id = $1 AND lane = $2
+				AND EXISTS (SELECT FROM pending_checks WHERE seller_id = $1 AND lane = $2)
+			RETURNING 1
+		)
+		SELECT NOT EXISTS (SELECT FROM renewed)`, t.SellerID, t.Lane)
 	if err != nil {
 		return false, fmt.Errorf("end check turn: %w", mapErr(err))
 	}
-	if !st.Exists {
-		return true, nil // ended already, by a repaired turn's twin
-	}
-	pending := !st.Held
-	if st.Held {
-		err = tx.GetContext(ctx, &pending, `SELECT EXISTS (SELECT FROM pending_checks WHERE seller_id = $1 AND lane = $2)`,
-			t.SellerID, t.Lane)
-		if err != nil {
-			return false, fmt.Errorf("end check turn: %w", mapErr(err))
-		}
-	}
-	if pending {
-		_, err = tx.ExecContext(ctx, `UPDATE check_turns SET queued_at = now() WHERE seller_id = $1 AND lane = $2`, t.SellerID, t.Lane)
-	} else {
-		_, err = tx.ExecContext(ctx, `DELETE FROM check_turns WHERE seller_id = $1 AND lane = $2`, t.SellerID, t.Lane)
-	}
-	if err != nil {
-		return false, fmt.Errorf("end check turn: %w", mapErr(err))
-	}
-	return !pending, nil
+	return ended, nil
 }
 
 // RenewCheckTurn records that the lane's next job was queued.
