@@ -20,12 +20,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/loadtest"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 )
 
 func main() {
@@ -49,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the run's database for inspection")
 	verbose := fs.Bool("v", false, "log the server's warnings and errors")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and senders) to this file")
+	provider := fs.String("provider", "easypost", "whose webhooks to post: easypost, 17track, shippo, or all (one run each, in turn, then a comparison)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -61,22 +64,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	name := "shipwatch_load_" + suffix()
-	dsn, err := withDatabase(*server, name)
-	if err != nil {
-		fmt.Fprintln(stderr, "shipwatch-load:", err)
+	runs, ok := providerRuns[strings.ToLower(*provider)]
+	if !ok {
+		fmt.Fprintf(stderr, "shipwatch-load: --provider %q is not easypost, 17track, shippo or all\n", *provider)
 		return 2
 	}
 	opts := loadtest.Options{
-		DatabaseURL: dsn, Duration: *duration, Grace: 60 * time.Second, Drain: 5 * time.Minute,
+		Duration: *duration, Grace: 60 * time.Second, Drain: 5 * time.Minute,
 		Senders: *senders, EventsPerWebhook: *events, Parcels: *parcels, MaxWebhooks: *maxWebhooks, Log: log,
 	}
 	if *restart {
 		opts.RestartAt = *restartAt
 		opts.Restart = loadtest.RestartCommand("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart")
-	}
-	if !*keep {
-		defer drop(*server, name, stderr)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -91,17 +90,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(stderr, "shipwatch-load: database %s, %s of load...\n", name, *duration)
-	rep, err := loadtest.Run(ctx, opts)
-	rep.Print(stdout)
+	code := 0
+	var reps []loadtest.Report
+	for _, p := range runs {
+		opts.Provider = p
+		rep, err := runOne(ctx, opts, *server, *keep, stderr)
+		rep.Print(stdout)
+		switch {
+		case err != nil:
+			fmt.Fprintln(stderr, "shipwatch-load:", err)
+			code = 1
+		case !rep.OK():
+			code = 1
+		}
+		reps = append(reps, rep)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(reps) > 1 {
+		loadtest.PrintComparison(stdout, reps)
+	}
+	return code
+}
+
+// providerRuns are the providers of each --provider value, in run order.
+var providerRuns = map[string][]string{
+	"easypost": {monitor.ProviderEasyPost},
+	"17track":  {monitor.ProviderSeventeenTrack},
+	"shippo":   {monitor.ProviderShippo},
+	"all":      {monitor.ProviderEasyPost, monitor.ProviderSeventeenTrack, monitor.ProviderShippo},
+}
+
+// runOne runs the load for one provider on a database of its own.
+func runOne(ctx context.Context, opts loadtest.Options, server string, keep bool, stderr io.Writer) (loadtest.Report, error) {
+	name := "shipwatch_load_" + suffix()
+	dsn, err := withDatabase(server, name)
 	if err != nil {
-		fmt.Fprintln(stderr, "shipwatch-load:", err)
-		return 1
+		return loadtest.Report{Options: opts}, err
 	}
-	if !rep.OK() {
-		return 1
+	opts.DatabaseURL = dsn
+	if !keep {
+		defer drop(server, name, stderr)
 	}
-	return 0
+	fmt.Fprintf(stderr, "shipwatch-load: %s, database %s, %s of load...\n", opts.Provider, name, opts.Duration)
+	return loadtest.Run(ctx, opts)
 }
 
 func withDatabase(server, name string) (string, error) {

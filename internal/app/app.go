@@ -28,6 +28,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/server"
 	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/track17"
 )
 
 // App is a running Shipwatch: its pool, job client and handler.
@@ -83,6 +84,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	jobs.AddMonitorWorkers(workers, monitorDeps)
 	jobs.AddHealthWorkers(workers, a.Store)
 	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
+	jobs.AddRegisterWorker(workers, func() jobs.Registerer { return a.Monitor }, monitor.ErrRegistrationHalted)
 	jobs.AddCheckpointWorker(workers, func() jobs.Checkpointer { return a.Monitor }, cfg.CheckpointInterval, log)
 	wireImports := a.addImports(workers, reg)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
@@ -100,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
 	a.River.PeriodicJobs().Add(jobs.CheckpointJob(cfg.CheckpointInterval))
 	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
-		monitor.WithCheckpointKey(ckey))
+		monitor.WithCheckpointKey(ckey), monitor.WithRegistrar(track17.New(cfg.SeventeenTrackURL, nil), track17.NewLimiter()))
 	monitorDeps.Monitor = a.Monitor
 	wireImports()
 	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {

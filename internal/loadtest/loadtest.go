@@ -39,6 +39,9 @@ type Options struct {
 	Senders int
 	// EventsPerWebhook is how many new carrier events each webhook carries.
 	EventsPerWebhook int
+	// Provider is whose webhooks are posted (monitor.Provider*; ""
+	// is EasyPost), each in its own format and with its own signature.
+	Provider string
 	// Parcels is how many shipments exist; webhooks cycle through them.
 	Parcels int
 	// MaxWebhooks bounds the run in count as Duration bounds it in time.
@@ -117,6 +120,9 @@ const secret = "loadtest-secret"
 
 // Run starts a server, loads it and reconciles.
 func Run(ctx context.Context, opts Options) (Report, error) {
+	if opts.Provider == "" {
+		opts.Provider = monitor.ProviderEasyPost
+	}
 	rep := Report{Options: opts}
 	if err := opts.validate(); err != nil {
 		return rep, err
@@ -152,7 +158,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	w.url = "http://" + ln.Addr().String() + monitor.WebhookPath(monitor.ProviderEasyPost, w.sourceID)
+	w.url = "http://" + ln.Addr().String() + w.path
 	// The shipments' own checks are not the webhooks' work: they finish
 	// before the clock and the CPU count start.
 	if _, err := settle(ctx, a, time.Now().Add(opts.Drain)); err != nil {

@@ -10,8 +10,8 @@ import (
 func (r Report) Print(w io.Writer) {
 	o := r.Options
 	secs := r.Elapsed.Seconds()
-	fmt.Fprintf(w, "load:        %s, %d senders, %d events per signed EasyPost webhook, %d parcels\n",
-		o.Duration, o.Senders, o.EventsPerWebhook, o.Parcels)
+	fmt.Fprintf(w, "load:        %s, %d senders, %d events per signed %s webhook, %d parcels\n",
+		o.Duration, o.Senders, o.EventsPerWebhook, providerName(o.Provider), o.Parcels)
 	fmt.Fprintf(w, "acknowledged: %d webhooks in %.1fs = %.0f webhooks/s, %d events = %.0f events/s sustained\n",
 		r.Acked, secs, float64(r.Acked)/secs, r.Events, float64(r.Events)/secs)
 	fmt.Fprintf(w, "latency:     p50 %s, p99 %s, max %s (request to 2xx, after the body is stored)\n",
@@ -55,3 +55,46 @@ func (r Report) Print(w io.Writer) {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 
 func secsOf(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
+
+func providerName(p string) string {
+	switch p {
+	case "SEVENTEEN_TRACK":
+		return "17TRACK"
+	case "SHIPPO":
+		return "Shippo"
+	case "AFTERSHIP":
+		return "AfterShip"
+	}
+	return "EasyPost"
+}
+
+// PrintComparison writes one line per run, each provider's throughput and
+// CPU against the first run's (the baseline, EasyPost), measured in the
+// same invocation.
+func PrintComparison(w io.Writer, reps []Report) {
+	if len(reps) == 0 {
+		return
+	}
+	rate := func(r Report) float64 {
+		if r.Elapsed <= 0 {
+			return 0
+		}
+		return float64(r.Events) / r.Elapsed.Seconds()
+	}
+	perK := func(r Report) float64 {
+		if r.Stored == 0 {
+			return 0
+		}
+		return (r.CPUProcess + r.CPUPostgres).Seconds() * 1000 / float64(r.Stored)
+	}
+	base := reps[0]
+	fmt.Fprintf(w, "compare:     baseline %s\n", providerName(base.Options.Provider))
+	for _, r := range reps {
+		ratio := 0.0
+		if rate(base) > 0 {
+			ratio = rate(r) / rate(base)
+		}
+		fmt.Fprintf(w, "  %-9s  %6.0f events/s acknowledged (%5.1f%% of baseline), p50 %s, p99 %s, %.3f CPU-s per 1,000 events\n",
+			providerName(r.Options.Provider), rate(r), 100*ratio, ms(r.P50), ms(r.P99), perK(r))
+	}
+}

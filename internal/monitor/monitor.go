@@ -27,6 +27,9 @@ type Service struct {
 	guard *netguard.Guard
 	// checkpointKey signs evidence checkpoints.
 	checkpointKey ed25519.PrivateKey
+	// registrar and limiter register uploaded numbers with 17TRACK.
+	registrar Registrar
+	limiter   Limiter
 }
 
 // Option configures a Service.
