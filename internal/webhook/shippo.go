@@ -75,8 +75,9 @@ type shippoLocation struct {
 
 // ParseShippo reads a Shippo track_updated webhook, whose data is a
 // Tracking object. Each data.tracking_history[] entry becomes one event,
-// and data.tracking_status too (it is the latest entry, so usually a
-// duplicate that deduplication drops); data.eta is the carrier's estimate.
+// and data.tracking_status too unless the history lists it already (it is
+// the latest entry, so it usually does); data.eta is the carrier's
+// estimate.
 // Shippo documents that tracking webhooks are not idempotent: callers
 // dedupe with Fingerprint. Malformed input yields a *PayloadError naming
 // the JSON path; another event yields ErrUnsupportedEvent.
@@ -119,7 +120,7 @@ func ParseShippo(body []byte) (Payload, error) {
 		if err != nil {
 			return p, err
 		}
-		if ok {
+		if ok && !listed(p.Events, e) {
 			e.TrackingNumber, e.Carrier = p.TrackingNumber, p.Carrier
 			p.Events = append(p.Events, e)
 		}
@@ -158,4 +159,17 @@ func shippoEventOf(path string, st shippoTrackingStatus) (shipment.Event, bool, 
 		}
 	}
 	return e, true, nil
+}
+
+// listed reports whether evs holds an event that would fingerprint as e:
+// the same time, raw status, description and place.
+func listed(evs []shipment.Event, e shipment.Event) bool {
+	for i := len(evs) - 1; i >= 0; i-- {
+		o := evs[i]
+		if o.OccurredAt.Equal(e.OccurredAt) && o.ProviderStatus == e.ProviderStatus && o.ProviderDetail == e.ProviderDetail &&
+			o.Description == e.Description && o.Location == e.Location {
+			return true
+		}
+	}
+	return false
 }

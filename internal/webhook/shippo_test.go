@@ -47,8 +47,7 @@ func TestParseShippoFixture(t *testing.T) {
 		{shipment.StatusLabelCreated, "information_received"},
 		{shipment.StatusInTransit, "package_accepted"},
 		{shipment.StatusInTransit, "delayed"},
-		{shipment.StatusOutForDelivery, "out_for_delivery"},
-		{shipment.StatusOutForDelivery, "out_for_delivery"}, // tracking_status again
+		{shipment.StatusOutForDelivery, "out_for_delivery"}, // tracking_status is this entry: not repeated
 	}
 	if len(p.Events) != len(want) {
 		t.Fatalf("ParseShippo(fixture) = %d events, want %d", len(p.Events), len(want))
@@ -62,9 +61,11 @@ func TestParseShippoFixture(t *testing.T) {
 			t.Errorf("event %d estimate = %v", i, e.EstimatedDeliveryAt)
 		}
 	}
-	// The latest status repeats the last history entry: one fingerprint.
-	if shipment.Fingerprint("s", "n", p.Events[3]) != shipment.Fingerprint("s", "n", p.Events[4]) {
-		t.Error("tracking_status and its tracking_history entry fingerprint apart: a resend would store it twice")
+	// A tracking_status the history does not list is an event of its own.
+	q, err := ParseShippo([]byte(`{"event":"track_updated","data":{"tracking_number":"X1","tracking_status":` +
+		`{"status":"DELIVERED","status_date":"2026-11-20T10:00:00Z"},"tracking_history":[{"status":"TRANSIT","status_date":"2026-11-19T10:00:00Z"}]}}`))
+	if err != nil || len(q.Events) != 2 || q.Events[1].Status != shipment.StatusDelivered {
+		t.Errorf("ParseShippo(status beyond the history) = %+v, %v; want 2 events, the last DELIVERED", q.Events, err)
 	}
 	if l := p.Events[3].Location; l.City != "Spotsylvania" || l.Region != "VA" || l.PostalCode != "22551" || l.Country != "US" {
 		t.Errorf("event 3 location = %+v", l)
