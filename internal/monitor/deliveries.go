@@ -90,6 +90,12 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 		return err
 	}
 	outs := make([]store.WebhookDeliveryOutcome, len(ds))
+	// stops are TRACKING_STOPPED pushes: the provider will send nothing
+	// more for the number, which the seller sees among the source's
+	// stopped registrations. They are written last, after the events'
+	// locks (docs/locking.md, level 7).
+	type stop struct{ sellerID, sourceID, number string }
+	var stops []stop
 	bySeller := map[string][]shipment.Event{}
 	owners := map[string][]int{} // seller -> indexes into outs
 	for i, d := range ds {
@@ -108,11 +114,7 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			return err
 		}
 		if p.Stopped {
-			// The provider will send nothing more for this number: the
-			// seller sees it among the source's stopped registrations.
-			if err := s.store.StopRegistration(ctx, tx, d.SellerID, d.SourceID, tracking.Normalize(p.TrackingNumber)); err != nil {
-				return err
-			}
+			stops = append(stops, stop{d.SellerID, d.SourceID, tracking.Normalize(p.TrackingNumber)})
 			continue
 		}
 		outs[i].Events = len(p.Events)
@@ -136,6 +138,11 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			continue
 		}
 		if err != nil {
+			return err
+		}
+	}
+	for _, st := range stops {
+		if err := s.store.StopRegistration(ctx, tx, st.sellerID, st.sourceID, st.number); err != nil {
 			return err
 		}
 	}
