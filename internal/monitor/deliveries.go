@@ -141,6 +141,9 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			return err
 		}
 	}
+	slices.SortFunc(stops, func(a, b stop) int {
+		return strings.Compare(a.sourceID+"/"+a.number, b.sourceID+"/"+b.number)
+	})
 	for _, st := range stops {
 		if err := s.store.StopRegistration(ctx, tx, st.sellerID, st.sourceID, st.number); err != nil {
 			return err
