@@ -65,7 +65,7 @@ demo: ## fill the running server (make run) with a demo seller, parcels and carr
 	$(GO) run ./cmd/shipwatch demo
 
 PROVIDER ?= easypost
-loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation (PROVIDER=easypost|17track|shippo|all)
+loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation (PROVIDER=easypost|17track|shippo|all|together)
 	$(GO) run ./cmd/shipwatch-load --provider $(PROVIDER)
 
 faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local server for everyone briefly)

@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the run's database for inspection")
 	verbose := fs.Bool("v", false, "log the server's warnings and errors")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and senders) to this file")
-	provider := fs.String("provider", "easypost", "whose webhooks to post: easypost, 17track, shippo, or all (one run each, in turn, then a comparison)")
+	provider := fs.String("provider", "easypost", "whose webhooks to post: easypost, 17track, shippo, all (one run each, in turn, then a comparison) or together (the three at once on one server, the senders shared out)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -64,9 +64,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	together := strings.EqualFold(*provider, "together")
 	runs, ok := providerRuns[strings.ToLower(*provider)]
+	if together {
+		runs, ok = providerRuns["all"], !*restart
+	}
 	if !ok {
-		fmt.Fprintf(stderr, "shipwatch-load: --provider %q is not easypost, 17track, shippo or all\n", *provider)
+		fmt.Fprintf(stderr, "shipwatch-load: --provider %q is not easypost, 17track, shippo, all or together (without --restart-postgres)\n", *provider)
 		return 2
 	}
 	opts := loadtest.Options{
@@ -89,6 +93,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if together {
+		reps, err := runTogether(ctx, opts, runs, *server, *keep, stderr)
+		code := 0
+		for _, rep := range reps {
+			rep.Print(stdout)
+			if !rep.OK() {
+				code = 1
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "shipwatch-load:", err)
+			code = 1
+		}
+		loadtest.PrintComparison(stdout, reps)
+		return code
 	}
 	code := 0
 	var reps []loadtest.Report
@@ -120,6 +140,21 @@ var providerRuns = map[string][]string{
 	"17track":  {monitor.ProviderSeventeenTrack},
 	"shippo":   {monitor.ProviderShippo},
 	"all":      {monitor.ProviderEasyPost, monitor.ProviderSeventeenTrack, monitor.ProviderShippo},
+}
+
+// runTogether runs the providers' loads at once on one database.
+func runTogether(ctx context.Context, opts loadtest.Options, providers []string, server string, keep bool, stderr io.Writer) ([]loadtest.Report, error) {
+	name := "shipwatch_load_" + suffix()
+	dsn, err := withDatabase(server, name)
+	if err != nil {
+		return nil, err
+	}
+	opts.DatabaseURL = dsn
+	if !keep {
+		defer drop(server, name, stderr)
+	}
+	fmt.Fprintf(stderr, "shipwatch-load: %v at once, database %s, %s of load...\n", providers, name, opts.Duration)
+	return loadtest.RunTogether(ctx, opts, providers)
 }
 
 // runOne runs the load for one provider on a database of its own.

@@ -101,3 +101,31 @@ func TestLoadReconcilesEachProvider(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadTogether runs the three providers at once on one server: each
+// reconciles on its own, and the comparison prints one CPU figure for
+// the run.
+func TestLoadTogether(t *testing.T) {
+	providers := []string{monitor.ProviderEasyPost, monitor.ProviderSeventeenTrack, monitor.ProviderShippo}
+	reps, err := RunTogether(context.Background(), Options{
+		DatabaseURL: dbtest.URL(t), Duration: time.Second, Grace: 10 * time.Second, Drain: time.Minute,
+		Senders: 6, EventsPerWebhook: 3, Parcels: 20, MaxWebhooks: 100_000, Log: slog.New(slog.DiscardHandler),
+	}, providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, rep := range reps {
+		rep.Print(&out)
+	}
+	PrintComparison(&out, reps)
+	t.Log("\n" + out.String())
+	for i, rep := range reps {
+		if rep.Options.Provider != providers[i] || rep.Options.Senders != 2 || !rep.OK() || rep.Acked == 0 || rep.Stored != rep.Events {
+			t.Errorf("%s: report = %+v, want 2 senders and every acknowledged event stored once", providers[i], rep)
+		}
+	}
+	if !strings.Contains(out.String(), "all at once") || !strings.Contains(out.String(), "for the run as a whole") {
+		t.Errorf("comparison does not say the providers ran together:\n%s", out.String())
+	}
+}

@@ -23,7 +23,7 @@ func (r Report) Print(w io.Writer) {
 		r.ProcessedAfter.Round(100*time.Millisecond), r.DrainedAfter.Round(100*time.Millisecond), r.Stored, total.Seconds(), float64(r.Stored)/total.Seconds())
 	// After a restart the database backends are new ones, whose CPU
 	// before the second sample is not counted: no figure then.
-	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted {
+	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted && r.Together <= 1 {
 		fmt.Fprintf(w, "cpu:         %.1fs in this process (server and senders), %.1fs in PostgreSQL backends = %.0f events per CPU-second\n",
 			r.CPUProcess.Seconds(), r.CPUPostgres.Seconds(), float64(r.Stored)/cpu.Seconds())
 		if r.Stored > 0 {
@@ -68,9 +68,10 @@ func providerName(p string) string {
 	return "EasyPost"
 }
 
-// PrintComparison writes one line per run, each provider's throughput and
-// CPU against the first run's (the baseline, EasyPost), measured in the
-// same invocation.
+// PrintComparison writes one line per run, each provider's throughput
+// against the first run's (the baseline, EasyPost), measured in the same
+// invocation: one after another, or together (RunTogether), when CPU is
+// only known for the whole run and printed once.
 func PrintComparison(w io.Writer, reps []Report) {
 	if len(reps) == 0 {
 		return
@@ -81,20 +82,29 @@ func PrintComparison(w io.Writer, reps []Report) {
 		}
 		return float64(r.Events) / r.Elapsed.Seconds()
 	}
-	perK := func(r Report) float64 {
-		if r.Stored == 0 {
-			return 0
-		}
-		return (r.CPUProcess + r.CPUPostgres).Seconds() * 1000 / float64(r.Stored)
-	}
+	together := reps[0].Together > 1
 	base := reps[0]
-	fmt.Fprintf(w, "compare:     baseline %s\n", providerName(base.Options.Provider))
+	mode := "one after another"
+	if together {
+		mode = "all at once, each with " + fmt.Sprint(base.Options.Senders) + " senders"
+	}
+	fmt.Fprintf(w, "compare:     baseline %s, %s\n", providerName(base.Options.Provider), mode)
+	var stored int64
 	for _, r := range reps {
+		stored += r.Stored
 		ratio := 0.0
 		if rate(base) > 0 {
 			ratio = rate(r) / rate(base)
 		}
-		fmt.Fprintf(w, "  %-9s  %6.0f events/s acknowledged (%5.1f%% of baseline), p50 %s, p99 %s, %.3f CPU-s per 1,000 events\n",
-			providerName(r.Options.Provider), rate(r), 100*ratio, ms(r.P50), ms(r.P99), perK(r))
+		fmt.Fprintf(w, "  %-9s  %6.0f events/s acknowledged (%5.1f%% of baseline), p50 %s, p99 %s",
+			providerName(r.Options.Provider), rate(r), 100*ratio, ms(r.P50), ms(r.P99))
+		if cpu := r.CPUProcess + r.CPUPostgres; !together && r.Stored > 0 {
+			fmt.Fprintf(w, ", %.3f CPU-s per 1,000 events", cpu.Seconds()*1000/float64(r.Stored))
+		}
+		fmt.Fprintln(w)
+	}
+	if cpu := base.CPUProcess + base.CPUPostgres; together && stored > 0 {
+		fmt.Fprintf(w, "  all        %.3f CPU-s per 1,000 events (server, senders and PostgreSQL, for the run as a whole)\n",
+			cpu.Seconds()*1000/float64(stored))
 	}
 }
