@@ -64,8 +64,9 @@ bench-health: ## account health only: a 1,000,000-shipment report, and what its 
 demo: ## fill the running server (make run) with a demo seller, parcels and carrier events
 	$(GO) run ./cmd/shipwatch demo
 
-loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation
-	$(GO) run ./cmd/shipwatch-load
+PROVIDER ?= easypost
+loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation (PROVIDER=easypost|17track|shippo|all|together)
+	$(GO) run ./cmd/shipwatch-load --provider $(PROVIDER)
 
 faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local server for everyone briefly)
 	$(GO) run ./cmd/shipwatch-load --restart-postgres

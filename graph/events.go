@@ -38,9 +38,16 @@ func (r *queryResolver) TrackingSources(ctx context.Context, first *int, after *
 	return conn, nil
 }
 
-func (r *mutationResolver) CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret string) (*store.TrackingSource, error) {
+func (r *mutationResolver) CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret *string, autoRegister *bool) (*store.TrackingSource, error) {
 	return bySeller(ctx, func(sellerID string) (store.TrackingSource, error) {
-		return r.Webhooks.CreateSource(ctx, sellerID, string(provider), secret)
+		in := monitor.NewSource{Provider: string(provider), Secret: deref(secret), AutoRegister: autoRegister != nil && *autoRegister}
+		return r.Webhooks.CreateSource(ctx, sellerID, in)
+	})
+}
+
+func (r *mutationResolver) UpdateTrackingSource(ctx context.Context, id string, autoRegister bool) (*store.TrackingSource, error) {
+	return bySeller(ctx, func(sellerID string) (store.TrackingSource, error) {
+		return r.Webhooks.SetAutoRegister(ctx, sellerID, id, autoRegister)
 	})
 }
 

@@ -20,12 +20,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/loadtest"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 )
 
 func main() {
@@ -49,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the run's database for inspection")
 	verbose := fs.Bool("v", false, "log the server's warnings and errors")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and senders) to this file")
+	provider := fs.String("provider", "easypost", "whose webhooks to post: easypost, 17track, shippo, all (one run each, in turn, then a comparison) or together (the three at once on one server, the senders shared out)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -61,22 +64,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	name := "shipwatch_load_" + suffix()
-	dsn, err := withDatabase(*server, name)
-	if err != nil {
-		fmt.Fprintln(stderr, "shipwatch-load:", err)
+	together := strings.EqualFold(*provider, "together")
+	runs, ok := providerRuns[strings.ToLower(*provider)]
+	if together {
+		runs, ok = providerRuns["all"], !*restart
+	}
+	if !ok {
+		fmt.Fprintf(stderr, "shipwatch-load: --provider %q is not easypost, 17track, shippo, all or together (without --restart-postgres)\n", *provider)
 		return 2
 	}
 	opts := loadtest.Options{
-		DatabaseURL: dsn, Duration: *duration, Grace: 60 * time.Second, Drain: 5 * time.Minute,
+		Duration: *duration, Grace: 60 * time.Second, Drain: 5 * time.Minute,
 		Senders: *senders, EventsPerWebhook: *events, Parcels: *parcels, MaxWebhooks: *maxWebhooks, Log: log,
 	}
 	if *restart {
 		opts.RestartAt = *restartAt
 		opts.Restart = loadtest.RestartCommand("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart")
-	}
-	if !*keep {
-		defer drop(*server, name, stderr)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -91,17 +94,82 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(stderr, "shipwatch-load: database %s, %s of load...\n", name, *duration)
-	rep, err := loadtest.Run(ctx, opts)
-	rep.Print(stdout)
+	if together {
+		reps, err := runTogether(ctx, opts, runs, *server, *keep, stderr)
+		code := 0
+		for _, rep := range reps {
+			rep.Print(stdout)
+			if !rep.OK() {
+				code = 1
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "shipwatch-load:", err)
+			code = 1
+		}
+		loadtest.PrintComparison(stdout, reps)
+		return code
+	}
+	code := 0
+	var reps []loadtest.Report
+	for _, p := range runs {
+		opts.Provider = p
+		rep, err := runOne(ctx, opts, *server, *keep, stderr)
+		rep.Print(stdout)
+		switch {
+		case err != nil:
+			fmt.Fprintln(stderr, "shipwatch-load:", err)
+			code = 1
+		case !rep.OK():
+			code = 1
+		}
+		reps = append(reps, rep)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(reps) > 1 {
+		loadtest.PrintComparison(stdout, reps)
+	}
+	return code
+}
+
+// providerRuns are the providers of each --provider value, in run order.
+var providerRuns = map[string][]string{
+	"easypost": {monitor.ProviderEasyPost},
+	"17track":  {monitor.ProviderSeventeenTrack},
+	"shippo":   {monitor.ProviderShippo},
+	"all":      {monitor.ProviderEasyPost, monitor.ProviderSeventeenTrack, monitor.ProviderShippo},
+}
+
+// runTogether runs the providers' loads at once on one database.
+func runTogether(ctx context.Context, opts loadtest.Options, providers []string, server string, keep bool, stderr io.Writer) ([]loadtest.Report, error) {
+	name := "shipwatch_load_" + suffix()
+	dsn, err := withDatabase(server, name)
 	if err != nil {
-		fmt.Fprintln(stderr, "shipwatch-load:", err)
-		return 1
+		return nil, err
 	}
-	if !rep.OK() {
-		return 1
+	opts.DatabaseURL = dsn
+	if !keep {
+		defer drop(server, name, stderr)
 	}
-	return 0
+	fmt.Fprintf(stderr, "shipwatch-load: %v at once, database %s, %s of load...\n", providers, name, opts.Duration)
+	return loadtest.RunTogether(ctx, opts, providers)
+}
+
+// runOne runs the load for one provider on a database of its own.
+func runOne(ctx context.Context, opts loadtest.Options, server string, keep bool, stderr io.Writer) (loadtest.Report, error) {
+	name := "shipwatch_load_" + suffix()
+	dsn, err := withDatabase(server, name)
+	if err != nil {
+		return loadtest.Report{Options: opts}, err
+	}
+	opts.DatabaseURL = dsn
+	if !keep {
+		defer drop(server, name, stderr)
+	}
+	fmt.Fprintf(stderr, "shipwatch-load: %s, database %s, %s of load...\n", opts.Provider, name, opts.Duration)
+	return loadtest.Run(ctx, opts)
 }
 
 func withDatabase(server, name string) (string, error) {

@@ -55,6 +55,7 @@ type ResolverRoot interface {
 	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
 	TrackingEvent() TrackingEventResolver
+	TrackingRegistrations() TrackingRegistrationsResolver
 	TrackingSource() TrackingSourceResolver
 }
 
@@ -223,7 +224,7 @@ type ComplexityRoot struct {
 		CloseDispute               func(childComplexity int, id string, outcome model.DisputeOutcome) int
 		CreateShipment             func(childComplexity int, input model.ShipmentInput) int
 		CreateShipments            func(childComplexity int, input []*model.ShipmentInput) int
-		CreateTrackingSource       func(childComplexity int, provider model.TrackingProvider, secret string) int
+		CreateTrackingSource       func(childComplexity int, provider model.TrackingProvider, secret *string, autoRegister *bool) int
 		DeleteTrackingSource       func(childComplexity int, id string) int
 		OpenDispute                func(childComplexity int, input model.DisputeInput) int
 		RecordProofOfDelivery      func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
@@ -234,6 +235,7 @@ type ComplexityRoot struct {
 		UpdateDispute              func(childComplexity int, id string, input model.DisputeUpdateInput) int
 		UpdateSellerSettings       func(childComplexity int, input model.SellerSettingsInput) int
 		UpdateShipment             func(childComplexity int, id string, input model.ShipmentUpdateInput) int
+		UpdateTrackingSource       func(childComplexity int, id string, autoRegister bool) int
 		UploadShipments            func(childComplexity int, file graphql.Upload, format *model.ShipmentFileFormat) int
 	}
 
@@ -331,6 +333,13 @@ type ComplexityRoot struct {
 		Shipments  func(childComplexity int) int
 	}
 
+	RejectedRegistration struct {
+		ErrorCode                func(childComplexity int) int
+		ErrorMessage             func(childComplexity int) int
+		NormalizedTrackingNumber func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
+	}
+
 	Seller struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -362,6 +371,7 @@ type ComplexityRoot struct {
 		Flags                    func(childComplexity int, open *bool, first *int, after *string) int
 		ID                       func(childComplexity int) int
 		LastEventAt              func(childComplexity int) int
+		LastEventSource          func(childComplexity int) int
 		NormalizedTrackingNumber func(childComplexity int) int
 		OrderID                  func(childComplexity int) int
 		ProofOfDelivery          func(childComplexity int) int
@@ -497,11 +507,24 @@ type ComplexityRoot struct {
 		TrackingNumber func(childComplexity int) int
 	}
 
+	TrackingRegistrations struct {
+		Pending         func(childComplexity int) int
+		Registered      func(childComplexity int) int
+		Rejected        func(childComplexity int) int
+		RejectedNumbers func(childComplexity int, first *int) int
+		Stopped         func(childComplexity int) int
+	}
+
 	TrackingSource struct {
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Provider   func(childComplexity int) int
-		WebhookURL func(childComplexity int) int
+		AutoRegister  func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		LastErrorAt   func(childComplexity int) int
+		LastSuccessAt func(childComplexity int) int
+		Provider      func(childComplexity int) int
+		Registrations func(childComplexity int) int
+		WebhookURL    func(childComplexity int) int
 	}
 
 	TrackingSourceConnection struct {
@@ -576,7 +599,8 @@ type MutationResolver interface {
 	UpdateSellerSettings(ctx context.Context, input model.SellerSettingsInput) (*store.SellerSettings, error)
 	SetNotificationEndpoint(ctx context.Context, url string) (*model.SetNotificationEndpointPayload, error)
 	RemoveNotificationEndpoint(ctx context.Context) (bool, error)
-	CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret string) (*store.TrackingSource, error)
+	CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret *string, autoRegister *bool) (*store.TrackingSource, error)
+	UpdateTrackingSource(ctx context.Context, id string, autoRegister bool) (*store.TrackingSource, error)
 	DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error)
 	RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
 	UploadShipments(ctx context.Context, file graphql.Upload, format *model.ShipmentFileFormat) (*store.Import, error)
@@ -639,6 +663,7 @@ type ShipmentResolver interface {
 	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
 	Flags(ctx context.Context, obj *store.Shipment, open *bool, first *int, after *string) (*model.FlagConnection, error)
 	Events(ctx context.Context, obj *store.Shipment, first *int, after *string) (*model.TrackingEventConnection, error)
+	LastEventSource(ctx context.Context, obj *store.Shipment) (*model.EventSource, error)
 }
 type ShipmentConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShipmentConnection) (int, error)
@@ -682,9 +707,14 @@ type TrackingEventResolver interface {
 	SignedBy(ctx context.Context, obj *store.Event) (*string, error)
 	PhotoURL(ctx context.Context, obj *store.Event) (*string, error)
 }
+type TrackingRegistrationsResolver interface {
+	RejectedNumbers(ctx context.Context, obj *model.TrackingRegistrations, first *int) ([]*store.Registration, error)
+}
 type TrackingSourceResolver interface {
 	Provider(ctx context.Context, obj *store.TrackingSource) (model.TrackingProvider, error)
 	WebhookURL(ctx context.Context, obj *store.TrackingSource) (string, error)
+
+	Registrations(ctx context.Context, obj *store.TrackingSource) (*model.TrackingRegistrations, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1399,7 +1429,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateTrackingSource(childComplexity, args["provider"].(model.TrackingProvider), args["secret"].(string)), true
+		return e.ComplexityRoot.Mutation.CreateTrackingSource(childComplexity, args["provider"].(model.TrackingProvider), args["secret"].(*string), args["autoRegister"].(*bool)), true
 	case "Mutation.deleteTrackingSource":
 		if e.ComplexityRoot.Mutation.DeleteTrackingSource == nil {
 			break
@@ -1505,6 +1535,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateShipment(childComplexity, args["id"].(string), args["input"].(model.ShipmentUpdateInput)), true
+	case "Mutation.updateTrackingSource":
+		if e.ComplexityRoot.Mutation.UpdateTrackingSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTrackingSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTrackingSource(childComplexity, args["id"].(string), args["autoRegister"].(bool)), true
 	case "Mutation.uploadShipments":
 		if e.ComplexityRoot.Mutation.UploadShipments == nil {
 			break
@@ -1965,6 +2006,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RecordTrackingEventsPayload.Shipments(childComplexity), true
 
+	case "RejectedRegistration.code":
+		if e.ComplexityRoot.RejectedRegistration.ErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedRegistration.ErrorCode(childComplexity), true
+	case "RejectedRegistration.message":
+		if e.ComplexityRoot.RejectedRegistration.ErrorMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedRegistration.ErrorMessage(childComplexity), true
+	case "RejectedRegistration.trackingNumber":
+		if e.ComplexityRoot.RejectedRegistration.NormalizedTrackingNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedRegistration.NormalizedTrackingNumber(childComplexity), true
+	case "RejectedRegistration.rejectedAt":
+		if e.ComplexityRoot.RejectedRegistration.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedRegistration.UpdatedAt(childComplexity), true
+
 	case "Seller.createdAt":
 		if e.ComplexityRoot.Seller.CreatedAt == nil {
 			break
@@ -2104,6 +2170,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.LastEventAt(childComplexity), true
+	case "Shipment.lastEventSource":
+		if e.ComplexityRoot.Shipment.LastEventSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.LastEventSource(childComplexity), true
 	case "Shipment.normalizedTrackingNumber":
 		if e.ComplexityRoot.Shipment.NormalizedTrackingNumber == nil {
 			break
@@ -2658,6 +2730,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackingFields.TrackingNumber(childComplexity), true
 
+	case "TrackingRegistrations.pending":
+		if e.ComplexityRoot.TrackingRegistrations.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingRegistrations.Pending(childComplexity), true
+	case "TrackingRegistrations.registered":
+		if e.ComplexityRoot.TrackingRegistrations.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingRegistrations.Registered(childComplexity), true
+	case "TrackingRegistrations.rejected":
+		if e.ComplexityRoot.TrackingRegistrations.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingRegistrations.Rejected(childComplexity), true
+	case "TrackingRegistrations.rejectedNumbers":
+		if e.ComplexityRoot.TrackingRegistrations.RejectedNumbers == nil {
+			break
+		}
+
+		args, err := ec.field_TrackingRegistrations_rejectedNumbers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TrackingRegistrations.RejectedNumbers(childComplexity, args["first"].(*int)), true
+	case "TrackingRegistrations.stopped":
+		if e.ComplexityRoot.TrackingRegistrations.Stopped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingRegistrations.Stopped(childComplexity), true
+
+	case "TrackingSource.autoRegister":
+		if e.ComplexityRoot.TrackingSource.AutoRegister == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.AutoRegister(childComplexity), true
 	case "TrackingSource.createdAt":
 		if e.ComplexityRoot.TrackingSource.CreatedAt == nil {
 			break
@@ -2670,12 +2784,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingSource.ID(childComplexity), true
+	case "TrackingSource.lastError":
+		if e.ComplexityRoot.TrackingSource.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.LastError(childComplexity), true
+	case "TrackingSource.lastErrorAt":
+		if e.ComplexityRoot.TrackingSource.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.LastErrorAt(childComplexity), true
+	case "TrackingSource.lastSuccessAt":
+		if e.ComplexityRoot.TrackingSource.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.LastSuccessAt(childComplexity), true
 	case "TrackingSource.provider":
 		if e.ComplexityRoot.TrackingSource.Provider == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TrackingSource.Provider(childComplexity), true
+	case "TrackingSource.registrations":
+		if e.ComplexityRoot.TrackingSource.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.Registrations(childComplexity), true
 	case "TrackingSource.webhookUrl":
 		if e.ComplexityRoot.TrackingSource.WebhookURL == nil {
 			break
@@ -3130,6 +3268,8 @@ extend type Shipment {
 enum EvidenceSource {
   EASYPOST
   AFTERSHIP
+  SEVENTEEN_TRACK
+  SHIPPO
   BACK_OFFICE
 }
 
@@ -3666,10 +3806,16 @@ extend type Mutation {
   """
   Registers a tracking provider account. Paste the returned webhookUrl into the
   provider's dashboard (EasyPost: Webhooks, with this secret as the webhook
-  secret; AfterShip: Notifications > Webhooks, with its webhook secret here).
-  The secret is stored encrypted and never shown again.
+  secret; AfterShip: Notifications > Webhooks, with its webhook secret here;
+  17TRACK: Settings > WebHook, with the account's security key here; Shippo:
+  API > Webhooks, event track_updated, no secret: the URL carries a token that
+  is shown only in this answer). The secret is stored encrypted and never shown
+  again. autoRegister (17TRACK only) registers every shipment uploaded from now
+  on with 17TRACK.
   """
-  createTrackingSource(provider: TrackingProvider!, secret: String!): TrackingSource!
+  createTrackingSource(provider: TrackingProvider!, secret: String, autoRegister: Boolean = false): TrackingSource!
+  "Turns a 17TRACK source's registration of uploaded shipments on or off."
+  updateTrackingSource(id: ID!, autoRegister: Boolean!): TrackingSource!
   """
   Stops a tracking source: its webhooks are refused (404) from now on and its
   secret is erased. Webhooks it already acknowledged are still processed.
@@ -3690,20 +3836,59 @@ extend type Shipment {
   every source. first is at most 500.
   """
   events(first: Int = 50, after: String): TrackingEventConnection!
+  "The source of the event the shipment's status follows (its latest by occurredAt); null before any event."
+  lastEventSource: EventSource
 }
 
 "A tracking provider that posts webhooks to Shipwatch."
 enum TrackingProvider {
   EASYPOST
   AFTERSHIP
+  "17TRACK (API v2.2 push)."
+  SEVENTEEN_TRACK
+  SHIPPO
 }
 
 type TrackingSource {
   id: ID!
   provider: TrackingProvider!
-  "Where the provider must post: the path alone unless SHIPWATCH_PUBLIC_URL is set."
+  """
+  Where the provider must post: the path alone unless SHIPWATCH_PUBLIC_URL is set.
+  A Shippo source's URL carries its token only in createTrackingSource's answer.
+  """
   webhookUrl: String!
+  "Whether uploaded shipments are registered with the provider (17TRACK)."
+  autoRegister: Boolean!
+  "What the provider answered to the last failed call (a spent quota, a refused key); null once a later call succeeded."
+  lastError: String
+  lastErrorAt: Time
+  "When a call to the provider last succeeded."
+  lastSuccessAt: Time
+  "The numbers registered with the provider through this source; null for providers Shipwatch does not register with."
+  registrations: TrackingRegistrations
   createdAt: Time!
+}
+
+"How a 17TRACK source's numbers stand with 17TRACK."
+type TrackingRegistrations {
+  "Queued, or waiting for a retry (a rate limit, a spent quota)."
+  pending: Int!
+  "Accepted by 17TRACK, or registered with it before."
+  registered: Int!
+  "Refused by 17TRACK for the number itself: see rejectedNumbers."
+  rejected: Int!
+  "17TRACK stopped tracking them (TRACKING_STOPPED)."
+  stopped: Int!
+  "The most recently rejected numbers with 17TRACK's reason. first is at most 100."
+  rejectedNumbers(first: Int = 20): [RejectedRegistration!]!
+}
+
+type RejectedRegistration {
+  trackingNumber: String!
+  "17TRACK's error code."
+  code: Int
+  message: String
+  rejectedAt: Time!
 }
 
 type TrackingSourceConnection {
@@ -3720,6 +3905,9 @@ type TrackingSourceEdge {
 enum EventSource {
   EASYPOST
   AFTERSHIP
+  "17TRACK."
+  SEVENTEEN_TRACK
+  SHIPPO
   BACK_OFFICE
 }
 
@@ -4389,6 +4577,20 @@ func (ec *executionContext) childFields_RecordTrackingEventsPayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type RecordTrackingEventsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RejectedRegistration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "trackingNumber":
+		return ec.fieldContext_RejectedRegistration_trackingNumber(ctx, field)
+	case "code":
+		return ec.fieldContext_RejectedRegistration_code(ctx, field)
+	case "message":
+		return ec.fieldContext_RejectedRegistration_message(ctx, field)
+	case "rejectedAt":
+		return ec.fieldContext_RejectedRegistration_rejectedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RejectedRegistration", field.Name)
+}
+
 func (ec *executionContext) childFields_Seller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4471,6 +4673,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_flags(ctx, field)
 	case "events":
 		return ec.fieldContext_Shipment_events(ctx, field)
+	case "lastEventSource":
+		return ec.fieldContext_Shipment_lastEventSource(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipment", field.Name)
 }
@@ -4709,6 +4913,22 @@ func (ec *executionContext) childFields_TrackingFields(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type TrackingFields", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackingRegistrations(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pending":
+		return ec.fieldContext_TrackingRegistrations_pending(ctx, field)
+	case "registered":
+		return ec.fieldContext_TrackingRegistrations_registered(ctx, field)
+	case "rejected":
+		return ec.fieldContext_TrackingRegistrations_rejected(ctx, field)
+	case "stopped":
+		return ec.fieldContext_TrackingRegistrations_stopped(ctx, field)
+	case "rejectedNumbers":
+		return ec.fieldContext_TrackingRegistrations_rejectedNumbers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackingRegistrations", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackingSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4717,6 +4937,16 @@ func (ec *executionContext) childFields_TrackingSource(ctx context.Context, fiel
 		return ec.fieldContext_TrackingSource_provider(ctx, field)
 	case "webhookUrl":
 		return ec.fieldContext_TrackingSource_webhookUrl(ctx, field)
+	case "autoRegister":
+		return ec.fieldContext_TrackingSource_autoRegister(ctx, field)
+	case "lastError":
+		return ec.fieldContext_TrackingSource_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_TrackingSource_lastErrorAt(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_TrackingSource_lastSuccessAt(ctx, field)
+	case "registrations":
+		return ec.fieldContext_TrackingSource_registrations(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_TrackingSource_createdAt(ctx, field)
 	}
@@ -4987,13 +5217,21 @@ func (ec *executionContext) field_Mutation_createTrackingSource_args(ctx context
 	}
 	args["provider"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "secret",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["secret"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "autoRegister",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["autoRegister"] = arg2
 	return args, nil
 }
 
@@ -5160,6 +5398,28 @@ func (ec *executionContext) field_Mutation_updateShipment_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTrackingSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "autoRegister",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["autoRegister"] = arg1
 	return args, nil
 }
 
@@ -5568,6 +5828,20 @@ func (ec *executionContext) field_Subscription_shipmentImportProgress_args(ctx c
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_TrackingRegistrations_rejectedNumbers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -8716,7 +8990,7 @@ func (ec *executionContext) _Mutation_createTrackingSource(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateTrackingSource(ctx, fc.Args["provider"].(model.TrackingProvider), fc.Args["secret"].(string))
+			return ec.Resolvers.Mutation().CreateTrackingSource(ctx, fc.Args["provider"].(model.TrackingProvider), fc.Args["secret"].(*string), fc.Args["autoRegister"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
@@ -8744,6 +9018,50 @@ func (ec *executionContext) fieldContext_Mutation_createTrackingSource(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createTrackingSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTrackingSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTrackingSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTrackingSource(ctx, fc.Args["id"].(string), fc.Args["autoRegister"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
+			return ec.marshalNTrackingSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐTrackingSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTrackingSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingSource(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTrackingSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10754,6 +11072,98 @@ func (ec *executionContext) fieldContext_RecordTrackingEventsPayload_shipments(_
 	return fc, nil
 }
 
+func (ec *executionContext) _RejectedRegistration_trackingNumber(ctx context.Context, field graphql.CollectedField, obj *store.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedRegistration_trackingNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NormalizedTrackingNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedRegistration_trackingNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedRegistration", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RejectedRegistration_code(ctx context.Context, field graphql.CollectedField, obj *store.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedRegistration_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedRegistration_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedRegistration", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RejectedRegistration_message(ctx context.Context, field graphql.CollectedField, obj *store.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedRegistration_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedRegistration_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedRegistration", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RejectedRegistration_rejectedAt(ctx context.Context, field graphql.CollectedField, obj *store.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedRegistration_rejectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedRegistration_rejectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedRegistration", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Seller_id(ctx context.Context, field graphql.CollectedField, obj *store.Seller) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11552,6 +11962,29 @@ func (ec *executionContext) fieldContext_Shipment_events(ctx context.Context, fi
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Shipment_lastEventSource(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_lastEventSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().LastEventSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventSource) graphql.Marshaler {
+			return ec.marshalOEventSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_lastEventSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Shipment", field, true, true, errors.New("field of type EventSource does not have child fields"))
 }
 
 func (ec *executionContext) _ShipmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentConnection) (ret graphql.Marshaler) {
@@ -13543,6 +13976,142 @@ func (ec *executionContext) fieldContext_TrackingFields_trackingNumber(_ context
 	return graphql.NewScalarFieldContext("TrackingFields", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _TrackingRegistrations_pending(ctx context.Context, field graphql.CollectedField, obj *model.TrackingRegistrations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingRegistrations_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingRegistrations_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingRegistrations", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingRegistrations_registered(ctx context.Context, field graphql.CollectedField, obj *model.TrackingRegistrations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingRegistrations_registered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingRegistrations_registered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingRegistrations", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingRegistrations_rejected(ctx context.Context, field graphql.CollectedField, obj *model.TrackingRegistrations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingRegistrations_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingRegistrations_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingRegistrations", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingRegistrations_stopped(ctx context.Context, field graphql.CollectedField, obj *model.TrackingRegistrations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingRegistrations_stopped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stopped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingRegistrations_stopped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingRegistrations", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingRegistrations_rejectedNumbers(ctx context.Context, field graphql.CollectedField, obj *model.TrackingRegistrations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingRegistrations_rejectedNumbers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TrackingRegistrations().RejectedNumbers(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Registration) graphql.Marshaler {
+			return ec.marshalNRejectedRegistration2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingRegistrations_rejectedNumbers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingRegistrations",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RejectedRegistration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TrackingRegistrations_rejectedNumbers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TrackingSource_id(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13610,6 +14179,130 @@ func (ec *executionContext) _TrackingSource_webhookUrl(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_TrackingSource_webhookUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackingSource", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_autoRegister(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_autoRegister(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRegister, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_autoRegister(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_lastError(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_lastErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_lastSuccessAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSuccessAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_registrations(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingSource().Registrations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackingRegistrations) graphql.Marshaler {
+			return ec.marshalOTrackingRegistrations2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingRegistrations(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackingRegistrations(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrackingSource_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
@@ -17677,6 +18370,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateTrackingSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTrackingSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deleteTrackingSource":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteTrackingSource(ctx, field)
@@ -19209,6 +19909,59 @@ func (ec *executionContext) _RecordTrackingEventsPayload(ctx context.Context, se
 	return out
 }
 
+var rejectedRegistrationImplementors = []string{"RejectedRegistration"}
+
+func (ec *executionContext) _RejectedRegistration(ctx context.Context, sel ast.SelectionSet, obj *store.Registration) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectedRegistrationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RejectedRegistration")
+		case "trackingNumber":
+			out.Values[i] = ec._RejectedRegistration_trackingNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._RejectedRegistration_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RejectedRegistration_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rejectedAt":
+			out.Values[i] = ec._RejectedRegistration_rejectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var sellerImplementors = []string{"Seller"}
 
 func (ec *executionContext) _Seller(ctx context.Context, sel ast.SelectionSet, obj *store.Seller) graphql.Marshaler {
@@ -19811,6 +20564,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 				}()
 				res = ec._Shipment_events(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lastEventSource":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_lastEventSource(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -21479,6 +22270,97 @@ func (ec *executionContext) _TrackingFields(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var trackingRegistrationsImplementors = []string{"TrackingRegistrations"}
+
+func (ec *executionContext) _TrackingRegistrations(ctx context.Context, sel ast.SelectionSet, obj *model.TrackingRegistrations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackingRegistrationsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackingRegistrations")
+		case "pending":
+			out.Values[i] = ec._TrackingRegistrations_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registered":
+			out.Values[i] = ec._TrackingRegistrations_registered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejected":
+			out.Values[i] = ec._TrackingRegistrations_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stopped":
+			out.Values[i] = ec._TrackingRegistrations_stopped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejectedNumbers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingRegistrations_rejectedNumbers(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var trackingSourceImplementors = []string{"TrackingSource"}
 
 func (ec *executionContext) _TrackingSource(ctx context.Context, sel ast.SelectionSet, obj *store.TrackingSource) graphql.Marshaler {
@@ -21545,6 +22427,64 @@ func (ec *executionContext) _TrackingSource(ctx context.Context, sel ast.Selecti
 				}()
 				res = ec._TrackingSource_webhookUrl(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "autoRegister":
+			out.Values[i] = ec._TrackingSource_autoRegister(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.Values[i] = ec._TrackingSource_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._TrackingSource_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSuccessAt":
+			out.Values[i] = ec._TrackingSource_lastSuccessAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registrations":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingSource_registrations(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -22669,6 +23609,32 @@ func (ec *executionContext) marshalNRecordTrackingEventsPayload2ᚖgithubᚗcom�
 	return ec._RecordTrackingEventsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRejectedRegistration2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐRegistrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Registration) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRejectedRegistration2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐRegistration(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRejectedRegistration2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐRegistration(ctx context.Context, sel ast.SelectionSet, v *store.Registration) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RejectedRegistration(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSeller2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSeller(ctx context.Context, sel ast.SelectionSet, v *store.Seller) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -23528,6 +24494,22 @@ func (ec *executionContext) unmarshalOEventLocationInput2ᚖgithubᚗcomᚋshipw
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOEventSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventSource(ctx context.Context, v any) (*model.EventSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.EventSource)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventSource2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEventSource(ctx context.Context, sel ast.SelectionSet, v *model.EventSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOEvidenceRecordKind2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐEvidenceRecordKind(ctx context.Context, v any) (*model.EvidenceRecordKind, error) {
 	if v == nil {
 		return nil, nil
@@ -23950,6 +24932,13 @@ func (ec *executionContext) marshalOTrackingCheckReason2ᚖgithubᚗcomᚋshipwa
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOTrackingRegistrations2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐTrackingRegistrations(ctx context.Context, sel ast.SelectionSet, v *model.TrackingRegistrations) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TrackingRegistrations(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {

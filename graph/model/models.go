@@ -13,3 +13,11 @@ type ShipmentConnection struct {
 	SellerID string
 	Filter   store.ShipmentFilter
 }
+
+// TrackingRegistrations are a 17TRACK source's registration counts; it
+// keeps the source so rejectedNumbers is read only when asked for.
+type TrackingRegistrations struct {
+	store.RegistrationCounts
+	SellerID string
+	SourceID string
+}

@@ -484,20 +484,25 @@ func (e DisputeStatus) MarshalJSON() ([]byte, error) {
 type EventSource string
 
 const (
-	EventSourceEasypost   EventSource = "EASYPOST"
-	EventSourceAftership  EventSource = "AFTERSHIP"
-	EventSourceBackOffice EventSource = "BACK_OFFICE"
+	EventSourceEasypost  EventSource = "EASYPOST"
+	EventSourceAftership EventSource = "AFTERSHIP"
+	// 17TRACK.
+	EventSourceSeventeenTrack EventSource = "SEVENTEEN_TRACK"
+	EventSourceShippo         EventSource = "SHIPPO"
+	EventSourceBackOffice     EventSource = "BACK_OFFICE"
 )
 
 var AllEventSource = []EventSource{
 	EventSourceEasypost,
 	EventSourceAftership,
+	EventSourceSeventeenTrack,
+	EventSourceShippo,
 	EventSourceBackOffice,
 }
 
 func (e EventSource) IsValid() bool {
 	switch e {
-	case EventSourceEasypost, EventSourceAftership, EventSourceBackOffice:
+	case EventSourceEasypost, EventSourceAftership, EventSourceSeventeenTrack, EventSourceShippo, EventSourceBackOffice:
 		return true
 	}
 	return false
@@ -673,20 +678,24 @@ func (e EvidenceRecordKind) MarshalJSON() ([]byte, error) {
 type EvidenceSource string
 
 const (
-	EvidenceSourceEasypost   EvidenceSource = "EASYPOST"
-	EvidenceSourceAftership  EvidenceSource = "AFTERSHIP"
-	EvidenceSourceBackOffice EvidenceSource = "BACK_OFFICE"
+	EvidenceSourceEasypost       EvidenceSource = "EASYPOST"
+	EvidenceSourceAftership      EvidenceSource = "AFTERSHIP"
+	EvidenceSourceSeventeenTrack EvidenceSource = "SEVENTEEN_TRACK"
+	EvidenceSourceShippo         EvidenceSource = "SHIPPO"
+	EvidenceSourceBackOffice     EvidenceSource = "BACK_OFFICE"
 )
 
 var AllEvidenceSource = []EvidenceSource{
 	EvidenceSourceEasypost,
 	EvidenceSourceAftership,
+	EvidenceSourceSeventeenTrack,
+	EvidenceSourceShippo,
 	EvidenceSourceBackOffice,
 }
 
 func (e EvidenceSource) IsValid() bool {
 	switch e {
-	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceBackOffice:
+	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceSeventeenTrack, EvidenceSourceShippo, EvidenceSourceBackOffice:
 		return true
 	}
 	return false
@@ -1056,16 +1065,21 @@ type TrackingProvider string
 const (
 	TrackingProviderEasypost  TrackingProvider = "EASYPOST"
 	TrackingProviderAftership TrackingProvider = "AFTERSHIP"
+	// 17TRACK (API v2.2 push).
+	TrackingProviderSeventeenTrack TrackingProvider = "SEVENTEEN_TRACK"
+	TrackingProviderShippo         TrackingProvider = "SHIPPO"
 )
 
 var AllTrackingProvider = []TrackingProvider{
 	TrackingProviderEasypost,
 	TrackingProviderAftership,
+	TrackingProviderSeventeenTrack,
+	TrackingProviderShippo,
 }
 
 func (e TrackingProvider) IsValid() bool {
 	switch e {
-	case TrackingProviderEasypost, TrackingProviderAftership:
+	case TrackingProviderEasypost, TrackingProviderAftership, TrackingProviderSeventeenTrack, TrackingProviderShippo:
 		return true
 	}
 	return false

@@ -28,6 +28,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/pubsub"
 	"github.com/shipwatch/shipwatch/internal/server"
 	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/track17"
 )
 
 // App is a running Shipwatch: its pool, job client and handler.
@@ -86,7 +87,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	// connection a delivery dials.
 	guard := netguard.New(cfg.NotifyAllowCIDRs, nil)
 	a.Monitor = monitor.New(a.Store, enqueue, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
-		monitor.WithCheckpointKey(ckey))
+		monitor.WithCheckpointKey(ckey), monitor.WithRegistrar(track17.New(cfg.SeventeenTrackURL, nil), track17.NewLimiter()))
 	a.Imports = a.Monitor.Importer(importOptions(cfg, enqueue, reg))
 	a.Webhooks = monitor.NewWebhooks(a.Store, enqueue, key, cfg.PublicURL)
 	if err := checkWebhookKey(ctx, a.Webhooks, key, log); err != nil {
@@ -99,6 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg, HTTPClient: jobs.NewNotifyClient(guard)})
 	jobs.AddHealthWorkers(workers, a.Store)
 	jobs.AddWebhookWorkers(workers, a.Monitor)
+	jobs.AddRegisterWorker(workers, a.Monitor, monitor.ErrRegistrationHalted)
 	jobs.AddCheckpointWorker(workers, a.Monitor, cfg.CheckpointInterval, log)
 	jobs.AddImportWorkers(workers, a.Imports)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{

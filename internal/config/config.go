@@ -72,6 +72,9 @@ type Config struct {
 	CheckpointInterval time.Duration
 	// MaxWebhookBytes bounds a tracking-provider webhook body.
 	MaxWebhookBytes int64
+	// SeventeenTrackURL is the base URL of 17TRACK's API, where numbers
+	// are registered; tests and sandboxes point it elsewhere.
+	SeventeenTrackURL string
 	// Network guard: see netguard.go in this package.
 	NetGuard
 	// Abuse limits: see limits.go in this package.
@@ -95,6 +98,7 @@ func Default() Config {
 		HealthCompactInterval: time.Minute,
 		CheckpointInterval:    time.Minute,
 		MaxWebhookBytes:       1 << 20,
+		SeventeenTrackURL:     "https://api.17track.net",
 		MaxRowBytes:           64 << 10,
 		NetGuard:              defaultNetGuard(),
 		Limits:                defaultLimits(),
@@ -176,6 +180,10 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.NotifyRetrySchedule = r.durations("SHIPWATCH_NOTIFY_RETRY_SCHEDULE")
 	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
 	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)
+	c.SeventeenTrackURL = strings.TrimRight(r.str("SHIPWATCH_17TRACK_URL", c.SeventeenTrackURL), "/")
+	if u, err := url.Parse(c.SeventeenTrackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Config{}, fmt.Errorf("SHIPWATCH_17TRACK_URL %q is not an http(s) URL", c.SeventeenTrackURL)
+	}
 	c.SecretKey, c.SecretKeyFile = r.secretKey(c.SecretKeyFile)
 	c.CheckpointKeyFile = CheckpointKeyFile(getenv)
 	c.CheckpointInterval = r.duration("SHIPWATCH_CHECKPOINT_INTERVAL", c.CheckpointInterval, time.Second)

@@ -53,6 +53,7 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{env("LOG_FORMAT", "xml"), "LOG_FORMAT"},
 		{env("SHIPWATCH_PUBLIC_URL", "ftp://x"), "SHIPWATCH_PUBLIC_URL"},
+		{env("SHIPWATCH_17TRACK_URL", "api.17track.net"), "SHIPWATCH_17TRACK_URL"},
 		{env("SHIPWATCH_MAX_IMAGE_BYTES", "big"), "SHIPWATCH_MAX_IMAGE_BYTES"},
 		{env("SHIPWATCH_EVIDENCE_RETENTION", "2y"), "SHIPWATCH_EVIDENCE_RETENTION"},
 		{env("SHIPWATCH_SWEEP_INTERVAL", "10ms"), "SHIPWATCH_SWEEP_INTERVAL"},

@@ -409,6 +409,10 @@ func sourceName(s shipment.Source) string {
 		return "EasyPost"
 	case shipment.SourceAfterShip:
 		return "AfterShip"
+	case shipment.SourceSeventeenTrack:
+		return "17TRACK"
+	case shipment.SourceShippo:
+		return "Shippo"
 	case shipment.SourceBackOffice:
 		return "Back office"
 	}

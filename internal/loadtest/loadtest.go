@@ -39,6 +39,9 @@ type Options struct {
 	Senders int
 	// EventsPerWebhook is how many new carrier events each webhook carries.
 	EventsPerWebhook int
+	// Provider is whose webhooks are posted (monitor.Provider*; ""
+	// is EasyPost), each in its own format and with its own signature.
+	Provider string
 	// Parcels is how many shipments exist; webhooks cycle through them.
 	Parcels int
 	// MaxWebhooks bounds the run in count as Duration bounds it in time.
@@ -100,6 +103,9 @@ type Report struct {
 	// this process (server and senders together) and by the database
 	// backends of the run.
 	CPUProcess, CPUPostgres time.Duration
+	// Together is how many providers' loads shared the run (RunTogether);
+	// then the CPU figures are the whole run's, on the first report only.
+	Together int
 }
 
 // OK reports whether the run kept every acknowledged event exactly once
@@ -117,9 +123,39 @@ const secret = "loadtest-secret"
 
 // Run starts a server, loads it and reconciles.
 func Run(ctx context.Context, opts Options) (Report, error) {
-	rep := Report{Options: opts}
+	if opts.Provider == "" {
+		opts.Provider = monitor.ProviderEasyPost
+	}
+	reps, err := run(ctx, opts, []string{opts.Provider})
+	return reps[0], err
+}
+
+// RunTogether loads one server with several providers' webhooks at once:
+// each provider gets its own seller, source and parcels and an equal share
+// of the senders, and all send during the same seconds. Whatever else the
+// machine runs meanwhile weighs on all of them alike, so their rates
+// compare where runs one after another would not. CPU is counted for the
+// run as a whole (on the first report only).
+func RunTogether(ctx context.Context, opts Options, providers []string) ([]Report, error) {
+	if len(providers) == 0 {
+		return nil, errors.New("loadtest: no provider to run")
+	}
+	if opts.RestartAt > 0 {
+		return nil, errors.New("loadtest: the fault test runs one provider")
+	}
+	opts.Senders = max(1, opts.Senders/len(providers))
+	return run(ctx, opts, providers)
+}
+
+func run(ctx context.Context, opts Options, providers []string) ([]Report, error) {
+	reps := make([]Report, len(providers))
+	for i, p := range providers {
+		reps[i].Options = opts
+		reps[i].Options.Provider = p
+		reps[i].Together = len(providers)
+	}
 	if err := opts.validate(); err != nil {
-		return rep, err
+		return reps, err
 	}
 	log := opts.Log
 	cfg := config.Default()
@@ -131,12 +167,12 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	cfg.RateAddress, cfg.RateKey, cfg.RateWebhook = config.Rate{}, config.Rate{}, config.Rate{}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
-		return rep, err
+		return reps, err
 	}
 	defer a.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return rep, err
+		return reps, err
 	}
 	srvCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
@@ -148,29 +184,43 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 	}()
 
-	w, err := prepare(ctx, a, opts)
-	if err != nil {
-		return rep, err
+	ws := make([]*workload, len(providers))
+	for i := range providers {
+		if ws[i], err = prepare(ctx, a, reps[i].Options); err != nil {
+			return reps, err
+		}
+		ws[i].url = "http://" + ln.Addr().String() + ws[i].path
 	}
-	w.url = "http://" + ln.Addr().String() + monitor.WebhookPath(monitor.ProviderEasyPost, w.sourceID)
 	// The shipments' own checks are not the webhooks' work: they finish
 	// before the clock and the CPU count start.
 	if _, err := settle(ctx, a, time.Now().Add(opts.Drain)); err != nil {
-		return rep, fmt.Errorf("loadtest: before the load: %w", err)
+		return reps, fmt.Errorf("loadtest: before the load: %w", err)
 	}
-	log.Info("load starting", "senders", opts.Senders, "duration", opts.Duration, "events_per_webhook", opts.EventsPerWebhook,
-		"parcels", opts.Parcels, "restart_at", opts.RestartAt)
+	log.Info("load starting", "providers", providers, "senders", opts.Senders, "duration", opts.Duration,
+		"events_per_webhook", opts.EventsPerWebhook, "parcels", opts.Parcels, "restart_at", opts.RestartAt)
 
 	before := sampleCPU(ctx, a.DB)
-	acked := w.load(ctx, &rep)
-	if err := drain(ctx, a, w, &rep); err != nil {
-		return rep, err
+	acked := make([][]int64, len(ws))
+	var wg sync.WaitGroup
+	for i, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acked[i] = w.load(ctx, &reps[i])
+		}()
 	}
-	rep.CPUProcess, rep.CPUPostgres = sampleCPU(ctx, a.DB).since(before)
-	if err := reconcile(ctx, a, w, acked, &rep); err != nil {
-		return rep, err
+	wg.Wait()
+	if err := drain(ctx, a, ws[0], &reps[0]); err != nil {
+		return reps, err
 	}
-	return rep, nil
+	reps[0].CPUProcess, reps[0].CPUPostgres = sampleCPU(ctx, a.DB).since(before)
+	for i, w := range ws {
+		reps[i].ProcessedAfter, reps[i].DrainedAfter = reps[0].ProcessedAfter, reps[0].DrainedAfter
+		if err := reconcile(ctx, a, w, acked[i], &reps[i]); err != nil {
+			return reps, err
+		}
+	}
+	return reps, nil
 }
 
 func (o Options) validate() error {

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 )
 
 // TestLoadReconciles runs a short load and checks the reconciliation.
@@ -73,5 +74,58 @@ func TestLoadSurvivesAnOutage(t *testing.T) {
 	t.Log("\n" + out.String())
 	if !rep.OK() || rep.FailuresDuringRestart == 0 || rep.RecoveredAt == 0 || rep.Stored != rep.Events {
 		t.Errorf("report = %+v, want 5xx during the outage, recovery and nothing lost", rep)
+	}
+}
+
+// TestLoadReconcilesEachProvider runs the short load with 17TRACK and
+// Shippo webhooks: their formats and signatures (Shippo: the URL token)
+// go through the same reconciliation.
+func TestLoadReconcilesEachProvider(t *testing.T) {
+	for _, p := range []string{monitor.ProviderSeventeenTrack, monitor.ProviderShippo} {
+		t.Run(p, func(t *testing.T) {
+			rep, err := Run(context.Background(), Options{
+				DatabaseURL: dbtest.URL(t), Duration: time.Second, Grace: 10 * time.Second, Drain: time.Minute,
+				Senders: 4, EventsPerWebhook: 3, Parcels: 20, MaxWebhooks: 100_000, Log: slog.New(slog.DiscardHandler),
+				Provider: p,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			rep.Print(&out)
+			PrintComparison(&out, []Report{rep})
+			t.Log("\n" + out.String())
+			if !rep.OK() || rep.Acked == 0 || rep.Answers4xx != 0 || rep.Stored != rep.Events {
+				t.Errorf("report = %+v, want every acknowledged event stored once", rep)
+			}
+		})
+	}
+}
+
+// TestLoadTogether runs the three providers at once on one server: each
+// reconciles on its own, and the comparison prints one CPU figure for
+// the run.
+func TestLoadTogether(t *testing.T) {
+	providers := []string{monitor.ProviderEasyPost, monitor.ProviderSeventeenTrack, monitor.ProviderShippo}
+	reps, err := RunTogether(context.Background(), Options{
+		DatabaseURL: dbtest.URL(t), Duration: time.Second, Grace: 10 * time.Second, Drain: time.Minute,
+		Senders: 6, EventsPerWebhook: 3, Parcels: 20, MaxWebhooks: 100_000, Log: slog.New(slog.DiscardHandler),
+	}, providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, rep := range reps {
+		rep.Print(&out)
+	}
+	PrintComparison(&out, reps)
+	t.Log("\n" + out.String())
+	for i, rep := range reps {
+		if rep.Options.Provider != providers[i] || rep.Options.Senders != 2 || !rep.OK() || rep.Acked == 0 || rep.Stored != rep.Events {
+			t.Errorf("%s: report = %+v, want 2 senders and every acknowledged event stored once", providers[i], rep)
+		}
+	}
+	if !strings.Contains(out.String(), "all at once") || !strings.Contains(out.String(), "for the run as a whole") {
+		t.Errorf("comparison does not say the providers ran together:\n%s", out.String())
 	}
 }

@@ -10,8 +10,8 @@ import (
 func (r Report) Print(w io.Writer) {
 	o := r.Options
 	secs := r.Elapsed.Seconds()
-	fmt.Fprintf(w, "load:        %s, %d senders, %d events per signed EasyPost webhook, %d parcels\n",
-		o.Duration, o.Senders, o.EventsPerWebhook, o.Parcels)
+	fmt.Fprintf(w, "load:        %s, %d senders, %d events per signed %s webhook, %d parcels\n",
+		o.Duration, o.Senders, o.EventsPerWebhook, providerName(o.Provider), o.Parcels)
 	fmt.Fprintf(w, "acknowledged: %d webhooks in %.1fs = %.0f webhooks/s, %d events = %.0f events/s sustained\n",
 		r.Acked, secs, float64(r.Acked)/secs, r.Events, float64(r.Events)/secs)
 	fmt.Fprintf(w, "latency:     p50 %s, p99 %s, max %s (request to 2xx, after the body is stored)\n",
@@ -23,7 +23,7 @@ func (r Report) Print(w io.Writer) {
 		r.ProcessedAfter.Round(100*time.Millisecond), r.DrainedAfter.Round(100*time.Millisecond), r.Stored, total.Seconds(), float64(r.Stored)/total.Seconds())
 	// After a restart the database backends are new ones, whose CPU
 	// before the second sample is not counted: no figure then.
-	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted {
+	if cpu := r.CPUProcess + r.CPUPostgres; cpu > 0 && !r.Restarted && r.Together <= 1 {
 		fmt.Fprintf(w, "cpu:         %.1fs in this process (server and senders), %.1fs in PostgreSQL backends = %.0f events per CPU-second\n",
 			r.CPUProcess.Seconds(), r.CPUPostgres.Seconds(), float64(r.Stored)/cpu.Seconds())
 		if r.Stored > 0 {
@@ -55,3 +55,56 @@ func (r Report) Print(w io.Writer) {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
 
 func secsOf(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
+
+func providerName(p string) string {
+	switch p {
+	case "SEVENTEEN_TRACK":
+		return "17TRACK"
+	case "SHIPPO":
+		return "Shippo"
+	case "AFTERSHIP":
+		return "AfterShip"
+	}
+	return "EasyPost"
+}
+
+// PrintComparison writes one line per run, each provider's throughput
+// against the first run's (the baseline, EasyPost), measured in the same
+// invocation: one after another, or together (RunTogether), when CPU is
+// only known for the whole run and printed once.
+func PrintComparison(w io.Writer, reps []Report) {
+	if len(reps) == 0 {
+		return
+	}
+	rate := func(r Report) float64 {
+		if r.Elapsed <= 0 {
+			return 0
+		}
+		return float64(r.Events) / r.Elapsed.Seconds()
+	}
+	together := reps[0].Together > 1
+	base := reps[0]
+	mode := "one after another"
+	if together {
+		mode = "all at once, each with " + fmt.Sprint(base.Options.Senders) + " senders"
+	}
+	fmt.Fprintf(w, "compare:     baseline %s, %s\n", providerName(base.Options.Provider), mode)
+	var stored int64
+	for _, r := range reps {
+		stored += r.Stored
+		ratio := 0.0
+		if rate(base) > 0 {
+			ratio = rate(r) / rate(base)
+		}
+		fmt.Fprintf(w, "  %-9s  %6.0f events/s acknowledged (%5.1f%% of baseline), p50 %s, p99 %s",
+			providerName(r.Options.Provider), rate(r), 100*ratio, ms(r.P50), ms(r.P99))
+		if cpu := r.CPUProcess + r.CPUPostgres; !together && r.Stored > 0 {
+			fmt.Fprintf(w, ", %.3f CPU-s per 1,000 events", cpu.Seconds()*1000/float64(r.Stored))
+		}
+		fmt.Fprintln(w)
+	}
+	if cpu := base.CPUProcess + base.CPUPostgres; together && stored > 0 {
+		fmt.Fprintf(w, "  all        %.3f CPU-s per 1,000 events (server, senders and PostgreSQL, for the run as a whole)\n",
+			cpu.Seconds()*1000/float64(stored))
+	}
+}

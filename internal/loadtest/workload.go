@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/simulate"
 	"github.com/shipwatch/shipwatch/internal/tracking"
-	"github.com/shipwatch/shipwatch/internal/webhook"
 )
 
 // workload is one run's seller, source, parcels and shared counters.
@@ -25,11 +25,13 @@ type workload struct {
 	opts     Options
 	sellerID string
 	sourceID string
-	url      string
-	numbers  []string
-	epoch    time.Time // events are dated from here, a second apart
-	start    time.Time
-	seq      atomic.Int64
+	// path is the source's webhook path (with a Shippo source's token).
+	path    string
+	url     string
+	numbers []string
+	epoch   time.Time // events are dated from here, a second apart
+	start   time.Time
+	seq     atomic.Int64
 	counters
 
 	failMu       sync.Mutex
@@ -41,18 +43,23 @@ type workload struct {
 	recovered    time.Duration
 }
 
-// prepare creates the seller, its EasyPost source and its shipments, the
-// way the API would, before the clock starts.
+// prepare creates the seller, its source of the run's provider and its
+// shipments, the way the API would, before the clock starts.
 func prepare(ctx context.Context, a *app.App, opts Options) (*workload, error) {
 	sel, err := a.Store.InsertSeller(ctx, "Load test")
 	if err != nil {
 		return nil, err
 	}
-	src, err := a.Webhooks.CreateSource(ctx, sel.ID, monitor.ProviderEasyPost, secret)
+	in := monitor.NewSource{Provider: opts.Provider, Secret: secret}
+	if opts.Provider == monitor.ProviderShippo {
+		in.Secret = ""
+	}
+	src, err := a.Webhooks.CreateSource(ctx, sel.ID, in)
 	if err != nil {
 		return nil, err
 	}
-	w := &workload{opts: opts, sellerID: sel.ID, sourceID: src.ID,
+	path := strings.TrimPrefix(a.Webhooks.WebhookURL(src), a.Config.PublicURL)
+	w := &workload{opts: opts, sellerID: sel.ID, sourceID: src.ID, path: path,
 		epoch: time.Now().UTC().Add(-90 * 24 * time.Hour).Truncate(time.Hour)}
 	w.numbers = make([]string, opts.Parcels)
 	for start := 0; start < opts.Parcels; start += monitor.MaxBatch {
@@ -89,10 +96,28 @@ func (w *workload) events(s int64) (string, []shipment.Event) {
 	return number, evs
 }
 
-// body is webhook s as EasyPost would post it.
+// body is webhook s as the run's provider would post it.
 func (w *workload) body(s int64) []byte {
 	number, evs := w.events(s)
+	switch w.opts.Provider {
+	case monitor.ProviderSeventeenTrack:
+		return simulate.SeventeenTrackPayload(number, "ups", evs)
+	case monitor.ProviderShippo:
+		return simulate.ShippoPayload(number, "ups", evs)
+	}
 	return simulate.EasyPostPayload(number, "ups", evs, w.epoch)
+}
+
+// sign returns the signature header of body ("" for Shippo, whose token
+// is in the URL).
+func (w *workload) sign(body []byte) (header, value string) {
+	switch w.opts.Provider {
+	case monitor.ProviderSeventeenTrack:
+		return simulate.SignSeventeenTrack(body, secret)
+	case monitor.ProviderShippo:
+		return "", ""
+	}
+	return simulate.SignEasyPost(body, secret)
 }
 
 type senderResult struct {
@@ -114,7 +139,7 @@ func (w *workload) sender(ctx context.Context, client *http.Client, sendUntil, r
 			return r
 		}
 		body := w.body(s)
-		header, sig := simulate.SignEasyPost(body, secret)
+		header, sig := w.sign(body)
 		for attempt := 0; ; attempt++ {
 			if attempt > 0 {
 				r.retries++
@@ -155,7 +180,9 @@ func (w *workload) post(ctx context.Context, client *http.Client, body []byte, h
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(header, sig)
+	if header != "" {
+		req.Header.Set(header, sig)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
@@ -242,7 +269,7 @@ func reconcile(ctx context.Context, a *app.App, w *workload, acked []int64, rep 
 	// server reads them.
 	want := make(map[[32]byte]bool, len(acked)*w.opts.EventsPerWebhook)
 	for _, s := range acked {
-		p, err := webhook.ParseEasyPost(w.body(s))
+		p, err := monitor.ParseWebhook(w.opts.Provider, w.body(s))
 		if err != nil {
 			return fmt.Errorf("loadtest: parse webhook %d: %w", s, err)
 		}

@@ -19,9 +19,27 @@ import (
 
 // The providers of tracking sources, as stored and as the API spells them.
 const (
-	ProviderEasyPost  = "EASYPOST"
-	ProviderAfterShip = "AFTERSHIP"
+	ProviderEasyPost       = "EASYPOST"
+	ProviderAfterShip      = "AFTERSHIP"
+	ProviderSeventeenTrack = "SEVENTEEN_TRACK"
+	ProviderShippo         = "SHIPPO"
 )
+
+// provider is what Shipwatch knows of one tracking provider's webhooks.
+type provider struct {
+	// path is the provider's segment of its webhook URL: a public contract.
+	path  string
+	parse func([]byte) (webhook.Payload, error)
+	// numberField is the JSON path of the tracking number, for errors.
+	numberField string
+}
+
+var providers = map[string]provider{
+	ProviderEasyPost:       {"easypost", webhook.ParseEasyPost, "result.tracking_code"},
+	ProviderAfterShip:      {"aftership", webhook.ParseAfterShip, "msg.tracking_number"},
+	ProviderSeventeenTrack: {"17track", webhook.ParseSeventeenTrack, "data.number"},
+	ProviderShippo:         {"shippo", webhook.ParseShippo, "data.tracking_number"},
+}
 
 // ParseWebhook reads a provider's webhook body and checks that processing
 // can use it: the receiver calls it before storing a delivery, so a 2xx
@@ -29,30 +47,20 @@ const (
 // on the stored bytes. Errors are *webhook.PayloadError, or
 // webhook.ErrUnsupportedEvent for a well-formed webhook that carries no
 // tracking.
-func ParseWebhook(provider string, body []byte) (webhook.Payload, error) {
-	var (
-		p     webhook.Payload
-		err   error
-		field string
-	)
-	switch provider {
-	case ProviderEasyPost:
-		p, err = webhook.ParseEasyPost(body)
-		field = "result.tracking_code"
-	case ProviderAfterShip:
-		p, err = webhook.ParseAfterShip(body)
-		field = "msg.tracking_number"
-	default:
-		return webhook.Payload{}, fmt.Errorf("parse webhook: unknown provider %q", provider)
+func ParseWebhook(name string, body []byte) (webhook.Payload, error) {
+	prov, ok := providers[name]
+	if !ok {
+		return webhook.Payload{}, fmt.Errorf("parse webhook: unknown provider %q", name)
 	}
+	p, err := prov.parse(body)
 	if err != nil {
 		return p, err
 	}
 	if len(p.TrackingNumber) > shipment.MaxTrackingNumberLen {
-		return p, &webhook.PayloadError{Field: field, Message: fmt.Sprintf("is longer than %d characters", shipment.MaxTrackingNumberLen)}
+		return p, &webhook.PayloadError{Field: prov.numberField, Message: fmt.Sprintf("is longer than %d characters", shipment.MaxTrackingNumberLen)}
 	}
 	if tracking.Normalize(p.TrackingNumber) == "" {
-		return p, &webhook.PayloadError{Field: field, Message: "has no letters or digits"}
+		return p, &webhook.PayloadError{Field: prov.numberField, Message: "has no letters or digits"}
 	}
 	return p, nil
 }
@@ -82,6 +90,12 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 		return err
 	}
 	outs := make([]store.WebhookDeliveryOutcome, len(ds))
+	// stops are TRACKING_STOPPED pushes: the provider will send nothing
+	// more for the number, which the seller sees among the source's
+	// stopped registrations. They are written last, after the events'
+	// locks (docs/locking.md, level 7).
+	type stop struct{ sellerID, sourceID, number string }
+	var stops []stop
 	bySeller := map[string][]shipment.Event{}
 	owners := map[string][]int{} // seller -> indexes into outs
 	for i, d := range ds {
@@ -98,6 +112,10 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			continue
 		case err != nil:
 			return err
+		}
+		if p.Stopped {
+			stops = append(stops, stop{d.SellerID, d.SourceID, tracking.Normalize(p.TrackingNumber)})
+			continue
 		}
 		outs[i].Events = len(p.Events)
 		bySeller[d.SellerID] = append(bySeller[d.SellerID], p.Events...)
@@ -120,6 +138,14 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			continue
 		}
 		if err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(stops, func(a, b stop) int {
+		return strings.Compare(a.sourceID+"/"+a.number, b.sourceID+"/"+b.number)
+	})
+	for _, st := range stops {
+		if err := s.store.StopRegistration(ctx, tx, st.sellerID, st.sourceID, st.number); err != nil {
 			return err
 		}
 	}

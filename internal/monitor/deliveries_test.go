@@ -24,7 +24,7 @@ func TestSweepProcessesLostDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := st.InsertTrackingSource(ctx, seller.ID, monitor.ProviderEasyPost, bytes.Repeat([]byte{1}, 40), "test")
+	src, err := st.InsertTrackingSource(ctx, seller.ID, store.NewTrackingSource{Provider: monitor.ProviderEasyPost, SecretSealed: bytes.Repeat([]byte{1}, 40), KeyID: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,9 @@ type Service struct {
 	checkpointKey ed25519.PrivateKey
 	// checkRound bounds the shipments of one check turn.
 	checkRound int
+	// registrar and limiter register uploaded numbers with 17TRACK.
+	registrar Registrar
+	limiter   Limiter
 }
 
 // Option configures a Service.

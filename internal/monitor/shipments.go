@@ -207,6 +207,9 @@ func (s *Service) afterWrite(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 	if err != nil {
 		return err
 	}
+	if err := s.queueRegistrations(ctx, tx, sellerID, numbers); err != nil {
+		return err
+	}
 	return s.watch(ctx, tx, sellerID, numbers, changes)
 }
 
@@ -226,6 +229,9 @@ func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string
 		return err
 	}
 	if err := s.announceStatus(ctx, tx, sellerID, changes); err != nil {
+		return err
+	}
+	if err := s.queueRegistrations(ctx, tx, sellerID, numbers); err != nil {
 		return err
 	}
 	// RefreshShipments locked every shipment carrying these numbers, in

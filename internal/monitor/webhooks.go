@@ -2,8 +2,12 @@ package monitor
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+
 	"errors"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +18,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/keyring"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/webhook"
 )
 
 // ErrWrongKey means a tracking source's secret was sealed under another
@@ -58,13 +63,27 @@ func NewWebhooks(st *store.Store, client *jobs.Client, key *keyring.Key, publicU
 // WebhookPath is where a source's provider posts: a public contract,
 // pasted into the provider's dashboard.
 func WebhookPath(provider, sourceID string) string {
-	return "/webhooks/" + strings.ToLower(provider) + "/" + sourceID
+	seg := strings.ToLower(provider)
+	if p, ok := providers[provider]; ok {
+		seg = p.path
+	}
+	return "/webhooks/" + seg + "/" + sourceID
 }
 
 // WebhookURL is the address to paste into the provider's dashboard: the
 // path under SHIPWATCH_PUBLIC_URL, or the path alone when it is not set.
+// A Shippo source's URL carries its token, known only as the source is
+// created; afterwards the URL shows where the token goes.
 func (w *Webhooks) WebhookURL(src store.TrackingSource) string {
-	return w.publicURL + WebhookPath(src.Provider, src.ID)
+	u := w.publicURL + WebhookPath(src.Provider, src.ID)
+	if src.Provider == ProviderShippo {
+		token := src.Token
+		if token == "" {
+			token = "{token shown once, when the source was created}"
+		}
+		u += "?" + webhook.ShippoTokenParam + "=" + token
+	}
+	return u
 }
 
 // sealContext binds a sealed secret to its seller and provider, so a
@@ -73,25 +92,99 @@ func sealContext(sellerID, provider string) []byte {
 	return []byte("tracking_source:" + sellerID + ":" + provider)
 }
 
-// CreateSource registers a tracking source with the secret the seller set
-// (EasyPost) or was given (AfterShip) at the provider.
-func (w *Webhooks) CreateSource(ctx context.Context, sellerID, provider, secret string) (store.TrackingSource, error) {
-	if provider != ProviderEasyPost && provider != ProviderAfterShip {
-		return store.TrackingSource{}, &shipment.FieldError{Field: "provider", Message: clip.Quote(provider) + " is not EASYPOST or AFTERSHIP"}
+// NewSource is a tracking source a seller creates.
+type NewSource struct {
+	Provider string
+	// Secret is the webhook secret set at (EasyPost) or given by
+	// (AfterShip) the provider, or the 17TRACK account's security key.
+	// Shippo sources take none: Shipwatch makes the URL token.
+	Secret string
+	// AutoRegister registers every uploaded shipment with 17TRACK.
+	AutoRegister bool
+}
+
+// tokenBytes is the entropy of a Shippo URL token.
+const tokenBytes = 32
+
+// CreateSource registers a tracking source. A Shippo source's token is on
+// the returned value (Token, and in its WebhookURL), and nowhere else
+// afterwards.
+func (w *Webhooks) CreateSource(ctx context.Context, sellerID string, in NewSource) (store.TrackingSource, error) {
+	if _, ok := providers[in.Provider]; !ok {
+		return store.TrackingSource{}, &shipment.FieldError{Field: "provider", Message: clip.Quote(in.Provider) + " is not EASYPOST, AFTERSHIP, SEVENTEEN_TRACK or SHIPPO"}
 	}
+	if in.AutoRegister && in.Provider != ProviderSeventeenTrack {
+		return store.TrackingSource{}, &shipment.FieldError{Field: "autoRegister", Message: "applies to SEVENTEEN_TRACK sources only"}
+	}
+	n := store.NewTrackingSource{Provider: in.Provider, KeyID: w.key.ID(), AutoRegister: in.AutoRegister}
+	var token string
+	if in.Provider == ProviderShippo {
+		if in.Secret != "" {
+			return store.TrackingSource{}, &shipment.FieldError{Field: "secret", Message: "is not taken for SHIPPO: Shipwatch makes the token of the webhook URL (Shippo's HMAC is not supported)"}
+		}
+		buf := make([]byte, tokenBytes)
+		if _, err := rand.Read(buf); err != nil {
+			return store.TrackingSource{}, fmt.Errorf("create tracking source: %w", err)
+		}
+		token = base64.RawURLEncoding.EncodeToString(buf)
+		n.TokenHash = webhook.HashToken(token)
+	} else {
+		if err := checkSecret(in.Secret); err != nil {
+			return store.TrackingSource{}, err
+		}
+		sealed, err := w.key.Seal([]byte(in.Secret), sealContext(sellerID, in.Provider))
+		if err != nil {
+			return store.TrackingSource{}, fmt.Errorf("create tracking source: %w", err)
+		}
+		n.SecretSealed = sealed
+	}
+	src, err := w.store.InsertTrackingSource(ctx, sellerID, n)
+	if err != nil {
+		return store.TrackingSource{}, err
+	}
+	src.Token = token
+	return src, nil
+}
+
+func checkSecret(secret string) error {
 	switch {
 	case strings.TrimSpace(secret) == "":
-		return store.TrackingSource{}, &shipment.FieldError{Field: "secret", Message: "is required: the webhook secret set at the provider"}
+		return &shipment.FieldError{Field: "secret", Message: "is required: the webhook secret set at the provider (17TRACK: the account's security key)"}
 	case len(secret) > MaxSecretBytes:
-		return store.TrackingSource{}, &shipment.FieldError{Field: "secret", Message: fmt.Sprintf("is longer than %d bytes", MaxSecretBytes)}
+		return &shipment.FieldError{Field: "secret", Message: fmt.Sprintf("is longer than %d bytes", MaxSecretBytes)}
 	case !utf8.ValidString(secret):
-		return store.TrackingSource{}, &shipment.FieldError{Field: "secret", Message: "is not valid UTF-8"}
+		return &shipment.FieldError{Field: "secret", Message: "is not valid UTF-8"}
 	}
-	sealed, err := w.key.Seal([]byte(secret), sealContext(sellerID, provider))
+	return nil
+}
+
+// SetAutoRegister turns a 17TRACK source's registration of uploaded
+// shipments on or off. Turning it on also sends the numbers still pending
+// (after a spent quota was topped up, say); shipments uploaded before the
+// source registered are not registered.
+func (w *Webhooks) SetAutoRegister(ctx context.Context, sellerID, id string, on bool) (store.TrackingSource, error) {
+	var src store.TrackingSource
+	err := w.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		cur, err := w.store.TrackingSource(ctx, sellerID, id)
+		if err != nil {
+			return err
+		}
+		if cur.Provider != ProviderSeventeenTrack {
+			return &shipment.FieldError{Field: "autoRegister", Message: "applies to SEVENTEEN_TRACK sources only"}
+		}
+		if src, err = w.store.SetAutoRegister(ctx, tx, sellerID, id, on); err != nil || !on {
+			return err
+		}
+		if _, err := w.inbox.client.InsertTx(ctx, tx.Tx, jobs.RegisterArgs{SellerID: sellerID, SourceID: id}, nil); err != nil {
+			return fmt.Errorf("enqueue registration: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return store.TrackingSource{}, fmt.Errorf("create tracking source: %w", err)
+		return store.TrackingSource{}, err
 	}
-	return w.store.InsertTrackingSource(ctx, sellerID, provider, sealed, w.key.ID())
+	w.cache.forget(id)
+	return src, nil
 }
 
 // DeleteSource stops a source at once on this process (other replicas
@@ -115,14 +208,17 @@ func (w *Webhooks) Source(ctx context.Context, provider, id string) (Source, err
 		if err != nil {
 			return Source{}, err
 		}
-		if row.KeyID != w.key.ID() {
-			return Source{}, fmt.Errorf("source %s sealed under key %s, this process has %s: %w", id, row.KeyID, w.key.ID(), ErrWrongKey)
+		src = Source{TrackingSource: row}
+		if row.SecretSealed != nil {
+			if row.KeyID != w.key.ID() {
+				return Source{}, fmt.Errorf("source %s sealed under key %s, this process has %s: %w", id, row.KeyID, w.key.ID(), ErrWrongKey)
+			}
+			secret, err := w.key.Open(row.SecretSealed, sealContext(row.SellerID, row.Provider))
+			if err != nil {
+				return Source{}, fmt.Errorf("source %s: %w", id, err)
+			}
+			src.Secret = string(secret)
 		}
-		secret, err := w.key.Open(row.SecretSealed, sealContext(row.SellerID, row.Provider))
-		if err != nil {
-			return Source{}, fmt.Errorf("source %s: %w", id, err)
-		}
-		src = Source{TrackingSource: row, Secret: string(secret)}
 		src.SecretSealed = nil
 		w.cache.put(id, src)
 	}

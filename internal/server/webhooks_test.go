@@ -71,11 +71,11 @@ func TestWebhookDatabaseAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cached, err := hooks.CreateSource(ctx, sel.ID, monitor.ProviderEasyPost, "s3cret")
+	cached, err := hooks.CreateSource(ctx, sel.ID, monitor.NewSource{Provider: monitor.ProviderEasyPost, Secret: "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	uncached, err := hooks.CreateSource(ctx, sel.ID, monitor.ProviderEasyPost, "s3cret")
+	uncached, err := hooks.CreateSource(ctx, sel.ID, monitor.NewSource{Provider: monitor.ProviderEasyPost, Secret: "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestWebhookWrongKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := monitor.NewWebhooks(st, nil, key1, "").CreateSource(ctx, sel.ID, monitor.ProviderEasyPost, "s3cret")
+	src, err := monitor.NewWebhooks(st, nil, key1, "").CreateSource(ctx, sel.ID, monitor.NewSource{Provider: monitor.ProviderEasyPost, Secret: "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}

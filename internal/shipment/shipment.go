@@ -59,9 +59,12 @@ type Source string
 
 // The sources of carrier events.
 const (
-	SourceEasyPost   Source = "EASYPOST"
-	SourceAfterShip  Source = "AFTERSHIP"
-	SourceBackOffice Source = "BACK_OFFICE"
+	SourceEasyPost  Source = "EASYPOST"
+	SourceAfterShip Source = "AFTERSHIP"
+	// SourceSeventeenTrack is 17TRACK (an enum value cannot start with a digit).
+	SourceSeventeenTrack Source = "SEVENTEEN_TRACK"
+	SourceShippo         Source = "SHIPPO"
+	SourceBackOffice     Source = "BACK_OFFICE"
 )
 
 // Location is where a carrier event happened, as precise as the carrier says.

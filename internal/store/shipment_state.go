@@ -73,10 +73,10 @@ var refreshSQL = `
 		WITH numbers AS (
 			SELECT DISTINCT n FROM unnest($2::text[]) AS n WHERE n <> ''
 		), state AS (
-			SELECT numbers.n, l.status, l.occurred_at, e.estimated_delivery_at, sc.first_scan_at
+			SELECT numbers.n, l.status, l.occurred_at, l.source, e.estimated_delivery_at, sc.first_scan_at
 			FROM numbers
 			LEFT JOIN LATERAL (
-				SELECT status, occurred_at FROM tracking_events
+				SELECT status, occurred_at, source FROM tracking_events
 				WHERE seller_id = $1 AND normalized_tracking_number = numbers.n
 				ORDER BY occurred_at DESC, id DESC LIMIT 1
 			) l ON true
@@ -101,16 +101,16 @@ var refreshSQL = `
 				CASE WHEN sh.cancelled_at IS NOT NULL THEN 'CANCELLED' ELSE coalesce(f.status, 'PENDING') END AS status,
 				f.occurred_at AS last_event_at,
 				CASE WHEN f.status = 'DELIVERED' THEN f.occurred_at END AS delivered_at,
-				f.estimated_delivery_at, f.first_scan_at
+				f.estimated_delivery_at, f.first_scan_at, coalesce(f.source, '') AS last_event_source
 			FROM (SELECT * FROM found ORDER BY id) f
 			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = f.id FOR NO KEY UPDATE) sh
 		)
 		UPDATE shipments sh SET status = t.status, last_event_at = t.last_event_at,
 			delivered_at = t.delivered_at, estimated_delivery_at = t.estimated_delivery_at,
-			first_scan_at = t.first_scan_at, updated_at = now()
+			first_scan_at = t.first_scan_at, last_event_source = t.last_event_source, updated_at = now()
 		FROM target t
-		WHERE sh.id = t.id AND (sh.status, sh.last_event_at, sh.delivered_at, sh.estimated_delivery_at, sh.first_scan_at)
-			IS DISTINCT FROM (t.status, t.last_event_at, t.delivered_at, t.estimated_delivery_at, t.first_scan_at)
+		WHERE sh.id = t.id AND (sh.status, sh.last_event_at, sh.delivered_at, sh.estimated_delivery_at, sh.first_scan_at, sh.last_event_source)
+			IS DISTINCT FROM (t.status, t.last_event_at, t.delivered_at, t.estimated_delivery_at, t.first_scan_at, t.last_event_source)
 		RETURNING sh.id, t.old_status, sh.status`
 
 // TrackingNumbersOf returns the distinct normalised numbers of the seller's

@@ -29,17 +29,20 @@ type Shipment struct {
 	DeliveredAt              *time.Time `db:"delivered_at"`
 	EstimatedDeliveryAt      *time.Time `db:"estimated_delivery_at"`
 	FirstScanAt              *time.Time `db:"first_scan_at"`
-	CancelledAt              *time.Time `db:"cancelled_at"`
-	TrackingValid            bool       `db:"tracking_valid"`
-	TrackingReason           string     `db:"tracking_reason"`
-	TrackingCarrier          string     `db:"tracking_carrier"`
-	CreatedAt                time.Time  `db:"created_at"`
-	UpdatedAt                time.Time  `db:"updated_at"`
+	// LastEventSource is the source of the event the status follows
+	// (shipment.Source), "" before any event.
+	LastEventSource string     `db:"last_event_source"`
+	CancelledAt     *time.Time `db:"cancelled_at"`
+	TrackingValid   bool       `db:"tracking_valid"`
+	TrackingReason  string     `db:"tracking_reason"`
+	TrackingCarrier string     `db:"tracking_carrier"`
+	CreatedAt       time.Time  `db:"created_at"`
+	UpdatedAt       time.Time  `db:"updated_at"`
 }
 
 const shipmentColumns = `id, seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 	service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country, status,
-	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, cancelled_at,
+	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, last_event_source, cancelled_at,
 	tracking_valid, tracking_reason, tracking_carrier, created_at, updated_at`
 
 // prefixed qualifies each of a column list's columns with a table alias.

@@ -66,3 +66,30 @@ func FuzzParseAfterShip(f *testing.F) {
 		checkParsed(t, p, err)
 	})
 }
+
+func FuzzParseSeventeenTrack(f *testing.F) {
+	f.Add(readFixture(f, "17track-tracking-updated.json"))
+	f.Add(readFixture(f, "17track-tracking-stopped.json"))
+	for _, s := range append(fuzzSeeds,
+		`{"event":"TRACKING_UPDATED","data":{"number":"1","track_info":{"tracking":{"providers":[null,{"events":[null]}]}}}}`,
+		`{"event":"TRACKING_UPDATED","data":{"number":"1","carrier":"x","track_info":{"latest_event":{"time_iso":"2024-01-01"}}}}`) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := ParseSeventeenTrack(body)
+		checkParsed(t, p, err)
+	})
+}
+
+func FuzzParseShippo(f *testing.F) {
+	f.Add(readFixture(f, "shippo-track-updated.json"))
+	for _, s := range append(fuzzSeeds,
+		`{"event":"track_updated","data":{"tracking_number":"1","tracking_history":[null]}}`,
+		`{"data":{"tracking_number":"1","eta":5,"tracking_status":{"status_date":"2024-01-01","substatus":null,"location":null}}}`) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := ParseShippo(body)
+		checkParsed(t, p, err)
+	})
+}

@@ -28,6 +28,9 @@ type Payload struct {
 	EstimatedDeliveryAt *time.Time
 	// SignedBy is who signed for the parcel, when delivered with a signature.
 	SignedBy string
+	// Stopped says the provider stopped tracking the number (17TRACK's
+	// TRACKING_STOPPED); such a payload has no events.
+	Stopped bool
 }
 
 // PayloadError says which part of a webhook body is malformed. Field is the

@@ -63,6 +63,64 @@ var afterShipMappings = []mapping{
 	{"Expired", "", shipment.StatusException},
 }
 
+// seventeenTrackMappings: the main status decides (it is the sub-status'
+// prefix: InTransit_PickedUp is InTransit), except the sub-statuses that
+// say more: a return, a refusal, a cancellation, a mere delay. Expired (no
+// news from the carrier for a long time) is an exception, as AfterShip's.
+var seventeenTrackMappings = []mapping{
+	{"NotFound", "", shipment.StatusPending},
+	{"InfoReceived", "", shipment.StatusLabelCreated},
+	{"InTransit", "", shipment.StatusInTransit},
+	{"Expired", "", shipment.StatusException},
+	{"AvailableForPickup", "", shipment.StatusAvailableForPickup},
+	{"OutForDelivery", "", shipment.StatusOutForDelivery},
+	{"DeliveryFailure", "", shipment.StatusDeliveryAttempted},
+	{"DeliveryFailure", "DeliveryFailure_Rejected", shipment.StatusException},
+	{"Delivered", "", shipment.StatusDelivered},
+	{"Exception", "", shipment.StatusException},
+	{"Exception", "Exception_Returning", shipment.StatusReturnedToSender},
+	{"Exception", "Exception_Returned", shipment.StatusReturnedToSender},
+	{"Exception", "Exception_Delayed", shipment.StatusInTransit},
+	{"Exception", "Exception_Cancel", shipment.StatusCancelled},
+}
+
+// seventeenTrackStages: an event's stage, for events without a sub-status.
+var seventeenTrackStages = []mapping{
+	{"InfoReceived", "", shipment.StatusLabelCreated},
+	{"PickedUp", "", shipment.StatusInTransit},
+	{"Departure", "", shipment.StatusInTransit},
+	{"Arrival", "", shipment.StatusInTransit},
+	{"AvailableForPickup", "", shipment.StatusAvailableForPickup},
+	{"OutForDelivery", "", shipment.StatusOutForDelivery},
+	{"Delivered", "", shipment.StatusDelivered},
+	{"Returning", "", shipment.StatusReturnedToSender},
+	{"Returned", "", shipment.StatusReturnedToSender},
+}
+
+// shippoMappings: the tracking status decides, refined by the substatus
+// code where it says more than TRANSIT or FAILURE can (out for delivery,
+// ready for pickup, an attempt, a return, a loss). Delays, holds and
+// reschedules stay IN_TRANSIT, as EasyPost's do.
+var shippoMappings = []mapping{
+	{"UNKNOWN", "", shipment.StatusPending},
+	{"PRE_TRANSIT", "", shipment.StatusLabelCreated},
+	{"TRANSIT", "", shipment.StatusInTransit},
+	{"TRANSIT", "out_for_delivery", shipment.StatusOutForDelivery},
+	{"TRANSIT", "pickup_available", shipment.StatusAvailableForPickup},
+	{"TRANSIT", "delivery_attempted", shipment.StatusDeliveryAttempted},
+	{"TRANSIT", "notice_left", shipment.StatusDeliveryAttempted},
+	{"TRANSIT", "return_to_sender", shipment.StatusReturnedToSender},
+	{"TRANSIT", "package_damaged", shipment.StatusException},
+	{"TRANSIT", "package_lost", shipment.StatusException},
+	{"TRANSIT", "package_undeliverable", shipment.StatusException},
+	{"TRANSIT", "package_disposed", shipment.StatusException},
+	{"DELIVERED", "", shipment.StatusDelivered},
+	{"RETURNED", "", shipment.StatusReturnedToSender},
+	{"FAILURE", "", shipment.StatusException},
+	{"FAILURE", "return_to_sender", shipment.StatusReturnedToSender},
+	{"FAILURE", "delivery_attempted", shipment.StatusDeliveryAttempted},
+}
+
 // unknownStatus is what a value missing from the tables maps to. PENDING
 // does not count as a carrier scan, so a status we cannot read never makes
 // a shipment look handled; the raw value stays on the event for people.
@@ -73,6 +131,9 @@ type mappingKey struct{ status, detail string }
 var (
 	easyPostIndex  = indexMappings(easyPostMappings)
 	afterShipIndex = indexMappings(afterShipMappings)
+	seventeenIndex = indexMappings(seventeenTrackMappings)
+	stageIndex     = indexMappings(seventeenTrackStages)
+	shippoIndex    = indexMappings(shippoMappings)
 )
 
 func indexMappings(rows []mapping) map[mappingKey]shipment.Status {
@@ -113,6 +174,40 @@ func AfterShipStatus(tag, subtag string) shipment.Status {
 		tag, _, _ = strings.Cut(strings.TrimSpace(subtag), "_")
 	}
 	if s, ok := lookup(afterShipIndex, tag, subtag); ok {
+		return s
+	}
+	return unknownStatus
+}
+
+// SeventeenTrackStatus maps a 17TRACK status and sub-status to a Shipwatch
+// status (see docs/events.md). A missing status is taken from the
+// sub-status' prefix; an unknown one maps to PENDING.
+func SeventeenTrackStatus(status, subStatus string) shipment.Status {
+	if strings.TrimSpace(status) == "" {
+		status, _, _ = strings.Cut(strings.TrimSpace(subStatus), "_")
+	}
+	if s, ok := lookup(seventeenIndex, status, subStatus); ok {
+		return s
+	}
+	return unknownStatus
+}
+
+// SeventeenTrackEventStatus maps one 17TRACK event: by its sub-status, or
+// by its stage when it has none.
+func SeventeenTrackEventStatus(subStatus, stage string) shipment.Status {
+	if strings.TrimSpace(subStatus) != "" {
+		return SeventeenTrackStatus("", subStatus)
+	}
+	if s, ok := lookup(stageIndex, stage, ""); ok {
+		return s
+	}
+	return unknownStatus
+}
+
+// ShippoStatus maps a Shippo tracking status and substatus code to a
+// Shipwatch status (see docs/events.md); an unknown status maps to PENDING.
+func ShippoStatus(status, substatus string) shipment.Status {
+	if s, ok := lookup(shippoIndex, status, substatus); ok {
 		return s
 	}
 	return unknownStatus

@@ -93,7 +93,7 @@ func TestMappingsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read docs/events.md: %v", err)
 	}
-	for _, table := range [][]mapping{easyPostMappings, afterShipMappings} {
+	for _, table := range [][]mapping{easyPostMappings, afterShipMappings, seventeenTrackMappings, seventeenTrackStages, shippoMappings} {
 		for _, m := range table {
 			if row := docRow(m); !strings.Contains(string(doc), row) {
 				t.Errorf("docs/events.md lacks the row %s", row)
