@@ -34,6 +34,8 @@ CREATE TABLE carrier_accounts (
     -- carrier's default, docs/carriers.md).
     hourly_budget      integer CHECK (hourly_budget > 0),
     daily_budget       integer CHECK (daily_budget > 0),
+    -- When the poll schedule last took in the seller's new shipments.
+    polls_synced_at    timestamptz,
     created_at         timestamptz NOT NULL DEFAULT now(),
     deleted_at         timestamptz,
     CONSTRAINT carrier_accounts_custom_url CHECK ((environment = 'CUSTOM') = (base_url <> '')),

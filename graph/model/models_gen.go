@@ -10,9 +10,24 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
+
+type AddCarrierAccountInput struct {
+	Carrier carrier.Carrier `json:"carrier"`
+	// PRODUCTION when omitted.
+	Environment *carrier.Environment `json:"environment,omitempty"`
+	// Required for CUSTOM, refused otherwise.
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// UPS and USPS client id, FedEx API key.
+	ClientID string `json:"clientId"`
+	// UPS and USPS client secret, FedEx secret key. Stored encrypted, never shown again.
+	ClientSecret string `json:"clientSecret"`
+	HourlyBudget *int   `json:"hourlyBudget,omitempty"`
+	DailyBudget  *int   `json:"dailyBudget,omitempty"`
+}
 
 type BrokenEvidenceRecord struct {
 	// Null when the chain's end is at fault rather than a record.
@@ -24,6 +39,16 @@ type BrokenEvidenceRecord struct {
 	// The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT.
 	Chain   *string `json:"chain,omitempty"`
 	Message string  `json:"message"`
+}
+
+type CarrierAccountConnection struct {
+	Edges    []*CarrierAccountEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type CarrierAccountEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *store.CarrierAccount `json:"node"`
 }
 
 type CreateShipmentsPayload struct {
@@ -487,17 +512,26 @@ const (
 	EventSourceEasypost   EventSource = "EASYPOST"
 	EventSourceAftership  EventSource = "AFTERSHIP"
 	EventSourceBackOffice EventSource = "BACK_OFFICE"
+	// Polled from UPS with the seller's carrier account.
+	EventSourceUps EventSource = "UPS"
+	// Polled from FedEx with the seller's carrier account.
+	EventSourceFedex EventSource = "FEDEX"
+	// Polled from USPS with the seller's carrier account.
+	EventSourceUsps EventSource = "USPS"
 )
 
 var AllEventSource = []EventSource{
 	EventSourceEasypost,
 	EventSourceAftership,
 	EventSourceBackOffice,
+	EventSourceUps,
+	EventSourceFedex,
+	EventSourceUsps,
 }
 
 func (e EventSource) IsValid() bool {
 	switch e {
-	case EventSourceEasypost, EventSourceAftership, EventSourceBackOffice:
+	case EventSourceEasypost, EventSourceAftership, EventSourceBackOffice, EventSourceUps, EventSourceFedex, EventSourceUsps:
 		return true
 	}
 	return false

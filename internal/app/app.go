@@ -41,6 +41,8 @@ type App struct {
 	PubSub  *pubsub.Hub
 	// Webhooks are the tracking sources and their webhook receivers.
 	Webhooks *monitor.Webhooks
+	// Carriers are the carrier accounts and their polling.
+	Carriers *monitor.Carriers
 	Imports  *monitor.Importer
 	Handler  http.Handler
 
@@ -83,6 +85,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	jobs.AddMonitorWorkers(workers, monitorDeps)
 	jobs.AddHealthWorkers(workers, a.Store)
 	jobs.AddWebhookWorkers(workers, func() jobs.DeliveryProcessor { return a.Monitor })
+	jobs.AddCarrierWorkers(workers, func() jobs.CarrierPoller { return a.Carriers }, cfg.CarrierPollInterval, log)
 	jobs.AddCheckpointWorker(workers, func() jobs.Checkpointer { return a.Monitor }, cfg.CheckpointInterval, log)
 	wireImports := a.addImports(workers, reg)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
@@ -99,9 +102,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.River.PeriodicJobs().Add(jobs.EvidencePurgeJob())
 	a.River.PeriodicJobs().Add(jobs.HealthCompactJob(cfg.HealthCompactInterval))
 	a.River.PeriodicJobs().Add(jobs.CheckpointJob(cfg.CheckpointInterval))
+	a.River.PeriodicJobs().Add(jobs.CarrierTickJob(cfg.CarrierPollInterval))
 	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
 		monitor.WithCheckpointKey(ckey))
 	monitorDeps.Monitor = a.Monitor
+	a.Carriers = monitor.NewCarriers(a.Monitor, key, monitor.WithCarrierGuard(netguard.New(cfg.CarrierAllowCIDRs, nil)))
 	wireImports()
 	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {
 		db.Close()
@@ -112,7 +117,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports,
+		Carriers: a.Carriers}
 	resolver.Health = health.New(a.Store)
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{

@@ -10,6 +10,8 @@ package carrier
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,3 +140,29 @@ func (e *HTTPError) Error() string {
 // Temporary reports whether a later call may succeed: rate limits and
 // server errors.
 func (e *HTTPError) Temporary() bool { return e.Status == 429 || e.Status >= 500 }
+
+// MarshalGQL writes c as a GraphQL enum value.
+func (c Carrier) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(string(c))) } //nolint:errcheck // gqlgen's writer keeps the error
+
+// UnmarshalGQL reads c from a GraphQL enum value.
+func (c *Carrier) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok || !Carrier(s).Valid() {
+		return fmt.Errorf("%v is not a valid PolledCarrier", v)
+	}
+	*c = Carrier(s)
+	return nil
+}
+
+// MarshalGQL writes e as a GraphQL enum value.
+func (e Environment) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(string(e))) } //nolint:errcheck // as Carrier's
+
+// UnmarshalGQL reads e from a GraphQL enum value.
+func (e *Environment) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok || !Environment(s).Valid() {
+		return fmt.Errorf("%v is not a valid CarrierEnvironment", v)
+	}
+	*e = Environment(s)
+	return nil
+}

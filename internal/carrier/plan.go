@@ -1,6 +1,7 @@
 package carrier
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/shipment"
@@ -13,6 +14,8 @@ type PollState struct {
 	ShippedAt   *time.Time
 	FirstScanAt *time.Time
 	ShipBy      *time.Time
+	// LastEventAt is the newest event's time (zero when none).
+	LastEventAt time.Time
 	Cancelled   bool
 	// InactiveHours is the seller's INACTIVE_TRACKING threshold.
 	InactiveHours int
@@ -109,6 +112,24 @@ func (p Policy) Next(st PollState, now time.Time, notFound bool) (next time.Time
 		}
 	}
 	return next, priority, true
+}
+
+// PrioritySQL is Next's priority as SQL over a shipment sh (a shipments
+// row) and its seller se, at time $4 (timestamptz), for a shipment joining
+// the schedule: the store computes it for many shipments in one statement.
+// It must say what Next says (TestPrioritySQLMatchesNext checks).
+func (p Policy) PrioritySQL() string {
+	if p.Naive {
+		return strconv.Itoa(PriorityUnscanned)
+	}
+	return `CASE WHEN sh.first_scan_at IS NOT NULL THEN
+			CASE WHEN sh.status IN ('OUT_FOR_DELIVERY', 'AVAILABLE_FOR_PICKUP', 'DELIVERY_ATTEMPTED', 'EXCEPTION')
+				THEN ` + strconv.Itoa(PriorityLastMile) + ` ELSE ` + strconv.Itoa(PriorityMoving) + ` END
+		WHEN least(sh.shipped_at + make_interval(hours => se.inactive_tracking_hours),
+				CASE WHEN sh.shipped_at IS NULL THEN sh.ship_by END)
+			< $4::timestamptz + make_interval(secs => ` + strconv.FormatInt(int64(p.BoundaryHorizon/time.Second), 10) + `)
+			THEN ` + strconv.Itoa(PriorityBoundary) + `
+		ELSE ` + strconv.Itoa(PriorityUnscanned) + ` END`
 }
 
 // boundary is the earliest instant a "no scan" rule can fire: shipped +
