@@ -12,7 +12,9 @@ import (
 )
 
 // CarrierAccount returns the CarrierAccount field resolvers.
-func (r *Resolver) CarrierAccount() generated.CarrierAccountResolver { return &carrierAccountResolver{r} }
+func (r *Resolver) CarrierAccount() generated.CarrierAccountResolver {
+	return &carrierAccountResolver{r}
+}
 
 // SourceHealth returns the SourceHealth field resolvers.
 func (r *Resolver) SourceHealth() generated.SourceHealthResolver { return &sourceHealthResolver{r} }

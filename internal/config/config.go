@@ -52,7 +52,7 @@ type Config struct {
 	EvidenceRetention time.Duration
 	// Monitoring (docs/monitoring.md): how often the sweep runs and the
 	// waits between notification attempts.
-	SweepInterval       time.Duration
+	SweepInterval time.Duration
 	// CarrierPollInterval is how often carrier accounts' due shipments are
 	// polled (docs/carriers.md); which shipment is due is the schedule's.
 	CarrierPollInterval time.Duration
