@@ -28,7 +28,7 @@ import (
 // all on one simulated clock: the fakes reveal scans and expire tokens on
 // it, the clients wait on it, and the rules read it.
 type pollEnv struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	svc    *monitor.Service
 	st     *store.Store
@@ -64,7 +64,7 @@ func (e *pollEnv) sleep(_ context.Context, d time.Duration) error {
 // loopback lets accounts point at the fakes (httptest listens on 127.0.0.1).
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
-func newPollEnv(t *testing.T, opts ...monitor.CarriersOption) *pollEnv {
+func newPollEnv(t testing.TB, opts ...monitor.CarriersOption) *pollEnv {
 	t.Helper()
 	// Shipments are created at the database's now(): the simulated clock
 	// starts there, so that their age is what the test says.

@@ -62,13 +62,24 @@ type Carrier struct {
 	limitFor time.Duration
 
 	requests, tokenRequests, numbers atomic.Int64
+	// firstSeen is when an answer first showed each number's first scan.
+	firstSeen map[string]time.Time
 }
 
 // New returns a fake of c reading the time from now.
 func New(c carrier.Carrier, now func() time.Time) *Carrier {
 	ttl := map[carrier.Carrier]time.Duration{carrier.UPS: 4 * time.Hour, carrier.FedEx: time.Hour, carrier.USPS: 8 * time.Hour}[c]
 	return &Carrier{carrier: c, now: now, TokenTTL: ttl, clients: map[string]string{}, tokens: map[string]time.Time{},
-		parcels: map[string]Parcel{}}
+		parcels: map[string]Parcel{}, firstSeen: map[string]time.Time{}}
+}
+
+// FirstScanSeen says when an answer first carried the number's first
+// carrier scan (not a label): the moment a poller could know it.
+func (f *Carrier) FirstScanSeen(number string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.firstSeen[number]
+	return t, ok
 }
 
 // AddClient registers OAuth client credentials.
@@ -232,6 +243,14 @@ func (f *Carrier) track(w http.ResponseWriter, r *http.Request, numbers []string
 			p.Scans = seen(p.Scans, now)
 			if len(p.Scans) > 0 {
 				visible[i] = &p
+			}
+			if _, ok := f.firstSeen[n]; !ok {
+				for _, s := range p.Scans {
+					if s.Status.IsScan() {
+						f.firstSeen[n] = now
+						break
+					}
+				}
 			}
 		}
 	}
