@@ -166,3 +166,7 @@ func (e *Environment) UnmarshalGQL(v any) error {
 	*e = Environment(s)
 	return nil
 }
+
+// plausible reports whether a parsed scan time can be a real one: a
+// malformed date (year 0, year 9999) is dropped, not stored.
+func plausible(t time.Time) bool { return t.Year() >= 1990 && t.Year() <= 2200 }

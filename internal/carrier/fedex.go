@@ -122,7 +122,7 @@ func ParseFedEx(raw []byte, numbers []string) ([]Result, error) {
 						PostalCode: s.ScanLocation.PostalCode, Country: s.ScanLocation.CountryCode}
 				}
 				at, local, ok := fedexTime(s.Date, loc)
-				if !ok {
+				if !ok || !plausible(at) {
 					continue
 				}
 				e := shipment.Event{TrackingNumber: ctr.TrackingNumber, Carrier: "fedex", OccurredAt: at, OccurredLocal: local,

@@ -149,6 +149,9 @@ func upsEvent(a upsActivity) (shipment.Event, bool) {
 			at = t
 		}
 	}
+	if !plausible(at) {
+		return shipment.Event{}, false
+	}
 	e := shipment.Event{Carrier: "ups", OccurredAt: at, OccurredLocal: local, Location: loc, Source: shipment.SourceUPS,
 		Status: shipment.StatusInTransit}
 	if a.Status != nil {

@@ -73,6 +73,9 @@ func ParseUSPS(raw []byte, number string) (Result, error) {
 				at = t.UTC()
 			}
 		}
+		if !plausible(at) {
+			continue
+		}
 		e := shipment.Event{TrackingNumber: orDefault(r.TrackingNumber, number), Carrier: "usps", OccurredAt: at,
 			OccurredLocal: local, Status: uspsStatus(ev.EventCode, ev.EventType), ProviderStatus: ev.EventCode,
 			ProviderDetail: ev.EventType, CarrierStatus: ev.EventCode, Description: ev.EventType, Location: loc,

@@ -67,7 +67,7 @@ func WithPollConcurrency(n int) CarriersOption {
 // credentials with key.
 func NewCarriers(svc *Service, key *keyring.Key, opts ...CarriersOption) *Carriers {
 	c := &Carriers{svc: svc, store: svc.store, key: key, guard: netguard.New(nil, nil), policy: carrier.DefaultPolicy,
-		concurrency: 16, clients: map[string]*carrier.Client{}}
+		concurrency: 32, clients: map[string]*carrier.Client{}}
 	for _, o := range opts {
 		o(c)
 	}

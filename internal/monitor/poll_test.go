@@ -517,3 +517,53 @@ func TestCarrierAccountInput(t *testing.T) {
 }
 
 func asField(err error, target **shipment.FieldError) bool { return errors.As(err, target) }
+
+// The priority a shipment joins the schedule with (SQL, for many at once)
+// is the one Policy.Next gives it.
+func TestPrioritySQLMatchesNext(t *testing.T) {
+	e := newPollEnv(t)
+	e.account(carrier.UPS, nil)
+	now := e.now()
+	var all []store.Shipment
+	all = append(all, e.ship(carrier.UPS, time.Hour), e.ship(carrier.UPS, 20*time.Hour), e.ship(carrier.UPS, 30*time.Hour))
+	moving, lastMile := e.ship(carrier.UPS, 5*time.Hour), e.ship(carrier.UPS, 5*time.Hour)
+	for _, ev := range []struct {
+		sh     store.Shipment
+		status shipment.Status
+	}{{moving, shipment.StatusInTransit}, {lastMile, shipment.StatusOutForDelivery}} {
+		if _, err := e.svc.RecordEvents(e.ctx, e.seller, []shipment.Event{{TrackingNumber: ev.sh.TrackingNumber,
+			OccurredAt: now.Add(-time.Hour), Status: ev.status, Source: shipment.SourceBackOffice}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	soon, later := now.Add(3*time.Hour), now.Add(72*time.Hour)
+	for _, by := range []*time.Time{&soon, &later} {
+		res, err := e.svc.CreateShipments(e.ctx, e.seller, []shipment.Input{{OrderID: "U-" + by.String(), Carrier: "ups",
+			TrackingNumber: e.number(carrier.UPS), ShipBy: by}})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		all = append(all, *res[0].Shipment)
+	}
+	all = append(all, moving, lastMile)
+	if _, err := e.st.SyncPolls(e.ctx, e.seller, e.accts[carrier.UPS], "ups", now, time.Minute, carrier.DefaultPolicy.PrioritySQL()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, sh := range all {
+		sh = e.shipment(sh.ID)
+		row, err := e.st.Poll(e.ctx, e.seller, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want, _ := carrier.DefaultPolicy.Next(carrier.PollState{Status: shipment.Status(sh.Status), CreatedAt: sh.CreatedAt,
+			ShippedAt: sh.ShippedAt, FirstScanAt: sh.FirstScanAt, ShipBy: sh.ShipBy, InactiveHours: 24}, now, false)
+		if row.Priority != want {
+			t.Errorf("shipment %s (status %s, shipped %v, ship by %v): SQL priority %d, Next %d", sh.OrderID, sh.Status, sh.ShippedAt, sh.ShipBy, row.Priority, want)
+		}
+		seen[want] = true
+	}
+	if len(seen) < 4 {
+		t.Errorf("priorities covered = %v, want boundary, unscanned, last mile and moving", seen)
+	}
+}
