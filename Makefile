@@ -74,6 +74,14 @@ faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local s
 bench-import: ## time a ROWS-line upload (1,000,000) to COMPLETED, checked, against a raw COPY of the same rows, and the server's peak memory
 	ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 60m ./internal/app/
 
+# --- Carrier polling ---
+.PHONY: bench-poll
+bench-poll: ## a poll cycle of SHIPMENTS (100,000) against fake UPS and FedEx at 50 ms, and a simulated day (DAY_SHIPMENTS=1000) against the naive schedule
+	SHIPMENTS=$(SHIPMENTS) DAY_SHIPMENTS=$(DAY_SHIPMENTS) $(GO) test -run '^$$' -bench 'BenchmarkPoll' -benchtime 1x -timeout 60m ./internal/monitor/
+
+SHIPMENTS     ?= 100000
+DAY_SHIPMENTS ?= 1000
+
 # --- Soak ---
 .PHONY: soak
 SOAK_DURATION ?= 10m
