@@ -39,13 +39,13 @@ func scanAt(p fake.Scan, t time.Time, s shipment.Status) fake.Scan {
 }
 
 // createShipments creates n shipments of carrier c shipped at shipped(i),
-// 5,000 per call, and returns their numbers.
+// 1,000 per call (the API's limit), and returns their numbers.
 func createShipments(b *testing.B, e *pollEnv, c carrier.Carrier, n int, shipped func(i int) time.Time) []string {
 	b.Helper()
 	numbers := make([]string, 0, n)
-	for lo := 0; lo < n; lo += 5000 {
+	for lo := 0; lo < n; lo += 1000 {
 		var in []shipment.Input
-		for i := lo; i < min(n, lo+5000); i++ {
+		for i := lo; i < min(n, lo+1000); i++ {
 			num := e.number(c)
 			s := shipped(i)
 			in = append(in, shipment.Input{OrderID: fmt.Sprintf("%s-%d", c, i), Carrier: c.Code(), TrackingNumber: num, ShippedAt: &s})
