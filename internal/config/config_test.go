@@ -62,6 +62,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("SHIPWATCH_MAX_WEBHOOK_BYTES", "0"), "SHIPWATCH_MAX_WEBHOOK_BYTES"},
 		{env("SHIPWATCH_CHECKPOINT_INTERVAL", "100ms"), "SHIPWATCH_CHECKPOINT_INTERVAL"},
 		{env("SHIPWATCH_CHECKPOINT_INTERVAL", "every minute"), "SHIPWATCH_CHECKPOINT_INTERVAL"},
+		{env("SHIPWATCH_CARRIER_POLL_INTERVAL", "10ms"), "SHIPWATCH_CARRIER_POLL_INTERVAL"},
+		{env("SHIPWATCH_CARRIER_ALLOW_CIDRS", "127.0.0.0/8,loopback"), "SHIPWATCH_CARRIER_ALLOW_CIDRS"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
@@ -92,6 +94,16 @@ func TestLoadMonitoring(t *testing.T) {
 	}
 	if d, _ := Load(env(), ""); d.SweepInterval != time.Minute || d.NotifyRetrySchedule != nil {
 		t.Errorf("Load() defaults = %+v, want a 1m sweep and the default schedule", d)
+	}
+}
+
+func TestLoadCarrierPolling(t *testing.T) {
+	c, err := Load(env("SHIPWATCH_CARRIER_POLL_INTERVAL", "30s", "SHIPWATCH_CARRIER_ALLOW_CIDRS", "127.0.0.0/8, ::1"), "")
+	if err != nil || c.CarrierPollInterval != 30*time.Second || len(c.CarrierAllowCIDRs) != 2 {
+		t.Errorf("Load() = %s, %v, %v; want 30s and two ranges", c.CarrierPollInterval, c.CarrierAllowCIDRs, err)
+	}
+	if d, _ := Load(env(), ""); d.CarrierPollInterval != time.Minute || d.CarrierAllowCIDRs != nil {
+		t.Errorf("Load() defaults = %s, %v; want 1m and no range", d.CarrierPollInterval, d.CarrierAllowCIDRs)
 	}
 }
 
