@@ -77,18 +77,12 @@ func (r *carrierAccountResolver) BaseURL(_ context.Context, obj *store.CarrierAc
 }
 
 func (r *carrierAccountResolver) HourlyBudget(_ context.Context, obj *store.CarrierAccount) (int, error) {
-	if obj.HourlyBudget != nil {
-		return *obj.HourlyBudget, nil
-	}
-	h, _ := carrier.Carrier(obj.Carrier).DefaultBudget()
+	h, _ := r.Carriers.Budget(*obj)
 	return h, nil
 }
 
 func (r *carrierAccountResolver) DailyBudget(_ context.Context, obj *store.CarrierAccount) (int, error) {
-	if obj.DailyBudget != nil {
-		return *obj.DailyBudget, nil
-	}
-	_, d := carrier.Carrier(obj.Carrier).DefaultBudget()
+	_, d := r.Carriers.Budget(*obj)
 	return d, nil
 }
 

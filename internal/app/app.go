@@ -20,6 +20,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/graph"
 	"github.com/shipwatch/shipwatch/graph/generated"
+	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/jobs"
@@ -106,7 +107,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Monitor = monitor.New(a.Store, a.River, monitor.WithSecretKey(key), monitor.WithRegistry(reg), monitor.WithEndpointGuard(guard),
 		monitor.WithCheckpointKey(ckey))
 	monitorDeps.Monitor = a.Monitor
-	a.Carriers = monitor.NewCarriers(a.Monitor, key, monitor.WithCarrierGuard(netguard.New(cfg.CarrierAllowCIDRs, nil)))
+	budgets := map[carrier.Carrier][2]int{}
+	for c, b := range cfg.CarrierBudgets {
+		budgets[carrier.Carrier(c)] = [2]int{b.Hourly, b.Daily}
+	}
+	a.Carriers = monitor.NewCarriers(a.Monitor, key, monitor.WithCarrierGuard(netguard.New(cfg.CarrierAllowCIDRs, nil)),
+		monitor.WithDefaultBudgets(budgets))
 	wireImports()
 	if err := a.addWebhooks(ctx, cfg, key, log); err != nil {
 		db.Close()

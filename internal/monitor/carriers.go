@@ -35,6 +35,9 @@ type Carriers struct {
 	// has in flight at once.
 	policy      carrier.Policy
 	concurrency int
+	// budgets are the operator's defaults per carrier, replacing the
+	// carrier's own (carrier.DefaultBudget).
+	budgets map[carrier.Carrier][2]int
 
 	mu      sync.Mutex
 	clients map[string]*carrier.Client // by account id: tokens outlive one poll run
@@ -59,6 +62,29 @@ func WithPollPolicy(p carrier.Policy) CarriersOption { return func(c *Carriers) 
 // WithPollConcurrency sets how many requests an account has in flight.
 func WithPollConcurrency(n int) CarriersOption {
 	return func(c *Carriers) { c.concurrency = max(1, n) }
+}
+
+// WithDefaultBudgets sets the operator's default hourly and daily request
+// budgets per carrier, for accounts whose seller set none.
+func WithDefaultBudgets(b map[carrier.Carrier][2]int) CarriersOption {
+	return func(c *Carriers) { c.budgets = b }
+}
+
+// Budget returns the account's hourly and daily request budgets: the
+// seller's, else the operator's default, else the carrier's.
+func (c *Carriers) Budget(acct store.CarrierAccount) (hourly, daily int) {
+	car := carrier.Carrier(acct.Carrier)
+	hourly, daily = car.DefaultBudget()
+	if b, ok := c.budgets[car]; ok {
+		hourly, daily = b[0], b[1]
+	}
+	if acct.HourlyBudget != nil {
+		hourly = *acct.HourlyBudget
+	}
+	if acct.DailyBudget != nil {
+		daily = *acct.DailyBudget
+	}
+	return hourly, daily
 }
 
 // NewCarriers returns the carrier-account use cases over svc (whose clock

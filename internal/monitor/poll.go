@@ -80,13 +80,7 @@ func (c *Carriers) PollAccount(ctx context.Context, sellerID, accountID string) 
 	if err != nil {
 		return st, err
 	}
-	hourly, daily := car.DefaultBudget()
-	if acct.HourlyBudget != nil {
-		hourly = *acct.HourlyBudget
-	}
-	if acct.DailyBudget != nil {
-		daily = *acct.DailyBudget
-	}
+	hourly, daily := c.Budget(acct)
 	b := &budget{store: c.store, sellerID: sellerID, accountID: accountID, hourly: hourly, daily: daily, now: c.svc.now}
 	ctx = context.WithValue(ctx, budgetKey{}, b)
 	deadline := time.Now().Add(runBudget)

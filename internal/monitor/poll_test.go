@@ -567,3 +567,29 @@ func TestPrioritySQLMatchesNext(t *testing.T) {
 		t.Errorf("priorities covered = %v, want boundary, unscanned, last mile and moving", seen)
 	}
 }
+
+// The operator's default budget applies to an account whose seller set
+// none; the seller's own replaces it.
+func TestPollOperatorDefaultBudget(t *testing.T) {
+	e := newPollEnv(t, monitor.WithDefaultBudgets(map[carrier.Carrier][2]int{carrier.UPS: {2, 10}}))
+	e.account(carrier.UPS, nil)
+	five := 5
+	e.account(carrier.USPS, &five)
+	for range 4 {
+		e.ship(carrier.UPS, time.Hour)
+		e.ship(carrier.USPS, time.Hour)
+	}
+	if st := e.poll(carrier.UPS); st.Requests != 2 || !st.Quota {
+		t.Errorf("UPS run = %+v, want 2 requests (the operator's default) and the quota hit", st)
+	}
+	if st := e.poll(carrier.USPS); st.Requests != 4 || st.Quota {
+		t.Errorf("USPS run = %+v, want all 4 within the seller's 5", st)
+	}
+	acct, err := e.st.CarrierAccount(e.ctx, e.seller, e.accts[carrier.UPS])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, d := e.car.Budget(acct); h != 2 || d != 10 {
+		t.Errorf("Budget() = %d, %d; want the operator's 2, 10", h, d)
+	}
+}
