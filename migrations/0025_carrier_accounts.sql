@@ -10,6 +10,11 @@
 ALTER TABLE tracking_events DROP CONSTRAINT tracking_events_source_check;
 ALTER TABLE tracking_events ADD CONSTRAINT tracking_events_source_check
     CHECK (source IN ('EASYPOST', 'AFTERSHIP', 'BACK_OFFICE', 'UPS', 'FEDEX', 'USPS'));
+-- A polled DELIVERED event with a signer makes a proof of delivery, as a
+-- webhook's does: the proof names the same source.
+ALTER TABLE proof_of_delivery DROP CONSTRAINT proof_of_delivery_source_check;
+ALTER TABLE proof_of_delivery ADD CONSTRAINT proof_of_delivery_source_check
+    CHECK (source IN ('EASYPOST', 'AFTERSHIP', 'BACK_OFFICE', 'UPS', 'FEDEX', 'USPS'));
 -- The carrier's own text of a time it gave without a zone (UPS activity
 -- date and time, USPS eventTimestamp), kept beside occurred_at, which is
 -- that time resolved from the scan's location to UTC.

@@ -3412,6 +3412,10 @@ enum EvidenceSource {
   EASYPOST
   AFTERSHIP
   BACK_OFFICE
+  "From a DELIVERED event polled from the carrier with the seller's account."
+  UPS
+  FEDEX
+  USPS
 }
 
 type ProofOfDelivery {

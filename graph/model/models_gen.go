@@ -710,17 +710,24 @@ const (
 	EvidenceSourceEasypost   EvidenceSource = "EASYPOST"
 	EvidenceSourceAftership  EvidenceSource = "AFTERSHIP"
 	EvidenceSourceBackOffice EvidenceSource = "BACK_OFFICE"
+	// From a DELIVERED event polled from the carrier with the seller's account.
+	EvidenceSourceUps   EvidenceSource = "UPS"
+	EvidenceSourceFedex EvidenceSource = "FEDEX"
+	EvidenceSourceUsps  EvidenceSource = "USPS"
 )
 
 var AllEvidenceSource = []EvidenceSource{
 	EvidenceSourceEasypost,
 	EvidenceSourceAftership,
 	EvidenceSourceBackOffice,
+	EvidenceSourceUps,
+	EvidenceSourceFedex,
+	EvidenceSourceUsps,
 }
 
 func (e EvidenceSource) IsValid() bool {
 	switch e {
-	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceBackOffice:
+	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceBackOffice, EvidenceSourceUps, EvidenceSourceFedex, EvidenceSourceUsps:
 		return true
 	}
 	return false

@@ -26,7 +26,7 @@ type uspsResponse struct {
 		EventState     string `json:"eventState"`
 		EventZIPCode   string `json:"eventZIPCode"`
 		EventCode      string `json:"eventCode"`
-		Name           string `json:"name"`
+		RecipientName  string `json:"recipientName"`
 	} `json:"trackingEvents"`
 }
 
@@ -81,7 +81,7 @@ func ParseUSPS(raw []byte, number string) (Result, error) {
 			ProviderDetail: ev.EventType, CarrierStatus: ev.EventCode, Description: ev.EventType, Location: loc,
 			EstimatedDeliveryAt: estimate, Source: shipment.SourceUSPS}
 		if e.Status == shipment.StatusDelivered {
-			e.SignedBy = ev.Name
+			e.SignedBy = ev.RecipientName
 		}
 		res.Events = append(res.Events, e)
 	}

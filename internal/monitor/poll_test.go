@@ -593,3 +593,30 @@ func TestPollOperatorDefaultBudget(t *testing.T) {
 		t.Errorf("Budget() = %d, %d; want the operator's 2, 10", h, d)
 	}
 }
+
+// A polled delivery with a signer is a proof of delivery, as a webhook's
+// is, under the carrier's name.
+func TestPollDeliveryWithSignerMakesProof(t *testing.T) {
+	e := newPollEnv(t)
+	for _, c := range carrier.Carriers {
+		e.account(c, nil)
+		sh := e.ship(c, 30*time.Hour)
+		now := e.now()
+		p := scans(sh,
+			fake.Scan{At: now.Add(-20 * time.Hour), Status: shipment.StatusInTransit, City: "Reno", State: "NV", ZIP: "89501", Country: "US"},
+			fake.Scan{At: now.Add(-time.Hour), Status: shipment.StatusDelivered, City: "Reno", State: "NV", ZIP: "89501", Country: "US"})
+		p.SignedBy = "J. DOE"
+		e.fakes[c].AddParcel(p)
+		if st := e.poll(c); st.Events != 2 {
+			t.Fatalf("%s poll = %+v, want 2 events", c, st)
+		}
+		ref := store.ChainRef{Number: sh.NormalizedTrackingNumber}
+		proofs, err := e.st.ProofsOf(e.ctx, e.seller, []store.ChainRef{ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ps := proofs[ref]; len(ps) != 1 || ps[0].SignedBy != "J. DOE" || ps[0].Source != string(c) {
+			t.Errorf("%s proofs = %+v, want one signed by J. DOE from %s", c, ps, c)
+		}
+	}
+}

@@ -40,8 +40,12 @@ func (f *Carrier) answerUPS(w http.ResponseWriter, number string, p *Parcel) {
 		}
 		acts = append(acts, a)
 	}
+	pkg := map[string]any{"trackingNumber": number, "activity": acts}
+	if p.SignedBy != "" && delivered(p) {
+		pkg["deliveryInformation"] = map[string]any{"receivedBy": p.SignedBy}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"trackResponse": map[string]any{"shipment": []any{map[string]any{
-		"inquiryNumber": number, "package": []any{map[string]any{"trackingNumber": number, "activity": acts}}}}}})
+		"inquiryNumber": number, "package": []any{pkg}}}}})
 }
 
 func answerFedEx(w http.ResponseWriter, numbers []string, ps []*Parcel) {
@@ -66,8 +70,11 @@ func answerFedEx(w http.ResponseWriter, numbers []string, ps []*Parcel) {
 			}
 			scans = append(scans, e)
 		}
-		results = append(results, map[string]any{"trackingNumber": n, "trackResults": []any{map[string]any{
-			"trackingNumberInfo": map[string]any{"trackingNumber": n}, "scanEvents": scans}}})
+		tr := map[string]any{"trackingNumberInfo": map[string]any{"trackingNumber": n}, "scanEvents": scans}
+		if p.SignedBy != "" && delivered(p) {
+			tr["deliveryDetails"] = map[string]any{"receivedByName": p.SignedBy}
+		}
+		results = append(results, map[string]any{"trackingNumber": n, "trackResults": []any{tr}})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"transactionId": "fake", "output": map[string]any{"completeTrackResults": results}})
 }
@@ -82,6 +89,9 @@ func answerUSPS(w http.ResponseWriter, number string, p *Parcel) {
 	for _, s := range p.Scans {
 		e := map[string]any{"eventTimestamp": local(s).Format("2006-01-02T15:04:05"), "eventCode": codes[s.Status][2],
 			"GMTTimestamp": s.At.UTC().Format("2006-01-02T15:04:05Z")}
+		if s.Status == shipment.StatusDelivered && p.SignedBy != "" {
+			e["recipientName"] = p.SignedBy
+		}
 		if !p.Sparse {
 			e["eventType"] = codes[s.Status][3]
 			e["eventCity"], e["eventState"], e["eventZIPCode"], e["eventCountry"] = s.City, s.State, s.ZIP, s.Country
@@ -89,4 +99,14 @@ func answerUSPS(w http.ResponseWriter, number string, p *Parcel) {
 		evs = append(evs, e)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"trackingNumber": number, "trackingEvents": evs})
+}
+
+// delivered reports whether the parcel's visible scans include its delivery.
+func delivered(p *Parcel) bool {
+	for _, s := range p.Scans {
+		if s.Status == shipment.StatusDelivered {
+			return true
+		}
+	}
+	return false
 }

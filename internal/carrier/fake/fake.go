@@ -41,6 +41,8 @@ type Parcel struct {
 	// Sparse answers with only the required fields: no location, no
 	// descriptions, no estimate.
 	Sparse bool
+	// SignedBy is who signed for the delivery, when it is delivered.
+	SignedBy string
 }
 
 // Carrier is one carrier's fake API: an http.Handler.
