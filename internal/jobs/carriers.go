@@ -73,7 +73,7 @@ func (w *carrierTickWorker) Work(ctx context.Context, _ *river.Job[CarrierTickAr
 	client := river.ClientFromContext[*sql.Tx](ctx)
 	params := make([]river.InsertManyParams, len(accts))
 	for i, a := range accts {
-		params[i] = river.InsertManyParams{Args: CarrierPollArgs{SellerID: a.SellerID, AccountID: a.AccountID},
+		params[i] = river.InsertManyParams{Args: CarrierPollArgs(a),
 			InsertOpts: &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: w.every}}}
 	}
 	if _, err := client.InsertMany(ctx, params); err != nil {
