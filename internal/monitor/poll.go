@@ -217,6 +217,10 @@ func (c *Carriers) pollBatch(ctx context.Context, acct store.CarrierAccount, cl 
 						st.Recycled++
 						continue
 					}
+					// The events answer for the number asked, whatever number
+					// the carrier files them under (a package of a multi-piece
+					// shipment, or none): they belong to the shipment polled.
+					e.TrackingNumber = r.Number
 					evs = append(evs, e)
 					kept++
 					ps = advance(ps, e)
