@@ -61,8 +61,8 @@ bench-health: ## account health only: a 1,000,000-shipment report, and what its 
 # --- Carrier events ---
 .PHONY: demo loadtest faulttest
 
-demo: ## fill the running server (make run) with a demo seller, parcels and carrier events
-	$(GO) run ./cmd/shipwatch demo
+demo: ## fill the running server (make run) with a demo seller, parcels and carrier events (DEMO_ARGS="--provider carriers" to poll fake carriers)
+	$(GO) run ./cmd/shipwatch demo $(DEMO_ARGS)
 
 loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation
 	$(GO) run ./cmd/shipwatch-load
