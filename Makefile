@@ -61,8 +61,8 @@ bench-health: ## account health only: a 1,000,000-shipment report, and what its 
 # --- Carrier events ---
 .PHONY: demo loadtest faulttest
 
-demo: ## fill the running server (make run) with a demo seller, parcels and carrier events
-	$(GO) run ./cmd/shipwatch demo
+demo: ## fill the running server (make run) with a demo seller, parcels and carrier events (DEMO_ARGS="--provider carriers" to poll fake carriers)
+	$(GO) run ./cmd/shipwatch demo $(DEMO_ARGS)
 
 PROVIDER ?= easypost
 loadtest: ## 60 s of signed webhooks on a fresh server and database: events/s, p50/p99, reconciliation (PROVIDER=easypost|17track|shippo|all|together)
@@ -74,6 +74,14 @@ faulttest: ## the load test with a PostgreSQL restart 20 s in (stops the local s
 .PHONY: bench-import
 bench-import: ## time a ROWS-line upload (1,000,000) to COMPLETED, checked, against a raw COPY of the same rows, and the server's peak memory
 	ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkImport -benchtime 1x -timeout 60m ./internal/app/
+
+# --- Carrier polling ---
+.PHONY: bench-poll
+bench-poll: ## a poll cycle of SHIPMENTS (100,000) against fake UPS and FedEx at 50 ms, and a simulated day (DAY_SHIPMENTS=1000) against the naive schedule
+	SHIPMENTS=$(SHIPMENTS) DAY_SHIPMENTS=$(DAY_SHIPMENTS) $(GO) test -run '^$$' -bench 'BenchmarkPoll' -benchtime 1x -timeout 60m ./internal/monitor/
+
+SHIPMENTS     ?= 100000
+DAY_SHIPMENTS ?= 1000
 
 # --- Soak ---
 .PHONY: soak

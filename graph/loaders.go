@@ -12,6 +12,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/source"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -54,6 +55,8 @@ type loaders struct {
 	flags       *dataloadgen.Loader[flagsKey, []flag.Flag]
 	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
 	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
+	// health is each source's health (webhook sources, carrier accounts).
+	health *dataloadgen.Loader[string, source.Health]
 
 	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]flag.Flag, error)
 	fetchEvents func(context.Context, []eventsKey) (map[eventsKey]store.Page[store.Event], error)
@@ -189,6 +192,20 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 	l.flags = dataloadgen.NewMappedLoader(l.fetchFlags, wait)
 	l.firstEvents = dataloadgen.NewMappedLoader(l.fetchEvents, wait)
 	l.proofs = dataloadgen.NewMappedLoader(l.fetchProofs, wait)
+	l.health = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]source.Health, error) {
+		list, err := st.SourceHealth(ctx, sellerID, ids)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]source.Health, len(ids))
+		for _, id := range ids {
+			m[id] = source.Health{SourceID: id, SellerID: sellerID} // nothing recorded yet: UNKNOWN
+		}
+		for _, h := range list {
+			m[h.SourceID] = h
+		}
+		return m, nil
+	}, wait)
 	return l
 }
 

@@ -27,6 +27,8 @@ type Resolver struct {
 	PubSub   *pubsub.Hub
 	Webhooks *monitor.Webhooks
 	Imports  *monitor.Importer
+	// Carriers are the carrier accounts and source health.
+	Carriers *monitor.Carriers
 }
 
 // Config returns the gqlgen configuration over r, with the complexity

@@ -38,7 +38,10 @@ Flags:
   --url URL          the running server (default $SHIPWATCH_URL, else http://127.0.0.1:8080)
   --shipments N      how many shipments (default 300, at most 5000)
   --days N           shipped over the last N days (default 8)
-  --provider NAME    easypost or aftership (default easypost)
+  --provider NAME    easypost or aftership (default easypost), or carriers: serve
+                     the lives from fake UPS, FedEx and USPS APIs on 127.0.0.1 and
+                     add carrier accounts pointing at them, which the server polls
+                     (it must run with SHIPWATCH_CARRIER_ALLOW_CIDRS=127.0.0.0/8)
   --rate N           webhooks per second (default 300)
   --seed N           the same seed gives the same shipments and lives (default: random)
 `
@@ -103,8 +106,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		fmt.Fprintf(stderr, "shipwatch demo: simulate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "sent %d %s webhooks (%d events) in %s: %d accepted, %d rejected, %d failed\n",
-		stats.Sent, opts.provider, stats.Events, time.Since(start).Round(100*time.Millisecond), stats.Accepted, stats.Rejected, stats.Failed)
+	if opts.provider == simulate.ProviderCarriers {
+		fmt.Fprintf(stderr, "the server polled the fake carriers with %d requests (%d events) in %s\n",
+			stats.Sent, stats.Events, time.Since(start).Round(100*time.Millisecond))
+	} else {
+		fmt.Fprintf(stderr, "sent %d %s webhooks (%d events) in %s: %d accepted, %d rejected, %d failed\n",
+			stats.Sent, opts.provider, stats.Events, time.Since(start).Round(100*time.Millisecond), stats.Accepted, stats.Rejected, stats.Failed)
+	}
 	printDemo(stdout, opts.url, sellerID, apiKey, created)
 	if stats.Rejected > 0 || stats.Failed > 0 {
 		return 1
@@ -140,8 +148,8 @@ func parseDemo(args []string, getenv config.Env) (demoOptions, error) {
 		return opts, fmt.Errorf("--rate must be above 0 and at most 10000, not %v", opts.rate)
 	}
 	opts.provider = strings.ToLower(strings.TrimSpace(opts.provider))
-	if opts.provider != simulate.ProviderEasyPost && opts.provider != simulate.ProviderAfterShip {
-		return opts, fmt.Errorf("--provider must be easypost or aftership, not %q", opts.provider)
+	if opts.provider != simulate.ProviderEasyPost && opts.provider != simulate.ProviderAfterShip && opts.provider != simulate.ProviderCarriers {
+		return opts, fmt.Errorf("--provider must be easypost, aftership or carriers, not %q", opts.provider)
 	}
 	if u, err := url.Parse(opts.url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return opts, fmt.Errorf("--url %q is not an http(s) URL", opts.url)

@@ -27,7 +27,10 @@ when --duration passes, or on Ctrl-C, and prints a summary.
 Flags:
   --url URL          the server (default $SHIPWATCH_URL, else http://127.0.0.1:8080)
   --api-key KEY      an API key of the seller (default $SHIPWATCH_API_KEY; required)
-  --provider NAME    easypost or aftership (default easypost)
+  --provider NAME    easypost or aftership (default easypost), or carriers: serve
+                     the lives from fake UPS, FedEx and USPS APIs on 127.0.0.1 and
+                     add carrier accounts pointing at them, which the server polls
+                     (it must run with SHIPWATCH_CARRIER_ALLOW_CIDRS=127.0.0.0/8)
   --rate N           webhooks per second (default 10)
   --duration D       stop after D, e.g. 90s or 10m; 0 plays every life (default 0)
   --until-now        send only the events dated up to now: recent shipments stay
@@ -102,8 +105,8 @@ func simulateOptions(args []string) (simulate.Options, error) {
 	}
 
 	opts.Provider = strings.ToLower(strings.TrimSpace(opts.Provider))
-	if opts.Provider != simulate.ProviderEasyPost && opts.Provider != simulate.ProviderAfterShip {
-		return opts, fmt.Errorf("--provider must be easypost or aftership, not %q", opts.Provider)
+	if opts.Provider != simulate.ProviderEasyPost && opts.Provider != simulate.ProviderAfterShip && opts.Provider != simulate.ProviderCarriers {
+		return opts, fmt.Errorf("--provider must be easypost, aftership or carriers, not %q", opts.Provider)
 	}
 	if u, err := url.Parse(opts.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return opts, fmt.Errorf("--url %q is not an http(s) URL", opts.BaseURL)

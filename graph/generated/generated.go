@@ -15,9 +15,11 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shipwatch/shipwatch/graph/model"
+	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/source"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -35,6 +37,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AccountHealth() AccountHealthResolver
+	CarrierAccount() CarrierAccountResolver
 	CarrierHealth() CarrierHealthResolver
 	Dispute() DisputeResolver
 	DisputeConnection() DisputeConnectionResolver
@@ -52,6 +55,7 @@ type ResolverRoot interface {
 	ShipmentConnection() ShipmentConnectionResolver
 	ShipmentImport() ShipmentImportResolver
 	ShipmentImportError() ShipmentImportErrorResolver
+	SourceHealth() SourceHealthResolver
 	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
 	TrackingEvent() TrackingEventResolver
@@ -82,6 +86,33 @@ type ComplexityRoot struct {
 		Kind    func(childComplexity int) int
 		Message func(childComplexity int) int
 		Reason  func(childComplexity int) int
+	}
+
+	CarrierAccount struct {
+		BaseURL      func(childComplexity int) int
+		Carrier      func(childComplexity int) int
+		ClientIDHint func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		DailyBudget  func(childComplexity int) int
+		Environment  func(childComplexity int) int
+		Health       func(childComplexity int) int
+		HourlyBudget func(childComplexity int) int
+		ID           func(childComplexity int) int
+	}
+
+	CarrierAccountConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CarrierAccountEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CarrierAccountTest struct {
+		Message func(childComplexity int) int
+		OK      func(childComplexity int) int
 	}
 
 	CarrierHealth struct {
@@ -220,6 +251,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcknowledgeFlag            func(childComplexity int, id string) int
+		AddCarrierAccount          func(childComplexity int, input model.AddCarrierAccountInput) int
 		CancelShipment             func(childComplexity int, id string) int
 		CloseDispute               func(childComplexity int, id string, outcome model.DisputeOutcome) int
 		CreateShipment             func(childComplexity int, input model.ShipmentInput) int
@@ -229,9 +261,11 @@ type ComplexityRoot struct {
 		OpenDispute                func(childComplexity int, input model.DisputeInput) int
 		RecordProofOfDelivery      func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
 		RecordTrackingEvents       func(childComplexity int, input []*model.TrackingEventInput) int
+		RemoveCarrierAccount       func(childComplexity int, id string) int
 		RemoveNotificationEndpoint func(childComplexity int) int
 		ResolveFlag                func(childComplexity int, id string, note string) int
 		SetNotificationEndpoint    func(childComplexity int, url string) int
+		TestCarrierAccount         func(childComplexity int, id string) int
 		UpdateDispute              func(childComplexity int, id string, input model.DisputeUpdateInput) int
 		UpdateSellerSettings       func(childComplexity int, input model.SellerSettingsInput) int
 		UpdateShipment             func(childComplexity int, id string, input model.ShipmentUpdateInput) int
@@ -309,6 +343,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AccountHealth             func(childComplexity int, marketplace *health.Marketplace, days *int) int
+		CarrierAccounts           func(childComplexity int, first *int, after *string) int
 		CheckTrackingNumber       func(childComplexity int, trackingNumber string, carrier *string) int
 		Dispute                   func(childComplexity int, id string) int
 		Disputes                  func(childComplexity int, filter *model.DisputeFilter, first *int, after *string) int
@@ -442,6 +477,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SourceHealth struct {
+		DegradedReason func(childComplexity int) int
+		DegradedSince  func(childComplexity int) int
+		ErrorRate      func(childComplexity int) int
+		LagSeconds     func(childComplexity int) int
+		LastError      func(childComplexity int) int
+		LastFailureAt  func(childComplexity int) int
+		LastSuccessAt  func(childComplexity int) int
+		RetryAt        func(childComplexity int) int
+		State          func(childComplexity int) int
+	}
+
 	Subscription struct {
 		FlagRaised             func(childComplexity int) int
 		ShipmentImportProgress func(childComplexity int, id string) int
@@ -477,6 +524,7 @@ type ComplexityRoot struct {
 		ID                  func(childComplexity int) int
 		Location            func(childComplexity int) int
 		OccurredAt          func(childComplexity int) int
+		OccurredLocal       func(childComplexity int) int
 		PhotoURL            func(childComplexity int) int
 		ProviderDetail      func(childComplexity int) int
 		ProviderStatus      func(childComplexity int) int
@@ -518,6 +566,7 @@ type ComplexityRoot struct {
 	TrackingSource struct {
 		AutoRegister  func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
+		Health        func(childComplexity int) int
 		ID            func(childComplexity int) int
 		LastError     func(childComplexity int) int
 		LastErrorAt   func(childComplexity int) int
@@ -547,6 +596,16 @@ type AccountHealthResolver interface {
 	LateShipmentRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
 	OnTimeDeliveryRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
 	InvalidTrackingRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+}
+type CarrierAccountResolver interface {
+	Carrier(ctx context.Context, obj *store.CarrierAccount) (carrier.Carrier, error)
+	Environment(ctx context.Context, obj *store.CarrierAccount) (carrier.Environment, error)
+	BaseURL(ctx context.Context, obj *store.CarrierAccount) (*string, error)
+
+	HourlyBudget(ctx context.Context, obj *store.CarrierAccount) (int, error)
+	DailyBudget(ctx context.Context, obj *store.CarrierAccount) (int, error)
+
+	Health(ctx context.Context, obj *store.CarrierAccount) (*source.Health, error)
 }
 type CarrierHealthResolver interface {
 	Carrier(ctx context.Context, obj *health.CarrierValue) (*string, error)
@@ -603,6 +662,9 @@ type MutationResolver interface {
 	UpdateTrackingSource(ctx context.Context, id string, autoRegister bool) (*store.TrackingSource, error)
 	DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error)
 	RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
+	AddCarrierAccount(ctx context.Context, input model.AddCarrierAccountInput) (*store.CarrierAccount, error)
+	TestCarrierAccount(ctx context.Context, id string) (*monitor.CredentialsTest, error)
+	RemoveCarrierAccount(ctx context.Context, id string) (*store.CarrierAccount, error)
 	UploadShipments(ctx context.Context, file graphql.Upload, format *model.ShipmentFileFormat) (*store.Import, error)
 }
 type NotificationAttemptResolver interface {
@@ -644,6 +706,7 @@ type QueryResolver interface {
 	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
 	AccountHealth(ctx context.Context, marketplace *health.Marketplace, days *int) (*health.Report, error)
 	TrackingSources(ctx context.Context, first *int, after *string) (*model.TrackingSourceConnection, error)
+	CarrierAccounts(ctx context.Context, first *int, after *string) (*model.CarrierAccountConnection, error)
 	ShipmentImport(ctx context.Context, id string) (*store.Import, error)
 	ShipmentImports(ctx context.Context, first *int, after *string) (*model.ShipmentImportConnection, error)
 }
@@ -680,6 +743,14 @@ type ShipmentImportResolver interface {
 type ShipmentImportErrorResolver interface {
 	Column(ctx context.Context, obj *store.ImportError) (*string, error)
 }
+type SourceHealthResolver interface {
+	State(ctx context.Context, obj *source.Health) (source.State, error)
+
+	LastError(ctx context.Context, obj *source.Health) (*string, error)
+	ErrorRate(ctx context.Context, obj *source.Health) (float64, error)
+
+	DegradedReason(ctx context.Context, obj *source.Health) (*string, error)
+}
 type SubscriptionResolver interface {
 	FlagRaised(ctx context.Context) (<-chan *flag.Flag, error)
 	ShipmentUpdated(ctx context.Context) (<-chan *store.Shipment, error)
@@ -695,6 +766,8 @@ type TrackingCheckResolver interface {
 type TrackingEventResolver interface {
 	ID(ctx context.Context, obj *store.Event) (string, error)
 	Source(ctx context.Context, obj *store.Event) (model.EventSource, error)
+
+	OccurredLocal(ctx context.Context, obj *store.Event) (*string, error)
 
 	Status(ctx context.Context, obj *store.Event) (model.ShipmentStatus, error)
 	Carrier(ctx context.Context, obj *store.Event) (*string, error)
@@ -715,6 +788,8 @@ type TrackingSourceResolver interface {
 	WebhookURL(ctx context.Context, obj *store.TrackingSource) (string, error)
 
 	Registrations(ctx context.Context, obj *store.TrackingSource) (*model.TrackingRegistrations, error)
+
+	Health(ctx context.Context, obj *store.TrackingSource) (*source.Health, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -826,6 +901,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrokenEvidenceRecord.Reason(childComplexity), true
+
+	case "CarrierAccount.baseUrl":
+		if e.ComplexityRoot.CarrierAccount.BaseURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.BaseURL(childComplexity), true
+	case "CarrierAccount.carrier":
+		if e.ComplexityRoot.CarrierAccount.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.Carrier(childComplexity), true
+	case "CarrierAccount.clientIdHint":
+		if e.ComplexityRoot.CarrierAccount.ClientIDHint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.ClientIDHint(childComplexity), true
+	case "CarrierAccount.createdAt":
+		if e.ComplexityRoot.CarrierAccount.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.CreatedAt(childComplexity), true
+	case "CarrierAccount.dailyBudget":
+		if e.ComplexityRoot.CarrierAccount.DailyBudget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.DailyBudget(childComplexity), true
+	case "CarrierAccount.environment":
+		if e.ComplexityRoot.CarrierAccount.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.Environment(childComplexity), true
+	case "CarrierAccount.health":
+		if e.ComplexityRoot.CarrierAccount.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.Health(childComplexity), true
+	case "CarrierAccount.hourlyBudget":
+		if e.ComplexityRoot.CarrierAccount.HourlyBudget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.HourlyBudget(childComplexity), true
+	case "CarrierAccount.id":
+		if e.ComplexityRoot.CarrierAccount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccount.ID(childComplexity), true
+
+	case "CarrierAccountConnection.edges":
+		if e.ComplexityRoot.CarrierAccountConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccountConnection.Edges(childComplexity), true
+	case "CarrierAccountConnection.pageInfo":
+		if e.ComplexityRoot.CarrierAccountConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccountConnection.PageInfo(childComplexity), true
+
+	case "CarrierAccountEdge.cursor":
+		if e.ComplexityRoot.CarrierAccountEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccountEdge.Cursor(childComplexity), true
+	case "CarrierAccountEdge.node":
+		if e.ComplexityRoot.CarrierAccountEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccountEdge.Node(childComplexity), true
+
+	case "CarrierAccountTest.message":
+		if e.ComplexityRoot.CarrierAccountTest.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccountTest.Message(childComplexity), true
+	case "CarrierAccountTest.ok":
+		if e.ComplexityRoot.CarrierAccountTest.OK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierAccountTest.OK(childComplexity), true
 
 	case "CarrierHealth.carrier":
 		if e.ComplexityRoot.CarrierHealth.Carrier == nil {
@@ -1375,6 +1544,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeFlag(childComplexity, args["id"].(string)), true
+	case "Mutation.addCarrierAccount":
+		if e.ComplexityRoot.Mutation.AddCarrierAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCarrierAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCarrierAccount(childComplexity, args["input"].(model.AddCarrierAccountInput)), true
 	case "Mutation.cancelShipment":
 		if e.ComplexityRoot.Mutation.CancelShipment == nil {
 			break
@@ -1474,6 +1654,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordTrackingEvents(childComplexity, args["input"].([]*model.TrackingEventInput)), true
+	case "Mutation.removeCarrierAccount":
+		if e.ComplexityRoot.Mutation.RemoveCarrierAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeCarrierAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveCarrierAccount(childComplexity, args["id"].(string)), true
 	case "Mutation.removeNotificationEndpoint":
 		if e.ComplexityRoot.Mutation.RemoveNotificationEndpoint == nil {
 			break
@@ -1502,6 +1693,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetNotificationEndpoint(childComplexity, args["url"].(string)), true
+	case "Mutation.testCarrierAccount":
+		if e.ComplexityRoot.Mutation.TestCarrierAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testCarrierAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestCarrierAccount(childComplexity, args["id"].(string)), true
 	case "Mutation.updateDispute":
 		if e.ComplexityRoot.Mutation.UpdateDispute == nil {
 			break
@@ -1824,6 +2026,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AccountHealth(childComplexity, args["marketplace"].(*health.Marketplace), args["days"].(*int)), true
+	case "Query.carrierAccounts":
+		if e.ComplexityRoot.Query.CarrierAccounts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_carrierAccounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CarrierAccounts(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.checkTrackingNumber":
 		if e.ComplexityRoot.Query.CheckTrackingNumber == nil {
 			break
@@ -2454,6 +2667,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShipmentImportErrorEdge.Node(childComplexity), true
 
+	case "SourceHealth.degradedReason":
+		if e.ComplexityRoot.SourceHealth.DegradedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.DegradedReason(childComplexity), true
+	case "SourceHealth.degradedSince":
+		if e.ComplexityRoot.SourceHealth.DegradedSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.DegradedSince(childComplexity), true
+	case "SourceHealth.errorRate":
+		if e.ComplexityRoot.SourceHealth.ErrorRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.ErrorRate(childComplexity), true
+	case "SourceHealth.lagSeconds":
+		if e.ComplexityRoot.SourceHealth.LagSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.LagSeconds(childComplexity), true
+	case "SourceHealth.lastError":
+		if e.ComplexityRoot.SourceHealth.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.LastError(childComplexity), true
+	case "SourceHealth.lastFailureAt":
+		if e.ComplexityRoot.SourceHealth.LastFailureAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.LastFailureAt(childComplexity), true
+	case "SourceHealth.lastSuccessAt":
+		if e.ComplexityRoot.SourceHealth.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.LastSuccessAt(childComplexity), true
+	case "SourceHealth.retryAt":
+		if e.ComplexityRoot.SourceHealth.RetryAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.RetryAt(childComplexity), true
+	case "SourceHealth.state":
+		if e.ComplexityRoot.SourceHealth.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.State(childComplexity), true
+
 	case "Subscription.flagRaised":
 		if e.ComplexityRoot.Subscription.FlagRaised == nil {
 			break
@@ -2612,6 +2880,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingEvent.OccurredAt(childComplexity), true
+	case "TrackingEvent.occurredLocal":
+		if e.ComplexityRoot.TrackingEvent.OccurredLocal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEvent.OccurredLocal(childComplexity), true
 	case "TrackingEvent.photoUrl":
 		if e.ComplexityRoot.TrackingEvent.PhotoURL == nil {
 			break
@@ -2778,6 +3052,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingSource.CreatedAt(childComplexity), true
+	case "TrackingSource.health":
+		if e.ComplexityRoot.TrackingSource.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.Health(childComplexity), true
 	case "TrackingSource.id":
 		if e.ComplexityRoot.TrackingSource.ID == nil {
 			break
@@ -2855,6 +3135,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAddCarrierAccountInput,
 		ec.unmarshalInputDestinationInput,
 		ec.unmarshalInputDisputeFilter,
 		ec.unmarshalInputDisputeInput,
@@ -3271,6 +3552,10 @@ enum EvidenceSource {
   SEVENTEEN_TRACK
   SHIPPO
   BACK_OFFICE
+  "From a DELIVERED event polled from the carrier with the seller's account."
+  UPS
+  FEDEX
+  USPS
 }
 
 type ProofOfDelivery {
@@ -3543,6 +3828,13 @@ enum FlagKind {
   DISPUTE_DUE_SOON
   "A delivered shipment is disputed and no proof of delivery is on file."
   PROOF_MISSING
+  """
+  INACTIVE_TRACKING's or STALLED's condition holds, but the source that would
+  bring this shipment's scans (its carrier account, else the webhook sources)
+  is failing: the message names the source and why. The held flag is raised
+  instead if the condition still holds once the source recovers.
+  """
+  SOURCE_DEGRADED
 }
 
 enum FlagSeverity {
@@ -3867,6 +4159,124 @@ type TrackingSource {
   "The numbers registered with the provider through this source; null for providers Shipwatch does not register with."
   registrations: TrackingRegistrations
   createdAt: Time!
+  "Whether its webhooks arrive and can be used."
+  health: SourceHealth!
+}
+
+"Whether a source (webhook source or carrier account) is working."
+enum SourceState {
+  "Nothing received or polled yet."
+  UNKNOWN
+  OK
+  """
+  Failing (three failures in a row): INACTIVE_TRACKING and STALLED are held
+  for the shipments it would bring scans for, and SOURCE_DEGRADED is raised.
+  """
+  DEGRADED
+}
+
+"The health of a source, over its calls (carrier account) or deliveries (webhooks)."
+type SourceHealth {
+  state: SourceState!
+  lastSuccessAt: Time
+  lastFailureAt: Time
+  "Why the last failure failed."
+  lastError: String
+  "Share of failures over the current and the previous hour, 0 to 1."
+  errorRate: Float!
+  "Seconds between the newest event of the last success and its arrival."
+  lagSeconds: Float
+  degradedSince: Time
+  degradedReason: String
+  "The carrier asked to wait (Retry-After) or the poller backs off until then."
+  retryAt: Time
+}
+
+# --- Carrier accounts ---
+
+"A carrier Shipwatch polls with the seller's own API credentials."
+enum PolledCarrier {
+  UPS
+  FEDEX
+  USPS
+}
+
+"Which of the carrier's hosts an account calls."
+enum CarrierEnvironment {
+  "The carrier's production API."
+  PRODUCTION
+  "The carrier's documented sandbox (UPS CIE, FedEx sandbox, USPS TEM)."
+  SANDBOX
+  """
+  baseUrl, which must be public unless the operator allowed its range
+  (SHIPWATCH_CARRIER_ALLOW_CIDRS): a proxy, or a fake carrier in a demo.
+  """
+  CUSTOM
+}
+
+"A seller's own credentials for a carrier's tracking API, polled for its open shipments of that carrier."
+type CarrierAccount {
+  id: ID!
+  carrier: PolledCarrier!
+  environment: CarrierEnvironment!
+  "The URL called, for CUSTOM."
+  baseUrl: String
+  "The client id's last four characters; the credentials are never shown."
+  clientIdHint: String!
+  "Requests per hour the poller may make (the carrier's default when not set)."
+  hourlyBudget: Int!
+  "Requests per day the poller may make."
+  dailyBudget: Int!
+  createdAt: Time!
+  health: SourceHealth!
+}
+
+type CarrierAccountConnection {
+  edges: [CarrierAccountEdge!]!
+  pageInfo: PageInfo!
+}
+
+type CarrierAccountEdge {
+  cursor: String!
+  node: CarrierAccount!
+}
+
+input AddCarrierAccountInput {
+  carrier: PolledCarrier!
+  "PRODUCTION when omitted."
+  environment: CarrierEnvironment
+  "Required for CUSTOM, refused otherwise."
+  baseUrl: String
+  "UPS and USPS client id, FedEx API key."
+  clientId: String!
+  "UPS and USPS client secret, FedEx secret key. Stored encrypted, never shown again."
+  clientSecret: String!
+  hourlyBudget: Int
+  dailyBudget: Int
+}
+
+"What the carrier's token endpoint said of an account's credentials."
+type CarrierAccountTest {
+  ok: Boolean!
+  message: String!
+}
+
+extend type Query {
+  "The seller's carrier accounts, newest first. first is at most 500."
+  carrierAccounts(first: Int = 20, after: String): CarrierAccountConnection!
+}
+
+extend type Mutation {
+  """
+  Adds a carrier account (one per carrier): Shipwatch polls the carrier for
+  the seller's open shipments of that carrier (docs/carriers.md). The
+  credentials are not checked here: testCarrierAccount does.
+  """
+  addCarrierAccount(input: AddCarrierAccountInput!): CarrierAccount!
+  "Asks the carrier's OAuth token endpoint for a token with the account's credentials."
+  testCarrierAccount(id: ID!): CarrierAccountTest!
+  "Stops polling with the account and erases its credentials; events it brought stay."
+  removeCarrierAccount(id: ID!): CarrierAccount!
 }
 
 "How a 17TRACK source's numbers stand with 17TRACK."
@@ -3909,6 +4319,12 @@ enum EventSource {
   SEVENTEEN_TRACK
   SHIPPO
   BACK_OFFICE
+  "Polled from UPS with the seller's carrier account."
+  UPS
+  "Polled from FedEx with the seller's carrier account."
+  FEDEX
+  "Polled from USPS with the seller's carrier account."
+  USPS
 }
 
 type TrackingEvent {
@@ -3916,6 +4332,12 @@ type TrackingEvent {
   source: EventSource!
   "When it happened, as the carrier says."
   occurredAt: Time!
+  """
+  The carrier's own text of a time it gave without a zone (UPS activity date
+  and time, USPS eventTimestamp); occurredAt is that time resolved from the
+  scan's location (docs/carriers.md).
+  """
+  occurredLocal: String
   "When Shipwatch first received it."
   receivedAt: Time!
   status: ShipmentStatus!
@@ -4157,6 +4579,60 @@ func (ec *executionContext) childFields_BrokenEvidenceRecord(ctx context.Context
 		return ec.fieldContext_BrokenEvidenceRecord_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrokenEvidenceRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_CarrierAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CarrierAccount_id(ctx, field)
+	case "carrier":
+		return ec.fieldContext_CarrierAccount_carrier(ctx, field)
+	case "environment":
+		return ec.fieldContext_CarrierAccount_environment(ctx, field)
+	case "baseUrl":
+		return ec.fieldContext_CarrierAccount_baseUrl(ctx, field)
+	case "clientIdHint":
+		return ec.fieldContext_CarrierAccount_clientIdHint(ctx, field)
+	case "hourlyBudget":
+		return ec.fieldContext_CarrierAccount_hourlyBudget(ctx, field)
+	case "dailyBudget":
+		return ec.fieldContext_CarrierAccount_dailyBudget(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CarrierAccount_createdAt(ctx, field)
+	case "health":
+		return ec.fieldContext_CarrierAccount_health(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarrierAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_CarrierAccountConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CarrierAccountConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CarrierAccountConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarrierAccountConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CarrierAccountEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CarrierAccountEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CarrierAccountEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarrierAccountEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CarrierAccountTest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_CarrierAccountTest_ok(ctx, field)
+	case "message":
+		return ec.fieldContext_CarrierAccountTest_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarrierAccountTest", field.Name)
 }
 
 func (ec *executionContext) childFields_CarrierHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4795,6 +5271,30 @@ func (ec *executionContext) childFields_ShipmentImportErrorEdge(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportErrorEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SourceHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_SourceHealth_state(ctx, field)
+	case "lastSuccessAt":
+		return ec.fieldContext_SourceHealth_lastSuccessAt(ctx, field)
+	case "lastFailureAt":
+		return ec.fieldContext_SourceHealth_lastFailureAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_SourceHealth_lastError(ctx, field)
+	case "errorRate":
+		return ec.fieldContext_SourceHealth_errorRate(ctx, field)
+	case "lagSeconds":
+		return ec.fieldContext_SourceHealth_lagSeconds(ctx, field)
+	case "degradedSince":
+		return ec.fieldContext_SourceHealth_degradedSince(ctx, field)
+	case "degradedReason":
+		return ec.fieldContext_SourceHealth_degradedReason(ctx, field)
+	case "retryAt":
+		return ec.fieldContext_SourceHealth_retryAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourceHealth", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackingCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "carrier":
@@ -4845,6 +5345,8 @@ func (ec *executionContext) childFields_TrackingEvent(ctx context.Context, field
 		return ec.fieldContext_TrackingEvent_source(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_TrackingEvent_occurredAt(ctx, field)
+	case "occurredLocal":
+		return ec.fieldContext_TrackingEvent_occurredLocal(ctx, field)
 	case "receivedAt":
 		return ec.fieldContext_TrackingEvent_receivedAt(ctx, field)
 	case "status":
@@ -4949,6 +5451,8 @@ func (ec *executionContext) childFields_TrackingSource(ctx context.Context, fiel
 		return ec.fieldContext_TrackingSource_registrations(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_TrackingSource_createdAt(ctx, field)
+	case "health":
+		return ec.fieldContext_TrackingSource_health(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackingSource", field.Name)
 }
@@ -5141,6 +5645,20 @@ func (ec *executionContext) field_Mutation_acknowledgeFlag_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addCarrierAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddCarrierAccountInput, error) {
+			return ec.unmarshalNAddCarrierAccountInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐAddCarrierAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelShipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5307,6 +5825,20 @@ func (ec *executionContext) field_Mutation_recordTrackingEvents_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeCarrierAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resolveFlag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5340,6 +5872,20 @@ func (ec *executionContext) field_Mutation_setNotificationEndpoint_args(ctx cont
 		return nil, err
 	}
 	args["url"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_testCarrierAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -5478,6 +6024,28 @@ func (ec *executionContext) field_Query_accountHealth_args(ctx context.Context, 
 		return nil, err
 	}
 	args["days"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_carrierAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -6284,6 +6852,387 @@ func (ec *executionContext) _BrokenEvidenceRecord_message(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_BrokenEvidenceRecord_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BrokenEvidenceRecord", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_id(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_carrier(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierAccount().Carrier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v carrier.Carrier) graphql.Marshaler {
+			return ec.marshalNPolledCarrier2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐCarrier(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, true, true, errors.New("field of type PolledCarrier does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_environment(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierAccount().Environment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v carrier.Environment) graphql.Marshaler {
+			return ec.marshalNCarrierEnvironment2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, true, true, errors.New("field of type CarrierEnvironment does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_baseUrl(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_baseUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierAccount().BaseURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_baseUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_clientIdHint(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_clientIdHint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientIDHint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_clientIdHint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_hourlyBudget(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_hourlyBudget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierAccount().HourlyBudget(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_hourlyBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_dailyBudget(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_dailyBudget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierAccount().DailyBudget(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_dailyBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccount", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccount_health(ctx context.Context, field graphql.CollectedField, obj *store.CarrierAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccount_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CarrierAccount().Health(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *source.Health) graphql.Marshaler {
+			return ec.marshalNSourceHealth2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccount_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CarrierAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CarrierAccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CarrierAccountConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccountConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CarrierAccountEdge) graphql.Marshaler {
+			return ec.marshalNCarrierAccountEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCarrierAccountEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccountConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CarrierAccountConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccountEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CarrierAccountConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CarrierAccountConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccountConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccountConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CarrierAccountConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CarrierAccountEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CarrierAccountEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccountEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccountEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccountEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccountEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CarrierAccountEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccountEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.CarrierAccount) graphql.Marshaler {
+			return ec.marshalNCarrierAccount2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐCarrierAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccountEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CarrierAccountEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CarrierAccountTest_ok(ctx context.Context, field graphql.CollectedField, obj *monitor.CredentialsTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccountTest_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OK, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccountTest_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccountTest", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CarrierAccountTest_message(ctx context.Context, field graphql.CollectedField, obj *monitor.CredentialsTest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierAccountTest_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierAccountTest_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierAccountTest", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _CarrierHealth_carrier(ctx context.Context, field graphql.CollectedField, obj *health.CarrierValue) (ret graphql.Marshaler) {
@@ -9156,6 +10105,138 @@ func (ec *executionContext) fieldContext_Mutation_recordTrackingEvents(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addCarrierAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addCarrierAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddCarrierAccount(ctx, fc.Args["input"].(model.AddCarrierAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.CarrierAccount) graphql.Marshaler {
+			return ec.marshalNCarrierAccount2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐCarrierAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addCarrierAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addCarrierAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testCarrierAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testCarrierAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestCarrierAccount(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *monitor.CredentialsTest) graphql.Marshaler {
+			return ec.marshalNCarrierAccountTest2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋmonitorᚐCredentialsTest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testCarrierAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccountTest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testCarrierAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeCarrierAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeCarrierAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveCarrierAccount(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.CarrierAccount) graphql.Marshaler {
+			return ec.marshalNCarrierAccount2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐCarrierAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeCarrierAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeCarrierAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_uploadShipments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10792,6 +11873,50 @@ func (ec *executionContext) fieldContext_Query_trackingSources(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_trackingSources_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_carrierAccounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_carrierAccounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CarrierAccounts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CarrierAccountConnection) graphql.Marshaler {
+			return ec.marshalNCarrierAccountConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCarrierAccountConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_carrierAccounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccountConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_carrierAccounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12871,6 +13996,213 @@ func (ec *executionContext) fieldContext_ShipmentImportErrorEdge_node(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _SourceHealth_state(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceHealth().State(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v source.State) graphql.Marshaler {
+			return ec.marshalNSourceState2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, true, true, errors.New("field of type SourceState does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_lastSuccessAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSuccessAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_lastFailureAt(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_lastFailureAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastFailureAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_lastFailureAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_lastError(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceHealth().LastError(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_errorRate(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_errorRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceHealth().ErrorRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_errorRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, true, true, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_lagSeconds(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_lagSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LagSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_lagSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_degradedSince(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_degradedSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradedSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_degradedSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_degradedReason(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_degradedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceHealth().DegradedReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_degradedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SourceHealth_retryAt(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_retryAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetryAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_retryAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceHealth", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Subscription_flagRaised(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -13409,6 +14741,29 @@ func (ec *executionContext) _TrackingEvent_occurredAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_TrackingEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackingEvent", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingEvent_occurredLocal(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEvent_occurredLocal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEvent().OccurredLocal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEvent_occurredLocal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEvent", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _TrackingEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Event) (ret graphql.Marshaler) {
@@ -14326,6 +15681,38 @@ func (ec *executionContext) _TrackingSource_createdAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_TrackingSource_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_health(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingSource().Health(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *source.Health) graphql.Marshaler {
+			return ec.marshalNSourceHealth2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackingSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceHealth(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrackingSourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceConnection) (ret graphql.Marshaler) {
@@ -15506,6 +16893,78 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddCarrierAccountInput(ctx context.Context, obj any) (model.AddCarrierAccountInput, error) {
+	var it model.AddCarrierAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"carrier", "environment", "baseUrl", "clientId", "clientSecret", "hourlyBudget", "dailyBudget"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNPolledCarrier2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐCarrier(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "environment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
+			data, err := ec.unmarshalOCarrierEnvironment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environment = data
+		case "baseUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseURL = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "hourlyBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hourlyBudget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HourlyBudget = data
+		case "dailyBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyBudget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyBudget = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDestinationInput(ctx context.Context, obj any) (model.DestinationInput, error) {
 	var it model.DestinationInput
 	if obj == nil {
@@ -16610,6 +18069,411 @@ func (ec *executionContext) _BrokenEvidenceRecord(ctx context.Context, sel ast.S
 			}
 		case "message":
 			out.Values[i] = ec._BrokenEvidenceRecord_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var carrierAccountImplementors = []string{"CarrierAccount"}
+
+func (ec *executionContext) _CarrierAccount(ctx context.Context, sel ast.SelectionSet, obj *store.CarrierAccount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carrierAccountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarrierAccount")
+		case "id":
+			out.Values[i] = ec._CarrierAccount_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "carrier":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierAccount_carrier(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "environment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierAccount_environment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "baseUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierAccount_baseUrl(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "clientIdHint":
+			out.Values[i] = ec._CarrierAccount_clientIdHint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hourlyBudget":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierAccount_hourlyBudget(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "dailyBudget":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierAccount_dailyBudget(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._CarrierAccount_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "health":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CarrierAccount_health(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var carrierAccountConnectionImplementors = []string{"CarrierAccountConnection"}
+
+func (ec *executionContext) _CarrierAccountConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CarrierAccountConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carrierAccountConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarrierAccountConnection")
+		case "edges":
+			out.Values[i] = ec._CarrierAccountConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CarrierAccountConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var carrierAccountEdgeImplementors = []string{"CarrierAccountEdge"}
+
+func (ec *executionContext) _CarrierAccountEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CarrierAccountEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carrierAccountEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarrierAccountEdge")
+		case "cursor":
+			out.Values[i] = ec._CarrierAccountEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CarrierAccountEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var carrierAccountTestImplementors = []string{"CarrierAccountTest"}
+
+func (ec *executionContext) _CarrierAccountTest(ctx context.Context, sel ast.SelectionSet, obj *monitor.CredentialsTest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carrierAccountTestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarrierAccountTest")
+		case "ok":
+			out.Values[i] = ec._CarrierAccountTest_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._CarrierAccountTest_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18391,6 +20255,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "addCarrierAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addCarrierAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testCarrierAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testCarrierAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeCarrierAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeCarrierAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "uploadShipments":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_uploadShipments(ctx, field)
@@ -19765,6 +21650,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_trackingSources(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "carrierAccounts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_carrierAccounts(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -21315,6 +23222,216 @@ func (ec *executionContext) _ShipmentImportErrorEdge(ctx context.Context, sel as
 	return out
 }
 
+var sourceHealthImplementors = []string{"SourceHealth"}
+
+func (ec *executionContext) _SourceHealth(ctx context.Context, sel ast.SelectionSet, obj *source.Health) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourceHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourceHealth")
+		case "state":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SourceHealth_state(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lastSuccessAt":
+			out.Values[i] = ec._SourceHealth_lastSuccessAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastFailureAt":
+			out.Values[i] = ec._SourceHealth_lastFailureAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SourceHealth_lastError(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "errorRate":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SourceHealth_errorRate(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "lagSeconds":
+			out.Values[i] = ec._SourceHealth_lagSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "degradedSince":
+			out.Values[i] = ec._SourceHealth_degradedSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "degradedReason":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SourceHealth_degradedReason(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "retryAt":
+			out.Values[i] = ec._SourceHealth_retryAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -21738,6 +23855,44 @@ func (ec *executionContext) _TrackingEvent(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "occurredLocal":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEvent_occurredLocal(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "receivedAt":
 			out.Values[i] = ec._TrackingEvent_receivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22517,6 +24672,44 @@ func (ec *executionContext) _TrackingSource(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "health":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingSource_health(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23026,6 +25219,11 @@ func (ec *executionContext) marshalNAccountHealth2ᚖgithubᚗcomᚋshipwatchᚋ
 	return ec._AccountHealth(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAddCarrierAccountInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐAddCarrierAccountInput(ctx context.Context, v any) (model.AddCarrierAccountInput, error) {
+	res, err := ec.unmarshalInputAddCarrierAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23040,6 +25238,72 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCarrierAccount2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐCarrierAccount(ctx context.Context, sel ast.SelectionSet, v *store.CarrierAccount) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CarrierAccount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCarrierAccountConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCarrierAccountConnection(ctx context.Context, sel ast.SelectionSet, v *model.CarrierAccountConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CarrierAccountConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCarrierAccountEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCarrierAccountEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CarrierAccountEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCarrierAccountEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCarrierAccountEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCarrierAccountEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐCarrierAccountEdge(ctx context.Context, sel ast.SelectionSet, v *model.CarrierAccountEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CarrierAccountEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCarrierAccountTest2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋmonitorᚐCredentialsTest(ctx context.Context, sel ast.SelectionSet, v *monitor.CredentialsTest) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CarrierAccountTest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCarrierEnvironment2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx context.Context, v any) (carrier.Environment, error) {
+	var res carrier.Environment
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCarrierEnvironment2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v carrier.Environment) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCarrierHealth2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐCarrierValue(ctx context.Context, sel ast.SelectionSet, v health.CarrierValue) graphql.Marshaler {
@@ -23568,6 +25832,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipw
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPolledCarrier2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐCarrier(ctx context.Context, v any) (carrier.Carrier, error) {
+	var res carrier.Carrier
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPolledCarrier2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐCarrier(ctx context.Context, sel ast.SelectionSet, v carrier.Carrier) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNProofOfDelivery2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐProofᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Proof) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23891,6 +26165,26 @@ func (ec *executionContext) marshalNShipmentStatus2githubᚗcomᚋshipwatchᚋsh
 func (ec *executionContext) unmarshalNShipmentUpdateInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐShipmentUpdateInput(ctx context.Context, v any) (model.ShipmentUpdateInput, error) {
 	res, err := ec.unmarshalInputShipmentUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSourceHealth2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐHealth(ctx context.Context, sel ast.SelectionSet, v *source.Health) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SourceHealth(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSourceState2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐState(ctx context.Context, v any) (source.State, error) {
+	var res source.State
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSourceState2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐState(ctx context.Context, sel ast.SelectionSet, v source.State) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -24332,6 +26626,22 @@ func (ec *executionContext) marshalOBrokenEvidenceRecord2ᚖgithubᚗcomᚋshipw
 		return graphql.Null
 	}
 	return ec._BrokenEvidenceRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCarrierEnvironment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx context.Context, v any) (*carrier.Environment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(carrier.Environment)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCarrierEnvironment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx context.Context, sel ast.SelectionSet, v *carrier.Environment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx context.Context, v any) (*model.Decimal, error) {

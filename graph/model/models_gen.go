@@ -10,9 +10,24 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
+
+type AddCarrierAccountInput struct {
+	Carrier carrier.Carrier `json:"carrier"`
+	// PRODUCTION when omitted.
+	Environment *carrier.Environment `json:"environment,omitempty"`
+	// Required for CUSTOM, refused otherwise.
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// UPS and USPS client id, FedEx API key.
+	ClientID string `json:"clientId"`
+	// UPS and USPS client secret, FedEx secret key. Stored encrypted, never shown again.
+	ClientSecret string `json:"clientSecret"`
+	HourlyBudget *int   `json:"hourlyBudget,omitempty"`
+	DailyBudget  *int   `json:"dailyBudget,omitempty"`
+}
 
 type BrokenEvidenceRecord struct {
 	// Null when the chain's end is at fault rather than a record.
@@ -24,6 +39,16 @@ type BrokenEvidenceRecord struct {
 	// The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT.
 	Chain   *string `json:"chain,omitempty"`
 	Message string  `json:"message"`
+}
+
+type CarrierAccountConnection struct {
+	Edges    []*CarrierAccountEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type CarrierAccountEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *store.CarrierAccount `json:"node"`
 }
 
 type CreateShipmentsPayload struct {
@@ -490,6 +515,12 @@ const (
 	EventSourceSeventeenTrack EventSource = "SEVENTEEN_TRACK"
 	EventSourceShippo         EventSource = "SHIPPO"
 	EventSourceBackOffice     EventSource = "BACK_OFFICE"
+	// Polled from UPS with the seller's carrier account.
+	EventSourceUps EventSource = "UPS"
+	// Polled from FedEx with the seller's carrier account.
+	EventSourceFedex EventSource = "FEDEX"
+	// Polled from USPS with the seller's carrier account.
+	EventSourceUsps EventSource = "USPS"
 )
 
 var AllEventSource = []EventSource{
@@ -498,11 +529,14 @@ var AllEventSource = []EventSource{
 	EventSourceSeventeenTrack,
 	EventSourceShippo,
 	EventSourceBackOffice,
+	EventSourceUps,
+	EventSourceFedex,
+	EventSourceUsps,
 }
 
 func (e EventSource) IsValid() bool {
 	switch e {
-	case EventSourceEasypost, EventSourceAftership, EventSourceSeventeenTrack, EventSourceShippo, EventSourceBackOffice:
+	case EventSourceEasypost, EventSourceAftership, EventSourceSeventeenTrack, EventSourceShippo, EventSourceBackOffice, EventSourceUps, EventSourceFedex, EventSourceUsps:
 		return true
 	}
 	return false
@@ -683,6 +717,10 @@ const (
 	EvidenceSourceSeventeenTrack EvidenceSource = "SEVENTEEN_TRACK"
 	EvidenceSourceShippo         EvidenceSource = "SHIPPO"
 	EvidenceSourceBackOffice     EvidenceSource = "BACK_OFFICE"
+	// From a DELIVERED event polled from the carrier with the seller's account.
+	EvidenceSourceUps   EvidenceSource = "UPS"
+	EvidenceSourceFedex EvidenceSource = "FEDEX"
+	EvidenceSourceUsps  EvidenceSource = "USPS"
 )
 
 var AllEvidenceSource = []EvidenceSource{
@@ -691,11 +729,14 @@ var AllEvidenceSource = []EvidenceSource{
 	EvidenceSourceSeventeenTrack,
 	EvidenceSourceShippo,
 	EvidenceSourceBackOffice,
+	EvidenceSourceUps,
+	EvidenceSourceFedex,
+	EvidenceSourceUsps,
 }
 
 func (e EvidenceSource) IsValid() bool {
 	switch e {
-	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceSeventeenTrack, EvidenceSourceShippo, EvidenceSourceBackOffice:
+	case EvidenceSourceEasypost, EvidenceSourceAftership, EvidenceSourceSeventeenTrack, EvidenceSourceShippo, EvidenceSourceBackOffice, EvidenceSourceUps, EvidenceSourceFedex, EvidenceSourceUsps:
 		return true
 	}
 	return false

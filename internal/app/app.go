@@ -20,6 +20,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/graph"
 	"github.com/shipwatch/shipwatch/graph/generated"
+	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/config"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/jobs"
@@ -42,6 +43,8 @@ type App struct {
 	PubSub  *pubsub.Hub
 	// Webhooks are the tracking sources and their webhook receivers.
 	Webhooks *monitor.Webhooks
+	// Carriers are the carrier accounts and their polling.
+	Carriers *monitor.Carriers
 	Imports  *monitor.Importer
 	Handler  http.Handler
 }
@@ -93,6 +96,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err := checkWebhookKey(ctx, a.Webhooks, key, log); err != nil {
 		return fail(err)
 	}
+	budgets := map[carrier.Carrier][2]int{}
+	for c, b := range cfg.CarrierBudgets {
+		budgets[carrier.Carrier(c)] = [2]int{b.Hourly, b.Daily}
+	}
+	a.Carriers = monitor.NewCarriers(a.Monitor, key, monitor.WithCarrierGuard(netguard.New(cfg.CarrierAllowCIDRs, nil)),
+		monitor.WithDefaultBudgets(budgets))
 
 	workers := river.NewWorkers()
 	jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
@@ -101,6 +110,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	jobs.AddHealthWorkers(workers, a.Store)
 	jobs.AddWebhookWorkers(workers, a.Monitor)
 	jobs.AddRegisterWorker(workers, a.Monitor, monitor.ErrRegistrationHalted)
+	jobs.AddCarrierWorkers(workers, a.Carriers, cfg.CarrierPollInterval, log)
 	jobs.AddCheckpointWorker(workers, a.Monitor, cfg.CheckpointInterval, log)
 	jobs.AddImportWorkers(workers, a.Imports)
 	a.River, err = jobs.NewClient(db.DB, workers, jobs.Options{
@@ -112,7 +122,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			jobs.HealthCompactJob(cfg.HealthCompactInterval),
 			jobs.CheckpointJob(cfg.CheckpointInterval),
 			jobs.ImportResumeJob(),
-			jobs.WebhookSweepJob()),
+			jobs.WebhookSweepJob(),
+			jobs.CarrierTickJob(cfg.CarrierPollInterval)),
 		Log:      log,
 		Registry: reg,
 	})
@@ -123,7 +134,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return fail(err)
 	}
 
-	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports}
+	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports,
+		Carriers: a.Carriers}
 	resolver.Health = health.New(a.Store)
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	a.Handler = server.New(server.Deps{

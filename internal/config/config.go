@@ -52,7 +52,13 @@ type Config struct {
 	EvidenceRetention time.Duration
 	// Monitoring (docs/monitoring.md): how often the sweep runs and the
 	// waits between notification attempts.
-	SweepInterval       time.Duration
+	SweepInterval time.Duration
+	// CarrierPollInterval is how often carrier accounts' due shipments are
+	// polled (docs/carriers.md); which shipment is due is the schedule's.
+	CarrierPollInterval time.Duration
+	// CarrierBudgets are the operator's default request budgets per
+	// carrier (UPS, FEDEX, USPS) for accounts whose seller set none.
+	CarrierBudgets      map[string]Budget
 	NotifyRetrySchedule []time.Duration
 	// HealthCompactInterval is how often the account-health rollup's
 	// deltas are folded (reads stay fast; counts are exact either way).
@@ -95,6 +101,7 @@ func Default() Config {
 		MaxImageBytes:         5 << 20,
 		EvidenceRetention:     2 * 8760 * time.Hour,
 		SweepInterval:         time.Minute,
+		CarrierPollInterval:   time.Minute,
 		HealthCompactInterval: time.Minute,
 		CheckpointInterval:    time.Minute,
 		MaxWebhookBytes:       1 << 20,
@@ -177,6 +184,10 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	c.MaxImageBytes = r.bytes("SHIPWATCH_MAX_IMAGE_BYTES", c.MaxImageBytes)
 	c.EvidenceRetention = r.duration("SHIPWATCH_EVIDENCE_RETENTION", c.EvidenceRetention, 24*time.Hour)
 	c.SweepInterval = r.duration("SHIPWATCH_SWEEP_INTERVAL", c.SweepInterval, time.Second)
+	c.CarrierPollInterval = r.duration("SHIPWATCH_CARRIER_POLL_INTERVAL", c.CarrierPollInterval, time.Second)
+	if b := r.carrierBudgets("SHIPWATCH_CARRIER_BUDGETS"); b != nil {
+		c.CarrierBudgets = b
+	}
 	c.NotifyRetrySchedule = r.durations("SHIPWATCH_NOTIFY_RETRY_SCHEDULE")
 	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
 	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)

@@ -63,6 +63,11 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{env("SHIPWATCH_MAX_WEBHOOK_BYTES", "0"), "SHIPWATCH_MAX_WEBHOOK_BYTES"},
 		{env("SHIPWATCH_CHECKPOINT_INTERVAL", "100ms"), "SHIPWATCH_CHECKPOINT_INTERVAL"},
 		{env("SHIPWATCH_CHECKPOINT_INTERVAL", "every minute"), "SHIPWATCH_CHECKPOINT_INTERVAL"},
+		{env("SHIPWATCH_CARRIER_POLL_INTERVAL", "10ms"), "SHIPWATCH_CARRIER_POLL_INTERVAL"},
+		{env("SHIPWATCH_CARRIER_ALLOW_CIDRS", "127.0.0.0/8,loopback"), "SHIPWATCH_CARRIER_ALLOW_CIDRS"},
+		{env("SHIPWATCH_CARRIER_BUDGETS", "UPS=100"), "SHIPWATCH_CARRIER_BUDGETS"},
+		{env("SHIPWATCH_CARRIER_BUDGETS", "DHL=1/2"), "SHIPWATCH_CARRIER_BUDGETS"},
+		{env("SHIPWATCH_CARRIER_BUDGETS", "USPS=0/10"), "SHIPWATCH_CARRIER_BUDGETS"},
 	}
 	for _, tt := range tests {
 		_, err := Load(tt.env, "")
@@ -93,6 +98,20 @@ func TestLoadMonitoring(t *testing.T) {
 	}
 	if d, _ := Load(env(), ""); d.SweepInterval != time.Minute || d.NotifyRetrySchedule != nil {
 		t.Errorf("Load() defaults = %+v, want a 1m sweep and the default schedule", d)
+	}
+}
+
+func TestLoadCarrierPolling(t *testing.T) {
+	c, err := Load(env("SHIPWATCH_CARRIER_POLL_INTERVAL", "30s", "SHIPWATCH_CARRIER_ALLOW_CIDRS", "127.0.0.0/8, ::1"), "")
+	if err != nil || c.CarrierPollInterval != 30*time.Second || len(c.CarrierAllowCIDRs) != 2 {
+		t.Errorf("Load() = %s, %v, %v; want 30s and two ranges", c.CarrierPollInterval, c.CarrierAllowCIDRs, err)
+	}
+	b, err := Load(env("SHIPWATCH_CARRIER_BUDGETS", "usps=120/2880, UPS=5/50"), "")
+	if err != nil || b.CarrierBudgets["USPS"] != (Budget{120, 2880}) || b.CarrierBudgets["UPS"] != (Budget{5, 50}) || len(b.CarrierBudgets) != 2 {
+		t.Errorf("Load(budgets) = %v, %v", b.CarrierBudgets, err)
+	}
+	if d, _ := Load(env(), ""); d.CarrierPollInterval != time.Minute || d.CarrierAllowCIDRs != nil || d.CarrierBudgets != nil {
+		t.Errorf("Load() defaults = %s, %v; want 1m and no range", d.CarrierPollInterval, d.CarrierAllowCIDRs)
 	}
 }
 

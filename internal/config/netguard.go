@@ -14,6 +14,10 @@ type NetGuard struct {
 	// endpoints may nevertheless point to (a receiver on the same host or
 	// LAN). Empty: only public addresses.
 	NotifyAllowCIDRs []netip.Prefix
+	// CarrierAllowCIDRs are private or reserved ranges a carrier account's
+	// CUSTOM base URL may point to (a proxy on the LAN; 127.0.0.0/8 for a
+	// fake carrier in tests and demos). Empty: only public addresses.
+	CarrierAllowCIDRs []netip.Prefix
 }
 
 func defaultNetGuard() NetGuard { return NetGuard{} }
@@ -21,6 +25,7 @@ func defaultNetGuard() NetGuard { return NetGuard{} }
 func (r *reader) netGuard(def NetGuard) NetGuard {
 	g := def
 	g.NotifyAllowCIDRs = r.cidrs("SHIPWATCH_NOTIFY_ALLOW_CIDRS")
+	g.CarrierAllowCIDRs = r.cidrs("SHIPWATCH_CARRIER_ALLOW_CIDRS")
 	return g
 }
 

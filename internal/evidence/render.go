@@ -415,6 +415,12 @@ func sourceName(s shipment.Source) string {
 		return "Shippo"
 	case shipment.SourceBackOffice:
 		return "Back office"
+	case shipment.SourceUPS:
+		return "UPS (polled)"
+	case shipment.SourceFedEx:
+		return "FedEx (polled)"
+	case shipment.SourceUSPS:
+		return "USPS (polled)"
 	}
 	return humanize(string(s))
 }

@@ -28,6 +28,9 @@ const (
 	DeliveryException Kind = "DELIVERY_EXCEPTION"
 	DisputeDueSoon    Kind = "DISPUTE_DUE_SOON"
 	ProofMissing      Kind = "PROOF_MISSING"
+	// SourceDegraded stands in for INACTIVE_TRACKING and STALLED while the
+	// source that would bring the shipment's scans is failing.
+	SourceDegraded Kind = "SOURCE_DEGRADED"
 )
 
 // Severity is how urgent a flag is (GraphQL enum FlagSeverity).

@@ -162,8 +162,7 @@ var shipmentRules = []Rule{
 		// and never scanned: a label is not a scan.
 		Kind: InactiveTracking, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: `sh.first_scan_at IS NULL AND sh.normalized_tracking_number <> '' AND sh.shipped_at IS NOT NULL
-				AND sh.shipped_at <= $2::timestamptz - make_interval(hours => se.inactive_tracking_hours)`,
+			Cond: inactiveCond + ` AND NOT ` + sourceDegraded,
 			Message: `format('No carrier scan %s hours after the parcel shipped (threshold: %s hours).',
 				floor(extract(epoch FROM $2::timestamptz - sh.shipped_at) / 3600)::bigint, se.inactive_tracking_hours)`,
 		}},
@@ -173,11 +172,25 @@ var shipmentRules = []Rule{
 		// of 24 hours (sellers.stalled_days).
 		Kind: Stalled, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: `sh.delivered_at IS NULL AND sh.first_scan_at IS NOT NULL AND sh.status <> 'RETURNED_TO_SENDER'
-				AND sh.last_event_at <= $2::timestamptz - make_interval(hours => 24 * se.stalled_days)`,
+			Cond: stalledCond + ` AND NOT ` + sourceDegraded,
 			Message: `format('No carrier event for %s days (threshold: %s days); the last status is %s.',
 				floor(extract(epoch FROM $2::timestamptz - sh.last_event_at) / 86400)::bigint, se.stalled_days, sh.status)`,
 		}},
+	},
+	{
+		// INACTIVE_TRACKING's or STALLED's condition holds, but the source
+		// that would bring the shipment's scans is failing: that source,
+		// not the parcel, is the news. The held rule takes over when the
+		// source recovers.
+		Kind: SourceDegraded, Severity: Warning, TimeBased: true,
+		Cases: []Case{{
+			Cond:    inactiveCond + ` AND ` + sourceDegraded,
+			Message: degradedMessage(`no carrier scan`),
+		}, {
+			Cond:    stalledCond + ` AND ` + sourceDegraded,
+			Message: degradedMessage(`no carrier event`),
+		}},
+		Join: `CROSS JOIN LATERAL (` + degradedSourceOf + ` LIMIT 1) ds`,
 	},
 	{
 		// Shipped (shippedAt, else the first scan) on a later local day
@@ -229,4 +242,43 @@ var shipmentRules = []Rule{
 				ELSE 'The carrier is returning the parcel to the sender.' END`,
 		}},
 	},
+}
+
+// inactiveCond: shipped at least N hours ago (sellers.inactive_tracking_hours)
+// and never scanned.
+const inactiveCond = `sh.first_scan_at IS NULL AND sh.normalized_tracking_number <> '' AND sh.shipped_at IS NOT NULL
+				AND sh.shipped_at <= $2::timestamptz - make_interval(hours => se.inactive_tracking_hours)`
+
+// stalledCond: scanned, not delivered, not returned, and no event for N
+// days of 24 hours (sellers.stalled_days).
+const stalledCond = `sh.delivered_at IS NULL AND sh.first_scan_at IS NOT NULL AND sh.status <> 'RETURNED_TO_SENDER'
+				AND sh.last_event_at <= $2::timestamptz - make_interval(hours => 24 * se.stalled_days)`
+
+// shipmentCarrier is the carrier of sh as carrier accounts name it: the
+// one its number belongs to, else the declared one.
+const shipmentCarrier = `upper(CASE WHEN sh.tracking_carrier <> '' THEN sh.tracking_carrier ELSE sh.carrier END)`
+
+// degradedSourceOf selects the failing sources (source.Degraded) that would
+// bring sh's scans: the seller's live carrier account for the shipment's
+// carrier when it has one, else each of its live webhook sources. It reads
+// the seller's degraded rows first, through their partial index: for a
+// seller with none (nearly always) it costs one index probe.
+const degradedSourceOf = `SELECT h.source_id, h.degraded_reason, h.degraded_since,
+		coalesce(ca.carrier || ' account', ts.provider || ' webhooks') AS source_name
+	FROM source_health h
+	LEFT JOIN carrier_accounts ca ON ca.id = h.source_id AND ca.seller_id = h.seller_id AND ca.deleted_at IS NULL
+	LEFT JOIN tracking_sources ts ON ts.id = h.source_id AND ts.seller_id = h.seller_id AND ts.deleted_at IS NULL
+	WHERE h.seller_id = sh.seller_id AND h.degraded_since IS NOT NULL
+		AND (ca.carrier = ` + shipmentCarrier + `
+			OR (ts.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM carrier_accounts own
+				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + shipmentCarrier + `)))
+	ORDER BY h.degraded_since, h.source_id`
+
+// sourceDegraded holds for sh when degradedSourceOf finds a source.
+const sourceDegraded = `EXISTS (` + degradedSourceOf + `)`
+
+// degradedMessage names the failing source, since when, and why.
+func degradedMessage(what string) string {
+	return `format('Tracking source %s is failing since %s (%s): ` + what + ` is not flagged until it recovers.',
+		ds.source_name, to_char(ds.degraded_since AT TIME ZONE se.time_zone, 'YYYY-MM-DD HH24:MI'), ds.degraded_reason)`
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/shipwatch/shipwatch/internal/shipment"
+	"github.com/shipwatch/shipwatch/internal/source"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 	"github.com/shipwatch/shipwatch/internal/webhook"
@@ -75,20 +76,70 @@ func ParseWebhook(name string, body []byte) (webhook.Payload, error) {
 // milliseconds, but then it forgets the "processed" marks with the events,
 // and the sweep processes those deliveries again from their raw bodies,
 // which were committed durably before the sender heard 2xx.
+//
+// Each source's health (docs/carriers.md) records the batch afterwards, in
+// a statement of its own: a health row in the transaction would make
+// every batch of a source wait for the one before it.
 func (s *Service) ProcessDeliveries(ctx context.Context, ids []int64) error {
-	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+	var outcomes []source.Outcome
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return fmt.Errorf("process deliveries: %w", err)
 		}
-		return s.processDeliveries(ctx, tx, ids)
+		var err error
+		outcomes, err = s.processDeliveries(ctx, tx, ids)
+		return err
 	})
-}
-
-func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
-	ds, err := s.store.PendingWebhookDeliveries(ctx, tx, ids)
-	if err != nil || len(ds) == 0 {
+	if err != nil {
 		return err
 	}
+	for _, o := range outcomes {
+		if err := s.store.RecordSourceOutcome(ctx, o); err != nil {
+			return fmt.Errorf("process deliveries: %w", err)
+		}
+	}
+	return nil
+}
+
+// sourceOutcomes sums processed deliveries per source: a delivery whose
+// body could not be used is a failure; lag is how long after its newest
+// event the freshest delivery arrived.
+func sourceOutcomes(ds []store.WebhookDelivery, outs []store.WebhookDeliveryOutcome, newest []time.Time, now time.Time) []source.Outcome {
+	bySource := map[string]*source.Outcome{}
+	var order []string
+	for i, d := range ds {
+		o, ok := bySource[d.SourceID]
+		if !ok {
+			o = &source.Outcome{SellerID: d.SellerID, SourceID: d.SourceID, Kind: source.Webhook, At: now}
+			bySource[d.SourceID] = o
+			order = append(order, d.SourceID)
+		}
+		if outs[i].Error != "" {
+			o.Failed++
+			o.Error = d.Provider + " webhook could not be used: " + outs[i].Error
+			continue
+		}
+		o.OK++
+		if !newest[i].IsZero() {
+			lag := max(0, d.ReceivedAt.Sub(newest[i]))
+			if o.Lag == nil || lag < *o.Lag {
+				o.Lag = &lag
+			}
+		}
+	}
+	res := make([]source.Outcome, 0, len(order))
+	for _, id := range order {
+		res = append(res, *bySource[id])
+	}
+	return res
+}
+
+func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]source.Outcome, error) {
+	ds, err := s.store.PendingWebhookDeliveries(ctx, tx, ids)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	newest := make([]time.Time, len(ds))
 	outs := make([]store.WebhookDeliveryOutcome, len(ds))
 	// stops are TRACKING_STOPPED pushes: the provider will send nothing
 	// more for the number, which the seller sees among the source's
@@ -111,13 +162,18 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			outs[i].Error = perr.Error()
 			continue
 		case err != nil:
-			return err
+			return nil, err
 		}
 		if p.Stopped {
 			stops = append(stops, stop{d.SellerID, d.SourceID, tracking.Normalize(p.TrackingNumber)})
 			continue
 		}
 		outs[i].Events = len(p.Events)
+		for _, e := range p.Events {
+			if e.OccurredAt.After(newest[i]) {
+				newest[i] = e.OccurredAt
+			}
+		}
 		bySeller[d.SellerID] = append(bySeller[d.SellerID], p.Events...)
 		owners[d.SellerID] = append(owners[d.SellerID], i)
 	}
@@ -138,7 +194,7 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	slices.SortFunc(stops, func(a, b stop) int {
@@ -146,10 +202,13 @@ func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int6
 	})
 	for _, st := range stops {
 		if err := s.store.StopRegistration(ctx, tx, st.sellerID, st.sourceID, st.number); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return s.store.MarkWebhookDeliveriesProcessed(ctx, tx, outs)
+	if err := s.store.MarkWebhookDeliveriesProcessed(ctx, tx, outs); err != nil {
+		return nil, err
+	}
+	return sourceOutcomes(ds, outs, newest, s.now()), nil
 }
 
 // sortForInsert orders events by number and fingerprint: two batches

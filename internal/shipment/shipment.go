@@ -65,6 +65,10 @@ const (
 	SourceSeventeenTrack Source = "SEVENTEEN_TRACK"
 	SourceShippo         Source = "SHIPPO"
 	SourceBackOffice     Source = "BACK_OFFICE"
+	// The carriers polled with the seller's own credentials (internal/carrier).
+	SourceUPS   Source = "UPS"
+	SourceFedEx Source = "FEDEX"
+	SourceUSPS  Source = "USPS"
 )
 
 // Location is where a carrier event happened, as precise as the carrier says.
@@ -83,7 +87,10 @@ type Event struct {
 	// Carrier is the carrier code the source named, if any.
 	Carrier    string
 	OccurredAt time.Time
-	Status     Status
+	// OccurredLocal is the carrier's own text of a time it gave without a
+	// zone (OccurredAt is that time resolved from the scan's location).
+	OccurredLocal string
+	Status        Status
 	// CarrierStatus is the carrier's or provider's own code or text.
 	CarrierStatus string
 	// ProviderStatus and ProviderDetail keep the provider's raw values
@@ -105,7 +112,7 @@ type Event struct {
 // carry one in any field: the whole webhook would fail and be retried
 // forever. The raw body, NULs included, stays in the delivery as received.
 func (e Event) WithoutNUL() Event {
-	for _, s := range []*string{&e.TrackingNumber, &e.Carrier, &e.CarrierStatus, &e.ProviderStatus, &e.ProviderDetail,
+	for _, s := range []*string{&e.TrackingNumber, &e.Carrier, &e.OccurredLocal, &e.CarrierStatus, &e.ProviderStatus, &e.ProviderDetail,
 		&e.Description, &e.Location.City, &e.Location.Region, &e.Location.PostalCode, &e.Location.Country,
 		&e.SignedBy, &e.PhotoURL} {
 		*s = strings.ReplaceAll(*s, "\x00", "")

@@ -31,8 +31,11 @@ type Options struct {
 	BaseURL string
 	// APIKey authenticates to the GraphQL API as one seller.
 	APIKey string
-	// Provider is ProviderEasyPost or ProviderAfterShip.
+	// Provider is ProviderEasyPost, ProviderAfterShip or ProviderCarriers.
 	Provider string
+	// FakeHost is the address the fake carriers listen on for
+	// ProviderCarriers (default 127.0.0.1): the server must reach it.
+	FakeHost string
 	// Rate is how many webhooks to send per second.
 	Rate float64
 	// Duration stops sending after this long; zero plays every life.
@@ -112,6 +115,11 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 		log.Info("no shipments to simulate", "skipped", skipped)
 		return stats, nil
 	}
+	if opts.Provider == ProviderCarriers {
+		err := runCarriers(ctx, opts, a, list, &stats, log)
+		log.Info("simulation done", "requests", stats.Sent, "events", stats.Events)
+		return stats, err
+	}
 	secret, err := newSecret()
 	if err != nil {
 		return stats, err
@@ -156,8 +164,8 @@ func (o Options) validate() error {
 	if o.APIKey == "" {
 		return errors.New("simulate: an API key is required")
 	}
-	if o.Provider != ProviderEasyPost && o.Provider != ProviderAfterShip {
-		return fmt.Errorf("simulate: provider %q is not %s or %s", o.Provider, ProviderEasyPost, ProviderAfterShip)
+	if o.Provider != ProviderEasyPost && o.Provider != ProviderAfterShip && o.Provider != ProviderCarriers {
+		return fmt.Errorf("simulate: provider %q is not %s, %s or %s", o.Provider, ProviderEasyPost, ProviderAfterShip, ProviderCarriers)
 	}
 	if !(o.Rate > 0) || o.Rate > 10_000 {
 		return fmt.Errorf("simulate: rate %v must be above 0 and at most 10000 per second", o.Rate)

@@ -20,6 +20,7 @@ type Event struct {
 	NormalizedTrackingNumber string     `db:"normalized_tracking_number"`
 	Source                   string     `db:"source"`
 	OccurredAt               time.Time  `db:"occurred_at"`
+	OccurredLocal            string     `db:"occurred_local"`
 	Status                   string     `db:"status"`
 	Carrier                  string     `db:"carrier"`
 	CarrierStatus            string     `db:"carrier_status"`
@@ -36,7 +37,7 @@ type Event struct {
 	ReceivedAt               time.Time  `db:"received_at"`
 }
 
-const eventColumns = `id, seller_id, normalized_tracking_number, source, occurred_at, status, carrier,
+const eventColumns = `id, seller_id, normalized_tracking_number, source, occurred_at, occurred_local, status, carrier,
 	carrier_status, provider_status, provider_detail, description, city, region, postal_code, country,
 	estimated_delivery_at, signed_by, photo_url, received_at`
 
@@ -111,6 +112,7 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 		descs, cities, regions, postals, countries, signers, photos        = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		fpArr, contents, links                                             = make([][]byte, n), make([][]byte, n), make([][]byte, n)
 		occurred                                                           = make([]time.Time, n)
+		locals                                                             = make([]string, n)
 		estimates                                                          = make([]*time.Time, n)
 		chainIDs, seqs                                                     = make([]int64, n), make([]int64, n)
 	)
@@ -119,7 +121,7 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 		ne, e := evs[i], evs[i].Event
 		row := Event{
 			ID: ids[k], SellerID: sellerID, NormalizedTrackingNumber: ne.Normalized, Source: string(e.Source),
-			OccurredAt: micro(e.OccurredAt), Status: string(e.Status), Carrier: e.Carrier,
+			OccurredAt: micro(e.OccurredAt), OccurredLocal: e.OccurredLocal, Status: string(e.Status), Carrier: e.Carrier,
 			CarrierStatus: e.CarrierStatus, ProviderStatus: e.ProviderStatus, ProviderDetail: e.ProviderDetail,
 			Description: e.Description, City: e.Location.City, Region: e.Location.Region,
 			PostalCode: e.Location.PostalCode, Country: e.Location.Country,
@@ -134,17 +136,19 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 		cities[k], regions[k], postals[k], countries[k] = row.City, row.Region, row.PostalCode, row.Country
 		estimates[k], signers[k], photos[k] = row.EstimatedDeliveryAt, row.SignedBy, row.PhotoURL
 		chainIDs[k], seqs[k], contents[k], links[k] = chain.ID, seq, content[:], link[:]
+		locals[k] = row.OccurredLocal
 	}
 	hd := chainHeads(chains)
 	_, err = tx.ExecContext(ctx, `
 		WITH inserted AS (
 			INSERT INTO tracking_events (seller_id, received_at, id, normalized_tracking_number, fingerprint, source, occurred_at,
 				status, carrier, carrier_status, provider_status, provider_detail, description, city, region, postal_code,
-				country, estimated_delivery_at, signed_by, photo_url, chain_id, seq, content_hash, chain_hash)
+				country, estimated_delivery_at, signed_by, photo_url, chain_id, seq, content_hash, chain_hash, occurred_local)
 			OVERRIDING SYSTEM VALUE
 			SELECT $1, $2, * FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::text[], $7::timestamptz[], $8::text[],
 				$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-				$17::text[], $18::timestamptz[], $19::text[], $20::text[], $21::bigint[], $22::bigint[], $23::bytea[], $24::bytea[])
+				$17::text[], $18::timestamptz[], $19::text[], $20::text[], $21::bigint[], $22::bigint[], $23::bytea[], $24::bytea[],
+				$28::text[])
 		)
 		`+saveChainsSQL,
 		sellerID, received, pq.Array([]int64(ids[:n])), pq.Array(norms), pq.ByteaArray(fpArr), pq.Array(sources),
@@ -152,7 +156,7 @@ func (s *Store) InsertEvents(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 		pq.Array(pdetails), pq.Array(descs), pq.Array(cities), pq.Array(regions), pq.Array(postals),
 		pq.Array(countries), pq.Array(estimates), pq.Array(signers), pq.Array(photos), pq.Array(chainIDs),
 		pq.Array(seqs), pq.ByteaArray(contents), pq.ByteaArray(links),
-		pq.Array(hd.ids), pq.Array(hd.records), pq.ByteaArray(hd.heads))
+		pq.Array(hd.ids), pq.Array(hd.records), pq.ByteaArray(hd.heads), pq.Array(locals))
 	if err != nil {
 		return nil, fmt.Errorf("insert events: %w", mapErr(err))
 	}

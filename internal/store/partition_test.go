@@ -180,8 +180,8 @@ func TestEvidenceKeysMakeAPartitionedTable(t *testing.T) {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO part_tracking_events (id, seller_id, normalized_tracking_number, fingerprint, source, occurred_at, status,
 			carrier, carrier_status, provider_status, provider_detail, description, city, region, postal_code, country,
-			signed_by, photo_url, received_at, chain_id, seq, content_hash, chain_hash)
-		VALUES (1, $1, 'T1', '\x01', 'EASYPOST', now(), 'DELIVERED', '', '', '', '', '', '', '', '', '', 'A', '', now(), $2, 1, $3, $3)`,
+			signed_by, photo_url, received_at, chain_id, seq, content_hash, chain_hash, occurred_local)
+		VALUES (1, $1, 'T1', '\x01', 'EASYPOST', now(), 'DELIVERED', '', '', '', '', '', '', '', '', '', 'A', '', now(), $2, 1, $3, $3, '')`,
 		seller, chain, hash); err != nil {
 		t.Fatalf("insert event into the partitioned copy: %v", err)
 	}
