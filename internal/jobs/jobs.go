@@ -47,7 +47,7 @@ type Options struct {
 // are inserted in the transactions of the writes that cause them.
 func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error) {
 	cfg := &river.Config{
-		Logger:            opt.Log,
+		Logger:            quieten(opt.Log),
 		FetchPollInterval: opt.PollInterval,
 		FetchCooldown:     min(opt.PollInterval, 100*time.Millisecond),
 		Workers:           workers,
