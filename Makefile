@@ -8,8 +8,11 @@ TEST_FLAGS  ?= -count=1 -timeout 20m
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-run: ## run the server (HTTP on :8080 and the job workers)
-	$(GO) run ./cmd/shipwatch serve
+# run builds then runs the binary rather than `go run`: on Ctrl-C the server
+# stops cleanly and exits 0, which `go run` would turn into exit 1 (and a
+# make error).
+run: build ## run the server (HTTP on :8080 and the job workers)
+	bin/shipwatch serve
 
 build: ## build bin/shipwatch
 	$(GO) build -o bin/shipwatch ./cmd/shipwatch
