@@ -35,7 +35,8 @@ into the playground.
 Start the server first (make run), then run this in another terminal.
 
 Flags:
-  --url URL          the running server (default $SHIPWATCH_URL, else http://127.0.0.1:8080)
+  --url URL          the running server (default $SHIPWATCH_URL, else the local
+                     listen address $SHIPWATCH_ADDR, else http://127.0.0.1:8080)
   --shipments N      how many shipments (default 300, at most 5000)
   --days N           shipped over the last N days (default 8)
   --provider NAME    easypost or aftership (default easypost)
@@ -113,10 +114,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 }
 
 func parseDemo(args []string, getenv config.Env) (demoOptions, error) {
-	opts := demoOptions{url: getenv("SHIPWATCH_URL")}
-	if opts.url == "" {
-		opts.url = "http://127.0.0.1:8080"
-	}
+	opts := demoOptions{url: serverURL(getenv)}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}

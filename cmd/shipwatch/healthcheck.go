@@ -77,3 +77,17 @@ func localURL(addr string) string {
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }
+
+// serverURL is where the client commands (demo, simulate) find the server:
+// SHIPWATCH_URL when set, else the listen address SHIPWATCH_ADDR as reached
+// from this host (the same variable make run's server reads), else port
+// 8080 on loopback.
+func serverURL(getenv config.Env) string {
+	if u := getenv("SHIPWATCH_URL"); u != "" {
+		return u
+	}
+	if a := getenv("SHIPWATCH_ADDR"); a != "" {
+		return localURL(a)
+	}
+	return "http://127.0.0.1:8080"
+}

@@ -45,3 +45,26 @@ func TestHealthcheckOnIPv6Address(t *testing.T) {
 		t.Fatalf("healthcheck on %s = exit %d, %q %q; want 0 and 200", ln.Addr(), code, out, errOut)
 	}
 }
+
+// demo and simulate find the server that make run started on
+// SHIPWATCH_ADDR; SHIPWATCH_URL (a server elsewhere) comes first.
+func TestServerURL(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "http://127.0.0.1:8080"},
+		{map[string]string{"SHIPWATCH_ADDR": ":9090"}, "http://127.0.0.1:9090"},
+		{map[string]string{"SHIPWATCH_ADDR": "[::1]:9090"}, "http://[::1]:9090"},
+		{map[string]string{"SHIPWATCH_ADDR": ":9090", "SHIPWATCH_URL": "https://sw.example"}, "https://sw.example"},
+	}
+	for _, tt := range tests {
+		if got := serverURL(envWith(tt.env)); got != tt.want {
+			t.Errorf("serverURL(%v) = %q, want %q", tt.env, got, tt.want)
+		}
+		opts, err := parseDemo(nil, envWith(tt.env))
+		if err != nil || opts.url != tt.want {
+			t.Errorf("parseDemo with %v: url %q, %v; want %q", tt.env, opts.url, err, tt.want)
+		}
+	}
+}
