@@ -45,17 +45,21 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	NotificationAttempt() NotificationAttemptResolver
 	NotificationDelivery() NotificationDeliveryResolver
+	NotificationDeliveryConnection() NotificationDeliveryConnectionResolver
 	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
 	Seller() SellerResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
 	ShipmentImport() ShipmentImportResolver
+	ShipmentImportConnection() ShipmentImportConnectionResolver
 	ShipmentImportError() ShipmentImportErrorResolver
 	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
 	TrackingEvent() TrackingEventResolver
+	TrackingEventConnection() TrackingEventConnectionResolver
 	TrackingSource() TrackingSourceResolver
+	TrackingSourceConnection() TrackingSourceConnectionResolver
 }
 
 type DirectiveRoot struct {
@@ -255,8 +259,9 @@ type ComplexityRoot struct {
 	}
 
 	NotificationDeliveryConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	NotificationDeliveryEdge struct {
@@ -270,8 +275,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	ProofImage struct {
@@ -406,8 +413,9 @@ type ComplexityRoot struct {
 	}
 
 	ShipmentImportConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	ShipmentImportEdge struct {
@@ -477,8 +485,9 @@ type ComplexityRoot struct {
 	}
 
 	TrackingEventConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	TrackingEventEdge struct {
@@ -505,8 +514,9 @@ type ComplexityRoot struct {
 	}
 
 	TrackingSourceConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	TrackingSourceEdge struct {
@@ -590,6 +600,9 @@ type NotificationDeliveryResolver interface {
 	State(ctx context.Context, obj *store.Delivery) (model.NotificationState, error)
 	Attempts(ctx context.Context, obj *store.Delivery) ([]*store.Attempt, error)
 }
+type NotificationDeliveryConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.NotificationDeliveryConnection) (int, error)
+}
 type ProofOfDeliveryResolver interface {
 	ShipmentID(ctx context.Context, obj *store.Proof) (*string, error)
 	EventID(ctx context.Context, obj *store.Proof) (*string, error)
@@ -652,6 +665,9 @@ type ShipmentImportResolver interface {
 
 	Errors(ctx context.Context, obj *store.Import, first *int, after *string) (*model.ShipmentImportErrorConnection, error)
 }
+type ShipmentImportConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.ShipmentImportConnection) (int, error)
+}
 type ShipmentImportErrorResolver interface {
 	Column(ctx context.Context, obj *store.ImportError) (*string, error)
 }
@@ -682,9 +698,15 @@ type TrackingEventResolver interface {
 	SignedBy(ctx context.Context, obj *store.Event) (*string, error)
 	PhotoURL(ctx context.Context, obj *store.Event) (*string, error)
 }
+type TrackingEventConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.TrackingEventConnection) (int, error)
+}
 type TrackingSourceResolver interface {
 	Provider(ctx context.Context, obj *store.TrackingSource) (model.TrackingProvider, error)
 	WebhookURL(ctx context.Context, obj *store.TrackingSource) (string, error)
+}
+type TrackingSourceConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.TrackingSourceConnection) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1597,6 +1619,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationDeliveryConnection.PageInfo(childComplexity), true
+	case "NotificationDeliveryConnection.totalCount":
+		if e.ComplexityRoot.NotificationDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.TotalCount(childComplexity), true
 
 	case "NotificationDeliveryEdge.cursor":
 		if e.ComplexityRoot.NotificationDeliveryEdge.Cursor == nil {
@@ -1636,6 +1664,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "ProofImage.bytes":
 		if e.ComplexityRoot.ProofImage.Bytes == nil {
@@ -2317,6 +2357,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentImportConnection.PageInfo(childComplexity), true
+	case "ShipmentImportConnection.totalCount":
+		if e.ComplexityRoot.ShipmentImportConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportConnection.TotalCount(childComplexity), true
 
 	case "ShipmentImportEdge.cursor":
 		if e.ComplexityRoot.ShipmentImportEdge.Cursor == nil {
@@ -2595,6 +2641,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingEventConnection.PageInfo(childComplexity), true
+	case "TrackingEventConnection.totalCount":
+		if e.ComplexityRoot.TrackingEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventConnection.TotalCount(childComplexity), true
 
 	case "TrackingEventEdge.cursor":
 		if e.ComplexityRoot.TrackingEventEdge.Cursor == nil {
@@ -2695,6 +2747,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingSourceConnection.PageInfo(childComplexity), true
+	case "TrackingSourceConnection.totalCount":
+		if e.ComplexityRoot.TrackingSourceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSourceConnection.TotalCount(childComplexity), true
 
 	case "TrackingSourceEdge.cursor":
 		if e.ComplexityRoot.TrackingSourceEdge.Cursor == nil {
@@ -2829,8 +2887,6 @@ var sources = []*ast.Source{
 # Errors carry extensions.code: BAD_USER_INPUT (with extensions.field),
 # NOT_FOUND, UNAUTHENTICATED or INTERNAL.
 
-directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
-
 "An RFC 3339 date-time, such as 2026-11-21T14:05:00Z."
 scalar Time
 
@@ -2934,14 +2990,14 @@ input ShipmentInput {
 }
 
 input ShipmentUpdateInput {
-  orderId: String @goField(omittable: true)
-  carrier: String @goField(omittable: true)
-  trackingNumber: String @goField(omittable: true)
-  service: String @goField(omittable: true)
-  shipBy: Time @goField(omittable: true)
-  shippedAt: Time @goField(omittable: true)
-  deliverBy: Time @goField(omittable: true)
-  destination: DestinationInput @goField(omittable: true)
+  orderId: String
+  carrier: String
+  trackingNumber: String
+  service: String
+  shipBy: Time
+  shippedAt: Time
+  deliverBy: Time
+  destination: DestinationInput
 }
 
 "A time range: from inclusive, to exclusive; either end may be open."
@@ -2976,6 +3032,8 @@ type ShipmentEdge {
 
 type PageInfo {
   hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
   endCursor: String
 }
 
@@ -3299,12 +3357,12 @@ input DisputeInput {
 }
 
 input DisputeUpdateInput {
-  kind: DisputeKind @goField(omittable: true)
-  externalReference: String @goField(omittable: true)
-  respondBy: Time @goField(omittable: true)
-  amount: Decimal @goField(omittable: true)
-  currency: String @goField(omittable: true)
-  note: String @goField(omittable: true)
+  kind: DisputeKind
+  externalReference: String
+  respondBy: Time
+  amount: Decimal
+  currency: String
+  note: String
 }
 
 input DisputeFilter {
@@ -3523,6 +3581,7 @@ type NotificationAttempt {
 type NotificationDeliveryConnection {
   edges: [NotificationDeliveryEdge!]!
   pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 type NotificationDeliveryEdge {
@@ -3709,6 +3768,7 @@ type TrackingSource {
 type TrackingSourceConnection {
   edges: [TrackingSourceEdge!]!
   pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 type TrackingSourceEdge {
@@ -3759,6 +3819,7 @@ type EventLocation {
 type TrackingEventConnection {
   edges: [TrackingEventEdge!]!
   pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 type TrackingEventEdge {
@@ -3860,8 +3921,9 @@ type ShipmentImport {
   startedAt: Time
   finishedAt: Time
   """
-  The rejected rows by line. GET /imports/{id}/errors.csv (same API key)
-  downloads them with their original text, ready to fix and upload again.
+  The rejected rows by line. GET /imports/{id}/errors (same API key)
+  downloads them with their original text in the upload's format (CSV, or
+  tab-separated .txt for an Amazon flat file), ready to fix and upload again.
   """
   errors(first: Int = 50, after: String): ShipmentImportErrorConnection!
 }
@@ -3889,6 +3951,7 @@ type ShipmentImportErrorEdge {
 type ShipmentImportConnection {
   edges: [ShipmentImportEdge!]!
   pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 type ShipmentImportEdge {
@@ -4279,6 +4342,8 @@ func (ec *executionContext) childFields_NotificationDeliveryConnection(ctx conte
 		return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryConnection", field.Name)
 }
@@ -4307,6 +4372,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -4543,6 +4612,8 @@ func (ec *executionContext) childFields_ShipmentImportConnection(ctx context.Con
 		return ec.fieldContext_ShipmentImportConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ShipmentImportConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ShipmentImportConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportConnection", field.Name)
 }
@@ -4673,6 +4744,8 @@ func (ec *executionContext) childFields_TrackingEventConnection(ctx context.Cont
 		return ec.fieldContext_TrackingEventConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_TrackingEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackingEventConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackingEventConnection", field.Name)
 }
@@ -4729,6 +4802,8 @@ func (ec *executionContext) childFields_TrackingSourceConnection(ctx context.Con
 		return ec.fieldContext_TrackingSourceConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_TrackingSourceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackingSourceConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackingSourceConnection", field.Name)
 }
@@ -9208,6 +9283,29 @@ func (ec *executionContext) fieldContext_NotificationDeliveryConnection_pageInfo
 	return fc, nil
 }
 
+func (ec *executionContext) _NotificationDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationDeliveryConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDeliveryConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _NotificationDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9330,6 +9428,52 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -12172,6 +12316,29 @@ func (ec *executionContext) fieldContext_ShipmentImportConnection_pageInfo(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _ShipmentImportConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImportConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _ShipmentImportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13304,6 +13471,29 @@ func (ec *executionContext) fieldContext_TrackingEventConnection_pageInfo(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _TrackingEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEventConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEventConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _TrackingEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13697,6 +13887,29 @@ func (ec *executionContext) fieldContext_TrackingSourceConnection_pageInfo(_ con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackingSourceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSourceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingSourceConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSourceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSourceConnection", field, true, true, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _TrackingSourceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceEdge) (ret graphql.Marshaler) {
@@ -18020,13 +18233,51 @@ func (ec *executionContext) _NotificationDeliveryConnection(ctx context.Context,
 		case "edges":
 			out.Values[i] = ec._NotificationDeliveryConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._NotificationDeliveryConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationDeliveryConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18149,6 +18400,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "hasNextPage":
 			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":
@@ -20281,13 +20542,51 @@ func (ec *executionContext) _ShipmentImportConnection(ctx context.Context, sel a
 		case "edges":
 			out.Values[i] = ec._ShipmentImportConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ShipmentImportConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImportConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21335,13 +21634,51 @@ func (ec *executionContext) _TrackingEventConnection(ctx context.Context, sel as
 		case "edges":
 			out.Values[i] = ec._TrackingEventConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._TrackingEventConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEventConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21613,13 +21950,51 @@ func (ec *executionContext) _TrackingSourceConnection(ctx context.Context, sel a
 		case "edges":
 			out.Values[i] = ec._TrackingSourceConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._TrackingSourceConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingSourceConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -67,15 +66,6 @@ type DisputeInput struct {
 	Note              *string     `json:"note,omitempty"`
 }
 
-type DisputeUpdateInput struct {
-	Kind              graphql.Omittable[*DisputeKind] `json:"kind,omitempty"`
-	ExternalReference graphql.Omittable[*string]      `json:"externalReference,omitempty"`
-	RespondBy         graphql.Omittable[*time.Time]   `json:"respondBy,omitempty"`
-	Amount            graphql.Omittable[*Decimal]     `json:"amount,omitempty"`
-	Currency          graphql.Omittable[*string]      `json:"currency,omitempty"`
-	Note              graphql.Omittable[*string]      `json:"note,omitempty"`
-}
-
 type EventLocation struct {
 	City       *string `json:"city,omitempty"`
 	Region     *string `json:"region,omitempty"`
@@ -118,19 +108,16 @@ type ItemError struct {
 type Mutation struct {
 }
 
-type NotificationDeliveryConnection struct {
-	Edges    []*NotificationDeliveryEdge `json:"edges"`
-	PageInfo *PageInfo                   `json:"pageInfo"`
-}
-
 type NotificationDeliveryEdge struct {
 	Cursor string          `json:"cursor"`
 	Node   *store.Delivery `json:"node"`
 }
 
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage     bool    `json:"hasNextPage"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
+	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
 // A stored photo or signature image.
@@ -211,11 +198,6 @@ type ShipmentFilter struct {
 	DeliverBy      *TimeRange `json:"deliverBy,omitempty"`
 }
 
-type ShipmentImportConnection struct {
-	Edges    []*ShipmentImportEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
-}
-
 type ShipmentImportEdge struct {
 	Cursor string        `json:"cursor"`
 	Node   *store.Import `json:"node"`
@@ -244,17 +226,6 @@ type ShipmentInput struct {
 	Destination    *DestinationInput `json:"destination,omitempty"`
 }
 
-type ShipmentUpdateInput struct {
-	OrderID        graphql.Omittable[*string]           `json:"orderId,omitempty"`
-	Carrier        graphql.Omittable[*string]           `json:"carrier,omitempty"`
-	TrackingNumber graphql.Omittable[*string]           `json:"trackingNumber,omitempty"`
-	Service        graphql.Omittable[*string]           `json:"service,omitempty"`
-	ShipBy         graphql.Omittable[*time.Time]        `json:"shipBy,omitempty"`
-	ShippedAt      graphql.Omittable[*time.Time]        `json:"shippedAt,omitempty"`
-	DeliverBy      graphql.Omittable[*time.Time]        `json:"deliverBy,omitempty"`
-	Destination    graphql.Omittable[*DestinationInput] `json:"destination,omitempty"`
-}
-
 // Live events over websocket (graphql-transport-ws or graphql-ws), authenticated by the
 // connection_init payload {"Authorization": "Bearer <api_key>"}. A subscriber on any
 // replica receives what every replica raised.
@@ -265,11 +236,6 @@ type Subscription struct {
 type TimeRange struct {
 	From *time.Time `json:"from,omitempty"`
 	To   *time.Time `json:"to,omitempty"`
-}
-
-type TrackingEventConnection struct {
-	Edges    []*TrackingEventEdge `json:"edges"`
-	PageInfo *PageInfo            `json:"pageInfo"`
 }
 
 type TrackingEventEdge struct {
@@ -295,11 +261,6 @@ type TrackingEventInput struct {
 	SignedBy            *string             `json:"signedBy,omitempty"`
 	// An http(s) link to a photo of the delivered parcel.
 	PhotoURL *string `json:"photoUrl,omitempty"`
-}
-
-type TrackingSourceConnection struct {
-	Edges    []*TrackingSourceEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
 }
 
 type TrackingSourceEdge struct {
