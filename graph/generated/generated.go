@@ -2890,150 +2890,248 @@ var sources = []*ast.Source{
 "An RFC 3339 date-time, such as 2026-11-21T14:05:00Z."
 scalar Time
 
+"What a seller can read. Every field is scoped to the seller whose API key authenticates the request."
 type Query {
   "The seller this API key belongs to."
   viewer: Seller!
   "One shipment by id; null with a NOT_FOUND error when there is none."
-  shipment(id: ID!): Shipment
+  shipment(
+    "The shipment's id."
+    id: ID!
+  ): Shipment
   "Every shipment carrying this tracking number (one number can be on several orders), newest first."
-  shipmentsByTrackingNumber(trackingNumber: String!): [Shipment!]!
+  shipmentsByTrackingNumber(
+    "The tracking number, as written anywhere (spaces and case do not matter: it is normalised first)."
+    trackingNumber: String!
+  ): [Shipment!]!
   "Shipments newest first. first is at most 500."
-  shipments(filter: ShipmentFilter, first: Int = 50, after: String): ShipmentConnection!
+  shipments(
+    "Narrows the list; every condition given must hold."
+    filter: ShipmentFilter
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): ShipmentConnection!
 }
 
+"What a seller can change. Every field is scoped to the seller whose API key authenticates the request."
 type Mutation {
   """
   Creates a shipment, or replaces the seller-given fields of the shipment with
   the same orderId and tracking number: sending it again never duplicates.
   """
-  createShipment(input: ShipmentInput!): Shipment!
+  createShipment(
+    "The shipment: orderId is required, every other field optional."
+    input: ShipmentInput!
+  ): Shipment!
   """
   Creates or replaces up to 1,000 shipments. Each item succeeds or fails on its
   own: shipments[i] is null when item i failed, and errors name the index and field.
   """
-  createShipments(input: [ShipmentInput!]!): CreateShipmentsPayload!
+  createShipments(
+    "Up to 1,000 shipments."
+    input: [ShipmentInput!]!
+  ): CreateShipmentsPayload!
   "Changes fields of a shipment: an omitted field is kept, an explicit null clears it."
-  updateShipment(id: ID!, input: ShipmentUpdateInput!): Shipment!
+  updateShipment(
+    "The shipment's id."
+    id: ID!
+    "The fields to change: an omitted field is kept, an explicit null clears it."
+    input: ShipmentUpdateInput!
+  ): Shipment!
   "Cancels a shipment: it is no longer watched. Cancelling twice is harmless."
-  cancelShipment(id: ID!): Shipment!
+  cancelShipment(
+    "The shipment's id."
+    id: ID!
+  ): Shipment!
 }
 
+"A seller: the account an API key belongs to. Everything else belongs to one seller."
 type Seller {
+  "The seller's id."
   id: ID!
+  "The seller's name, as given when the seller was created."
   name: String!
   "The seller's IANA time zone, for dates given without one."
   timeZone: String!
+  "When the seller was created."
   createdAt: Time!
 }
 
+"Where a parcel is, from its latest carrier event."
 enum ShipmentStatus {
   "No carrier event yet."
   PENDING
+  "A label was printed; the carrier has not scanned the parcel yet (not a scan)."
   LABEL_CREATED
+  "The carrier has the parcel and it is on its way."
   IN_TRANSIT
+  "On the delivery vehicle today."
   OUT_FOR_DELIVERY
+  "Waiting for the buyer at a pickup point or post office."
   AVAILABLE_FOR_PICKUP
+  "The carrier tried to deliver and could not."
   DELIVERY_ATTEMPTED
+  "Delivered."
   DELIVERED
+  "The carrier reports a problem (damage, wrong address, customs hold, ...)."
   EXCEPTION
+  "On its way back to, or back with, the seller."
   RETURNED_TO_SENDER
+  "Cancelled by the seller (cancelShipment): no longer watched."
   CANCELLED
 }
 
+"A parcel a seller shipped (or will ship) for an order, watched until it is delivered: its promised dates, its status from carrier events, its flags and its evidence."
 type Shipment {
+  "The shipment's id."
   id: ID!
+  "The seller's (or marketplace's) order id."
   orderId: String!
   "The declared carrier's code (ups, usps, fedex, ...), null when none was given."
   carrier: String
   "The tracking number as given."
   trackingNumber: String
+  "The tracking number without spaces or dashes, upper case: the form events and checks use. Null without a number."
   normalizedTrackingNumber: String
+  "The carrier's service (Ground, Priority Mail, ...), as given."
   service: String
   "The latest ship date promised to the buyer."
   shipBy: Time
+  "When the parcel was handed to the carrier, as the seller says."
   shippedAt: Time
   "The latest delivery date promised to the buyer."
   deliverBy: Time
+  "Where the parcel goes."
   destination: Destination!
+  "The status of the latest carrier event (by occurredAt), PENDING before any, CANCELLED once cancelled."
   status: ShipmentStatus!
+  "When the latest carrier event happened."
   lastEventAt: Time
+  "When the carrier delivered the parcel."
   deliveredAt: Time
   "The carrier's latest delivery estimate."
   estimatedDeliveryAt: Time
   "When the carrier first scanned the parcel (a label is not a scan)."
   firstScanAt: Time
+  "When Shipwatch received the shipment."
   createdAt: Time!
+  "When the shipment last changed."
   updatedAt: Time!
 }
 
+"Where a parcel goes."
 type Destination {
+  "The destination's postal (ZIP) code."
   postalCode: String
   "ISO 3166 alpha-2 country code."
   country: String
 }
 
+"Where a parcel goes."
 input DestinationInput {
+  "The destination's postal (ZIP) code."
   postalCode: String
+  "ISO 3166 alpha-2 or alpha-3 country code."
   country: String
 }
 
+"A shipment to create, or to replace when the seller already has one with the same orderId and tracking number."
 input ShipmentInput {
+  "The seller's (or marketplace's) order id. Required."
   orderId: String!
   "A carrier code or a common name (UPS, FedEx, USPS, Amazon Logistics, ...)."
   carrier: String
+  "The tracking number, as written; checked on arrival."
   trackingNumber: String
+  "The carrier's service (Ground, Priority Mail, ...)."
   service: String
+  "The latest ship date promised to the buyer (a day in the seller's time zone)."
   shipBy: Time
+  "When the parcel was handed to the carrier."
   shippedAt: Time
+  "The latest delivery date promised to the buyer (a day in the seller's time zone)."
   deliverBy: Time
+  "Where the parcel goes."
   destination: DestinationInput
 }
 
+"Changes to a shipment: an omitted field is kept, an explicit null clears it."
 input ShipmentUpdateInput {
+  "The order id."
   orderId: String
+  "A carrier code or a common name (UPS, FedEx, USPS, ...)."
   carrier: String
+  "The tracking number; a new one is checked again."
   trackingNumber: String
+  "The carrier's service."
   service: String
+  "The latest ship date promised to the buyer."
   shipBy: Time
+  "When the parcel was handed to the carrier."
   shippedAt: Time
+  "The latest delivery date promised to the buyer."
   deliverBy: Time
+  "Where the parcel goes."
   destination: DestinationInput
 }
 
 "A time range: from inclusive, to exclusive; either end may be open."
 input TimeRange {
+  "The range's start, inclusive; omitted: no start."
   from: Time
+  "The range's end, exclusive; omitted: no end."
   to: Time
 }
 
+"Conditions on shipments; every condition given must hold."
 input ShipmentFilter {
+  "Shipments in any of these statuses."
   statuses: [ShipmentStatus!]
+  "Shipments declared for any of these carriers (codes or common names)."
   carriers: [String!]
+  "Shipments of this order id, exactly."
   orderId: String
   "Matched after normalisation, so spaces and case do not matter."
   trackingNumber: String
+  "Shipments Shipwatch received in this range."
   createdAt: TimeRange
+  "Shipments shipped in this range."
   shippedAt: TimeRange
+  "Shipments whose shipBy is in this range."
   shipBy: TimeRange
+  "Shipments whose deliverBy is in this range."
   deliverBy: TimeRange
 }
 
+"A page of shipments, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type ShipmentConnection {
+  "The shipments of this page, each with its cursor."
   edges: [ShipmentEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
   "How many shipments match the filter, across all pages."
   totalCount: Int!
 }
 
+"One shipment of a page, with the cursor to read on from it."
 type ShipmentEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Shipment!
 }
 
+"Where a page sits in its list (Relay cursor connections). Lists are read forward with first and after."
 type PageInfo {
+  "True when more items follow this page: read them with after: endCursor."
   hasNextPage: Boolean!
+  "True when this page was read after a cursor, so items come before it. Lists are read forward only (first/after)."
   hasPreviousPage: Boolean!
+  "The cursor of the page's first item; null on an empty page."
   startCursor: String
+  "The cursor of the page's last item: pass it as after for the next page. Null on an empty page."
   endCursor: String
 }
 
@@ -3043,15 +3141,21 @@ type ItemError {
   index: Int!
   "The input field at fault, when there is one."
   field: String
+  "The error's code, as in extensions.code: BAD_USER_INPUT or NOT_FOUND."
   code: String!
+  "What is wrong with the item, for people."
   message: String!
 }
 
+"What createShipments did with each item."
 type CreateShipmentsPayload {
   "One entry per input item, in order; null where the item failed."
   shipments: [Shipment]!
+  "The items that failed, each with its index, field and reason."
   errors: [ItemError!]!
+  "How many shipments were created."
   created: Int!
+  "How many items matched an existing shipment, whose fields they replaced."
   updated: Int!
 }
 
@@ -3064,7 +3168,12 @@ extend type Query {
   numbers the seller most likely meant. carrier is a declared carrier code
   or a common name (UPS, FedEx, Royal Mail, ...).
   """
-  checkTrackingNumber(trackingNumber: String!, carrier: String): TrackingCheck!
+  checkTrackingNumber(
+    "The number to check, as written (spaces, dashes and case do not matter)."
+    trackingNumber: String!
+    "The carrier the number is declared for: a code (ups, usps, fedex, ...) or a common name. Omitted: any carrier."
+    carrier: String
+  ): TrackingCheck!
 }
 
 extend type Shipment {
@@ -3072,6 +3181,7 @@ extend type Shipment {
   trackingCheck: TrackingCheck
 }
 
+"Why a tracking number is not valid."
 enum TrackingCheckReason {
   "No known format has this shape."
   UNKNOWN_FORMAT
@@ -3083,14 +3193,19 @@ enum TrackingCheckReason {
   CARRIER_MISMATCH
 }
 
+"What a tracking number is: which carriers issue numbers of its shape, whether its check digit holds, and what the seller most likely meant."
 type TrackingCheck {
+  "The number as given."
   input: String!
+  "The number without spaces, dashes or prefixes the carriers ignore, upper case."
   normalized: String!
   "Valid for the declared carrier, or for some carrier when none was declared."
   valid: Boolean!
   "The most likely carrier's code."
   carrier: String
+  "The best candidate's format name; null when no format fits."
   format: String
+  "Why the number is not valid; null when it is."
   reason: TrackingCheckReason
   "Why the number is not valid, or a note on a valid one."
   message: String
@@ -3104,20 +3219,27 @@ type TrackingCheck {
   fields: TrackingFields!
 }
 
+"A format a tracking number fits."
 type TrackingCandidate {
+  "The code of the carrier that issues this format."
   carrier: String!
+  "The format's name."
   format: String!
+  "Whether the number's check digit (and, for S10, its country) holds in this format."
   valid: Boolean!
   "From 0 to 1: how likely the number was meant as this format."
   confidence: Float!
 }
 
+"What a tracking number encodes, as far as its format says."
 type TrackingFields {
   "UPS service code, USPS service type code, S10 service indicator, DPD service."
   serviceType: String
+  "The service code's name, when known."
   service: String
   "USPS mailer id."
   mailerId: String
+  "The shipper's account: UPS shipper number, FedEx Ground shipper id."
   shipperId: String
   "S10 country of the issuing postal operator."
   country: String
@@ -3145,16 +3267,29 @@ scalar Decimal
 
 extend type Query {
   "One dispute by id; null with a NOT_FOUND error when there is none."
-  dispute(id: ID!): Dispute
+  dispute(
+    "The dispute's id."
+    id: ID!
+  ): Dispute
   "Disputes, newest first. first is at most 500."
-  disputes(filter: DisputeFilter, first: Int = 50, after: String): DisputeConnection!
+  disputes(
+    "Narrows the list; every condition given must hold."
+    filter: DisputeFilter
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): DisputeConnection!
   """
   Recomputes the hash chain of a shipment's evidence (its carrier events and
   proofs of delivery, with their images), checks it against the latest signed
   checkpoint (and the checkpoint's signature), and says whether it is intact or
   which record is the first to break it.
   """
-  verifyShipmentEvidence(shipmentId: ID!): EvidenceVerification!
+  verifyShipmentEvidence(
+    "The shipment whose evidence chain to verify."
+    shipmentId: ID!
+  ): EvidenceVerification!
 }
 
 extend type Mutation {
@@ -3163,16 +3298,36 @@ extend type Mutation {
   image (PNG, JPEG or GIF, decided from the bytes; at most SHIPWATCH_MAX_IMAGE_BYTES
   each). Proofs can never be changed or deleted. Its source is BACK_OFFICE.
   """
-  recordProofOfDelivery(input: ProofOfDeliveryInput!, photo: Upload, signature: Upload): ProofOfDelivery!
+  recordProofOfDelivery(
+    "The delivery the proof records."
+    input: ProofOfDeliveryInput!
+    "A photo of the delivered parcel (a multipart file part)."
+    photo: Upload
+    "An image of the recipient's signature (a multipart file part)."
+    signature: Upload
+  ): ProofOfDelivery!
   """
   Opens a dispute on a shipment. A dispute with the same kind and externalReference
   is refused, so a retried request never doubles it.
   """
-  openDispute(input: DisputeInput!): Dispute!
+  openDispute(
+    "The dispute: the shipment and kind are required."
+    input: DisputeInput!
+  ): Dispute!
   "Changes fields of an open dispute: an omitted field is kept, an explicit null clears it."
-  updateDispute(id: ID!, input: DisputeUpdateInput!): Dispute!
+  updateDispute(
+    "The dispute's id."
+    id: ID!
+    "The fields to change: an omitted field is kept, an explicit null clears it."
+    input: DisputeUpdateInput!
+  ): Dispute!
   "Closes a dispute with its outcome. Closing again with the same outcome is harmless."
-  closeDispute(id: ID!, outcome: DisputeOutcome!): Dispute!
+  closeDispute(
+    "The dispute's id."
+    id: ID!
+    "How the dispute ended."
+    outcome: DisputeOutcome!
+  ): Dispute!
 }
 
 extend type Shipment {
@@ -3186,26 +3341,39 @@ extend type Shipment {
 
 "Where a proof of delivery or a carrier event came from."
 enum EvidenceSource {
+  "An EasyPost webhook."
   EASYPOST
+  "An AfterShip webhook."
   AFTERSHIP
+  "The seller's own systems, through the API."
   BACK_OFFICE
 }
 
+"A tamper-evident record that a parcel was delivered: who signed, where, photo and signature images, chained by hash to the parcel's other evidence. Never changed or deleted."
 type ProofOfDelivery {
+  "The proof's id."
   id: ID!
   "The shipment it was recorded for; null when a carrier event carried it."
   shipmentId: ID
   "The carrier event it came from, when a carrier event carried it."
   eventId: ID
+  "When the parcel was delivered."
   deliveredAt: Time!
+  "Who signed for the parcel."
   signedBy: String
+  "Where the parcel was left."
   location: ProofLocation
+  "The photo of the delivered parcel, when one was recorded."
   photo: ProofImage
+  "The signature image, when one was recorded."
   signature: ProofImage
   "The carrier's photo URL, when a carrier event carried the proof."
   carrierPhotoUrl: String
+  "The carrier's reference for the delivery (a scan or proof id), when given."
   carrierReference: String
+  "Where the proof came from."
   source: EvidenceSource!
+  "When Shipwatch recorded the proof."
   recordedAt: Time!
   "The record's 1-based position in the parcel's evidence chain."
   seq: Int!
@@ -3215,8 +3383,11 @@ type ProofOfDelivery {
   chainHash: String!
 }
 
+"Where a parcel was left."
 type ProofLocation {
+  "WGS 84 latitude in degrees."
   latitude: Float
+  "WGS 84 longitude in degrees."
   longitude: Float
   "Where at the address, such as front door or mailroom."
   description: String
@@ -3226,6 +3397,7 @@ type ProofLocation {
 type ProofImage {
   "image/png, image/jpeg or image/gif, as sniffed from the bytes."
   contentType: String!
+  "The image's size in bytes."
   bytes: Int!
   "Lower-case hex SHA-256 of the bytes, as hashed into the proof."
   sha256: String!
@@ -3233,26 +3405,39 @@ type ProofImage {
   url: String!
 }
 
+"A proof of delivery to record for a shipment."
 input ProofOfDeliveryInput {
+  "The shipment delivered."
   shipmentId: ID!
+  "When the parcel was delivered."
   deliveredAt: Time!
+  "Who signed for the parcel."
   signedBy: String
+  "Where the parcel was left."
   location: ProofLocationInput
+  "The carrier's reference for the delivery (a scan or proof id)."
   carrierReference: String
 }
 
+"Where a parcel was left."
 input ProofLocationInput {
   "WGS 84 degrees; give both latitude and longitude, or neither."
   latitude: Float
+  "WGS 84 degrees; give both latitude and longitude, or neither."
   longitude: Float
+  "Where at the address, such as front door or mailroom."
   description: String
 }
 
+"The kind of a record in a parcel's evidence chain."
 enum EvidenceRecordKind {
+  "A carrier event."
   EVENT
+  "A proof of delivery."
   PROOF
 }
 
+"How a parcel's evidence chain fails to verify."
 enum EvidenceBreak {
   "A record's fields no longer hash to its stored content hash: edited in place."
   CONTENT_CHANGED
@@ -3278,7 +3463,9 @@ enum EvidenceBreak {
   CHECKPOINT_INVALID
 }
 
+"The result of recomputing a parcel's evidence chain and checking it against the latest signed checkpoint."
 type EvidenceVerification {
+  "True when every record, the chain's head and the checkpoint verify."
   intact: Boolean!
   "How many records the chain holds."
   records: Int!
@@ -3286,59 +3473,89 @@ type EvidenceVerification {
   firstBroken: BrokenEvidenceRecord
   "The chain hash of the chain's last record as stored, hex; null without evidence."
   head: String
+  "When the verification ran."
   verifiedAt: Time!
 }
 
+"The first record (or the chain's end) that does not verify, and why."
 type BrokenEvidenceRecord {
   "Null when the chain's end is at fault rather than a record."
   kind: EvidenceRecordKind
+  "The record's id (a TrackingEvent or ProofOfDelivery id); null when the chain's end is at fault."
   id: ID
   "0-based position in the chain."
   index: Int!
+  "How the chain breaks there."
   reason: EvidenceBreak!
   "The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT."
   chain: String
+  "What was found, for people."
   message: String!
 }
 
+"What a buyer or marketplace disputes."
 enum DisputeKind {
+  "The buyer says the parcel never arrived."
   NOT_RECEIVED
+  "An Amazon A-to-z Guarantee claim."
   A_TO_Z_CLAIM
+  "A card chargeback through the buyer's bank."
   CHARGEBACK
+  "The buyer says the parcel arrived damaged."
   DAMAGED
+  "Any other dispute."
   OTHER
 }
 
+"Whether a dispute still needs an answer."
 enum DisputeStatus {
+  "Not decided yet: evidence may still be sent."
   OPEN
+  "Decided; outcome says how."
   CLOSED
 }
 
+"How a dispute ended."
 enum DisputeOutcome {
+  "Decided for the seller."
   WON
+  "Decided for the buyer."
   LOST
+  "The buyer or marketplace withdrew it."
   WITHDRAWN
 }
 
+"A buyer's or marketplace's dispute about a shipment, which an evidence pack answers."
 type Dispute {
+  "The dispute's id."
   id: ID!
+  "The shipment disputed."
   shipment: Shipment!
+  "What is disputed."
   kind: DisputeKind!
   "The marketplace's claim id or the card network's case number."
   externalReference: String
   "When the seller must have answered."
   respondBy: Time
+  "The amount disputed, in currency."
   amount: Decimal
   "ISO 4217 code."
   currency: String
+  "The seller's note."
   note: String
+  "OPEN until closed with an outcome."
   status: DisputeStatus!
+  "How it ended; null while open."
   outcome: DisputeOutcome
+  "When it was opened in Shipwatch."
   openedAt: Time!
+  "When it was closed; null while open."
   closedAt: Time
+  "When it last changed."
   updatedAt: Time!
   "How many evidence packs were generated for the dispute."
   packsGenerated: Int!
+  "When the latest evidence pack was generated; null before the first."
   lastPackGeneratedAt: Time
   "The evidence pack as a PDF (GET with the API key)."
   evidencePdfUrl: String!
@@ -3346,41 +3563,67 @@ type Dispute {
   evidenceJsonUrl: String!
 }
 
+"A dispute to open on a shipment."
 input DisputeInput {
+  "The shipment disputed."
   shipmentId: ID!
+  "What is disputed."
   kind: DisputeKind!
+  "The marketplace's claim id or the card network's case number."
   externalReference: String
+  "When the seller must have answered."
   respondBy: Time
+  """The amount disputed, such as "49.99"."""
   amount: Decimal
+  "ISO 4217 code of the amount."
   currency: String
+  "The seller's note."
   note: String
 }
 
+"Changes to an open dispute: an omitted field is kept, an explicit null clears it."
 input DisputeUpdateInput {
+  "What is disputed."
   kind: DisputeKind
+  "The marketplace's claim id or the card network's case number."
   externalReference: String
+  "When the seller must have answered."
   respondBy: Time
+  """The amount disputed, such as "49.99"."""
   amount: Decimal
+  "ISO 4217 code of the amount."
   currency: String
+  "The seller's note."
   note: String
 }
 
+"Conditions on disputes; every condition given must hold."
 input DisputeFilter {
+  "Disputes in any of these statuses."
   statuses: [DisputeStatus!]
+  "Disputes of any of these kinds."
   kinds: [DisputeKind!]
+  "Disputes of this shipment."
   shipmentId: ID
+  "Disputes whose respondBy is in this range."
   respondBy: TimeRange
 }
 
+"A page of disputes, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type DisputeConnection {
+  "The disputes of this page, each with its cursor."
   edges: [DisputeEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
   "How many disputes match the filter, across all pages."
   totalCount: Int!
 }
 
+"One item of a page of disputes, with the cursor to read on from it."
 type DisputeEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Dispute!
 }
 
@@ -3388,30 +3631,59 @@ type DisputeEdge {
 
 extend type Query {
   "The seller's flags, newest first. first is at most 500."
-  flags(filter: FlagFilter, first: Int = 50, after: String): FlagConnection!
+  flags(
+    "Narrows the list; every condition given must hold."
+    filter: FlagFilter
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): FlagConnection!
   "One flag by id; null with a NOT_FOUND error when there is none."
-  flag(id: ID!): Flag
+  flag(
+    "The flag's id."
+    id: ID!
+  ): Flag
   "Where notifications are sent; null when no endpoint is set."
   notificationEndpoint: NotificationEndpoint
   "Notifications sent or being sent to the endpoint, newest first, with every attempt. first is at most 500."
-  notificationDeliveries(first: Int = 50, after: String): NotificationDeliveryConnection!
+  notificationDeliveries(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): NotificationDeliveryConnection!
 }
 
 extend type Mutation {
   "Marks a flag as seen. It stays open until its condition stops holding or it is resolved."
-  acknowledgeFlag(id: ID!): Flag!
+  acknowledgeFlag(
+    "The flag's id."
+    id: ID!
+  ): Flag!
   """
   Resolves an open flag by hand with a note. While its condition still holds, no
   new flag of its kind is raised on the shipment. Resolving a resolved flag returns it unchanged.
   """
-  resolveFlag(id: ID!, note: String!): Flag!
+  resolveFlag(
+    "The flag's id."
+    id: ID!
+    """Why the flag is resolved, for the record (such as "carrier confirmed pickup")."""
+    note: String!
+  ): Flag!
   "Changes monitoring thresholds or the time zone; omitted fields are kept. Flags follow at once."
-  updateSellerSettings(input: SellerSettingsInput!): SellerSettings!
+  updateSellerSettings(
+    "The settings to change; omitted ones are kept."
+    input: SellerSettingsInput!
+  ): SellerSettings!
   """
   Sets the URL (http or https) that receives notifications, replacing any previous one,
   and returns a new signing secret. The secret is shown only here: store it.
   """
-  setNotificationEndpoint(url: String!): SetNotificationEndpointPayload!
+  setNotificationEndpoint(
+    "The http or https URL that receives notifications as signed POST requests."
+    url: String!
+  ): SetNotificationEndpointPayload!
   "Stops notifications. Returns false when no endpoint was set."
   removeNotificationEndpoint: Boolean!
 }
@@ -3430,7 +3702,14 @@ type Subscription {
 
 extend type Shipment {
   "The shipment's flags, newest first, open and resolved (open: true for open only). first is at most 500."
-  flags(open: Boolean, first: Int = 50, after: String): FlagConnection!
+  flags(
+    "true: open flags only; false: resolved flags only; omitted: all."
+    open: Boolean
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): FlagConnection!
 }
 
 extend type Seller {
@@ -3438,6 +3717,7 @@ extend type Seller {
   settings: SellerSettings!
 }
 
+"What a flag says is wrong. docs/monitoring.md gives each rule's exact boundaries."
 enum FlagKind {
   "The tracking number fails the check (format, check digit or country), and no carrier has scanned it."
   INVALID_TRACKING
@@ -3463,12 +3743,17 @@ enum FlagKind {
   PROOF_MISSING
 }
 
+"How urgent a flag is."
 enum FlagSeverity {
+  "Worth knowing; nothing to do yet."
   INFO
+  "Likely to hurt a metric or a buyer if left alone."
   WARNING
+  "Already counts against the seller (a late shipment, an invalid number, a dispute due)."
   CRITICAL
 }
 
+"How a flag was resolved."
 enum FlagResolution {
   "The condition stopped holding (the first scan arrived, the parcel was delivered...)."
   AUTO
@@ -3476,16 +3761,25 @@ enum FlagResolution {
   MANUAL
 }
 
+"Something wrong with a shipment, raised by a monitoring rule. At most one flag of a kind is open per shipment; resolved flags are kept as history."
 type Flag {
+  "The flag's id."
   id: ID!
+  "The shipment the flag is about."
   shipment: Shipment!
+  "What is wrong."
   kind: FlagKind!
+  "How urgent it is."
   severity: FlagSeverity!
   "What was wrong when the flag was raised, for people."
   message: String!
+  "When the flag was raised."
   raisedAt: Time!
+  "When the seller marked it seen (acknowledgeFlag); null until then."
   acknowledgedAt: Time
+  "When it was resolved; null while open."
   resolvedAt: Time
+  "How it was resolved; null while open."
   resolution: FlagResolution
   "The seller's note on a MANUAL resolution."
   resolutionNote: String
@@ -3493,27 +3787,37 @@ type Flag {
   open: Boolean!
 }
 
+"Conditions on flags; every condition given must hold."
 input FlagFilter {
+  "Flags of any of these kinds."
   kinds: [FlagKind!]
   "true: open flags only; false: resolved flags only."
   open: Boolean
+  "Flags of this shipment."
   shipmentId: ID
   "Flags raised after this time (exclusive)."
   raisedAfter: Time
 }
 
+"A page of flags, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type FlagConnection {
+  "The flags of this page, each with its cursor."
   edges: [FlagEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
   "How many flags match the filter, across all pages."
   totalCount: Int!
 }
 
+"One item of a page of flags, with the cursor to read on from it."
 type FlagEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Flag!
 }
 
+"A seller's monitoring thresholds and time zone."
 type SellerSettings {
   "IANA time zone: shipBy and deliverBy are days in it."
   timeZone: String!
@@ -3523,7 +3827,9 @@ type SellerSettings {
   stalledDays: Int!
 }
 
+"Changes to a seller's settings; an omitted field is kept."
 input SellerSettingsInput {
+  "An IANA time zone name, such as America/New_York."
   timeZone: String
   "1 to 720."
   inactiveTrackingHours: Int
@@ -3531,12 +3837,17 @@ input SellerSettingsInput {
   stalledDays: Int
 }
 
+"The URL that receives the seller's notifications."
 type NotificationEndpoint {
+  "The URL notifications are POSTed to."
   url: String!
+  "When the endpoint was set."
   createdAt: Time!
 }
 
+"The endpoint set, with its signing secret (shown once)."
 type SetNotificationEndpointPayload {
+  "The endpoint now in use."
   endpoint: NotificationEndpoint!
   """
   The signing secret: the key of the HMAC-SHA256 in the Shipwatch-Signature header.
@@ -3545,11 +3856,13 @@ type SetNotificationEndpointPayload {
   secret: String!
 }
 
+"Where a notification is in its delivery."
 enum NotificationState {
   "Not attempted yet."
   PENDING
   "Failed at least once; another attempt is scheduled."
   RETRYING
+  "The endpoint answered 2xx."
   DELIVERED
   "Every attempt of the retry schedule (about 24 hours) failed."
   FAILED
@@ -3557,35 +3870,51 @@ enum NotificationState {
   CANCELLED
 }
 
+"One notification (a flag raised or resolved, a status change) and its delivery to the endpoint."
 type NotificationDelivery {
+  "The delivery's id."
   id: ID!
   "flag.raised, flag.resolved or shipment.status_changed."
   event: String!
   "The JSON body sent, exactly as signed."
   payload: String!
+  "Where the delivery is."
   state: NotificationState!
+  "Every attempt so far, oldest first."
   attempts: [NotificationAttempt!]!
+  "When the notification was queued."
   createdAt: Time!
   "When it was delivered or given up."
   finishedAt: Time
 }
 
+"One attempt to deliver a notification."
 type NotificationAttempt {
+  "When the attempt started."
   at: Time!
   "The HTTP status answered; null when there was no answer (refused, timed out)."
   statusCode: Int
+  "Why the attempt failed, when it did."
   error: String
+  "How long the attempt took, in milliseconds."
   durationMs: Int!
 }
 
+"A page of notification deliveries, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type NotificationDeliveryConnection {
+  "The notification deliveries of this page, each with its cursor."
   edges: [NotificationDeliveryEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many notification deliveries the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
+"One item of a page of notification deliveries, with the cursor to read on from it."
 type NotificationDeliveryEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: NotificationDelivery!
 }
 
@@ -3598,18 +3927,29 @@ extend type Query {
   applies to every metric; each target says which window the marketplace uses.
   Cancelled shipments never count. See docs/health.md for every rule.
   """
-  accountHealth(marketplace: Marketplace = AMAZON, days: Int = 30): AccountHealth!
+  accountHealth(
+    "Whose rules and targets to apply (default AMAZON)."
+    marketplace: Marketplace = AMAZON
+    "How many days back the window reaches, today included: 1 to 365 (default 30)."
+    days: Int = 30
+  ): AccountHealth!
 }
 
 "A marketplace whose published seller-performance rules accountHealth applies."
 enum Marketplace {
+  "Amazon Seller Central's account-health rules."
   AMAZON
+  "Walmart Marketplace's seller-performance standards."
   WALMART
+  "eBay's seller-performance standards."
   EBAY
 }
 
+"A seller's marketplace metrics over a window of days, each against the marketplace's target."
 type AccountHealth {
+  "The marketplace whose rules apply."
   marketplace: Marketplace!
+  "The window's length in days, today included."
   days: Int!
   "The seller's IANA time zone: days start at midnight there."
   timeZone: String!
@@ -3627,10 +3967,15 @@ type AccountHealth {
   invalidTrackingRate: HealthMetric!
 }
 
+"A metric a marketplace judges sellers on."
 enum HealthMetricName {
+  "Valid Tracking Rate: shipments whose number a carrier scanned."
   VALID_TRACKING_RATE
+  "Late Shipment Rate: shipments shipped after their ship-by day."
   LATE_SHIPMENT_RATE
+  "On-Time Delivery Rate: shipments delivered by their deliver-by day."
   ON_TIME_DELIVERY_RATE
+  "Invalid Tracking Rate: shipments whose number fails the tracking check."
   INVALID_TRACKING_RATE
 }
 
@@ -3646,15 +3991,23 @@ enum HealthStatus {
 
 "How a rate must compare with a target to meet it."
 enum TargetComparison {
+  "The rate must be above the target."
   ABOVE
+  "The rate must be at least the target."
   AT_LEAST
+  "The rate must be below the target."
   BELOW
+  "The rate must be at most the target."
   AT_MOST
 }
 
+"One metric over the window: its counts, rate, target and status, per carrier and per day, and the shipments behind it."
 type HealthMetric {
+  "Which metric this is."
   metric: HealthMetricName!
+  "The shipments the rate counts (such as those scanned, for validTrackingRate)."
   numerator: Int!
+  "The shipments the rate is taken over."
   denominator: Int!
   "numerator / denominator, from 0 to 1; null when the denominator is 0."
   rate: Float
@@ -3674,10 +4027,21 @@ type HealthMetric {
   of it (date as in daily) and/or one carrier (as in byCarrier; "" for
   shipments with no known carrier). first is at most 500.
   """
-  shipments(first: Int = 50, after: String, date: String, carrier: String): HealthShipmentConnection!
+  shipments(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+    "Only the shipments of this day of the window (YYYY-MM-DD, as in daily)."
+    date: String
+    """Only the shipments of this carrier (a code or name, as in byCarrier; "" for no known carrier)."""
+    carrier: String
+  ): HealthShipmentConnection!
 }
 
+"A marketplace's published target for a metric."
 type HealthTarget {
+  "How the rate must compare with the threshold to meet it."
   comparison: TargetComparison!
   "The threshold, from 0 to 1."
   rate: Float!
@@ -3687,30 +4051,45 @@ type HealthTarget {
   source: String!
 }
 
+"A metric for one carrier."
 type CarrierHealth {
   "The carrier's code; null when neither declared nor detected."
   carrier: String
+  "The carrier's shipments the rate counts."
   numerator: Int!
+  "The carrier's shipments the rate is taken over."
   denominator: Int!
+  "numerator / denominator; null when the denominator is 0."
   rate: Float
+  "The carrier's shipments counting against the metric."
   failing: Int!
 }
 
+"A metric for one day of the window."
 type DailyHealth {
   "The day in the seller's time zone, YYYY-MM-DD."
   date: String!
+  "The day's start: midnight in the seller's time zone."
   from: Time!
   "The next day's start, or the window's end for today."
   to: Time!
+  "The day's shipments the rate counts."
   numerator: Int!
+  "The day's shipments the rate is taken over."
   denominator: Int!
+  "numerator / denominator; null when the denominator is 0."
   rate: Float
+  "The day's shipments counting against the metric."
   failing: Int!
 }
 
+"A page of shipments counting against the metric, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type HealthShipmentConnection {
+  "The shipments counting against the metric of this page, each with its cursor."
   edges: [ShipmentEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many shipments counting against the metric the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
@@ -3718,7 +4097,12 @@ type HealthShipmentConnection {
 
 extend type Query {
   "The seller's live tracking sources, newest first. first is at most 500."
-  trackingSources(first: Int = 50, after: String): TrackingSourceConnection!
+  trackingSources(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): TrackingSourceConnection!
 }
 
 extend type Mutation {
@@ -3728,19 +4112,30 @@ extend type Mutation {
   secret; AfterShip: Notifications > Webhooks, with its webhook secret here).
   The secret is stored encrypted and never shown again.
   """
-  createTrackingSource(provider: TrackingProvider!, secret: String!): TrackingSource!
+  createTrackingSource(
+    "The tracking provider that will post webhooks."
+    provider: TrackingProvider!
+    "The webhook secret set in the provider's dashboard, which signs its webhooks."
+    secret: String!
+  ): TrackingSource!
   """
   Stops a tracking source: its webhooks are refused (404) from now on and its
   secret is erased. Webhooks it already acknowledged are still processed.
   """
-  deleteTrackingSource(id: ID!): TrackingSource!
+  deleteTrackingSource(
+    "The tracking source's id."
+    id: ID!
+  ): TrackingSource!
   """
   Records up to 1,000 carrier events from the seller's own back office. Each
   item succeeds or fails on its own; errors name the index and field. An event
   applies to every shipment with its tracking number, including shipments
   created later. Sending the same event again is harmless.
   """
-  recordTrackingEvents(input: [TrackingEventInput!]!): RecordTrackingEventsPayload!
+  recordTrackingEvents(
+    "Up to 1,000 events."
+    input: [TrackingEventInput!]!
+  ): RecordTrackingEventsPayload!
 }
 
 extend type Shipment {
@@ -3748,48 +4143,73 @@ extend type Shipment {
   The carrier events of this shipment's tracking number, oldest first, from
   every source. first is at most 500.
   """
-  events(first: Int = 50, after: String): TrackingEventConnection!
+  events(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): TrackingEventConnection!
 }
 
 "A tracking provider that posts webhooks to Shipwatch."
 enum TrackingProvider {
+  "EasyPost tracker webhooks (X-Hmac-Signature)."
   EASYPOST
+  "AfterShip tracking webhooks (aftership-hmac-sha256)."
   AFTERSHIP
 }
 
+"A tracking provider account that posts carrier events to Shipwatch by webhook."
 type TrackingSource {
+  "The source's id."
   id: ID!
+  "The tracking provider."
   provider: TrackingProvider!
   "Where the provider must post: the path alone unless SHIPWATCH_PUBLIC_URL is set."
   webhookUrl: String!
+  "When the source was registered."
   createdAt: Time!
 }
 
+"A page of tracking sources, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type TrackingSourceConnection {
+  "The tracking sources of this page, each with its cursor."
   edges: [TrackingSourceEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many tracking sources the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
+"One item of a page of tracking sources, with the cursor to read on from it."
 type TrackingSourceEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: TrackingSource!
 }
 
 "Where a carrier event came from."
 enum EventSource {
+  "An EasyPost webhook."
   EASYPOST
+  "An AfterShip webhook."
   AFTERSHIP
+  "The seller's own systems (recordTrackingEvents)."
   BACK_OFFICE
 }
 
+"One carrier scan or status of a tracking number, from a provider webhook or the seller's back office. Kept as tamper-evident history."
 type TrackingEvent {
+  "The event's id."
   id: ID!
+  "Where the event came from."
   source: EventSource!
   "When it happened, as the carrier says."
   occurredAt: Time!
   "When Shipwatch first received it."
   receivedAt: Time!
+  "The Shipwatch status the event maps to."
   status: ShipmentStatus!
   "The carrier code the source named."
   carrier: String
@@ -3799,7 +4219,9 @@ type TrackingEvent {
   providerStatus: String
   "The provider's raw detail: EasyPost status_detail, AfterShip subtag."
   providerDetail: String
+  """The carrier's description of the event, such as "Arrival Scan"."""
   description: String
+  "Where the event happened, as the carrier says."
   location: EventLocation
   "The carrier's delivery estimate as of this event."
   estimatedDeliveryAt: Time
@@ -3809,27 +4231,43 @@ type TrackingEvent {
   photoUrl: String
 }
 
+"Where a carrier event happened."
 type EventLocation {
+  "The city."
   city: String
+  "The state, province or region."
   region: String
+  "The postal (ZIP) code."
   postalCode: String
+  "The country code, as the carrier gave it."
   country: String
 }
 
+"A page of carrier events, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type TrackingEventConnection {
+  "The carrier events of this page, each with its cursor."
   edges: [TrackingEventEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many carrier events the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
+"One item of a page of carrier events, with the cursor to read on from it."
 type TrackingEventEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: TrackingEvent!
 }
 
+"Where a carrier event happened."
 input EventLocationInput {
+  "The city."
   city: String
+  "The state, province or region."
   region: String
+  "The postal (ZIP) code."
   postalCode: String
   "ISO 3166 alpha-2 or alpha-3 country code."
   country: String
@@ -3841,27 +4279,37 @@ the carrier when known); a number no shipment carries yet is kept and attached
 when one arrives.
 """
 input TrackingEventInput {
+  "The shipment the event is about; or give trackingNumber."
   shipmentId: ID
+  "The tracking number the event is about; or give shipmentId."
   trackingNumber: String
   "A carrier code or a common name (UPS, FedEx, USPS, ...)."
   carrier: String
+  "When it happened, as the carrier says (at most a day in the future)."
   occurredAt: Time!
+  "The Shipwatch status the event maps to."
   status: ShipmentStatus!
   "The carrier's own code or text."
   carrierStatus: String
+  "The carrier's description of the event."
   description: String
+  "Where the event happened."
   location: EventLocationInput
+  "The carrier's delivery estimate as of this event."
   estimatedDeliveryAt: Time
+  "Who signed for the parcel (a delivery with a signer is a proof of delivery)."
   signedBy: String
   "An http(s) link to a photo of the delivered parcel."
   photoUrl: String
 }
 
+"What recordTrackingEvents did with each item."
 type RecordTrackingEventsPayload {
   "Events stored now."
   recorded: Int!
   "Events Shipwatch already had (a resend)."
   duplicates: Int!
+  "The items that failed, each with its index, field and reason."
   errors: [ItemError!]!
   "The shipments the events apply to, as they stand after them."
   shipments: [Shipment!]!
@@ -3879,9 +4327,11 @@ enum ShipmentFileFormat {
   AMAZON_FLAT_FILE
 }
 
+"Where an import's load is."
 enum ShipmentImportStatus {
   "Stored and waiting for a worker."
   QUEUED
+  "A worker is loading it: rowsProcessed grows."
   PROCESSING
   "Every row is in, or rejected with its reason."
   COMPLETED
@@ -3891,11 +4341,13 @@ enum ShipmentImportStatus {
 
 "An uploaded file of shipments and how far its load has got."
 type ShipmentImport {
+  "The import's id."
   id: ID!
   "The file's name as uploaded."
   filename: String!
   "The format the file is read as (never AUTO)."
   format: ShipmentFileFormat!
+  "Where the load is."
   status: ShipmentImportStatus!
   "The file's size in bytes."
   fileSize: Int!
@@ -3904,6 +4356,7 @@ type ShipmentImport {
   lines is three rows). rowsTotal is null until the file is stored.
   """
   rowsTotal: Int
+  "Rows loaded so far, accepted or rejected."
   rowsProcessed: Int!
   "Shipments created: order id and tracking number not seen before."
   created: Int!
@@ -3917,15 +4370,23 @@ type ShipmentImport {
   warnings: [String!]!
   "Why the import FAILED; null otherwise."
   failure: String
+  "When the file was uploaded."
   createdAt: Time!
+  "When a worker started loading it; null while QUEUED."
   startedAt: Time
+  "When the load COMPLETED or FAILED; null until then."
   finishedAt: Time
   """
   The rejected rows by line. GET /imports/{id}/errors (same API key)
   downloads them with their original text in the upload's format (CSV, or
   tab-separated .txt for an Amazon flat file), ready to fix and upload again.
   """
-  errors(first: Int = 50, after: String): ShipmentImportErrorConnection!
+  errors(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): ShipmentImportErrorConnection!
 }
 
 "A rejected row."
@@ -3934,36 +4395,59 @@ type ShipmentImportError {
   line: Int!
   "The column at fault, named as in the file's header; null when the whole row is."
   column: String
+  "What is wrong with the row, for people."
   message: String!
 }
 
+"A page of rejected rows, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type ShipmentImportErrorConnection {
+  "The rejected rows of this page, each with its cursor."
   edges: [ShipmentImportErrorEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many rejected rows the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
+"One item of a page of rejected rows, with the cursor to read on from it."
 type ShipmentImportErrorEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: ShipmentImportError!
 }
 
+"A page of imports, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type ShipmentImportConnection {
+  "The imports of this page, each with its cursor."
   edges: [ShipmentImportEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many imports the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
+"One item of a page of imports, with the cursor to read on from it."
 type ShipmentImportEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: ShipmentImport!
 }
 
 extend type Query {
   "One of the seller's imports; null with a NOT_FOUND error when there is none."
-  shipmentImport(id: ID!): ShipmentImport
+  shipmentImport(
+    "The import's id, as uploadShipments returned it."
+    id: ID!
+  ): ShipmentImport
   "The seller's imports, newest first. first is at most 500."
-  shipmentImports(first: Int = 50, after: String): ShipmentImportConnection!
+  shipmentImports(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): ShipmentImportConnection!
 }
 
 extend type Mutation {
@@ -3977,12 +4461,20 @@ extend type Mutation {
   header, or is too large, is refused (BAD_USER_INPUT on file) and nothing is
   stored.
   """
-  uploadShipments(file: Upload!, format: ShipmentFileFormat = AUTO): ShipmentImport!
+  uploadShipments(
+    "The file (a multipart file part)."
+    file: Upload!
+    "The file's format; AUTO (the default) recognises it from the header row."
+    format: ShipmentFileFormat = AUTO
+  ): ShipmentImport!
 }
 
 extend type Subscription {
   "The import as it loads: pushed when it changes, until it is COMPLETED or FAILED."
-  shipmentImportProgress(id: ID!): ShipmentImport!
+  shipmentImportProgress(
+    "The import's id, as uploadShipments returned it."
+    id: ID!
+  ): ShipmentImport!
 }
 `, BuiltIn: false},
 }
