@@ -182,7 +182,7 @@ func demoShipments(rng *rand.Rand, n, days int, now time.Time) []map[string]any 
 			"service":        map[string]string{"ups": "Ground", "usps": "Priority Mail", "fedex": "Home Delivery"}[carrier],
 			"shippedAt":      shipped.Format(time.RFC3339),
 			"deliverBy":      deliverBy.Format(time.RFC3339),
-			"destination":    map[string]any{"postalCode": fmt.Sprintf("%05d", 1001+rng.IntN(98000)), "country": "US"},
+			"destination":    map[string]any{"postalCode": simulate.DestinationZIP(rng), "country": "US"},
 		}
 	}
 	return out
