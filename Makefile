@@ -28,6 +28,10 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+.PHONY: playground
+playground: ## rebuild the embedded GraphiQL bundle (internal/server/playground/dist) from the pinned npm packages
+	cd internal/server/playground && npm ci --no-audit --no-fund && npm run build
+
 generate: ## regenerate gqlgen code from schema.graphqls
 	$(GO) tool gqlgen generate
 
