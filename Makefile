@@ -28,6 +28,14 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+.PHONY: dashboard-assets screenshots
+dashboard-assets: ## refresh the dashboard's vendored Chart.js (internal/dashboard/static/vendor) from the pinned npm package
+	cd internal/dashboard/vendor && npm ci --no-audit --no-fund && npm run build
+
+screenshots: ## drive Chromium through the dashboard and the playground and save each page into docs/screenshots
+	mkdir -p docs/screenshots
+	SHIPWATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'InBrowser' ./internal/app/
+
 .PHONY: playground
 playground: ## rebuild the embedded GraphiQL bundle (internal/server/playground/dist) from the pinned npm packages
 	cd internal/server/playground && npm ci --no-audit --no-fund && npm run build

@@ -56,9 +56,6 @@ func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note stri
 	if err != nil {
 		return nil, err
 	}
-	if len(note) > 2000 {
-		return nil, badInput("note", "is longer than 2000 characters")
-	}
 	f, err := r.Monitor.ResolveFlag(ctx, sellerID, id, note)
 	if err != nil {
 		return nil, err

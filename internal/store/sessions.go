@@ -12,8 +12,11 @@ import (
 // Session is a signed-in dashboard session: the seller and the API key it
 // was opened with.
 type Session struct {
-	Seller    Seller
-	APIKeyID  string
+	Seller   Seller
+	APIKeyID string
+	// KeyPrefix is the key's public prefix: live streams watch it for the
+	// key's revocation (pubsub.Hub.WatchKey).
+	KeyPrefix string
 	ExpiresAt time.Time
 }
 
@@ -56,10 +59,11 @@ func (s *Store) SessionByToken(ctx context.Context, digest []byte) (Session, err
 	var row struct {
 		Seller
 		APIKeyID  string    `db:"api_key_id"`
+		KeyPrefix string    `db:"prefix"`
 		ExpiresAt time.Time `db:"expires_at"`
 	}
 	err := s.db.GetContext(ctx, &row, `
-		SELECT se.id, se.name, se.time_zone, se.created_at, d.api_key_id, d.expires_at
+		SELECT se.id, se.name, se.time_zone, se.created_at, d.api_key_id, k.prefix, d.expires_at
 		FROM dashboard_sessions d
 		JOIN api_keys k ON k.id = d.api_key_id AND k.seller_id = d.seller_id
 		JOIN sellers se ON se.id = d.seller_id
@@ -67,7 +71,7 @@ func (s *Store) SessionByToken(ctx context.Context, digest []byte) (Session, err
 	if err != nil {
 		return Session{}, fmt.Errorf("session: %w", mapErr(err))
 	}
-	return Session{Seller: row.Seller, APIKeyID: row.APIKeyID, ExpiresAt: row.ExpiresAt}, nil
+	return Session{Seller: row.Seller, APIKeyID: row.APIKeyID, KeyPrefix: row.KeyPrefix, ExpiresAt: row.ExpiresAt}, nil
 }
 
 // DeleteSession ends a session (sign out). Ending one that is gone is
