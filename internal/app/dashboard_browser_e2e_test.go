@@ -132,6 +132,25 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("evidence pack download = %v, want a PDF", pdf)
 	}
 
+	// On a phone: every page fits the screen's width (tables scroll in
+	// their own box) and the controls keep their labels.
+	do(t, ctx, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	for _, page := range []string{"/app/", "/app/flags?state=all", "/app/shipments", "/app/imports", "/app/disputes"} {
+		do(t, ctx, "phone "+page, chromedp.Navigate(env.URL+page))
+		poll(t, ctx, page+" loaded", `document.readyState === "complete"`, 10*time.Second)
+		if w := eval[float64](t, ctx, "page width", `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("%s is %v px wide on a 390 px phone", page, w)
+		}
+		if n := eval[float64](t, ctx, "unlabelled controls", `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+			.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")).length`); n != 0 {
+			t.Errorf("%s has %v controls without a label", page, n)
+		}
+	}
+	do(t, ctx, "phone flags", chromedp.Navigate(env.URL+"/app/flags?state=all"))
+	poll(t, ctx, "flags loaded", `document.readyState === "complete"`, 10*time.Second)
+	screenshot(t, ctx, "dashboard-phone-flags")
+	do(t, ctx, "desktop", chromedp.EmulateReset())
+
 	// The playground: GraphiQL renders and reads the schema from the
 	// server alone.
 	do(t, ctx, "playground", chromedp.Navigate(env.URL+"/"))
