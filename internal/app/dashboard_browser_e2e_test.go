@@ -156,6 +156,32 @@ func TestDashboardInBrowser(t *testing.T) {
 	do(t, ctx, "playground", chromedp.Navigate(env.URL+"/"))
 	poll(t, ctx, "GraphiQL with the schema's docs", `!!document.querySelector(".graphiql-container") && !!document.querySelector('[aria-label="Show Documentation Explorer"]')`, 20*time.Second)
 	screenshot(t, ctx, "playground")
+	// Its fetcher, with the headers pane's Authorization header: a query
+	// over HTTP, and a subscription over the same endpoint's websocket
+	// that receives a flag raised through the API.
+	viewer := eval[map[string]any](t, ctx, "playground query", `window.shipwatchFetcher({query: "{ viewer { name } }"}, {headers: {Authorization: "Bearer `+key+`"}})`)
+	if fmt.Sprint(viewer["data"]) != "map[viewer:map[name:Northwind Goods]]" {
+		t.Errorf("playground query = %v", viewer)
+	}
+	do(t, ctx, "start a subscription", chromedp.Evaluate[chromedp.Void](`window.flagSeen = (async () => {
+		const it = window.shipwatchFetcher({query: "subscription { flagRaised { kind shipment { orderId } } }"}, {headers: {Authorization: "Bearer `+key+`"}});
+		for await (const r of it) { return r; }
+	})(); true`))
+	attempt := 0
+	apptest.Eventually(t, 30*time.Second, "a flag through the playground's subscription", func() bool {
+		// A new order each time: the subscription may not be listening yet.
+		attempt++
+		env.MustGraphQL(t, key, `mutation($o: String!) { createShipment(input: {orderId: $o, carrier: "UPS", trackingNumber: "1Z999AA10123456786"}) { id } }`,
+			map[string]any{"o": fmt.Sprintf("C-%d", attempt)}, nil)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`Promise.race([window.flagSeen, new Promise(r => setTimeout(() => r(null), 1000))])`, chromedp.EvalAwaitPromise))
+		if err != nil || got == nil {
+			return false
+		}
+		if !strings.Contains(fmt.Sprint(got), "INVALID_TRACKING") {
+			t.Errorf("subscription payload = %v", got)
+		}
+		return true
+	})
 	if urls := away.list(); len(urls) > 0 {
 		t.Errorf("the pages requested other hosts: %v", urls)
 	}

@@ -75,6 +75,10 @@ function fetcher(params, opts) {
   }).then((r) => r.json());
 }
 
+// The fetcher GraphiQL uses, for the browser tests to run a query and a
+// subscription exactly as the editor would.
+window.shipwatchFetcher = fetcher;
+
 createRoot(document.getElementById('graphiql')).render(
   <GraphiQL
     fetcher={fetcher}
