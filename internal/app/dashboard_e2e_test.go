@@ -89,7 +89,9 @@ func TestDashboardSessions(t *testing.T) {
 	var flagID string
 	apptest.Eventually(t, 30*time.Second, "the invalid-tracking flag", func() bool {
 		var out struct {
-			Flags struct{ Edges []struct{ Node struct{ ID string } } }
+			Flags struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		env.MustGraphQL(t, key, `{ flags(filter: {open: true}) { edges { node { id } } } }`, nil, &out)
 		if len(out.Flags.Edges) > 0 {
