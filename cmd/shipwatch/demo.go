@@ -314,7 +314,9 @@ Demo seller %s has %d shipments with their carrier events.
 
 API key (shown once):  %s
 
-Open the playground at %s/ , paste this in its HTTP HEADERS pane:
+See it as the seller does: open the dashboard at %s/app and sign in with the key.
+
+Or open the playground at %s/ , put this in its Headers pane:
 
 %s
 
@@ -327,5 +329,5 @@ From a terminal:
 
 curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer %s' \
   -d '{"query":"{ shipments(first: 5) { totalCount edges { node { orderId status events(first: 3) { edges { node { occurredAt status description } } } } } } }"}'
-`, sellerID, shipments, apiKey, strings.TrimRight(base, "/"), headers, demoQuery, strings.TrimRight(base, "/"), apiKey)
+`, sellerID, shipments, apiKey, strings.TrimRight(base, "/"), strings.TrimRight(base, "/"), headers, demoQuery, strings.TrimRight(base, "/"), apiKey)
 }
