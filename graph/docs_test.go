@@ -81,7 +81,7 @@ func TestDocExamplesMatchTheSchema(t *testing.T) {
 		t.Fatalf("found %d GraphQL examples in README.md and docs/, want at least 25: is the extraction broken?", len(examples))
 	}
 	for _, ex := range examples {
-		doc, errs := gqlparser.LoadQuery(schema, ex.query)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, ex.query, nil)
 		if len(errs) > 0 {
 			t.Errorf("%s: %v\n%s", ex.where, errs, ex.query)
 			continue

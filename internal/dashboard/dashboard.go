@@ -14,7 +14,6 @@
 package dashboard
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -227,10 +226,4 @@ func (h *Dashboard) fail(w http.ResponseWriter, r *http.Request, what string, er
 	id := auth.RequestID(r.Context())
 	h.d.Log.ErrorContext(r.Context(), "dashboard: "+what, "request_id", id, "err", err)
 	http.Error(w, "Something went wrong on our side (request "+id+"). Try again; if it goes on, tell your operator this request id.", http.StatusInternalServerError)
-}
-
-// ctxSeller returns the signed-in seller's id (signedIn put it there).
-func ctxSeller(ctx context.Context) string {
-	s, _ := auth.SellerFrom(ctx)
-	return s.ID
 }
