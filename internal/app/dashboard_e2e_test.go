@@ -238,3 +238,45 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// Each number of the account-health page opens the shipments behind it,
+// as HealthMetric.shipments lists them, for the whole window or a carrier.
+func TestDashboardHealthDrillDown(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	_, keyB := env.Seller(t, "Other")
+	shipped := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	for _, in := range []map[string]any{
+		{"orderId": "VTR-UPS", "carrier": "UPS", "trackingNumber": "1Z999AA10123456784", "shippedAt": shipped},
+		{"orderId": "VTR-USPS", "carrier": "USPS", "trackingNumber": "9400111899223197428497", "shippedAt": shipped},
+	} {
+		env.MustGraphQL(t, key, `mutation($in: ShipmentInput!) { createShipment(input: $in) { id } }`, map[string]any{"in": in}, nil)
+	}
+	a := newDashClient(t, env)
+	a.signIn(key)
+	code, _, body := a.do("GET", "/app/", nil, nil)
+	if code != http.StatusOK || !strings.Contains(body, `href="/app/health/VALID_TRACKING_RATE?marketplace=AMAZON&amp;days=30">2 count against it</a>`) {
+		t.Fatalf("health page = %d, without a link to the 2 unscanned shipments:\n%s", code, body)
+	}
+	if code, _, body := a.do("GET", "/app/health/VALID_TRACKING_RATE?marketplace=AMAZON&days=30", nil, nil); code != http.StatusOK ||
+		!strings.Contains(body, "VTR-UPS") || !strings.Contains(body, "VTR-USPS") {
+		t.Errorf("the window's unscanned shipments = %d:\n%s", code, body)
+	}
+	if code, _, body := a.do("GET", "/app/health/VALID_TRACKING_RATE?carrier=ups", nil, nil); code != http.StatusOK ||
+		!strings.Contains(body, "VTR-UPS") || strings.Contains(body, "VTR-USPS") {
+		t.Errorf("UPS's unscanned shipments = %d:\n%s", code, body)
+	}
+	if code, _, body := a.do("GET", "/app/health/VALID_TRACKING_RATE?date=1999-01-01", nil, nil); code != http.StatusBadRequest ||
+		!strings.Contains(body, "is not a day of the window") {
+		t.Errorf("a date outside the window = %d:\n%s", code, body)
+	}
+	if code, _, _ := a.do("GET", "/app/health/NOT_A_METRIC", nil, nil); code != http.StatusBadRequest {
+		t.Errorf("an unknown metric = %d, want 400", code)
+	}
+	b := newDashClient(t, env)
+	b.signIn(keyB)
+	if _, _, body := b.do("GET", "/app/health/VALID_TRACKING_RATE", nil, nil); strings.Contains(body, "VTR-UPS") {
+		t.Error("another seller sees A's shipments behind the metric")
+	}
+}

@@ -86,6 +86,7 @@ func (h *Dashboard) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/logout", h.signedIn(h.logout))
 	mux.HandleFunc("GET /app", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/app/", http.StatusFound) })
 	mux.HandleFunc("GET /app/{$}", h.signedIn(h.healthPage))
+	mux.HandleFunc("GET /app/health/{metric}", h.signedIn(h.failingPage))
 	mux.HandleFunc("GET /app/flags", h.signedIn(h.flagsPage))
 	mux.HandleFunc("POST /app/flags/{id}/acknowledge", h.signedIn(h.acknowledge))
 	mux.HandleFunc("POST /app/flags/{id}/resolve", h.signedIn(h.resolve))

@@ -63,7 +63,7 @@ func TestPagesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"login", "error", "health", "flags", "shipments", "shipment", "imports", "import", "disputes"} {
+	for _, name := range []string{"login", "error", "health", "failing", "flags", "shipments", "shipment", "imports", "import", "disputes"} {
 		if p.t[name] == nil {
 			t.Errorf("no page %q", name)
 		}

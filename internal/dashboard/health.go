@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/shipwatch/shipwatch/internal/health"
+	"github.com/shipwatch/shipwatch/internal/store"
 )
 
 // metricView is one metric on the account-health page.
@@ -52,15 +54,7 @@ type chartPoint struct {
 // daily chart and its breakdown by carrier (health.Service.Report, as
 // Query.accountHealth).
 func (h *Dashboard) healthPage(w http.ResponseWriter, r *http.Request, s session) {
-	q := r.URL.Query()
-	m := health.Marketplace(q.Get("marketplace"))
-	if m == "" {
-		m = health.Amazon
-	}
-	days := 30
-	if d, err := strconv.Atoi(q.Get("days")); err == nil && d >= 1 && d <= health.MaxDays {
-		days = d
-	}
+	m, days := marketplaceAndDays(r.URL.Query())
 	rep, err := h.d.Health.Report(r.Context(), s.Seller.ID, m, days, h.d.Now())
 	if err != nil {
 		h.badRequestOr(w, r, s, "account health", err)
@@ -94,4 +88,86 @@ func (h *Dashboard) healthPage(w http.ResponseWriter, r *http.Request, s session
 		v.Metrics = append(v.Metrics, mv)
 	}
 	h.pages.render(w, r, http.StatusOK, "health", h.data(s, "health", "Account health", v))
+}
+
+// failingView is the list of shipments counting against a metric.
+type failingView struct {
+	Metric      string
+	Marketplace string
+	Days        int
+	Date        string
+	Carrier     *string
+	Total       int
+	Rows        []store.Shipment
+	Next        string
+}
+
+// failingPage lists the shipments counting against one metric of the
+// account-health page, over its window or one day or carrier of it, as
+// HealthMetric.shipments does: every number on the page is one click from
+// the shipments behind it.
+func (h *Dashboard) failingPage(w http.ResponseWriter, r *http.Request, s session) {
+	q := r.URL.Query()
+	metric := health.Metric(r.PathValue("metric"))
+	if _, ok := metricNames[metric]; !ok {
+		h.badRequest(w, r, s, "There is no such metric.")
+		return
+	}
+	m, days := marketplaceAndDays(q)
+	rep, err := h.d.Health.Report(r.Context(), s.Seller.ID, m, days, h.d.Now())
+	if err != nil {
+		h.badRequestOr(w, r, s, "account health", err)
+		return
+	}
+	mr := rep.Metric(metric)
+	var date, carrier *string
+	if d := q.Get("date"); d != "" {
+		date = &d
+	}
+	if q.Has("carrier") {
+		c := q.Get("carrier")
+		carrier = &c
+	}
+	var after store.Cursor
+	if a := q.Get("after"); a != "" {
+		if after, err = store.DecodeCursor(a); err != nil {
+			h.badRequest(w, r, s, "That page link is not valid: go back to the first page.")
+			return
+		}
+	}
+	page, err := h.d.Health.Shipments(r.Context(), mr, date, carrier, pageSize, after)
+	if err != nil {
+		h.badRequestOr(w, r, s, "failing shipments", err)
+		return
+	}
+	v := failingView{Metric: metricNames[metric][0], Marketplace: string(m), Days: days, Carrier: carrier,
+		Total: mr.Count(date, carrier), Rows: page.Items}
+	if date != nil {
+		v.Date = *date
+	}
+	if page.HasNext {
+		nq := url.Values{"marketplace": {string(m)}, "days": {strconv.Itoa(days)}, "after": {page.Cursors[len(page.Cursors)-1].Encode()}}
+		if date != nil {
+			nq.Set("date", *date)
+		}
+		if carrier != nil {
+			nq.Set("carrier", *carrier)
+		}
+		v.Next = "/app/health/" + string(metric) + "?" + nq.Encode()
+	}
+	h.pages.render(w, r, http.StatusOK, "failing", h.data(s, "health", v.Metric, v))
+}
+
+// marketplaceAndDays reads the account-health form: AMAZON and 30 days
+// unless it says otherwise.
+func marketplaceAndDays(q url.Values) (health.Marketplace, int) {
+	m := health.Marketplace(q.Get("marketplace"))
+	if m == "" {
+		m = health.Amazon
+	}
+	days := 30
+	if d, err := strconv.Atoi(q.Get("days")); err == nil && d >= 1 && d <= health.MaxDays {
+		days = d
+	}
+	return m, days
 }
