@@ -163,10 +163,21 @@ func TestDashboardSessions(t *testing.T) {
 	}
 
 	// Another seller's session sees none of A's rows.
+	var d struct{ OpenDispute struct{ ID string } }
+	env.MustGraphQL(t, key, `mutation($s: ID!) { openDispute(input: {shipmentId: $s, kind: NOT_RECEIVED}) { id } }`, map[string]any{"s": sh.CreateShipment.ID}, &d)
+	imp := uploadFile(t, env, key, "a.csv", []byte("order_id,tracking_number\nA-2,\n"))
+	waitImport(t, env, key, imp.ID, 30*time.Second)
+	if code, _, body := a.do("GET", "/app/imports/"+imp.ID+"/errors", nil, nil); code != http.StatusOK || !strings.HasPrefix(body, "line,column,error") {
+		t.Errorf("A's errors file through the session = %d %q", code, body)
+	}
+	if code, h, _ := a.do("GET", "/app/disputes/"+d.OpenDispute.ID+"/evidence.pdf", nil, nil); code != http.StatusOK || h.Get("Content-Type") != "application/pdf" {
+		t.Errorf("A's evidence pack through the session = %d %s", code, h.Get("Content-Type"))
+	}
 	b := newDashClient(t, env)
 	b.signIn(keyB)
 	b.do("GET", "/app/flags", nil, nil)
-	for _, path := range []string{"/app/shipments/" + sh.CreateShipment.ID, "/app/imports/" + sh.CreateShipment.ID} {
+	for _, path := range []string{"/app/shipments/" + sh.CreateShipment.ID, "/app/imports/" + imp.ID, "/app/imports/" + imp.ID + "/errors",
+		"/app/disputes/" + d.OpenDispute.ID + "/evidence.pdf"} {
 		if code, _, _ := b.do("GET", path, nil, nil); code != http.StatusNotFound {
 			t.Errorf("B GET %s = %d, want 404", path, code)
 		}
