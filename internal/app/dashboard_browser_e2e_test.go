@@ -109,6 +109,9 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("the timeline lacks %q:\n%s", want, timeline)
 		}
 	}
+	if proof := text(t, ctx, "#proofs-title + .card"); !strings.Contains(proof, "Portland OR 97205 (the carrier's delivery scan)") {
+		t.Errorf("the carrier's proof does not say where its delivery scan was: %q", proof)
+	}
 	screenshot(t, ctx, "dashboard-shipment")
 
 	// Disputes: open one on the order, then download its evidence pack

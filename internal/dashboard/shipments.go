@@ -85,6 +85,9 @@ type shipmentView struct {
 	Proofs   []store.Proof
 	Disputes []store.Dispute
 	Kinds    []string
+	// ScanPlaces is where the delivery scan a carrier's proof came from
+	// happened, by proof id: a carrier rarely gives more.
+	ScanPlaces map[string]string
 }
 
 // maxTimeline is how many events the shipment page shows; a longer
@@ -125,6 +128,14 @@ func (h *Dashboard) shipmentPage(w http.ResponseWriter, r *http.Request, s sessi
 		return
 	}
 	v.Proofs = proofs[store.ChainOf(sh)]
+	v.ScanPlaces = map[string]string{}
+	for _, p := range v.Proofs {
+		for _, e := range v.Events {
+			if p.EventID != nil && *p.EventID == e.ID {
+				v.ScanPlaces[p.ID] = strings.TrimSpace(strings.Join(strings.Fields(e.City+" "+e.Region+" "+e.PostalCode), " "))
+			}
+		}
+	}
 	disputes, err := h.d.Store.Disputes(ctx, s.Seller.ID, store.DisputeFilter{ShipmentID: sh.ID}, 100, store.Cursor{})
 	if err != nil {
 		h.fail(w, r, "disputes", err)
