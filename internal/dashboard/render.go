@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/ingest"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
@@ -78,6 +79,8 @@ var funcs = template.FuncMap{
 		return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%"
 	},
 	"lower": strings.ToLower,
+	// format names a file format as people do.
+	"format": func(f string) string { return ingest.Format(f).Name() },
 }
 
 func label(s string) string {

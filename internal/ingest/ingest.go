@@ -34,14 +34,26 @@ const (
 	FormatAmazonFlatFile Format = "AMAZON_FLAT_FILE"
 )
 
+// Name returns the format's name for people: "Shipwatch CSV", "Amazon
+// flat file".
+func (f Format) Name() string {
+	switch f {
+	case FormatShipwatchCSV:
+		return "Shipwatch CSV"
+	case FormatAmazonFlatFile:
+		return "Amazon flat file"
+	}
+	return string(f)
+}
+
 // Article returns the format's name for a sentence, with its article:
 // "a Shipwatch CSV", "an Amazon flat file".
 func (f Format) Article() string {
 	switch f {
 	case FormatShipwatchCSV:
-		return "a Shipwatch CSV"
+		return "a " + f.Name()
 	case FormatAmazonFlatFile:
-		return "an Amazon flat file"
+		return "an " + f.Name()
 	}
 	return "a file of format " + string(f)
 }
