@@ -1,5 +1,6 @@
 # Multi-stage build: compile in the Go image, run from a small base.
-FROM golang:1.26-bookworm AS build
+# The Go version is go.mod's (a test checks they agree).
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -8,8 +8,11 @@ TEST_FLAGS  ?= -count=1 -timeout 20m
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-run: ## run the server (HTTP on :8080 and the job workers)
-	$(GO) run ./cmd/shipwatch serve
+# run builds then runs the binary rather than `go run`: on Ctrl-C the server
+# stops cleanly and exits 0, which `go run` would turn into exit 1 (and a
+# make error).
+run: build ## run the server (HTTP on :8080 and the job workers)
+	bin/shipwatch serve
 
 build: ## build bin/shipwatch
 	$(GO) build -o bin/shipwatch ./cmd/shipwatch
@@ -24,6 +27,18 @@ lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+.PHONY: dashboard-assets screenshots
+dashboard-assets: ## refresh the dashboard's vendored Chart.js (internal/dashboard/static/vendor) from the pinned npm package
+	cd internal/dashboard/vendor && npm ci --no-audit --no-fund && npm run build
+
+screenshots: ## drive Chromium through the dashboard and the playground and save each page into docs/screenshots
+	mkdir -p docs/screenshots
+	SHIPWATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'InBrowser' ./internal/app/
+
+.PHONY: playground
+playground: ## rebuild the embedded GraphiQL bundle (internal/server/playground/dist) from the pinned npm packages
+	cd internal/server/playground && npm ci --no-audit --no-fund && npm run build
 
 generate: ## regenerate gqlgen code from schema.graphqls
 	$(GO) tool gqlgen generate

@@ -31,7 +31,7 @@ func (r *queryResolver) CarrierAccounts(ctx context.Context, first *int, after *
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.CarrierAccountConnection{Edges: []*model.CarrierAccountEdge{}, PageInfo: pageInfo(page)}
+	conn := &model.CarrierAccountConnection{Edges: []*model.CarrierAccountEdge{}, PageInfo: pageInfo(page, cursor)}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.CarrierAccountEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}

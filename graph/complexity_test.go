@@ -62,7 +62,7 @@ func TestLargestPageAdmitted(t *testing.T) {
 func cost(t *testing.T, query string) int {
 	t.Helper()
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
-	doc, errs := gqlparser.LoadQuery(schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil)
 	if errs != nil {
 		t.Fatalf("LoadQuery(%q): %v", query, errs)
 	}

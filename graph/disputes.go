@@ -55,7 +55,7 @@ func (r *queryResolver) Disputes(ctx context.Context, filter *model.DisputeFilte
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.DisputeConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page), Edges: []*model.DisputeEdge{}}
+	conn := &model.DisputeConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page, cursor), Edges: []*model.DisputeEdge{}}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.DisputeEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}

@@ -31,7 +31,7 @@ func (r *queryResolver) TrackingSources(ctx context.Context, first *int, after *
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.TrackingSourceConnection{Edges: []*model.TrackingSourceEdge{}, PageInfo: pageInfo(page)}
+	conn := &model.TrackingSourceConnection{Edges: []*model.TrackingSourceEdge{}, PageInfo: pageInfo(page, cursor), SellerID: sellerID}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.TrackingSourceEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}
@@ -102,7 +102,7 @@ func (r *shipmentResolver) Events(ctx context.Context, obj *store.Shipment, firs
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.TrackingEventConnection{Edges: []*model.TrackingEventEdge{}, PageInfo: &model.PageInfo{}}
+	conn := &model.TrackingEventConnection{Edges: []*model.TrackingEventEdge{}, PageInfo: &model.PageInfo{HasPreviousPage: cursor.ID != ""}, Shipment: obj}
 	if obj.NormalizedTrackingNumber == "" {
 		return conn, nil
 	}
@@ -115,7 +115,7 @@ func (r *shipmentResolver) Events(ctx context.Context, obj *store.Shipment, firs
 	if err != nil {
 		return nil, err
 	}
-	conn.PageInfo = pageInfo(page)
+	conn.PageInfo = pageInfo(page, cursor)
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.TrackingEventEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}
@@ -175,4 +175,30 @@ func (r *trackingEventResolver) SignedBy(_ context.Context, obj *store.Event) (*
 
 func (r *trackingEventResolver) PhotoURL(_ context.Context, obj *store.Event) (*string, error) {
 	return nullable(obj.PhotoURL), nil
+}
+
+// TrackingSourceConnection returns the TrackingSourceConnection field resolvers.
+func (r *Resolver) TrackingSourceConnection() generated.TrackingSourceConnectionResolver {
+	return &trackingSourceConnectionResolver{r}
+}
+
+// TrackingEventConnection returns the TrackingEventConnection field resolvers.
+func (r *Resolver) TrackingEventConnection() generated.TrackingEventConnectionResolver {
+	return &trackingEventConnectionResolver{r}
+}
+
+type trackingSourceConnectionResolver struct{ *Resolver }
+type trackingEventConnectionResolver struct{ *Resolver }
+
+func (r *trackingSourceConnectionResolver) TotalCount(ctx context.Context, obj *model.TrackingSourceConnection) (int, error) {
+	return r.Store.CountTrackingSources(ctx, obj.SellerID)
+}
+
+// TotalCount counts the events of the shipment's number, for the whole
+// page of shipments at once (eventCountOf).
+func (r *trackingEventConnectionResolver) TotalCount(ctx context.Context, obj *model.TrackingEventConnection) (int, error) {
+	if obj.Shipment.NormalizedTrackingNumber == "" {
+		return 0, nil
+	}
+	return r.eventCountOf(ctx, obj.Shipment)
 }

@@ -40,7 +40,7 @@ func (r *queryResolver) Flags(ctx context.Context, filter *model.FlagFilter, fir
 	if err != nil {
 		return nil, err
 	}
-	return flagConnection(sellerID, f, page), nil
+	return flagConnection(sellerID, f, page, cursor), nil
 }
 
 func (r *queryResolver) Flag(ctx context.Context, id string) (*flag.Flag, error) {
@@ -55,9 +55,6 @@ func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note stri
 	sellerID, err := seller(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if len(note) > 2000 {
-		return nil, badInput("note", "is longer than 2000 characters")
 	}
 	f, err := r.Monitor.ResolveFlag(ctx, sellerID, id, note)
 	if err != nil {
@@ -101,7 +98,7 @@ func (r *shipmentResolver) Flags(ctx context.Context, obj *store.Shipment, open 
 		if err != nil {
 			return nil, err
 		}
-		return flagConnection(obj.SellerID, f, page), nil
+		return flagConnection(obj.SellerID, f, page, cursor), nil
 	}
 	key := flagsKey{shipment: obj.ID, open: -1, limit: limit + 1}
 	if open != nil {
@@ -114,7 +111,7 @@ func (r *shipmentResolver) Flags(ctx context.Context, obj *store.Shipment, open 
 	if err != nil {
 		return nil, err
 	}
-	return flagConnection(obj.SellerID, f, store.FlagPage(rows, limit)), nil
+	return flagConnection(obj.SellerID, f, store.FlagPage(rows, limit), cursor), nil
 }
 
 func (r *flagConnectionResolver) TotalCount(ctx context.Context, obj *model.FlagConnection) (int, error) {
@@ -142,8 +139,8 @@ func (r *flagResolver) ResolutionNote(_ context.Context, obj *flag.Flag) (*strin
 
 func (r *flagResolver) Open(_ context.Context, obj *flag.Flag) (bool, error) { return obj.Open(), nil }
 
-func flagConnection(sellerID string, f store.FlagFilter, page store.Page[flag.Flag]) *model.FlagConnection {
-	conn := &model.FlagConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page), Edges: []*model.FlagEdge{}}
+func flagConnection(sellerID string, f store.FlagFilter, page store.Page[flag.Flag], cursor store.Cursor) *model.FlagConnection {
+	conn := &model.FlagConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page, cursor), Edges: []*model.FlagEdge{}}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.FlagEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}

@@ -68,7 +68,7 @@ func (r *healthMetricResolver) Shipments(ctx context.Context, obj *health.Metric
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.HealthShipmentConnection{PageInfo: pageInfo(page), TotalCount: obj.Count(date, carrier), Edges: []*model.ShipmentEdge{}}
+	conn := &model.HealthShipmentConnection{PageInfo: pageInfo(page, cursor), TotalCount: obj.Count(date, carrier), Edges: []*model.ShipmentEdge{}}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.ShipmentEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}

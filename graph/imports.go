@@ -59,7 +59,7 @@ func (r *queryResolver) ShipmentImports(ctx context.Context, first *int, after *
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ShipmentImportConnection{Edges: []*model.ShipmentImportEdge{}, PageInfo: pageInfo(page)}
+	conn := &model.ShipmentImportConnection{Edges: []*model.ShipmentImportEdge{}, PageInfo: pageInfo(page, cursor), SellerID: sellerID}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.ShipmentImportEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}
@@ -118,7 +118,7 @@ func (r *shipmentImportResolver) Errors(ctx context.Context, obj *store.Import, 
 		return nil, err
 	}
 	conn := &model.ShipmentImportErrorConnection{
-		Edges: []*model.ShipmentImportErrorEdge{}, PageInfo: pageInfo(page), TotalCount: obj.Rejected,
+		Edges: []*model.ShipmentImportErrorEdge{}, PageInfo: pageInfo(page, cursor), TotalCount: obj.Rejected,
 	}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.ShipmentImportErrorEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
@@ -128,4 +128,15 @@ func (r *shipmentImportResolver) Errors(ctx context.Context, obj *store.Import, 
 
 func (r *shipmentImportErrorResolver) Column(_ context.Context, obj *store.ImportError) (*string, error) {
 	return nullable(obj.Column), nil
+}
+
+// ShipmentImportConnection returns the ShipmentImportConnection field resolvers.
+func (r *Resolver) ShipmentImportConnection() generated.ShipmentImportConnectionResolver {
+	return &shipmentImportConnectionResolver{r}
+}
+
+type shipmentImportConnectionResolver struct{ *Resolver }
+
+func (r *shipmentImportConnectionResolver) TotalCount(ctx context.Context, obj *model.ShipmentImportConnection) (int, error) {
+	return r.Store.CountImports(ctx, obj.SellerID)
 }

@@ -56,11 +56,13 @@ type loaders struct {
 	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
 	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
 	// health is each source's health (webhook sources, carrier accounts).
-	health *dataloadgen.Loader[string, source.Health]
+	health      *dataloadgen.Loader[string, source.Health]
+	eventCounts *dataloadgen.Loader[string, int]
 
 	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]flag.Flag, error)
 	fetchEvents func(context.Context, []eventsKey) (map[eventsKey]store.Page[store.Event], error)
 	fetchProofs func(context.Context, []store.ChainRef) (map[store.ChainRef][]store.Proof, error)
+	fetchCounts func(context.Context, []string) (map[string]int, error)
 
 	// pages remembers which list each shipment of the response came from,
 	// so a nested field loads for the whole page at once (see page).
@@ -177,6 +179,9 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 			return m, nil
 		},
 	}
+	l.fetchCounts = func(ctx context.Context, numbers []string) (map[string]int, error) {
+		return st.CountEvents(ctx, sellerID, numbers)
+	}
 	wait := dataloadgen.WithWait(loaderWait)
 	l.shipments = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]store.Shipment, error) {
 		list, err := st.ShipmentsByID(ctx, sellerID, ids)
@@ -206,6 +211,7 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 		}
 		return m, nil
 	}, wait)
+	l.eventCounts = dataloadgen.NewMappedLoader(l.fetchCounts, wait)
 	return l
 }
 
@@ -304,6 +310,28 @@ func (r *Resolver) firstEventsOf(ctx context.Context, sh *store.Shipment, limit 
 		})
 	}
 	return l.firstEvents.Load(ctx, eventsKey{sh.NormalizedTrackingNumber, limit})
+}
+
+// eventCountShape is the page-wide count of events, which takes no
+// arguments.
+type eventCountShape struct{}
+
+// eventCountOf counts the events of one shipment's number, loading the
+// counts of its whole page at once.
+func (r *Resolver) eventCountOf(ctx context.Context, sh *store.Shipment) (int, error) {
+	l := r.loadersFrom(ctx, sh.SellerID)
+	if p := l.pageOf(sh.ID); p != nil {
+		p.do(eventCountShape{}, func(items []*store.Shipment) {
+			var numbers []string
+			for _, it := range items {
+				if it.NormalizedTrackingNumber != "" {
+					numbers = append(numbers, it.NormalizedTrackingNumber)
+				}
+			}
+			prime(ctx, l.eventCounts, l.fetchCounts, numbers)
+		})
+	}
+	return l.eventCounts.Load(ctx, sh.NormalizedTrackingNumber)
 }
 
 // proofsShape is the page-wide load of proofs, which take no arguments.

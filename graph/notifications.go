@@ -36,7 +36,7 @@ func (r *queryResolver) NotificationDeliveries(ctx context.Context, first *int, 
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.NotificationDeliveryConnection{PageInfo: pageInfo(page), Edges: []*model.NotificationDeliveryEdge{}}
+	conn := &model.NotificationDeliveryConnection{PageInfo: pageInfo(page, cursor), Edges: []*model.NotificationDeliveryEdge{}, SellerID: sellerID}
 	for i := range page.Items {
 		conn.Edges = append(conn.Edges, &model.NotificationDeliveryEdge{Cursor: page.Cursors[i].Encode(), Node: &page.Items[i]})
 	}
@@ -84,4 +84,15 @@ func (r *attemptResolver) Error(_ context.Context, obj *store.Attempt) (*string,
 
 func (r *attemptResolver) DurationMs(_ context.Context, obj *store.Attempt) (int, error) {
 	return int(obj.DurationMS), nil
+}
+
+// NotificationDeliveryConnection returns the NotificationDeliveryConnection field resolvers.
+func (r *Resolver) NotificationDeliveryConnection() generated.NotificationDeliveryConnectionResolver {
+	return &notificationDeliveryConnectionResolver{r}
+}
+
+type notificationDeliveryConnectionResolver struct{ *Resolver }
+
+func (r *notificationDeliveryConnectionResolver) TotalCount(ctx context.Context, obj *model.NotificationDeliveryConnection) (int, error) {
+	return r.Store.CountDeliveries(ctx, obj.SellerID)
 }

@@ -58,7 +58,7 @@ func (r *queryResolver) Shipments(ctx context.Context, filter *model.ShipmentFil
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.ShipmentConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page)}
+	conn := &model.ShipmentConnection{SellerID: sellerID, Filter: f, PageInfo: pageInfo(page, cursor)}
 	nodes := ptrs(page.Items)
 	for i, n := range nodes {
 		conn.Edges = append(conn.Edges, &model.ShipmentEdge{Cursor: page.Cursors[i].Encode(), Node: n})
@@ -171,11 +171,16 @@ func pageArgs(first *int, after *string) (int, store.Cursor, error) {
 	return limit, cursor, nil
 }
 
-func pageInfo[T any](p store.Page[T]) *model.PageInfo {
-	info := &model.PageInfo{HasNextPage: p.HasNext}
+// pageInfo describes a page read after the cursor `after` (zero for the
+// first page). Pages go forward only (first/after), so hasPreviousPage
+// says whether the page was read after a cursor: there is then at least
+// the item that cursor came from before it, as the Relay specification
+// allows a server to answer without counting.
+func pageInfo[T any](p store.Page[T], after store.Cursor) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: p.HasNext, HasPreviousPage: after.ID != ""}
 	if n := len(p.Cursors); n > 0 {
-		c := p.Cursors[n-1].Encode()
-		info.EndCursor = &c
+		start, end := p.Cursors[0].Encode(), p.Cursors[n-1].Encode()
+		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return info
 }

@@ -35,7 +35,8 @@ into the playground.
 Start the server first (make run), then run this in another terminal.
 
 Flags:
-  --url URL          the running server (default $SHIPWATCH_URL, else http://127.0.0.1:8080)
+  --url URL          the running server (default $SHIPWATCH_URL, else the local
+                     listen address $SHIPWATCH_ADDR, else http://127.0.0.1:8080)
   --shipments N      how many shipments (default 300, at most 5000)
   --days N           shipped over the last N days (default 8)
   --provider NAME    easypost or aftership (default easypost), or carriers: serve
@@ -121,10 +122,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 }
 
 func parseDemo(args []string, getenv config.Env) (demoOptions, error) {
-	opts := demoOptions{url: getenv("SHIPWATCH_URL")}
-	if opts.url == "" {
-		opts.url = "http://127.0.0.1:8080"
-	}
+	opts := demoOptions{url: serverURL(getenv)}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -192,7 +190,7 @@ func demoShipments(rng *rand.Rand, n, days int, now time.Time) []map[string]any 
 			"service":        map[string]string{"ups": "Ground", "usps": "Priority Mail", "fedex": "Home Delivery"}[carrier],
 			"shippedAt":      shipped.Format(time.RFC3339),
 			"deliverBy":      deliverBy.Format(time.RFC3339),
-			"destination":    map[string]any{"postalCode": fmt.Sprintf("%05d", 1001+rng.IntN(98000)), "country": "US"},
+			"destination":    map[string]any{"postalCode": simulate.DestinationZIP(rng), "country": "US"},
 		}
 	}
 	return out
@@ -324,7 +322,9 @@ Demo seller %s has %d shipments with their carrier events.
 
 API key (shown once):  %s
 
-Open the playground at %s/ , paste this in its HTTP HEADERS pane:
+See it as the seller does: open the dashboard at %s/app and sign in with the key.
+
+Or open the playground at %s/ , put this in its Headers pane:
 
 %s
 
@@ -337,5 +337,5 @@ From a terminal:
 
 curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer %s' \
   -d '{"query":"{ shipments(first: 5) { totalCount edges { node { orderId status events(first: 3) { edges { node { occurredAt status description } } } } } } }"}'
-`, sellerID, shipments, apiKey, strings.TrimRight(base, "/"), headers, demoQuery, strings.TrimRight(base, "/"), apiKey)
+`, sellerID, shipments, apiKey, strings.TrimRight(base, "/"), strings.TrimRight(base, "/"), headers, demoQuery, strings.TrimRight(base, "/"), apiKey)
 }

@@ -20,8 +20,9 @@ func TestDemoFillsARunningServer(t *testing.T) {
 		t.Fatalf("shipwatch demo = exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	key := regexp.MustCompile(`API key \(shown once\):\s+(sw_\S+)`).FindStringSubmatch(out)
-	if key == nil || !strings.Contains(out, `"Authorization":"Bearer `+key[1]+`"`) || !strings.Contains(out, "events(first: 20)") {
-		t.Fatalf("output does not show the key, the headers and the query:\n%s", out)
+	if key == nil || !strings.Contains(out, `"Authorization":"Bearer `+key[1]+`"`) || !strings.Contains(out, "events(first: 20)") ||
+		!strings.Contains(out, env.URL+"/app") {
+		t.Fatalf("output does not show the key, the dashboard, the headers and the query:\n%s", out)
 	}
 
 	// The printed key and query work, and the seller's parcels tell stories.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -35,8 +36,7 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 			fmt.Fprintln(stderr, "shipwatch: bad configuration:", err)
 			return 2
 		}
-		_, port, _ := strings.Cut(cfg.Addr, ":")
-		*url = "http://127.0.0.1:" + port
+		*url = localURL(cfg.Addr)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -57,4 +57,37 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 1
 	}
 	return 0
+}
+
+// localURL is the base URL that reaches a listen address from the same
+// host: the address's own host when it names one ("[::1]:8080",
+// "127.0.0.1:8080"), loopback when it listens on every interface (":8080",
+// "0.0.0.0:8080", "[::]:8080"). IPv6 hosts are bracketed.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil { // config.Load validated it; keep the old reading anyway
+		_, port, _ = strings.Cut(addr, ":")
+		host = ""
+	}
+	switch ip := net.ParseIP(host); {
+	case host == "" || host == "0.0.0.0":
+		host = "127.0.0.1"
+	case ip != nil && ip.IsUnspecified():
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// serverURL is where the client commands (demo, simulate) find the server:
+// SHIPWATCH_URL when set, else the listen address SHIPWATCH_ADDR as reached
+// from this host (the same variable make run's server reads), else port
+// 8080 on loopback.
+func serverURL(getenv config.Env) string {
+	if u := getenv("SHIPWATCH_URL"); u != "" {
+		return u
+	}
+	if a := getenv("SHIPWATCH_ADDR"); a != "" {
+		return localURL(a)
+	}
+	return "http://127.0.0.1:8080"
 }

@@ -25,7 +25,8 @@ carrying every event so far. It stops when every shipment's life is played,
 when --duration passes, or on Ctrl-C, and prints a summary.
 
 Flags:
-  --url URL          the server (default $SHIPWATCH_URL, else http://127.0.0.1:8080)
+  --url URL          the server (default $SHIPWATCH_URL, else the local listen
+                     address $SHIPWATCH_ADDR, else http://127.0.0.1:8080)
   --api-key KEY      an API key of the seller (default $SHIPWATCH_API_KEY; required)
   --provider NAME    easypost or aftership (default easypost), or carriers: serve
                      the lives from fake UPS, FedEx and USPS APIs on 127.0.0.1 and
@@ -81,10 +82,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // simulateOptions reads the flags and environment into simulate.Options.
 // Errors are one line each; flag.ErrHelp asks for the help text.
 func simulateOptions(args []string) (simulate.Options, error) {
-	baseURL := os.Getenv("SHIPWATCH_URL")
-	if baseURL == "" {
-		baseURL = "http://127.0.0.1:8080"
-	}
+	baseURL := serverURL(os.Getenv)
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}

@@ -48,19 +48,23 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	NotificationAttempt() NotificationAttemptResolver
 	NotificationDelivery() NotificationDeliveryResolver
+	NotificationDeliveryConnection() NotificationDeliveryConnectionResolver
 	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
 	Seller() SellerResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
 	ShipmentImport() ShipmentImportResolver
+	ShipmentImportConnection() ShipmentImportConnectionResolver
 	ShipmentImportError() ShipmentImportErrorResolver
 	SourceHealth() SourceHealthResolver
 	Subscription() SubscriptionResolver
 	TrackingCheck() TrackingCheckResolver
 	TrackingEvent() TrackingEventResolver
+	TrackingEventConnection() TrackingEventConnectionResolver
 	TrackingRegistrations() TrackingRegistrationsResolver
 	TrackingSource() TrackingSourceResolver
+	TrackingSourceConnection() TrackingSourceConnectionResolver
 }
 
 type DirectiveRoot struct {
@@ -291,8 +295,9 @@ type ComplexityRoot struct {
 	}
 
 	NotificationDeliveryConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	NotificationDeliveryEdge struct {
@@ -306,8 +311,10 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	ProofImage struct {
@@ -451,8 +458,9 @@ type ComplexityRoot struct {
 	}
 
 	ShipmentImportConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	ShipmentImportEdge struct {
@@ -535,8 +543,9 @@ type ComplexityRoot struct {
 	}
 
 	TrackingEventConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	TrackingEventEdge struct {
@@ -577,8 +586,9 @@ type ComplexityRoot struct {
 	}
 
 	TrackingSourceConnection struct {
-		Edges    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	TrackingSourceEdge struct {
@@ -676,6 +686,9 @@ type NotificationDeliveryResolver interface {
 	State(ctx context.Context, obj *store.Delivery) (model.NotificationState, error)
 	Attempts(ctx context.Context, obj *store.Delivery) ([]*store.Attempt, error)
 }
+type NotificationDeliveryConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.NotificationDeliveryConnection) (int, error)
+}
 type ProofOfDeliveryResolver interface {
 	ShipmentID(ctx context.Context, obj *store.Proof) (*string, error)
 	EventID(ctx context.Context, obj *store.Proof) (*string, error)
@@ -740,6 +753,9 @@ type ShipmentImportResolver interface {
 
 	Errors(ctx context.Context, obj *store.Import, first *int, after *string) (*model.ShipmentImportErrorConnection, error)
 }
+type ShipmentImportConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.ShipmentImportConnection) (int, error)
+}
 type ShipmentImportErrorResolver interface {
 	Column(ctx context.Context, obj *store.ImportError) (*string, error)
 }
@@ -780,6 +796,9 @@ type TrackingEventResolver interface {
 	SignedBy(ctx context.Context, obj *store.Event) (*string, error)
 	PhotoURL(ctx context.Context, obj *store.Event) (*string, error)
 }
+type TrackingEventConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.TrackingEventConnection) (int, error)
+}
 type TrackingRegistrationsResolver interface {
 	RejectedNumbers(ctx context.Context, obj *model.TrackingRegistrations, first *int) ([]*store.Registration, error)
 }
@@ -790,6 +809,9 @@ type TrackingSourceResolver interface {
 	Registrations(ctx context.Context, obj *store.TrackingSource) (*model.TrackingRegistrations, error)
 
 	Health(ctx context.Context, obj *store.TrackingSource) (*source.Health, error)
+}
+type TrackingSourceConnectionResolver interface {
+	TotalCount(ctx context.Context, obj *model.TrackingSourceConnection) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1840,6 +1862,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationDeliveryConnection.PageInfo(childComplexity), true
+	case "NotificationDeliveryConnection.totalCount":
+		if e.ComplexityRoot.NotificationDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.TotalCount(childComplexity), true
 
 	case "NotificationDeliveryEdge.cursor":
 		if e.ComplexityRoot.NotificationDeliveryEdge.Cursor == nil {
@@ -1879,6 +1907,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "ProofImage.bytes":
 		if e.ComplexityRoot.ProofImage.Bytes == nil {
@@ -2602,6 +2642,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentImportConnection.PageInfo(childComplexity), true
+	case "ShipmentImportConnection.totalCount":
+		if e.ComplexityRoot.ShipmentImportConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentImportConnection.TotalCount(childComplexity), true
 
 	case "ShipmentImportEdge.cursor":
 		if e.ComplexityRoot.ShipmentImportEdge.Cursor == nil {
@@ -2941,6 +2987,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingEventConnection.PageInfo(childComplexity), true
+	case "TrackingEventConnection.totalCount":
+		if e.ComplexityRoot.TrackingEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingEventConnection.TotalCount(childComplexity), true
 
 	case "TrackingEventEdge.cursor":
 		if e.ComplexityRoot.TrackingEventEdge.Cursor == nil {
@@ -3113,6 +3165,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingSourceConnection.PageInfo(childComplexity), true
+	case "TrackingSourceConnection.totalCount":
+		if e.ComplexityRoot.TrackingSourceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSourceConnection.TotalCount(childComplexity), true
 
 	case "TrackingSourceEdge.cursor":
 		if e.ComplexityRoot.TrackingSourceEdge.Cursor == nil {
@@ -3248,153 +3306,251 @@ var sources = []*ast.Source{
 # Errors carry extensions.code: BAD_USER_INPUT (with extensions.field),
 # NOT_FOUND, UNAUTHENTICATED or INTERNAL.
 
-directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
-
 "An RFC 3339 date-time, such as 2026-11-21T14:05:00Z."
 scalar Time
 
+"What a seller can read. Every field is scoped to the seller whose API key authenticates the request."
 type Query {
   "The seller this API key belongs to."
   viewer: Seller!
   "One shipment by id; null with a NOT_FOUND error when there is none."
-  shipment(id: ID!): Shipment
+  shipment(
+    "The shipment's id."
+    id: ID!
+  ): Shipment
   "Every shipment carrying this tracking number (one number can be on several orders), newest first."
-  shipmentsByTrackingNumber(trackingNumber: String!): [Shipment!]!
+  shipmentsByTrackingNumber(
+    "The tracking number, as written anywhere (spaces and case do not matter: it is normalised first)."
+    trackingNumber: String!
+  ): [Shipment!]!
   "Shipments newest first. first is at most 500."
-  shipments(filter: ShipmentFilter, first: Int = 50, after: String): ShipmentConnection!
+  shipments(
+    "Narrows the list; every condition given must hold."
+    filter: ShipmentFilter
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): ShipmentConnection!
 }
 
+"What a seller can change. Every field is scoped to the seller whose API key authenticates the request."
 type Mutation {
   """
   Creates a shipment, or replaces the seller-given fields of the shipment with
   the same orderId and tracking number: sending it again never duplicates.
   """
-  createShipment(input: ShipmentInput!): Shipment!
+  createShipment(
+    "The shipment: orderId is required, every other field optional."
+    input: ShipmentInput!
+  ): Shipment!
   """
   Creates or replaces up to 1,000 shipments. Each item succeeds or fails on its
   own: shipments[i] is null when item i failed, and errors name the index and field.
   """
-  createShipments(input: [ShipmentInput!]!): CreateShipmentsPayload!
+  createShipments(
+    "Up to 1,000 shipments."
+    input: [ShipmentInput!]!
+  ): CreateShipmentsPayload!
   "Changes fields of a shipment: an omitted field is kept, an explicit null clears it."
-  updateShipment(id: ID!, input: ShipmentUpdateInput!): Shipment!
+  updateShipment(
+    "The shipment's id."
+    id: ID!
+    "The fields to change: an omitted field is kept, an explicit null clears it."
+    input: ShipmentUpdateInput!
+  ): Shipment!
   "Cancels a shipment: it is no longer watched. Cancelling twice is harmless."
-  cancelShipment(id: ID!): Shipment!
+  cancelShipment(
+    "The shipment's id."
+    id: ID!
+  ): Shipment!
 }
 
+"A seller: the account an API key belongs to. Everything else belongs to one seller."
 type Seller {
+  "The seller's id."
   id: ID!
+  "The seller's name, as given when the seller was created."
   name: String!
   "The seller's IANA time zone, for dates given without one."
   timeZone: String!
+  "When the seller was created."
   createdAt: Time!
 }
 
+"Where a parcel is, from its latest carrier event."
 enum ShipmentStatus {
   "No carrier event yet."
   PENDING
+  "A label was printed; the carrier has not scanned the parcel yet (not a scan)."
   LABEL_CREATED
+  "The carrier has the parcel and it is on its way."
   IN_TRANSIT
+  "On the delivery vehicle today."
   OUT_FOR_DELIVERY
+  "Waiting for the buyer at a pickup point or post office."
   AVAILABLE_FOR_PICKUP
+  "The carrier tried to deliver and could not."
   DELIVERY_ATTEMPTED
+  "Delivered."
   DELIVERED
+  "The carrier reports a problem (damage, wrong address, customs hold, ...)."
   EXCEPTION
+  "On its way back to, or back with, the seller."
   RETURNED_TO_SENDER
+  "Cancelled by the seller (cancelShipment): no longer watched."
   CANCELLED
 }
 
+"A parcel a seller shipped (or will ship) for an order, watched until it is delivered: its promised dates, its status from carrier events, its flags and its evidence."
 type Shipment {
+  "The shipment's id."
   id: ID!
+  "The seller's (or marketplace's) order id."
   orderId: String!
   "The declared carrier's code (ups, usps, fedex, ...), null when none was given."
   carrier: String
   "The tracking number as given."
   trackingNumber: String
+  "The tracking number without spaces or dashes, upper case: the form events and checks use. Null without a number."
   normalizedTrackingNumber: String
+  "The carrier's service (Ground, Priority Mail, ...), as given."
   service: String
   "The latest ship date promised to the buyer."
   shipBy: Time
+  "When the parcel was handed to the carrier, as the seller says."
   shippedAt: Time
   "The latest delivery date promised to the buyer."
   deliverBy: Time
+  "Where the parcel goes."
   destination: Destination!
+  "The status of the latest carrier event (by occurredAt), PENDING before any, CANCELLED once cancelled."
   status: ShipmentStatus!
+  "When the latest carrier event happened."
   lastEventAt: Time
+  "When the carrier delivered the parcel."
   deliveredAt: Time
   "The carrier's latest delivery estimate."
   estimatedDeliveryAt: Time
   "When the carrier first scanned the parcel (a label is not a scan)."
   firstScanAt: Time
+  "When Shipwatch received the shipment."
   createdAt: Time!
+  "When the shipment last changed."
   updatedAt: Time!
 }
 
+"Where a parcel goes."
 type Destination {
+  "The destination's postal (ZIP) code."
   postalCode: String
   "ISO 3166 alpha-2 country code."
   country: String
 }
 
+"Where a parcel goes."
 input DestinationInput {
+  "The destination's postal (ZIP) code."
   postalCode: String
+  "ISO 3166 alpha-2 or alpha-3 country code."
   country: String
 }
 
+"A shipment to create, or to replace when the seller already has one with the same orderId and tracking number."
 input ShipmentInput {
+  "The seller's (or marketplace's) order id. Required."
   orderId: String!
   "A carrier code or a common name (UPS, FedEx, USPS, Amazon Logistics, ...)."
   carrier: String
+  "The tracking number, as written; checked on arrival."
   trackingNumber: String
+  "The carrier's service (Ground, Priority Mail, ...)."
   service: String
+  "The latest ship date promised to the buyer (a day in the seller's time zone)."
   shipBy: Time
+  "When the parcel was handed to the carrier."
   shippedAt: Time
+  "The latest delivery date promised to the buyer (a day in the seller's time zone)."
   deliverBy: Time
+  "Where the parcel goes."
   destination: DestinationInput
 }
 
+"Changes to a shipment: an omitted field is kept, an explicit null clears it."
 input ShipmentUpdateInput {
-  orderId: String @goField(omittable: true)
-  carrier: String @goField(omittable: true)
-  trackingNumber: String @goField(omittable: true)
-  service: String @goField(omittable: true)
-  shipBy: Time @goField(omittable: true)
-  shippedAt: Time @goField(omittable: true)
-  deliverBy: Time @goField(omittable: true)
-  destination: DestinationInput @goField(omittable: true)
+  "The order id."
+  orderId: String
+  "A carrier code or a common name (UPS, FedEx, USPS, ...)."
+  carrier: String
+  "The tracking number; a new one is checked again."
+  trackingNumber: String
+  "The carrier's service."
+  service: String
+  "The latest ship date promised to the buyer."
+  shipBy: Time
+  "When the parcel was handed to the carrier."
+  shippedAt: Time
+  "The latest delivery date promised to the buyer."
+  deliverBy: Time
+  "Where the parcel goes."
+  destination: DestinationInput
 }
 
 "A time range: from inclusive, to exclusive; either end may be open."
 input TimeRange {
+  "The range's start, inclusive; omitted: no start."
   from: Time
+  "The range's end, exclusive; omitted: no end."
   to: Time
 }
 
+"Conditions on shipments; every condition given must hold."
 input ShipmentFilter {
+  "Shipments in any of these statuses."
   statuses: [ShipmentStatus!]
+  "Shipments declared for any of these carriers (codes or common names)."
   carriers: [String!]
+  "Shipments of this order id, exactly."
   orderId: String
   "Matched after normalisation, so spaces and case do not matter."
   trackingNumber: String
+  "Shipments Shipwatch received in this range."
   createdAt: TimeRange
+  "Shipments shipped in this range."
   shippedAt: TimeRange
+  "Shipments whose shipBy is in this range."
   shipBy: TimeRange
+  "Shipments whose deliverBy is in this range."
   deliverBy: TimeRange
 }
 
+"A page of shipments, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type ShipmentConnection {
+  "The shipments of this page, each with its cursor."
   edges: [ShipmentEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
   "How many shipments match the filter, across all pages."
   totalCount: Int!
 }
 
+"One shipment of a page, with the cursor to read on from it."
 type ShipmentEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Shipment!
 }
 
+"Where a page sits in its list (Relay cursor connections). Lists are read forward with first and after."
 type PageInfo {
+  "True when more items follow this page: read them with after: endCursor."
   hasNextPage: Boolean!
+  "True when this page was read after a cursor, so items come before it. Lists are read forward only (first/after)."
+  hasPreviousPage: Boolean!
+  "The cursor of the page's first item; null on an empty page."
+  startCursor: String
+  "The cursor of the page's last item: pass it as after for the next page. Null on an empty page."
   endCursor: String
 }
 
@@ -3404,15 +3560,21 @@ type ItemError {
   index: Int!
   "The input field at fault, when there is one."
   field: String
+  "The error's code, as in extensions.code: BAD_USER_INPUT or NOT_FOUND."
   code: String!
+  "What is wrong with the item, for people."
   message: String!
 }
 
+"What createShipments did with each item."
 type CreateShipmentsPayload {
   "One entry per input item, in order; null where the item failed."
   shipments: [Shipment]!
+  "The items that failed, each with its index, field and reason."
   errors: [ItemError!]!
+  "How many shipments were created."
   created: Int!
+  "How many items matched an existing shipment, whose fields they replaced."
   updated: Int!
 }
 
@@ -3425,7 +3587,12 @@ extend type Query {
   numbers the seller most likely meant. carrier is a declared carrier code
   or a common name (UPS, FedEx, Royal Mail, ...).
   """
-  checkTrackingNumber(trackingNumber: String!, carrier: String): TrackingCheck!
+  checkTrackingNumber(
+    "The number to check, as written (spaces, dashes and case do not matter)."
+    trackingNumber: String!
+    "The carrier the number is declared for: a code (ups, usps, fedex, ...) or a common name. Omitted: any carrier."
+    carrier: String
+  ): TrackingCheck!
 }
 
 extend type Shipment {
@@ -3433,6 +3600,7 @@ extend type Shipment {
   trackingCheck: TrackingCheck
 }
 
+"Why a tracking number is not valid."
 enum TrackingCheckReason {
   "No known format has this shape."
   UNKNOWN_FORMAT
@@ -3444,14 +3612,19 @@ enum TrackingCheckReason {
   CARRIER_MISMATCH
 }
 
+"What a tracking number is: which carriers issue numbers of its shape, whether its check digit holds, and what the seller most likely meant."
 type TrackingCheck {
+  "The number as given."
   input: String!
+  "The number without spaces, dashes or prefixes the carriers ignore, upper case."
   normalized: String!
   "Valid for the declared carrier, or for some carrier when none was declared."
   valid: Boolean!
   "The most likely carrier's code."
   carrier: String
+  "The best candidate's format name; null when no format fits."
   format: String
+  "Why the number is not valid; null when it is."
   reason: TrackingCheckReason
   "Why the number is not valid, or a note on a valid one."
   message: String
@@ -3465,20 +3638,27 @@ type TrackingCheck {
   fields: TrackingFields!
 }
 
+"A format a tracking number fits."
 type TrackingCandidate {
+  "The code of the carrier that issues this format."
   carrier: String!
+  "The format's name."
   format: String!
+  "Whether the number's check digit (and, for S10, its country) holds in this format."
   valid: Boolean!
   "From 0 to 1: how likely the number was meant as this format."
   confidence: Float!
 }
 
+"What a tracking number encodes, as far as its format says."
 type TrackingFields {
   "UPS service code, USPS service type code, S10 service indicator, DPD service."
   serviceType: String
+  "The service code's name, when known."
   service: String
   "USPS mailer id."
   mailerId: String
+  "The shipper's account: UPS shipper number, FedEx Ground shipper id."
   shipperId: String
   "S10 country of the issuing postal operator."
   country: String
@@ -3506,16 +3686,29 @@ scalar Decimal
 
 extend type Query {
   "One dispute by id; null with a NOT_FOUND error when there is none."
-  dispute(id: ID!): Dispute
+  dispute(
+    "The dispute's id."
+    id: ID!
+  ): Dispute
   "Disputes, newest first. first is at most 500."
-  disputes(filter: DisputeFilter, first: Int = 50, after: String): DisputeConnection!
+  disputes(
+    "Narrows the list; every condition given must hold."
+    filter: DisputeFilter
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): DisputeConnection!
   """
   Recomputes the hash chain of a shipment's evidence (its carrier events and
   proofs of delivery, with their images), checks it against the latest signed
   checkpoint (and the checkpoint's signature), and says whether it is intact or
   which record is the first to break it.
   """
-  verifyShipmentEvidence(shipmentId: ID!): EvidenceVerification!
+  verifyShipmentEvidence(
+    "The shipment whose evidence chain to verify."
+    shipmentId: ID!
+  ): EvidenceVerification!
 }
 
 extend type Mutation {
@@ -3524,16 +3717,36 @@ extend type Mutation {
   image (PNG, JPEG or GIF, decided from the bytes; at most SHIPWATCH_MAX_IMAGE_BYTES
   each). Proofs can never be changed or deleted. Its source is BACK_OFFICE.
   """
-  recordProofOfDelivery(input: ProofOfDeliveryInput!, photo: Upload, signature: Upload): ProofOfDelivery!
+  recordProofOfDelivery(
+    "The delivery the proof records."
+    input: ProofOfDeliveryInput!
+    "A photo of the delivered parcel (a multipart file part)."
+    photo: Upload
+    "An image of the recipient's signature (a multipart file part)."
+    signature: Upload
+  ): ProofOfDelivery!
   """
   Opens a dispute on a shipment. A dispute with the same kind and externalReference
   is refused, so a retried request never doubles it.
   """
-  openDispute(input: DisputeInput!): Dispute!
+  openDispute(
+    "The dispute: the shipment and kind are required."
+    input: DisputeInput!
+  ): Dispute!
   "Changes fields of an open dispute: an omitted field is kept, an explicit null clears it."
-  updateDispute(id: ID!, input: DisputeUpdateInput!): Dispute!
+  updateDispute(
+    "The dispute's id."
+    id: ID!
+    "The fields to change: an omitted field is kept, an explicit null clears it."
+    input: DisputeUpdateInput!
+  ): Dispute!
   "Closes a dispute with its outcome. Closing again with the same outcome is harmless."
-  closeDispute(id: ID!, outcome: DisputeOutcome!): Dispute!
+  closeDispute(
+    "The dispute's id."
+    id: ID!
+    "How the dispute ended."
+    outcome: DisputeOutcome!
+  ): Dispute!
 }
 
 extend type Shipment {
@@ -3547,32 +3760,49 @@ extend type Shipment {
 
 "Where a proof of delivery or a carrier event came from."
 enum EvidenceSource {
+  "An EasyPost webhook."
   EASYPOST
+  "An AfterShip webhook."
   AFTERSHIP
+  "A 17TRACK push webhook."
   SEVENTEEN_TRACK
+  "A Shippo track_updated webhook."
   SHIPPO
+  "The seller's own systems, through the API."
   BACK_OFFICE
-  "From a DELIVERED event polled from the carrier with the seller's account."
+  "From a DELIVERED event polled from UPS with the seller's account."
   UPS
+  "From a DELIVERED event polled from FedEx with the seller's account."
   FEDEX
+  "From a DELIVERED event polled from USPS with the seller's account."
   USPS
 }
 
+"A tamper-evident record that a parcel was delivered: who signed, where, photo and signature images, chained by hash to the parcel's other evidence. Never changed or deleted."
 type ProofOfDelivery {
+  "The proof's id."
   id: ID!
   "The shipment it was recorded for; null when a carrier event carried it."
   shipmentId: ID
   "The carrier event it came from, when a carrier event carried it."
   eventId: ID
+  "When the parcel was delivered."
   deliveredAt: Time!
+  "Who signed for the parcel."
   signedBy: String
+  "Where the parcel was left."
   location: ProofLocation
+  "The photo of the delivered parcel, when one was recorded."
   photo: ProofImage
+  "The signature image, when one was recorded."
   signature: ProofImage
   "The carrier's photo URL, when a carrier event carried the proof."
   carrierPhotoUrl: String
+  "The carrier's reference for the delivery (a scan or proof id), when given."
   carrierReference: String
+  "Where the proof came from."
   source: EvidenceSource!
+  "When Shipwatch recorded the proof."
   recordedAt: Time!
   "The record's 1-based position in the parcel's evidence chain."
   seq: Int!
@@ -3582,8 +3812,11 @@ type ProofOfDelivery {
   chainHash: String!
 }
 
+"Where a parcel was left."
 type ProofLocation {
+  "WGS 84 latitude in degrees."
   latitude: Float
+  "WGS 84 longitude in degrees."
   longitude: Float
   "Where at the address, such as front door or mailroom."
   description: String
@@ -3593,6 +3826,7 @@ type ProofLocation {
 type ProofImage {
   "image/png, image/jpeg or image/gif, as sniffed from the bytes."
   contentType: String!
+  "The image's size in bytes."
   bytes: Int!
   "Lower-case hex SHA-256 of the bytes, as hashed into the proof."
   sha256: String!
@@ -3600,26 +3834,39 @@ type ProofImage {
   url: String!
 }
 
+"A proof of delivery to record for a shipment."
 input ProofOfDeliveryInput {
+  "The shipment delivered."
   shipmentId: ID!
+  "When the parcel was delivered."
   deliveredAt: Time!
+  "Who signed for the parcel."
   signedBy: String
+  "Where the parcel was left."
   location: ProofLocationInput
+  "The carrier's reference for the delivery (a scan or proof id)."
   carrierReference: String
 }
 
+"Where a parcel was left."
 input ProofLocationInput {
   "WGS 84 degrees; give both latitude and longitude, or neither."
   latitude: Float
+  "WGS 84 degrees; give both latitude and longitude, or neither."
   longitude: Float
+  "Where at the address, such as front door or mailroom."
   description: String
 }
 
+"The kind of a record in a parcel's evidence chain."
 enum EvidenceRecordKind {
+  "A carrier event."
   EVENT
+  "A proof of delivery."
   PROOF
 }
 
+"How a parcel's evidence chain fails to verify."
 enum EvidenceBreak {
   "A record's fields no longer hash to its stored content hash: edited in place."
   CONTENT_CHANGED
@@ -3645,7 +3892,9 @@ enum EvidenceBreak {
   CHECKPOINT_INVALID
 }
 
+"The result of recomputing a parcel's evidence chain and checking it against the latest signed checkpoint."
 type EvidenceVerification {
+  "True when every record, the chain's head and the checkpoint verify."
   intact: Boolean!
   "How many records the chain holds."
   records: Int!
@@ -3653,59 +3902,89 @@ type EvidenceVerification {
   firstBroken: BrokenEvidenceRecord
   "The chain hash of the chain's last record as stored, hex; null without evidence."
   head: String
+  "When the verification ran."
   verifiedAt: Time!
 }
 
+"The first record (or the chain's end) that does not verify, and why."
 type BrokenEvidenceRecord {
   "Null when the chain's end is at fault rather than a record."
   kind: EvidenceRecordKind
+  "The record's id (a TrackingEvent or ProofOfDelivery id); null when the chain's end is at fault."
   id: ID
   "0-based position in the chain."
   index: Int!
+  "How the chain breaks there."
   reason: EvidenceBreak!
   "The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT."
   chain: String
+  "What was found, for people."
   message: String!
 }
 
+"What a buyer or marketplace disputes."
 enum DisputeKind {
+  "The buyer says the parcel never arrived."
   NOT_RECEIVED
+  "An Amazon A-to-z Guarantee claim."
   A_TO_Z_CLAIM
+  "A card chargeback through the buyer's bank."
   CHARGEBACK
+  "The buyer says the parcel arrived damaged."
   DAMAGED
+  "Any other dispute."
   OTHER
 }
 
+"Whether a dispute still needs an answer."
 enum DisputeStatus {
+  "Not decided yet: evidence may still be sent."
   OPEN
+  "Decided; outcome says how."
   CLOSED
 }
 
+"How a dispute ended."
 enum DisputeOutcome {
+  "Decided for the seller."
   WON
+  "Decided for the buyer."
   LOST
+  "The buyer or marketplace withdrew it."
   WITHDRAWN
 }
 
+"A buyer's or marketplace's dispute about a shipment, which an evidence pack answers."
 type Dispute {
+  "The dispute's id."
   id: ID!
+  "The shipment disputed."
   shipment: Shipment!
+  "What is disputed."
   kind: DisputeKind!
   "The marketplace's claim id or the card network's case number."
   externalReference: String
   "When the seller must have answered."
   respondBy: Time
+  "The amount disputed, in currency."
   amount: Decimal
   "ISO 4217 code."
   currency: String
+  "The seller's note."
   note: String
+  "OPEN until closed with an outcome."
   status: DisputeStatus!
+  "How it ended; null while open."
   outcome: DisputeOutcome
+  "When it was opened in Shipwatch."
   openedAt: Time!
+  "When it was closed; null while open."
   closedAt: Time
+  "When it last changed."
   updatedAt: Time!
   "How many evidence packs were generated for the dispute."
   packsGenerated: Int!
+  "When the latest evidence pack was generated; null before the first."
   lastPackGeneratedAt: Time
   "The evidence pack as a PDF (GET with the API key)."
   evidencePdfUrl: String!
@@ -3713,41 +3992,67 @@ type Dispute {
   evidenceJsonUrl: String!
 }
 
+"A dispute to open on a shipment."
 input DisputeInput {
+  "The shipment disputed."
   shipmentId: ID!
+  "What is disputed."
   kind: DisputeKind!
+  "The marketplace's claim id or the card network's case number."
   externalReference: String
+  "When the seller must have answered."
   respondBy: Time
+  """The amount disputed, such as "49.99"."""
   amount: Decimal
+  "ISO 4217 code of the amount."
   currency: String
+  "The seller's note."
   note: String
 }
 
+"Changes to an open dispute: an omitted field is kept, an explicit null clears it."
 input DisputeUpdateInput {
-  kind: DisputeKind @goField(omittable: true)
-  externalReference: String @goField(omittable: true)
-  respondBy: Time @goField(omittable: true)
-  amount: Decimal @goField(omittable: true)
-  currency: String @goField(omittable: true)
-  note: String @goField(omittable: true)
+  "What is disputed."
+  kind: DisputeKind
+  "The marketplace's claim id or the card network's case number."
+  externalReference: String
+  "When the seller must have answered."
+  respondBy: Time
+  """The amount disputed, such as "49.99"."""
+  amount: Decimal
+  "ISO 4217 code of the amount."
+  currency: String
+  "The seller's note."
+  note: String
 }
 
+"Conditions on disputes; every condition given must hold."
 input DisputeFilter {
+  "Disputes in any of these statuses."
   statuses: [DisputeStatus!]
+  "Disputes of any of these kinds."
   kinds: [DisputeKind!]
+  "Disputes of this shipment."
   shipmentId: ID
+  "Disputes whose respondBy is in this range."
   respondBy: TimeRange
 }
 
+"A page of disputes, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type DisputeConnection {
+  "The disputes of this page, each with its cursor."
   edges: [DisputeEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
   "How many disputes match the filter, across all pages."
   totalCount: Int!
 }
 
+"One item of a page of disputes, with the cursor to read on from it."
 type DisputeEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Dispute!
 }
 
@@ -3755,30 +4060,59 @@ type DisputeEdge {
 
 extend type Query {
   "The seller's flags, newest first. first is at most 500."
-  flags(filter: FlagFilter, first: Int = 50, after: String): FlagConnection!
+  flags(
+    "Narrows the list; every condition given must hold."
+    filter: FlagFilter
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): FlagConnection!
   "One flag by id; null with a NOT_FOUND error when there is none."
-  flag(id: ID!): Flag
+  flag(
+    "The flag's id."
+    id: ID!
+  ): Flag
   "Where notifications are sent; null when no endpoint is set."
   notificationEndpoint: NotificationEndpoint
   "Notifications sent or being sent to the endpoint, newest first, with every attempt. first is at most 500."
-  notificationDeliveries(first: Int = 50, after: String): NotificationDeliveryConnection!
+  notificationDeliveries(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): NotificationDeliveryConnection!
 }
 
 extend type Mutation {
   "Marks a flag as seen. It stays open until its condition stops holding or it is resolved."
-  acknowledgeFlag(id: ID!): Flag!
+  acknowledgeFlag(
+    "The flag's id."
+    id: ID!
+  ): Flag!
   """
   Resolves an open flag by hand with a note. While its condition still holds, no
   new flag of its kind is raised on the shipment. Resolving a resolved flag returns it unchanged.
   """
-  resolveFlag(id: ID!, note: String!): Flag!
+  resolveFlag(
+    "The flag's id."
+    id: ID!
+    """Why the flag is resolved, for the record (such as "carrier confirmed pickup")."""
+    note: String!
+  ): Flag!
   "Changes monitoring thresholds or the time zone; omitted fields are kept. Flags follow at once."
-  updateSellerSettings(input: SellerSettingsInput!): SellerSettings!
+  updateSellerSettings(
+    "The settings to change; omitted ones are kept."
+    input: SellerSettingsInput!
+  ): SellerSettings!
   """
   Sets the URL (http or https) that receives notifications, replacing any previous one,
   and returns a new signing secret. The secret is shown only here: store it.
   """
-  setNotificationEndpoint(url: String!): SetNotificationEndpointPayload!
+  setNotificationEndpoint(
+    "The http or https URL that receives notifications as signed POST requests."
+    url: String!
+  ): SetNotificationEndpointPayload!
   "Stops notifications. Returns false when no endpoint was set."
   removeNotificationEndpoint: Boolean!
 }
@@ -3797,7 +4131,14 @@ type Subscription {
 
 extend type Shipment {
   "The shipment's flags, newest first, open and resolved (open: true for open only). first is at most 500."
-  flags(open: Boolean, first: Int = 50, after: String): FlagConnection!
+  flags(
+    "true: open flags only; false: resolved flags only; omitted: all."
+    open: Boolean
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): FlagConnection!
 }
 
 extend type Seller {
@@ -3805,6 +4146,7 @@ extend type Seller {
   settings: SellerSettings!
 }
 
+"What a flag says is wrong. docs/monitoring.md gives each rule's exact boundaries."
 enum FlagKind {
   "The tracking number fails the check (format, check digit or country), and no carrier has scanned it."
   INVALID_TRACKING
@@ -3837,12 +4179,17 @@ enum FlagKind {
   SOURCE_DEGRADED
 }
 
+"How urgent a flag is."
 enum FlagSeverity {
+  "Worth knowing; nothing to do yet."
   INFO
+  "Likely to hurt a metric or a buyer if left alone."
   WARNING
+  "Already counts against the seller (a late shipment, an invalid number, a dispute due)."
   CRITICAL
 }
 
+"How a flag was resolved."
 enum FlagResolution {
   "The condition stopped holding (the first scan arrived, the parcel was delivered...)."
   AUTO
@@ -3850,16 +4197,25 @@ enum FlagResolution {
   MANUAL
 }
 
+"Something wrong with a shipment, raised by a monitoring rule. At most one flag of a kind is open per shipment; resolved flags are kept as history."
 type Flag {
+  "The flag's id."
   id: ID!
+  "The shipment the flag is about."
   shipment: Shipment!
+  "What is wrong."
   kind: FlagKind!
+  "How urgent it is."
   severity: FlagSeverity!
   "What was wrong when the flag was raised, for people."
   message: String!
+  "When the flag was raised."
   raisedAt: Time!
+  "When the seller marked it seen (acknowledgeFlag); null until then."
   acknowledgedAt: Time
+  "When it was resolved; null while open."
   resolvedAt: Time
+  "How it was resolved; null while open."
   resolution: FlagResolution
   "The seller's note on a MANUAL resolution."
   resolutionNote: String
@@ -3867,27 +4223,37 @@ type Flag {
   open: Boolean!
 }
 
+"Conditions on flags; every condition given must hold."
 input FlagFilter {
+  "Flags of any of these kinds."
   kinds: [FlagKind!]
   "true: open flags only; false: resolved flags only."
   open: Boolean
+  "Flags of this shipment."
   shipmentId: ID
   "Flags raised after this time (exclusive)."
   raisedAfter: Time
 }
 
+"A page of flags, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type FlagConnection {
+  "The flags of this page, each with its cursor."
   edges: [FlagEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
   "How many flags match the filter, across all pages."
   totalCount: Int!
 }
 
+"One item of a page of flags, with the cursor to read on from it."
 type FlagEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: Flag!
 }
 
+"A seller's monitoring thresholds and time zone."
 type SellerSettings {
   "IANA time zone: shipBy and deliverBy are days in it."
   timeZone: String!
@@ -3897,7 +4263,9 @@ type SellerSettings {
   stalledDays: Int!
 }
 
+"Changes to a seller's settings; an omitted field is kept."
 input SellerSettingsInput {
+  "An IANA time zone name, such as America/New_York."
   timeZone: String
   "1 to 720."
   inactiveTrackingHours: Int
@@ -3905,12 +4273,17 @@ input SellerSettingsInput {
   stalledDays: Int
 }
 
+"The URL that receives the seller's notifications."
 type NotificationEndpoint {
+  "The URL notifications are POSTed to."
   url: String!
+  "When the endpoint was set."
   createdAt: Time!
 }
 
+"The endpoint set, with its signing secret (shown once)."
 type SetNotificationEndpointPayload {
+  "The endpoint now in use."
   endpoint: NotificationEndpoint!
   """
   The signing secret: the key of the HMAC-SHA256 in the Shipwatch-Signature header.
@@ -3919,11 +4292,13 @@ type SetNotificationEndpointPayload {
   secret: String!
 }
 
+"Where a notification is in its delivery."
 enum NotificationState {
   "Not attempted yet."
   PENDING
   "Failed at least once; another attempt is scheduled."
   RETRYING
+  "The endpoint answered 2xx."
   DELIVERED
   "Every attempt of the retry schedule (about 24 hours) failed."
   FAILED
@@ -3931,34 +4306,51 @@ enum NotificationState {
   CANCELLED
 }
 
+"One notification (a flag raised or resolved, a status change) and its delivery to the endpoint."
 type NotificationDelivery {
+  "The delivery's id."
   id: ID!
   "flag.raised, flag.resolved or shipment.status_changed."
   event: String!
   "The JSON body sent, exactly as signed."
   payload: String!
+  "Where the delivery is."
   state: NotificationState!
+  "Every attempt so far, oldest first."
   attempts: [NotificationAttempt!]!
+  "When the notification was queued."
   createdAt: Time!
   "When it was delivered or given up."
   finishedAt: Time
 }
 
+"One attempt to deliver a notification."
 type NotificationAttempt {
+  "When the attempt started."
   at: Time!
   "The HTTP status answered; null when there was no answer (refused, timed out)."
   statusCode: Int
+  "Why the attempt failed, when it did."
   error: String
+  "How long the attempt took, in milliseconds."
   durationMs: Int!
 }
 
+"A page of notification deliveries, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type NotificationDeliveryConnection {
+  "The notification deliveries of this page, each with its cursor."
   edges: [NotificationDeliveryEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many notification deliveries the list holds across all pages (counted only when asked for)."
+  totalCount: Int!
 }
 
+"One item of a page of notification deliveries, with the cursor to read on from it."
 type NotificationDeliveryEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: NotificationDelivery!
 }
 
@@ -3971,18 +4363,29 @@ extend type Query {
   applies to every metric; each target says which window the marketplace uses.
   Cancelled shipments never count. See docs/health.md for every rule.
   """
-  accountHealth(marketplace: Marketplace = AMAZON, days: Int = 30): AccountHealth!
+  accountHealth(
+    "Whose rules and targets to apply (default AMAZON)."
+    marketplace: Marketplace = AMAZON
+    "How many days back the window reaches, today included: 1 to 365 (default 30)."
+    days: Int = 30
+  ): AccountHealth!
 }
 
 "A marketplace whose published seller-performance rules accountHealth applies."
 enum Marketplace {
+  "Amazon Seller Central's account-health rules."
   AMAZON
+  "Walmart Marketplace's seller-performance standards."
   WALMART
+  "eBay's seller-performance standards."
   EBAY
 }
 
+"A seller's marketplace metrics over a window of days, each against the marketplace's target."
 type AccountHealth {
+  "The marketplace whose rules apply."
   marketplace: Marketplace!
+  "The window's length in days, today included."
   days: Int!
   "The seller's IANA time zone: days start at midnight there."
   timeZone: String!
@@ -4000,10 +4403,15 @@ type AccountHealth {
   invalidTrackingRate: HealthMetric!
 }
 
+"A metric a marketplace judges sellers on."
 enum HealthMetricName {
+  "Valid Tracking Rate: shipments whose number a carrier scanned."
   VALID_TRACKING_RATE
+  "Late Shipment Rate: shipments shipped after their ship-by day."
   LATE_SHIPMENT_RATE
+  "On-Time Delivery Rate: shipments delivered by their deliver-by day."
   ON_TIME_DELIVERY_RATE
+  "Invalid Tracking Rate: shipments whose number fails the tracking check."
   INVALID_TRACKING_RATE
 }
 
@@ -4019,15 +4427,23 @@ enum HealthStatus {
 
 "How a rate must compare with a target to meet it."
 enum TargetComparison {
+  "The rate must be above the target."
   ABOVE
+  "The rate must be at least the target."
   AT_LEAST
+  "The rate must be below the target."
   BELOW
+  "The rate must be at most the target."
   AT_MOST
 }
 
+"One metric over the window: its counts, rate, target and status, per carrier and per day, and the shipments behind it."
 type HealthMetric {
+  "Which metric this is."
   metric: HealthMetricName!
+  "The shipments the rate counts (such as those scanned, for validTrackingRate)."
   numerator: Int!
+  "The shipments the rate is taken over."
   denominator: Int!
   "numerator / denominator, from 0 to 1; null when the denominator is 0."
   rate: Float
@@ -4047,10 +4463,21 @@ type HealthMetric {
   of it (date as in daily) and/or one carrier (as in byCarrier; "" for
   shipments with no known carrier). first is at most 500.
   """
-  shipments(first: Int = 50, after: String, date: String, carrier: String): HealthShipmentConnection!
+  shipments(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+    "Only the shipments of this day of the window (YYYY-MM-DD, as in daily)."
+    date: String
+    """Only the shipments of this carrier (a code or name, as in byCarrier; "" for no known carrier)."""
+    carrier: String
+  ): HealthShipmentConnection!
 }
 
+"A marketplace's published target for a metric."
 type HealthTarget {
+  "How the rate must compare with the threshold to meet it."
   comparison: TargetComparison!
   "The threshold, from 0 to 1."
   rate: Float!
@@ -4060,30 +4487,45 @@ type HealthTarget {
   source: String!
 }
 
+"A metric for one carrier."
 type CarrierHealth {
   "The carrier's code; null when neither declared nor detected."
   carrier: String
+  "The carrier's shipments the rate counts."
   numerator: Int!
+  "The carrier's shipments the rate is taken over."
   denominator: Int!
+  "numerator / denominator; null when the denominator is 0."
   rate: Float
+  "The carrier's shipments counting against the metric."
   failing: Int!
 }
 
+"A metric for one day of the window."
 type DailyHealth {
   "The day in the seller's time zone, YYYY-MM-DD."
   date: String!
+  "The day's start: midnight in the seller's time zone."
   from: Time!
   "The next day's start, or the window's end for today."
   to: Time!
+  "The day's shipments the rate counts."
   numerator: Int!
+  "The day's shipments the rate is taken over."
   denominator: Int!
+  "numerator / denominator; null when the denominator is 0."
   rate: Float
+  "The day's shipments counting against the metric."
   failing: Int!
 }
 
+"A page of shipments counting against the metric, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type HealthShipmentConnection {
+  "The shipments counting against the metric of this page, each with its cursor."
   edges: [ShipmentEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many shipments counting against the metric the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
@@ -4091,7 +4533,12 @@ type HealthShipmentConnection {
 
 extend type Query {
   "The seller's live tracking sources, newest first. first is at most 500."
-  trackingSources(first: Int = 50, after: String): TrackingSourceConnection!
+  trackingSources(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): TrackingSourceConnection!
 }
 
 extend type Mutation {
@@ -4105,21 +4552,39 @@ extend type Mutation {
   again. autoRegister (17TRACK only) registers every shipment uploaded from now
   on with 17TRACK.
   """
-  createTrackingSource(provider: TrackingProvider!, secret: String, autoRegister: Boolean = false): TrackingSource!
+  createTrackingSource(
+    "The tracking provider that will post webhooks."
+    provider: TrackingProvider!
+    "The webhook secret set in the provider's dashboard, which signs its webhooks (the account's security key for 17TRACK; none for Shippo)."
+    secret: String
+    "17TRACK only: register every shipment uploaded from now on with 17TRACK."
+    autoRegister: Boolean = false
+  ): TrackingSource!
   "Turns a 17TRACK source's registration of uploaded shipments on or off."
-  updateTrackingSource(id: ID!, autoRegister: Boolean!): TrackingSource!
+  updateTrackingSource(
+    "The source's id."
+    id: ID!
+    "Whether uploaded shipments are registered with 17TRACK."
+    autoRegister: Boolean!
+  ): TrackingSource!
   """
   Stops a tracking source: its webhooks are refused (404) from now on and its
   secret is erased. Webhooks it already acknowledged are still processed.
   """
-  deleteTrackingSource(id: ID!): TrackingSource!
+  deleteTrackingSource(
+    "The tracking source's id."
+    id: ID!
+  ): TrackingSource!
   """
   Records up to 1,000 carrier events from the seller's own back office. Each
   item succeeds or fails on its own; errors name the index and field. An event
   applies to every shipment with its tracking number, including shipments
   created later. Sending the same event again is harmless.
   """
-  recordTrackingEvents(input: [TrackingEventInput!]!): RecordTrackingEventsPayload!
+  recordTrackingEvents(
+    "Up to 1,000 events."
+    input: [TrackingEventInput!]!
+  ): RecordTrackingEventsPayload!
 }
 
 extend type Shipment {
@@ -4127,22 +4592,33 @@ extend type Shipment {
   The carrier events of this shipment's tracking number, oldest first, from
   every source. first is at most 500.
   """
-  events(first: Int = 50, after: String): TrackingEventConnection!
+  events(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): TrackingEventConnection!
   "The source of the event the shipment's status follows (its latest by occurredAt); null before any event."
   lastEventSource: EventSource
 }
 
 "A tracking provider that posts webhooks to Shipwatch."
 enum TrackingProvider {
+  "EasyPost tracker webhooks (X-Hmac-Signature)."
   EASYPOST
+  "AfterShip tracking webhooks (aftership-hmac-sha256)."
   AFTERSHIP
   "17TRACK (API v2.2 push)."
   SEVENTEEN_TRACK
+  "Shippo track_updated webhooks (a token in the URL)."
   SHIPPO
 }
 
+"A tracking provider account that posts carrier events to Shipwatch by webhook."
 type TrackingSource {
+  "The source's id."
   id: ID!
+  "The tracking provider."
   provider: TrackingProvider!
   """
   Where the provider must post: the path alone unless SHIPWATCH_PUBLIC_URL is set.
@@ -4153,11 +4629,13 @@ type TrackingSource {
   autoRegister: Boolean!
   "What the provider answered to the last failed call (a spent quota, a refused key); null once a later call succeeded."
   lastError: String
+  "When the last failed call was answered; null once a later call succeeded."
   lastErrorAt: Time
   "When a call to the provider last succeeded."
   lastSuccessAt: Time
   "The numbers registered with the provider through this source; null for providers Shipwatch does not register with."
   registrations: TrackingRegistrations
+  "When the source was registered."
   createdAt: Time!
   "Whether its webhooks arrive and can be used."
   health: SourceHealth!
@@ -4167,6 +4645,7 @@ type TrackingSource {
 enum SourceState {
   "Nothing received or polled yet."
   UNKNOWN
+  "Working: its last call or delivery succeeded."
   OK
   """
   Failing (three failures in a row): INACTIVE_TRACKING and STALLED are held
@@ -4177,8 +4656,11 @@ enum SourceState {
 
 "The health of a source, over its calls (carrier account) or deliveries (webhooks)."
 type SourceHealth {
+  "Whether the source works, fails, or has not been heard from yet."
   state: SourceState!
+  "When a call or delivery last succeeded; null before the first."
   lastSuccessAt: Time
+  "When a call or delivery last failed; null if none has."
   lastFailureAt: Time
   "Why the last failure failed."
   lastError: String
@@ -4186,7 +4668,9 @@ type SourceHealth {
   errorRate: Float!
   "Seconds between the newest event of the last success and its arrival."
   lagSeconds: Float
+  "When the source turned DEGRADED; null while it is not."
   degradedSince: Time
+  "Why the source is DEGRADED, as SOURCE_DEGRADED flags say it; null while it is not."
   degradedReason: String
   "The carrier asked to wait (Retry-After) or the poller backs off until then."
   retryAt: Time
@@ -4196,8 +4680,11 @@ type SourceHealth {
 
 "A carrier Shipwatch polls with the seller's own API credentials."
 enum PolledCarrier {
+  "UPS, through its Track API."
   UPS
+  "FedEx, through its Track API."
   FEDEX
+  "USPS, through its Tracking API v3."
   USPS
 }
 
@@ -4216,8 +4703,11 @@ enum CarrierEnvironment {
 
 "A seller's own credentials for a carrier's tracking API, polled for its open shipments of that carrier."
 type CarrierAccount {
+  "The account's id."
   id: ID!
+  "The carrier it polls."
   carrier: PolledCarrier!
+  "Which of the carrier's hosts it calls."
   environment: CarrierEnvironment!
   "The URL called, for CUSTOM."
   baseUrl: String
@@ -4227,21 +4717,31 @@ type CarrierAccount {
   hourlyBudget: Int!
   "Requests per day the poller may make."
   dailyBudget: Int!
+  "When the account was added."
   createdAt: Time!
+  "Whether polling with it works."
   health: SourceHealth!
 }
 
+"A page of carrier accounts, with where it sits in the list (pageInfo)."
 type CarrierAccountConnection {
+  "The carrier accounts of this page, each with its cursor."
   edges: [CarrierAccountEdge!]!
+  "Where this page sits in the list: whether there are more, and the cursors to get them."
   pageInfo: PageInfo!
 }
 
+"One carrier account of a page, with its cursor."
 type CarrierAccountEdge {
+  "Pass it as after to get the accounts after this one."
   cursor: String!
+  "The carrier account."
   node: CarrierAccount!
 }
 
+"A carrier account to add: the carrier, where to call it, the seller's API credentials and the poller's budget."
 input AddCarrierAccountInput {
+  "The carrier to poll (one account per carrier)."
   carrier: PolledCarrier!
   "PRODUCTION when omitted."
   environment: CarrierEnvironment
@@ -4251,19 +4751,28 @@ input AddCarrierAccountInput {
   clientId: String!
   "UPS and USPS client secret, FedEx secret key. Stored encrypted, never shown again."
   clientSecret: String!
+  "Requests per hour the poller may make; the operator's default (SHIPWATCH_CARRIER_BUDGETS) when omitted."
   hourlyBudget: Int
+  "Requests per day the poller may make; the operator's default when omitted."
   dailyBudget: Int
 }
 
 "What the carrier's token endpoint said of an account's credentials."
 type CarrierAccountTest {
+  "Whether the carrier gave a token for the credentials."
   ok: Boolean!
+  "What the carrier said, in words: accepted, or why not."
   message: String!
 }
 
 extend type Query {
   "The seller's carrier accounts, newest first. first is at most 500."
-  carrierAccounts(first: Int = 20, after: String): CarrierAccountConnection!
+  carrierAccounts(
+    "How many items to return, from 1 to 500."
+    first: Int = 20
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): CarrierAccountConnection!
 }
 
 extend type Mutation {
@@ -4272,11 +4781,20 @@ extend type Mutation {
   the seller's open shipments of that carrier (docs/carriers.md). The
   credentials are not checked here: testCarrierAccount does.
   """
-  addCarrierAccount(input: AddCarrierAccountInput!): CarrierAccount!
+  addCarrierAccount(
+    "The carrier, environment, credentials and budget."
+    input: AddCarrierAccountInput!
+  ): CarrierAccount!
   "Asks the carrier's OAuth token endpoint for a token with the account's credentials."
-  testCarrierAccount(id: ID!): CarrierAccountTest!
+  testCarrierAccount(
+    "The account's id."
+    id: ID!
+  ): CarrierAccountTest!
   "Stops polling with the account and erases its credentials; events it brought stay."
-  removeCarrierAccount(id: ID!): CarrierAccount!
+  removeCarrierAccount(
+    "The account's id."
+    id: ID!
+  ): CarrierAccount!
 }
 
 "How a 17TRACK source's numbers stand with 17TRACK."
@@ -4290,34 +4808,53 @@ type TrackingRegistrations {
   "17TRACK stopped tracking them (TRACKING_STOPPED)."
   stopped: Int!
   "The most recently rejected numbers with 17TRACK's reason. first is at most 100."
-  rejectedNumbers(first: Int = 20): [RejectedRegistration!]!
+  rejectedNumbers(
+    "How many to return, from 1 to 100."
+    first: Int = 20
+  ): [RejectedRegistration!]!
 }
 
+"A tracking number 17TRACK refused to register, with its reason."
 type RejectedRegistration {
+  "The number, normalised."
   trackingNumber: String!
   "17TRACK's error code."
   code: Int
+  "17TRACK's reason, in its words."
   message: String
+  "When 17TRACK refused it."
   rejectedAt: Time!
 }
 
+"A page of tracking sources, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type TrackingSourceConnection {
+  "The tracking sources of this page, each with its cursor."
   edges: [TrackingSourceEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many tracking sources the list holds across all pages (counted only when asked for)."
+  totalCount: Int!
 }
 
+"One item of a page of tracking sources, with the cursor to read on from it."
 type TrackingSourceEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: TrackingSource!
 }
 
 "Where a carrier event came from."
 enum EventSource {
+  "An EasyPost webhook."
   EASYPOST
+  "An AfterShip webhook."
   AFTERSHIP
-  "17TRACK."
+  "A 17TRACK push webhook."
   SEVENTEEN_TRACK
+  "A Shippo track_updated webhook."
   SHIPPO
+  "The seller's own systems (recordTrackingEvents)."
   BACK_OFFICE
   "Polled from UPS with the seller's carrier account."
   UPS
@@ -4327,8 +4864,11 @@ enum EventSource {
   USPS
 }
 
+"One carrier scan or status of a tracking number, from a provider webhook or the seller's back office. Kept as tamper-evident history."
 type TrackingEvent {
+  "The event's id."
   id: ID!
+  "Where the event came from."
   source: EventSource!
   "When it happened, as the carrier says."
   occurredAt: Time!
@@ -4340,6 +4880,7 @@ type TrackingEvent {
   occurredLocal: String
   "When Shipwatch first received it."
   receivedAt: Time!
+  "The Shipwatch status the event maps to."
   status: ShipmentStatus!
   "The carrier code the source named."
   carrier: String
@@ -4349,7 +4890,9 @@ type TrackingEvent {
   providerStatus: String
   "The provider's raw detail: EasyPost status_detail, AfterShip subtag."
   providerDetail: String
+  """The carrier's description of the event, such as "Arrival Scan"."""
   description: String
+  "Where the event happened, as the carrier says."
   location: EventLocation
   "The carrier's delivery estimate as of this event."
   estimatedDeliveryAt: Time
@@ -4359,26 +4902,43 @@ type TrackingEvent {
   photoUrl: String
 }
 
+"Where a carrier event happened."
 type EventLocation {
+  "The city."
   city: String
+  "The state, province or region."
   region: String
+  "The postal (ZIP) code."
   postalCode: String
+  "The country code, as the carrier gave it."
   country: String
 }
 
+"A page of carrier events, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type TrackingEventConnection {
+  "The carrier events of this page, each with its cursor."
   edges: [TrackingEventEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many carrier events the list holds across all pages (counted only when asked for)."
+  totalCount: Int!
 }
 
+"One item of a page of carrier events, with the cursor to read on from it."
 type TrackingEventEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: TrackingEvent!
 }
 
+"Where a carrier event happened."
 input EventLocationInput {
+  "The city."
   city: String
+  "The state, province or region."
   region: String
+  "The postal (ZIP) code."
   postalCode: String
   "ISO 3166 alpha-2 or alpha-3 country code."
   country: String
@@ -4390,27 +4950,37 @@ the carrier when known); a number no shipment carries yet is kept and attached
 when one arrives.
 """
 input TrackingEventInput {
+  "The shipment the event is about; or give trackingNumber."
   shipmentId: ID
+  "The tracking number the event is about; or give shipmentId."
   trackingNumber: String
   "A carrier code or a common name (UPS, FedEx, USPS, ...)."
   carrier: String
+  "When it happened, as the carrier says (at most a day in the future)."
   occurredAt: Time!
+  "The Shipwatch status the event maps to."
   status: ShipmentStatus!
   "The carrier's own code or text."
   carrierStatus: String
+  "The carrier's description of the event."
   description: String
+  "Where the event happened."
   location: EventLocationInput
+  "The carrier's delivery estimate as of this event."
   estimatedDeliveryAt: Time
+  "Who signed for the parcel (a delivery with a signer is a proof of delivery)."
   signedBy: String
   "An http(s) link to a photo of the delivered parcel."
   photoUrl: String
 }
 
+"What recordTrackingEvents did with each item."
 type RecordTrackingEventsPayload {
   "Events stored now."
   recorded: Int!
   "Events Shipwatch already had (a resend)."
   duplicates: Int!
+  "The items that failed, each with its index, field and reason."
   errors: [ItemError!]!
   "The shipments the events apply to, as they stand after them."
   shipments: [Shipment!]!
@@ -4428,9 +4998,11 @@ enum ShipmentFileFormat {
   AMAZON_FLAT_FILE
 }
 
+"Where an import's load is."
 enum ShipmentImportStatus {
   "Stored and waiting for a worker."
   QUEUED
+  "A worker is loading it: rowsProcessed grows."
   PROCESSING
   "Every row is in, or rejected with its reason."
   COMPLETED
@@ -4440,11 +5012,13 @@ enum ShipmentImportStatus {
 
 "An uploaded file of shipments and how far its load has got."
 type ShipmentImport {
+  "The import's id."
   id: ID!
   "The file's name as uploaded."
   filename: String!
   "The format the file is read as (never AUTO)."
   format: ShipmentFileFormat!
+  "Where the load is."
   status: ShipmentImportStatus!
   "The file's size in bytes."
   fileSize: Int!
@@ -4453,6 +5027,7 @@ type ShipmentImport {
   lines is three rows). rowsTotal is null until the file is stored.
   """
   rowsTotal: Int
+  "Rows loaded so far, accepted or rejected."
   rowsProcessed: Int!
   "Shipments created: order id and tracking number not seen before."
   created: Int!
@@ -4466,14 +5041,23 @@ type ShipmentImport {
   warnings: [String!]!
   "Why the import FAILED; null otherwise."
   failure: String
+  "When the file was uploaded."
   createdAt: Time!
+  "When a worker started loading it; null while QUEUED."
   startedAt: Time
+  "When the load COMPLETED or FAILED; null until then."
   finishedAt: Time
   """
-  The rejected rows by line. GET /imports/{id}/errors.csv (same API key)
-  downloads them with their original text, ready to fix and upload again.
+  The rejected rows by line. GET /imports/{id}/errors (same API key)
+  downloads them with their original text in the upload's format (CSV, or
+  tab-separated .txt for an Amazon flat file), ready to fix and upload again.
   """
-  errors(first: Int = 50, after: String): ShipmentImportErrorConnection!
+  errors(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): ShipmentImportErrorConnection!
 }
 
 "A rejected row."
@@ -4482,35 +5066,59 @@ type ShipmentImportError {
   line: Int!
   "The column at fault, named as in the file's header; null when the whole row is."
   column: String
+  "What is wrong with the row, for people."
   message: String!
 }
 
+"A page of rejected rows, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type ShipmentImportErrorConnection {
+  "The rejected rows of this page, each with its cursor."
   edges: [ShipmentImportErrorEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many rejected rows the list holds across all pages (counted only when asked for)."
   totalCount: Int!
 }
 
+"One item of a page of rejected rows, with the cursor to read on from it."
 type ShipmentImportErrorEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: ShipmentImportError!
 }
 
+"A page of imports, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount)."
 type ShipmentImportConnection {
+  "The imports of this page, each with its cursor."
   edges: [ShipmentImportEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
   pageInfo: PageInfo!
+  "How many imports the list holds across all pages (counted only when asked for)."
+  totalCount: Int!
 }
 
+"One item of a page of imports, with the cursor to read on from it."
 type ShipmentImportEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
   cursor: String!
+  "The item."
   node: ShipmentImport!
 }
 
 extend type Query {
   "One of the seller's imports; null with a NOT_FOUND error when there is none."
-  shipmentImport(id: ID!): ShipmentImport
+  shipmentImport(
+    "The import's id, as uploadShipments returned it."
+    id: ID!
+  ): ShipmentImport
   "The seller's imports, newest first. first is at most 500."
-  shipmentImports(first: Int = 50, after: String): ShipmentImportConnection!
+  shipmentImports(
+    "How many items to return, from 1 to 500."
+    first: Int = 50
+    "A cursor from a previous page (its endCursor): return the items after it. Omit it for the first page."
+    after: String
+  ): ShipmentImportConnection!
 }
 
 extend type Mutation {
@@ -4524,12 +5132,20 @@ extend type Mutation {
   header, or is too large, is refused (BAD_USER_INPUT on file) and nothing is
   stored.
   """
-  uploadShipments(file: Upload!, format: ShipmentFileFormat = AUTO): ShipmentImport!
+  uploadShipments(
+    "The file (a multipart file part)."
+    file: Upload!
+    "The file's format; AUTO (the default) recognises it from the header row."
+    format: ShipmentFileFormat = AUTO
+  ): ShipmentImport!
 }
 
 extend type Subscription {
   "The import as it loads: pushed when it changes, until it is COMPLETED or FAILED."
-  shipmentImportProgress(id: ID!): ShipmentImport!
+  shipmentImportProgress(
+    "The import's id, as uploadShipments returned it."
+    id: ID!
+  ): ShipmentImport!
 }
 `, BuiltIn: false},
 }
@@ -4943,6 +5559,8 @@ func (ec *executionContext) childFields_NotificationDeliveryConnection(ctx conte
 		return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryConnection", field.Name)
 }
@@ -4971,6 +5589,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
@@ -5223,6 +5845,8 @@ func (ec *executionContext) childFields_ShipmentImportConnection(ctx context.Con
 		return ec.fieldContext_ShipmentImportConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ShipmentImportConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ShipmentImportConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentImportConnection", field.Name)
 }
@@ -5379,6 +6003,8 @@ func (ec *executionContext) childFields_TrackingEventConnection(ctx context.Cont
 		return ec.fieldContext_TrackingEventConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_TrackingEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackingEventConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackingEventConnection", field.Name)
 }
@@ -5463,6 +6089,8 @@ func (ec *executionContext) childFields_TrackingSourceConnection(ctx context.Con
 		return ec.fieldContext_TrackingSourceConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_TrackingSourceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackingSourceConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackingSourceConnection", field.Name)
 }
@@ -10607,6 +11235,29 @@ func (ec *executionContext) fieldContext_NotificationDeliveryConnection_pageInfo
 	return fc, nil
 }
 
+func (ec *executionContext) _NotificationDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationDeliveryConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDeliveryConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _NotificationDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10729,6 +11380,52 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -13730,6 +14427,29 @@ func (ec *executionContext) fieldContext_ShipmentImportConnection_pageInfo(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _ShipmentImportConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentImportConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShipmentImportConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentImportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipmentImportConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _ShipmentImportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentImportEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15092,6 +15812,29 @@ func (ec *executionContext) fieldContext_TrackingEventConnection_pageInfo(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _TrackingEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingEventConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingEventConnection", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _TrackingEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TrackingEventEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15777,6 +16520,29 @@ func (ec *executionContext) fieldContext_TrackingSourceConnection_pageInfo(_ con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackingSourceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSourceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrackingSourceConnection().TotalCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSourceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSourceConnection", field, true, true, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _TrackingSourceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TrackingSourceEdge) (ret graphql.Marshaler) {
@@ -20605,13 +21371,51 @@ func (ec *executionContext) _NotificationDeliveryConnection(ctx context.Context,
 		case "edges":
 			out.Values[i] = ec._NotificationDeliveryConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._NotificationDeliveryConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._NotificationDeliveryConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20734,6 +21538,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "hasNextPage":
 			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":
@@ -22979,13 +23793,51 @@ func (ec *executionContext) _ShipmentImportConnection(ctx context.Context, sel a
 		case "edges":
 			out.Values[i] = ec._ShipmentImportConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ShipmentImportConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ShipmentImportConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24281,13 +25133,51 @@ func (ec *executionContext) _TrackingEventConnection(ctx context.Context, sel as
 		case "edges":
 			out.Values[i] = ec._TrackingEventConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._TrackingEventConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingEventConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24746,13 +25636,51 @@ func (ec *executionContext) _TrackingSourceConnection(ctx context.Context, sel a
 		case "edges":
 			out.Values[i] = ec._TrackingSourceConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._TrackingSourceConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totalCount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingSourceConnection_totalCount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

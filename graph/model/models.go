@@ -21,3 +21,35 @@ type TrackingRegistrations struct {
 	SellerID string
 	SourceID string
 }
+
+// ShipmentImportConnection is a page of imports; totalCount is counted
+// only when a client asks for it.
+type ShipmentImportConnection struct {
+	Edges    []*ShipmentImportEdge
+	PageInfo *PageInfo
+	SellerID string
+}
+
+// NotificationDeliveryConnection is a page of notification deliveries;
+// totalCount is counted only when a client asks for it.
+type NotificationDeliveryConnection struct {
+	Edges    []*NotificationDeliveryEdge
+	PageInfo *PageInfo
+	SellerID string
+}
+
+// TrackingSourceConnection is a page of tracking sources; totalCount is
+// counted only when a client asks for it.
+type TrackingSourceConnection struct {
+	Edges    []*TrackingSourceEdge
+	PageInfo *PageInfo
+	SellerID string
+}
+
+// TrackingEventConnection is a page of one shipment's timeline; it keeps
+// the shipment, whose events totalCount counts through a dataloader.
+type TrackingEventConnection struct {
+	Edges    []*TrackingEventEdge
+	PageInfo *PageInfo
+	Shipment *store.Shipment
+}

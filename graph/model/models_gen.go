@@ -9,13 +9,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
+// A carrier account to add: the carrier, where to call it, the seller's API credentials and the poller's budget.
 type AddCarrierAccountInput struct {
+	// The carrier to poll (one account per carrier).
 	Carrier carrier.Carrier `json:"carrier"`
 	// PRODUCTION when omitted.
 	Environment *carrier.Environment `json:"environment,omitempty"`
@@ -25,106 +26,149 @@ type AddCarrierAccountInput struct {
 	ClientID string `json:"clientId"`
 	// UPS and USPS client secret, FedEx secret key. Stored encrypted, never shown again.
 	ClientSecret string `json:"clientSecret"`
-	HourlyBudget *int   `json:"hourlyBudget,omitempty"`
-	DailyBudget  *int   `json:"dailyBudget,omitempty"`
+	// Requests per hour the poller may make; the operator's default (SHIPWATCH_CARRIER_BUDGETS) when omitted.
+	HourlyBudget *int `json:"hourlyBudget,omitempty"`
+	// Requests per day the poller may make; the operator's default when omitted.
+	DailyBudget *int `json:"dailyBudget,omitempty"`
 }
 
+// The first record (or the chain's end) that does not verify, and why.
 type BrokenEvidenceRecord struct {
 	// Null when the chain's end is at fault rather than a record.
 	Kind *EvidenceRecordKind `json:"kind,omitempty"`
-	ID   *string             `json:"id,omitempty"`
+	// The record's id (a TrackingEvent or ProofOfDelivery id); null when the chain's end is at fault.
+	ID *string `json:"id,omitempty"`
 	// 0-based position in the chain.
-	Index  int           `json:"index"`
+	Index int `json:"index"`
+	// How the chain breaks there.
 	Reason EvidenceBreak `json:"reason"`
 	// The chain at fault, by its tracking number (or shipment id), for BEHIND_CHECKPOINT.
-	Chain   *string `json:"chain,omitempty"`
-	Message string  `json:"message"`
+	Chain *string `json:"chain,omitempty"`
+	// What was found, for people.
+	Message string `json:"message"`
 }
 
+// A page of carrier accounts, with where it sits in the list (pageInfo).
 type CarrierAccountConnection struct {
-	Edges    []*CarrierAccountEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
+	// The carrier accounts of this page, each with its cursor.
+	Edges []*CarrierAccountEdge `json:"edges"`
+	// Where this page sits in the list: whether there are more, and the cursors to get them.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
+// One carrier account of a page, with its cursor.
 type CarrierAccountEdge struct {
-	Cursor string                `json:"cursor"`
-	Node   *store.CarrierAccount `json:"node"`
+	// Pass it as after to get the accounts after this one.
+	Cursor string `json:"cursor"`
+	// The carrier account.
+	Node *store.CarrierAccount `json:"node"`
 }
 
+// What createShipments did with each item.
 type CreateShipmentsPayload struct {
 	// One entry per input item, in order; null where the item failed.
 	Shipments []*store.Shipment `json:"shipments"`
-	Errors    []*ItemError      `json:"errors"`
-	Created   int               `json:"created"`
-	Updated   int               `json:"updated"`
+	// The items that failed, each with its index, field and reason.
+	Errors []*ItemError `json:"errors"`
+	// How many shipments were created.
+	Created int `json:"created"`
+	// How many items matched an existing shipment, whose fields they replaced.
+	Updated int `json:"updated"`
 }
 
+// Where a parcel goes.
 type Destination struct {
+	// The destination's postal (ZIP) code.
 	PostalCode *string `json:"postalCode,omitempty"`
 	// ISO 3166 alpha-2 country code.
 	Country *string `json:"country,omitempty"`
 }
 
+// Where a parcel goes.
 type DestinationInput struct {
-	PostalCode *string `json:"postalCode,omitempty"`
-	Country    *string `json:"country,omitempty"`
-}
-
-type DisputeEdge struct {
-	Cursor string         `json:"cursor"`
-	Node   *store.Dispute `json:"node"`
-}
-
-type DisputeFilter struct {
-	Statuses   []DisputeStatus `json:"statuses,omitempty"`
-	Kinds      []DisputeKind   `json:"kinds,omitempty"`
-	ShipmentID *string         `json:"shipmentId,omitempty"`
-	RespondBy  *TimeRange      `json:"respondBy,omitempty"`
-}
-
-type DisputeInput struct {
-	ShipmentID        string      `json:"shipmentId"`
-	Kind              DisputeKind `json:"kind"`
-	ExternalReference *string     `json:"externalReference,omitempty"`
-	RespondBy         *time.Time  `json:"respondBy,omitempty"`
-	Amount            *Decimal    `json:"amount,omitempty"`
-	Currency          *string     `json:"currency,omitempty"`
-	Note              *string     `json:"note,omitempty"`
-}
-
-type DisputeUpdateInput struct {
-	Kind              graphql.Omittable[*DisputeKind] `json:"kind,omitempty"`
-	ExternalReference graphql.Omittable[*string]      `json:"externalReference,omitempty"`
-	RespondBy         graphql.Omittable[*time.Time]   `json:"respondBy,omitempty"`
-	Amount            graphql.Omittable[*Decimal]     `json:"amount,omitempty"`
-	Currency          graphql.Omittable[*string]      `json:"currency,omitempty"`
-	Note              graphql.Omittable[*string]      `json:"note,omitempty"`
-}
-
-type EventLocation struct {
-	City       *string `json:"city,omitempty"`
-	Region     *string `json:"region,omitempty"`
-	PostalCode *string `json:"postalCode,omitempty"`
-	Country    *string `json:"country,omitempty"`
-}
-
-type EventLocationInput struct {
-	City       *string `json:"city,omitempty"`
-	Region     *string `json:"region,omitempty"`
+	// The destination's postal (ZIP) code.
 	PostalCode *string `json:"postalCode,omitempty"`
 	// ISO 3166 alpha-2 or alpha-3 country code.
 	Country *string `json:"country,omitempty"`
 }
 
-type FlagEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   *flag.Flag `json:"node"`
+// One item of a page of disputes, with the cursor to read on from it.
+type DisputeEdge struct {
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.Dispute `json:"node"`
 }
 
+// Conditions on disputes; every condition given must hold.
+type DisputeFilter struct {
+	// Disputes in any of these statuses.
+	Statuses []DisputeStatus `json:"statuses,omitempty"`
+	// Disputes of any of these kinds.
+	Kinds []DisputeKind `json:"kinds,omitempty"`
+	// Disputes of this shipment.
+	ShipmentID *string `json:"shipmentId,omitempty"`
+	// Disputes whose respondBy is in this range.
+	RespondBy *TimeRange `json:"respondBy,omitempty"`
+}
+
+// A dispute to open on a shipment.
+type DisputeInput struct {
+	// The shipment disputed.
+	ShipmentID string `json:"shipmentId"`
+	// What is disputed.
+	Kind DisputeKind `json:"kind"`
+	// The marketplace's claim id or the card network's case number.
+	ExternalReference *string `json:"externalReference,omitempty"`
+	// When the seller must have answered.
+	RespondBy *time.Time `json:"respondBy,omitempty"`
+	// The amount disputed, such as "49.99".
+	Amount *Decimal `json:"amount,omitempty"`
+	// ISO 4217 code of the amount.
+	Currency *string `json:"currency,omitempty"`
+	// The seller's note.
+	Note *string `json:"note,omitempty"`
+}
+
+// Where a carrier event happened.
+type EventLocation struct {
+	// The city.
+	City *string `json:"city,omitempty"`
+	// The state, province or region.
+	Region *string `json:"region,omitempty"`
+	// The postal (ZIP) code.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// The country code, as the carrier gave it.
+	Country *string `json:"country,omitempty"`
+}
+
+// Where a carrier event happened.
+type EventLocationInput struct {
+	// The city.
+	City *string `json:"city,omitempty"`
+	// The state, province or region.
+	Region *string `json:"region,omitempty"`
+	// The postal (ZIP) code.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166 alpha-2 or alpha-3 country code.
+	Country *string `json:"country,omitempty"`
+}
+
+// One item of a page of flags, with the cursor to read on from it.
+type FlagEdge struct {
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *flag.Flag `json:"node"`
+}
+
+// Conditions on flags; every condition given must hold.
 type FlagFilter struct {
+	// Flags of any of these kinds.
 	Kinds []flag.Kind `json:"kinds,omitempty"`
 	// true: open flags only; false: resolved flags only.
-	Open       *bool   `json:"open,omitempty"`
+	Open *bool `json:"open,omitempty"`
+	// Flags of this shipment.
 	ShipmentID *string `json:"shipmentId,omitempty"`
 	// Flags raised after this time (exclusive).
 	RaisedAfter *time.Time `json:"raisedAfter,omitempty"`
@@ -135,76 +179,102 @@ type ItemError struct {
 	// The item's position in the input list, from 0.
 	Index int `json:"index"`
 	// The input field at fault, when there is one.
-	Field   *string `json:"field,omitempty"`
-	Code    string  `json:"code"`
-	Message string  `json:"message"`
+	Field *string `json:"field,omitempty"`
+	// The error's code, as in extensions.code: BAD_USER_INPUT or NOT_FOUND.
+	Code string `json:"code"`
+	// What is wrong with the item, for people.
+	Message string `json:"message"`
 }
 
+// What a seller can change. Every field is scoped to the seller whose API key authenticates the request.
 type Mutation struct {
 }
 
-type NotificationDeliveryConnection struct {
-	Edges    []*NotificationDeliveryEdge `json:"edges"`
-	PageInfo *PageInfo                   `json:"pageInfo"`
-}
-
+// One item of a page of notification deliveries, with the cursor to read on from it.
 type NotificationDeliveryEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *store.Delivery `json:"node"`
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.Delivery `json:"node"`
 }
 
+// Where a page sits in its list (Relay cursor connections). Lists are read forward with first and after.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// True when more items follow this page: read them with after: endCursor.
+	HasNextPage bool `json:"hasNextPage"`
+	// True when this page was read after a cursor, so items come before it. Lists are read forward only (first/after).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first item; null on an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last item: pass it as after for the next page. Null on an empty page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // A stored photo or signature image.
 type ProofImage struct {
 	// image/png, image/jpeg or image/gif, as sniffed from the bytes.
 	ContentType string `json:"contentType"`
-	Bytes       int    `json:"bytes"`
+	// The image's size in bytes.
+	Bytes int `json:"bytes"`
 	// Lower-case hex SHA-256 of the bytes, as hashed into the proof.
 	Sha256 string `json:"sha256"`
 	// Where to download it, with the API key (Authorization: Bearer).
 	URL string `json:"url"`
 }
 
+// Where a parcel was left.
 type ProofLocation struct {
-	Latitude  *float64 `json:"latitude,omitempty"`
+	// WGS 84 latitude in degrees.
+	Latitude *float64 `json:"latitude,omitempty"`
+	// WGS 84 longitude in degrees.
 	Longitude *float64 `json:"longitude,omitempty"`
 	// Where at the address, such as front door or mailroom.
 	Description *string `json:"description,omitempty"`
 }
 
+// Where a parcel was left.
 type ProofLocationInput struct {
 	// WGS 84 degrees; give both latitude and longitude, or neither.
-	Latitude    *float64 `json:"latitude,omitempty"`
-	Longitude   *float64 `json:"longitude,omitempty"`
-	Description *string  `json:"description,omitempty"`
+	Latitude *float64 `json:"latitude,omitempty"`
+	// WGS 84 degrees; give both latitude and longitude, or neither.
+	Longitude *float64 `json:"longitude,omitempty"`
+	// Where at the address, such as front door or mailroom.
+	Description *string `json:"description,omitempty"`
 }
 
+// A proof of delivery to record for a shipment.
 type ProofOfDeliveryInput struct {
-	ShipmentID       string              `json:"shipmentId"`
-	DeliveredAt      time.Time           `json:"deliveredAt"`
-	SignedBy         *string             `json:"signedBy,omitempty"`
-	Location         *ProofLocationInput `json:"location,omitempty"`
-	CarrierReference *string             `json:"carrierReference,omitempty"`
+	// The shipment delivered.
+	ShipmentID string `json:"shipmentId"`
+	// When the parcel was delivered.
+	DeliveredAt time.Time `json:"deliveredAt"`
+	// Who signed for the parcel.
+	SignedBy *string `json:"signedBy,omitempty"`
+	// Where the parcel was left.
+	Location *ProofLocationInput `json:"location,omitempty"`
+	// The carrier's reference for the delivery (a scan or proof id).
+	CarrierReference *string `json:"carrierReference,omitempty"`
 }
 
+// What a seller can read. Every field is scoped to the seller whose API key authenticates the request.
 type Query struct {
 }
 
+// What recordTrackingEvents did with each item.
 type RecordTrackingEventsPayload struct {
 	// Events stored now.
 	Recorded int `json:"recorded"`
 	// Events Shipwatch already had (a resend).
-	Duplicates int          `json:"duplicates"`
-	Errors     []*ItemError `json:"errors"`
+	Duplicates int `json:"duplicates"`
+	// The items that failed, each with its index, field and reason.
+	Errors []*ItemError `json:"errors"`
 	// The shipments the events apply to, as they stand after them.
 	Shipments []*store.Shipment `json:"shipments"`
 }
 
+// Changes to a seller's settings; an omitted field is kept.
 type SellerSettingsInput struct {
+	// An IANA time zone name, such as America/New_York.
 	TimeZone *string `json:"timeZone,omitempty"`
 	// 1 to 720.
 	InactiveTrackingHours *int `json:"inactiveTrackingHours,omitempty"`
@@ -212,72 +282,87 @@ type SellerSettingsInput struct {
 	StalledDays *int `json:"stalledDays,omitempty"`
 }
 
+// The endpoint set, with its signing secret (shown once).
 type SetNotificationEndpointPayload struct {
+	// The endpoint now in use.
 	Endpoint *store.NotificationEndpoint `json:"endpoint"`
 	// The signing secret: the key of the HMAC-SHA256 in the Shipwatch-Signature header.
 	// Shown only now; setting the endpoint again makes a new one.
 	Secret string `json:"secret"`
 }
 
+// One shipment of a page, with the cursor to read on from it.
 type ShipmentEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *store.Shipment `json:"node"`
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.Shipment `json:"node"`
 }
 
+// Conditions on shipments; every condition given must hold.
 type ShipmentFilter struct {
+	// Shipments in any of these statuses.
 	Statuses []ShipmentStatus `json:"statuses,omitempty"`
-	Carriers []string         `json:"carriers,omitempty"`
-	OrderID  *string          `json:"orderId,omitempty"`
+	// Shipments declared for any of these carriers (codes or common names).
+	Carriers []string `json:"carriers,omitempty"`
+	// Shipments of this order id, exactly.
+	OrderID *string `json:"orderId,omitempty"`
 	// Matched after normalisation, so spaces and case do not matter.
-	TrackingNumber *string    `json:"trackingNumber,omitempty"`
-	CreatedAt      *TimeRange `json:"createdAt,omitempty"`
-	ShippedAt      *TimeRange `json:"shippedAt,omitempty"`
-	ShipBy         *TimeRange `json:"shipBy,omitempty"`
-	DeliverBy      *TimeRange `json:"deliverBy,omitempty"`
+	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	// Shipments Shipwatch received in this range.
+	CreatedAt *TimeRange `json:"createdAt,omitempty"`
+	// Shipments shipped in this range.
+	ShippedAt *TimeRange `json:"shippedAt,omitempty"`
+	// Shipments whose shipBy is in this range.
+	ShipBy *TimeRange `json:"shipBy,omitempty"`
+	// Shipments whose deliverBy is in this range.
+	DeliverBy *TimeRange `json:"deliverBy,omitempty"`
 }
 
-type ShipmentImportConnection struct {
-	Edges    []*ShipmentImportEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
-}
-
+// One item of a page of imports, with the cursor to read on from it.
 type ShipmentImportEdge struct {
-	Cursor string        `json:"cursor"`
-	Node   *store.Import `json:"node"`
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.Import `json:"node"`
 }
 
+// A page of rejected rows, with where it sits in the list (pageInfo) and, when asked for, how many there are in all (totalCount).
 type ShipmentImportErrorConnection struct {
-	Edges      []*ShipmentImportErrorEdge `json:"edges"`
-	PageInfo   *PageInfo                  `json:"pageInfo"`
-	TotalCount int                        `json:"totalCount"`
+	// The rejected rows of this page, each with its cursor.
+	Edges []*ShipmentImportErrorEdge `json:"edges"`
+	// Whether more pages follow, and the cursors to read on from.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many rejected rows the list holds across all pages (counted only when asked for).
+	TotalCount int `json:"totalCount"`
 }
 
+// One item of a page of rejected rows, with the cursor to read on from it.
 type ShipmentImportErrorEdge struct {
-	Cursor string             `json:"cursor"`
-	Node   *store.ImportError `json:"node"`
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.ImportError `json:"node"`
 }
 
+// A shipment to create, or to replace when the seller already has one with the same orderId and tracking number.
 type ShipmentInput struct {
+	// The seller's (or marketplace's) order id. Required.
 	OrderID string `json:"orderId"`
 	// A carrier code or a common name (UPS, FedEx, USPS, Amazon Logistics, ...).
-	Carrier        *string           `json:"carrier,omitempty"`
-	TrackingNumber *string           `json:"trackingNumber,omitempty"`
-	Service        *string           `json:"service,omitempty"`
-	ShipBy         *time.Time        `json:"shipBy,omitempty"`
-	ShippedAt      *time.Time        `json:"shippedAt,omitempty"`
-	DeliverBy      *time.Time        `json:"deliverBy,omitempty"`
-	Destination    *DestinationInput `json:"destination,omitempty"`
-}
-
-type ShipmentUpdateInput struct {
-	OrderID        graphql.Omittable[*string]           `json:"orderId,omitempty"`
-	Carrier        graphql.Omittable[*string]           `json:"carrier,omitempty"`
-	TrackingNumber graphql.Omittable[*string]           `json:"trackingNumber,omitempty"`
-	Service        graphql.Omittable[*string]           `json:"service,omitempty"`
-	ShipBy         graphql.Omittable[*time.Time]        `json:"shipBy,omitempty"`
-	ShippedAt      graphql.Omittable[*time.Time]        `json:"shippedAt,omitempty"`
-	DeliverBy      graphql.Omittable[*time.Time]        `json:"deliverBy,omitempty"`
-	Destination    graphql.Omittable[*DestinationInput] `json:"destination,omitempty"`
+	Carrier *string `json:"carrier,omitempty"`
+	// The tracking number, as written; checked on arrival.
+	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	// The carrier's service (Ground, Priority Mail, ...).
+	Service *string `json:"service,omitempty"`
+	// The latest ship date promised to the buyer (a day in the seller's time zone).
+	ShipBy *time.Time `json:"shipBy,omitempty"`
+	// When the parcel was handed to the carrier.
+	ShippedAt *time.Time `json:"shippedAt,omitempty"`
+	// The latest delivery date promised to the buyer (a day in the seller's time zone).
+	DeliverBy *time.Time `json:"deliverBy,omitempty"`
+	// Where the parcel goes.
+	Destination *DestinationInput `json:"destination,omitempty"`
 }
 
 // Live events over websocket (graphql-transport-ws or graphql-ws), authenticated by the
@@ -288,58 +373,70 @@ type Subscription struct {
 
 // A time range: from inclusive, to exclusive; either end may be open.
 type TimeRange struct {
+	// The range's start, inclusive; omitted: no start.
 	From *time.Time `json:"from,omitempty"`
-	To   *time.Time `json:"to,omitempty"`
+	// The range's end, exclusive; omitted: no end.
+	To *time.Time `json:"to,omitempty"`
 }
 
-type TrackingEventConnection struct {
-	Edges    []*TrackingEventEdge `json:"edges"`
-	PageInfo *PageInfo            `json:"pageInfo"`
-}
-
+// One item of a page of carrier events, with the cursor to read on from it.
 type TrackingEventEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *store.Event `json:"node"`
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.Event `json:"node"`
 }
 
 // One carrier event. Name the shipment by shipmentId, or by trackingNumber (with
 // the carrier when known); a number no shipment carries yet is kept and attached
 // when one arrives.
 type TrackingEventInput struct {
-	ShipmentID     *string `json:"shipmentId,omitempty"`
+	// The shipment the event is about; or give trackingNumber.
+	ShipmentID *string `json:"shipmentId,omitempty"`
+	// The tracking number the event is about; or give shipmentId.
 	TrackingNumber *string `json:"trackingNumber,omitempty"`
 	// A carrier code or a common name (UPS, FedEx, USPS, ...).
-	Carrier    *string        `json:"carrier,omitempty"`
-	OccurredAt time.Time      `json:"occurredAt"`
-	Status     ShipmentStatus `json:"status"`
+	Carrier *string `json:"carrier,omitempty"`
+	// When it happened, as the carrier says (at most a day in the future).
+	OccurredAt time.Time `json:"occurredAt"`
+	// The Shipwatch status the event maps to.
+	Status ShipmentStatus `json:"status"`
 	// The carrier's own code or text.
-	CarrierStatus       *string             `json:"carrierStatus,omitempty"`
-	Description         *string             `json:"description,omitempty"`
-	Location            *EventLocationInput `json:"location,omitempty"`
-	EstimatedDeliveryAt *time.Time          `json:"estimatedDeliveryAt,omitempty"`
-	SignedBy            *string             `json:"signedBy,omitempty"`
+	CarrierStatus *string `json:"carrierStatus,omitempty"`
+	// The carrier's description of the event.
+	Description *string `json:"description,omitempty"`
+	// Where the event happened.
+	Location *EventLocationInput `json:"location,omitempty"`
+	// The carrier's delivery estimate as of this event.
+	EstimatedDeliveryAt *time.Time `json:"estimatedDeliveryAt,omitempty"`
+	// Who signed for the parcel (a delivery with a signer is a proof of delivery).
+	SignedBy *string `json:"signedBy,omitempty"`
 	// An http(s) link to a photo of the delivered parcel.
 	PhotoURL *string `json:"photoUrl,omitempty"`
 }
 
-type TrackingSourceConnection struct {
-	Edges    []*TrackingSourceEdge `json:"edges"`
-	PageInfo *PageInfo             `json:"pageInfo"`
-}
-
+// One item of a page of tracking sources, with the cursor to read on from it.
 type TrackingSourceEdge struct {
-	Cursor string                `json:"cursor"`
-	Node   *store.TrackingSource `json:"node"`
+	// An opaque cursor: pass it as after to read the items that follow this one.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *store.TrackingSource `json:"node"`
 }
 
+// What a buyer or marketplace disputes.
 type DisputeKind string
 
 const (
+	// The buyer says the parcel never arrived.
 	DisputeKindNotReceived DisputeKind = "NOT_RECEIVED"
-	DisputeKindAToZClaim   DisputeKind = "A_TO_Z_CLAIM"
-	DisputeKindChargeback  DisputeKind = "CHARGEBACK"
-	DisputeKindDamaged     DisputeKind = "DAMAGED"
-	DisputeKindOther       DisputeKind = "OTHER"
+	// An Amazon A-to-z Guarantee claim.
+	DisputeKindAToZClaim DisputeKind = "A_TO_Z_CLAIM"
+	// A card chargeback through the buyer's bank.
+	DisputeKindChargeback DisputeKind = "CHARGEBACK"
+	// The buyer says the parcel arrived damaged.
+	DisputeKindDamaged DisputeKind = "DAMAGED"
+	// Any other dispute.
+	DisputeKindOther DisputeKind = "OTHER"
 )
 
 var AllDisputeKind = []DisputeKind{
@@ -393,11 +490,15 @@ func (e DisputeKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a dispute ended.
 type DisputeOutcome string
 
 const (
-	DisputeOutcomeWon       DisputeOutcome = "WON"
-	DisputeOutcomeLost      DisputeOutcome = "LOST"
+	// Decided for the seller.
+	DisputeOutcomeWon DisputeOutcome = "WON"
+	// Decided for the buyer.
+	DisputeOutcomeLost DisputeOutcome = "LOST"
+	// The buyer or marketplace withdrew it.
 	DisputeOutcomeWithdrawn DisputeOutcome = "WITHDRAWN"
 )
 
@@ -450,10 +551,13 @@ func (e DisputeOutcome) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whether a dispute still needs an answer.
 type DisputeStatus string
 
 const (
-	DisputeStatusOpen   DisputeStatus = "OPEN"
+	// Not decided yet: evidence may still be sent.
+	DisputeStatusOpen DisputeStatus = "OPEN"
+	// Decided; outcome says how.
 	DisputeStatusClosed DisputeStatus = "CLOSED"
 )
 
@@ -509,12 +613,16 @@ func (e DisputeStatus) MarshalJSON() ([]byte, error) {
 type EventSource string
 
 const (
-	EventSourceEasypost  EventSource = "EASYPOST"
+	// An EasyPost webhook.
+	EventSourceEasypost EventSource = "EASYPOST"
+	// An AfterShip webhook.
 	EventSourceAftership EventSource = "AFTERSHIP"
-	// 17TRACK.
+	// A 17TRACK push webhook.
 	EventSourceSeventeenTrack EventSource = "SEVENTEEN_TRACK"
-	EventSourceShippo         EventSource = "SHIPPO"
-	EventSourceBackOffice     EventSource = "BACK_OFFICE"
+	// A Shippo track_updated webhook.
+	EventSourceShippo EventSource = "SHIPPO"
+	// The seller's own systems (recordTrackingEvents).
+	EventSourceBackOffice EventSource = "BACK_OFFICE"
 	// Polled from UPS with the seller's carrier account.
 	EventSourceUps EventSource = "UPS"
 	// Polled from FedEx with the seller's carrier account.
@@ -577,6 +685,7 @@ func (e EventSource) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a parcel's evidence chain fails to verify.
 type EvidenceBreak string
 
 const (
@@ -653,10 +762,13 @@ func (e EvidenceBreak) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of a record in a parcel's evidence chain.
 type EvidenceRecordKind string
 
 const (
+	// A carrier event.
 	EvidenceRecordKindEvent EvidenceRecordKind = "EVENT"
+	// A proof of delivery.
 	EvidenceRecordKindProof EvidenceRecordKind = "PROOF"
 )
 
@@ -712,15 +824,22 @@ func (e EvidenceRecordKind) MarshalJSON() ([]byte, error) {
 type EvidenceSource string
 
 const (
-	EvidenceSourceEasypost       EvidenceSource = "EASYPOST"
-	EvidenceSourceAftership      EvidenceSource = "AFTERSHIP"
+	// An EasyPost webhook.
+	EvidenceSourceEasypost EvidenceSource = "EASYPOST"
+	// An AfterShip webhook.
+	EvidenceSourceAftership EvidenceSource = "AFTERSHIP"
+	// A 17TRACK push webhook.
 	EvidenceSourceSeventeenTrack EvidenceSource = "SEVENTEEN_TRACK"
-	EvidenceSourceShippo         EvidenceSource = "SHIPPO"
-	EvidenceSourceBackOffice     EvidenceSource = "BACK_OFFICE"
-	// From a DELIVERED event polled from the carrier with the seller's account.
-	EvidenceSourceUps   EvidenceSource = "UPS"
+	// A Shippo track_updated webhook.
+	EvidenceSourceShippo EvidenceSource = "SHIPPO"
+	// The seller's own systems, through the API.
+	EvidenceSourceBackOffice EvidenceSource = "BACK_OFFICE"
+	// From a DELIVERED event polled from UPS with the seller's account.
+	EvidenceSourceUps EvidenceSource = "UPS"
+	// From a DELIVERED event polled from FedEx with the seller's account.
 	EvidenceSourceFedex EvidenceSource = "FEDEX"
-	EvidenceSourceUsps  EvidenceSource = "USPS"
+	// From a DELIVERED event polled from USPS with the seller's account.
+	EvidenceSourceUsps EvidenceSource = "USPS"
 )
 
 var AllEvidenceSource = []EvidenceSource{
@@ -777,13 +896,15 @@ func (e EvidenceSource) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where a notification is in its delivery.
 type NotificationState string
 
 const (
 	// Not attempted yet.
 	NotificationStatePending NotificationState = "PENDING"
 	// Failed at least once; another attempt is scheduled.
-	NotificationStateRetrying  NotificationState = "RETRYING"
+	NotificationStateRetrying NotificationState = "RETRYING"
+	// The endpoint answered 2xx.
 	NotificationStateDelivered NotificationState = "DELIVERED"
 	// Every attempt of the retry schedule (about 24 hours) failed.
 	NotificationStateFailed NotificationState = "FAILED"
@@ -903,11 +1024,13 @@ func (e ShipmentFileFormat) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where an import's load is.
 type ShipmentImportStatus string
 
 const (
 	// Stored and waiting for a worker.
-	ShipmentImportStatusQueued     ShipmentImportStatus = "QUEUED"
+	ShipmentImportStatusQueued ShipmentImportStatus = "QUEUED"
+	// A worker is loading it: rowsProcessed grows.
 	ShipmentImportStatusProcessing ShipmentImportStatus = "PROCESSING"
 	// Every row is in, or rejected with its reason.
 	ShipmentImportStatusCompleted ShipmentImportStatus = "COMPLETED"
@@ -965,20 +1088,30 @@ func (e ShipmentImportStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where a parcel is, from its latest carrier event.
 type ShipmentStatus string
 
 const (
 	// No carrier event yet.
-	ShipmentStatusPending            ShipmentStatus = "PENDING"
-	ShipmentStatusLabelCreated       ShipmentStatus = "LABEL_CREATED"
-	ShipmentStatusInTransit          ShipmentStatus = "IN_TRANSIT"
-	ShipmentStatusOutForDelivery     ShipmentStatus = "OUT_FOR_DELIVERY"
+	ShipmentStatusPending ShipmentStatus = "PENDING"
+	// A label was printed; the carrier has not scanned the parcel yet (not a scan).
+	ShipmentStatusLabelCreated ShipmentStatus = "LABEL_CREATED"
+	// The carrier has the parcel and it is on its way.
+	ShipmentStatusInTransit ShipmentStatus = "IN_TRANSIT"
+	// On the delivery vehicle today.
+	ShipmentStatusOutForDelivery ShipmentStatus = "OUT_FOR_DELIVERY"
+	// Waiting for the buyer at a pickup point or post office.
 	ShipmentStatusAvailableForPickup ShipmentStatus = "AVAILABLE_FOR_PICKUP"
-	ShipmentStatusDeliveryAttempted  ShipmentStatus = "DELIVERY_ATTEMPTED"
-	ShipmentStatusDelivered          ShipmentStatus = "DELIVERED"
-	ShipmentStatusException          ShipmentStatus = "EXCEPTION"
-	ShipmentStatusReturnedToSender   ShipmentStatus = "RETURNED_TO_SENDER"
-	ShipmentStatusCancelled          ShipmentStatus = "CANCELLED"
+	// The carrier tried to deliver and could not.
+	ShipmentStatusDeliveryAttempted ShipmentStatus = "DELIVERY_ATTEMPTED"
+	// Delivered.
+	ShipmentStatusDelivered ShipmentStatus = "DELIVERED"
+	// The carrier reports a problem (damage, wrong address, customs hold, ...).
+	ShipmentStatusException ShipmentStatus = "EXCEPTION"
+	// On its way back to, or back with, the seller.
+	ShipmentStatusReturnedToSender ShipmentStatus = "RETURNED_TO_SENDER"
+	// Cancelled by the seller (cancelShipment): no longer watched.
+	ShipmentStatusCancelled ShipmentStatus = "CANCELLED"
 )
 
 var AllShipmentStatus = []ShipmentStatus{
@@ -1037,6 +1170,7 @@ func (e ShipmentStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why a tracking number is not valid.
 type TrackingCheckReason string
 
 const (
@@ -1104,11 +1238,14 @@ func (e TrackingCheckReason) MarshalJSON() ([]byte, error) {
 type TrackingProvider string
 
 const (
-	TrackingProviderEasypost  TrackingProvider = "EASYPOST"
+	// EasyPost tracker webhooks (X-Hmac-Signature).
+	TrackingProviderEasypost TrackingProvider = "EASYPOST"
+	// AfterShip tracking webhooks (aftership-hmac-sha256).
 	TrackingProviderAftership TrackingProvider = "AFTERSHIP"
 	// 17TRACK (API v2.2 push).
 	TrackingProviderSeventeenTrack TrackingProvider = "SEVENTEEN_TRACK"
-	TrackingProviderShippo         TrackingProvider = "SHIPPO"
+	// Shippo track_updated webhooks (a token in the URL).
+	TrackingProviderShippo TrackingProvider = "SHIPPO"
 )
 
 var AllTrackingProvider = []TrackingProvider{

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,6 +23,7 @@ import (
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/dashboard"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/monitor"
@@ -138,6 +140,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Carriers: a.Carriers}
 	resolver.Health = health.New(a.Store)
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
+	dash, err := dashboard.New(dashboard.Deps{
+		Store: a.Store, Monitor: a.Monitor, Health: resolver.Health, Imports: a.Imports, PubSub: a.PubSub, Log: log,
+		EvidencePDF:   server.EvidencePDF(a.Monitor, a.Store, log, cfg.PublicURL),
+		ErrorsFile:    server.ErrorsFileHandler(a.Imports, log),
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Handler = server.New(server.Deps{
 		Store:          a.Store,
 		Log:            log,
@@ -151,6 +163,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			server.WebhookRoutes(a.Webhooks, log, cfg.MaxWebhookBytes),
 			server.ImportRoutes(a.Imports, log),
 			server.CheckpointKeyRoute(a.Monitor.CheckpointPublicKey()),
+			dash.Routes,
 		},
 	})
 	return a, nil

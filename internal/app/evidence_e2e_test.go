@@ -165,6 +165,14 @@ func TestEvidenceEndToEnd(t *testing.T) {
 	if pack.Promise.OnTime == nil || !*pack.Promise.OnTime {
 		t.Errorf("promise = %+v, want on time", pack.Promise)
 	}
+	// The carrier's proof names its delivery event, so the PDF can show
+	// where that scan was; the seller's own proof has none.
+	if pack.Proofs[0].EventID == "" || pack.Proofs[0].EventID != pack.Timeline[len(pack.Timeline)-1].ID || pack.Proofs[1].EventID != "" {
+		t.Errorf("proof event ids = %q, %q; want the delivery event's, then none", pack.Proofs[0].EventID, pack.Proofs[1].EventID)
+	}
+	if pack.Seller.TimeZone == "" || pack.Findings == nil {
+		t.Errorf("pack seller = %+v, findings %v: want the seller's zone and a findings list", pack.Seller, pack.Findings)
+	}
 	// Anyone can recompute the chain from the JSON alone.
 	var records []evidence.StoredRecord
 	for _, e := range pack.Timeline {
@@ -215,8 +223,8 @@ func TestEvidenceEndToEnd(t *testing.T) {
 		t.Errorf("verifyShipmentEvidence after tampering = %+v (%+v), want broken at proof %s, content changed", v.VerifyShipmentEvidence, b, p.ID)
 	}
 	_, _, body = evGet(t, env, key, "/disputes/"+d.ID+"/evidence.pdf")
-	if text := evPDFText(t, body); !strings.Contains(text, "Evidence chain BROKEN at proof "+p.ID+": content changed") {
-		t.Errorf("the PDF of a tampered chain does not say it is broken")
+	if text := strings.Join(strings.Fields(evPDFText(t, body)), " "); !strings.Contains(text, "Evidence chain BROKEN at record #9 (proof "+p.ID+"): content changed") {
+		t.Errorf("the PDF of a tampered chain does not say it is broken:\n%s", evPDFText(t, body))
 	}
 
 	var closed struct{ CloseDispute disputeJSON }

@@ -93,7 +93,13 @@ func importErrors(t *testing.T, env *apptest.Env, key, id string) []importErrorJ
 // getErrorsCSV downloads GET /imports/{id}/errors.csv.
 func getErrorsCSV(t *testing.T, env *apptest.Env, key, id string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, env.URL+"/imports/"+id+"/errors.csv", nil)
+	return getErrorsFile(t, env, key, id, "errors.csv")
+}
+
+// getErrorsFile downloads GET /imports/{id}/{name}.
+func getErrorsFile(t *testing.T, env *apptest.Env, key, id, name string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, env.URL+"/imports/"+id+"/"+name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,6 +447,38 @@ func TestUploadRequestShape(t *testing.T) {
 		}
 		if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, tt.want) {
 			t.Errorf("%s: %d %+v, want 422 saying %q", tt.name, r.Status, r.Errors, tt.want)
+		}
+	}
+}
+
+// An Amazon flat file's errors come back tab-separated, named .txt, from
+// /imports/{id}/errors; errors.txt and errors.csv answer the same file.
+func TestFlatFileErrorsFile(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	flat := "order-id\torder-item-id\tquantity\tship-date\tcarrier-code\tcarrier-name\ttracking-number\tship-method\tgift-wrap\n" +
+		"111-0000001-0000001\t1\t1\t2026-11-21\tUPS\t\t1Z999AA10123456784\tGround\tno\n" +
+		"111-0000001-0000002\t1\t1\tyesterday\tUPS\t\t1Z999AA10123456784\tGround\tno\n"
+	up := waitImport(t, env, key, uploadFile(t, env, key, "confirm.txt", []byte(flat)).ID, 30*time.Second)
+	if up.Format != "AMAZON_FLAT_FILE" || up.Rejected != 1 || len(up.Warnings) != 1 ||
+		up.Warnings[0] != `column "gift-wrap" is not a column of an Amazon flat file: ignored` {
+		t.Fatalf("flat file import = %+v, want one row rejected and gift-wrap ignored in words", up)
+	}
+	var first string
+	for _, name := range []string{"errors", "errors.txt", "errors.csv"} {
+		status, header, body := getErrorsFile(t, env, key, up.ID, name)
+		if status != http.StatusOK || !strings.HasPrefix(header.Get("Content-Type"), "text/tab-separated-values") ||
+			!strings.Contains(header.Get("Content-Disposition"), `filename=confirm-errors.txt`) {
+			t.Errorf("GET /imports/ID/%s = %d %v, want the tab-separated confirm-errors.txt", name, status, header)
+		}
+		if !strings.HasPrefix(body, "line\tcolumn\terror\torder-id\t") || !strings.Contains(body, "\n3\tship-date\t") {
+			t.Errorf("GET /imports/ID/%s =\n%s", name, body)
+		}
+		if first == "" {
+			first = body
+		} else if body != first {
+			t.Errorf("GET /imports/ID/%s differs from /errors", name)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -151,7 +152,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	if addrFlag != "" {
 		c.Addr = addrFlag
 	}
-	if _, port, ok := strings.Cut(c.Addr, ":"); !ok || port == "" {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		return Config{}, fmt.Errorf("listen address %q must be host:port or :port", c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(r.str("SHIPWATCH_PUBLIC_URL", ""), "/")

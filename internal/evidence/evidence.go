@@ -16,7 +16,7 @@ import (
 )
 
 // Kind names one of the two kinds of hash-chained records. The values
-// appear in the evidence JSON and in the PDF ("BROKEN at event 123").
+// appear in the evidence JSON and in the PDF ("BROKEN at record #4 (event 123)").
 type Kind string
 
 // The kinds of records in a shipment's evidence chain.

@@ -29,12 +29,18 @@ type Pack struct {
 	// Checkpoint anchors the chain outside the database: nil until a
 	// checkpoint covers the chain.
 	Checkpoint *Anchor `json:"checkpoint,omitempty"`
+	// Findings are what the records say against each other or against
+	// the order (Findings fills them).
+	Findings []Finding `json:"findings"`
 }
 
 // Seller is the seller the pack is made for.
 type Seller struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// TimeZone is the seller's IANA zone: the PDF prints times in it as
+	// well as in UTC.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Dispute is the buyer's complaint the pack answers.
@@ -99,6 +105,9 @@ type Proof struct {
 	// Seq is the record's 1-based position in the shipment's chain.
 	Seq int `json:"seq"`
 	ProofRecord
+	// EventID is the carrier event the proof came from ("" for a proof
+	// the seller recorded); the PDF shows that event's location.
+	EventID string `json:"event_id,omitempty"`
 	// Photo and Signature are the images, nil when there is none. Their
 	// SHA256 is of the bytes attached; the record's PhotoSHA256 and
 	// SignatureSHA256 are what was hashed into the chain, and the PDF says

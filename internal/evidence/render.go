@@ -11,6 +11,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/shipwatch/shipwatch/internal/shipment"
+	"github.com/shipwatch/shipwatch/internal/tracking"
 )
 
 // Page geometry in millimetres (A4 portrait) and the palette. The footer
@@ -41,6 +42,8 @@ var (
 	colorBadBg   = rgb{253, 228, 228}
 	colorBad     = rgb{176, 0, 32}
 	colorPlainBg = rgb{236, 239, 243}
+	colorWarnBg  = rgb{255, 243, 205}
+	colorWarn    = rgb{122, 74, 0}
 )
 
 // renderer draws one pack on one document.
@@ -49,6 +52,9 @@ type renderer struct {
 	p Pack
 	// width is the width between the margins.
 	width float64
+	// loc is the seller's time zone; nil when it is UTC or unknown (then
+	// times are printed in UTC only).
+	loc *time.Location
 }
 
 // RenderPDF writes p as a PDF document to w: the dispute, the order and
@@ -64,7 +70,7 @@ type renderer struct {
 func RenderPDF(w io.Writer, p Pack) error {
 	f := fpdf.New("P", "mm", "A4", "")
 	pageW, _ := f.GetPageSize()
-	r := &renderer{f: f, p: p, width: pageW - 2*pageMargin}
+	r := &renderer{f: f, p: p, width: pageW - 2*pageMargin, loc: sellerZone(p.Seller.TimeZone)}
 	f.SetMargins(pageMargin, pageMargin, pageMargin)
 	f.SetAutoPageBreak(true, bottomMargin)
 	f.SetCellMargin(cellMargin)
@@ -84,6 +90,7 @@ func RenderPDF(w io.Writer, p Pack) error {
 	r.disputeBox()
 	r.shipmentBox()
 	r.banners()
+	r.findings()
 	r.timeline()
 	r.proofs()
 	r.hashes()
@@ -230,12 +237,12 @@ func (r *renderer) disputeBox() {
 	r.heading("Dispute", 20)
 	r.grid(4, []field{
 		{label: "Dispute", value: d.ID},
-		{label: "Kind", value: humanize(d.Kind)},
+		{label: "Kind", value: shipment.DisputeKind(d.Kind).Label()},
 		{label: "Marketplace reference", value: d.ExternalReference},
 		{label: "Status", value: humanize(d.Status)},
 		{label: "Amount", value: amount},
-		{label: "Opened", value: stamp(d.OpenedAt)},
-		{label: "Respond by", value: stampPtr(d.RespondBy), bold: true},
+		{label: "Opened", value: r.when(d.OpenedAt)},
+		{label: "Respond by", value: r.whenPtr(d.RespondBy), bold: true},
 		{label: "Seller", value: r.p.Seller.Name},
 	})
 }
@@ -246,12 +253,12 @@ func (r *renderer) shipmentBox() {
 	r.grid(4, []field{
 		{label: "Order", value: s.OrderID, bold: true},
 		{label: "Tracking number", value: s.TrackingNumber, bold: true},
-		{label: "Carrier and service", value: strings.TrimSpace(s.Carrier + " " + s.Service)},
+		{label: "Carrier and service", value: strings.TrimSpace(tracking.CarrierName(s.Carrier) + " " + s.Service)},
 		{label: "Status", value: humanize(string(s.Status))},
-		{label: "Ship by", value: stampPtr(s.ShipBy)},
-		{label: "Shipped", value: stampPtr(s.ShippedAt)},
-		{label: "Deliver by", value: stampPtr(s.DeliverBy)},
-		{label: "Delivered", value: stampPtr(s.DeliveredAt)},
+		{label: "Ship by", value: r.whenPtr(s.ShipBy)},
+		{label: "Shipped", value: r.whenPtr(s.ShippedAt)},
+		{label: "Deliver by", value: r.whenPtr(s.DeliverBy)},
+		{label: "Delivered", value: r.whenPtr(s.DeliveredAt)},
 		{label: "Destination", value: place(s.Destination)},
 		{label: "Shipment", value: s.ID},
 	})
@@ -317,7 +324,7 @@ func verificationText(v Verification) string {
 		if id == "" {
 			id = "#" + strconv.Itoa(b.Index+1)
 		}
-		return fmt.Sprintf("Evidence chain BROKEN at %s %s: %s", kindOr(b.Kind), id, b.Reason)
+		return fmt.Sprintf("Evidence chain BROKEN at record #%d (%s %s): %s", b.Index+1, kindOr(b.Kind), id, b.Reason)
 	}
 	return "Evidence chain BROKEN"
 }
@@ -344,7 +351,7 @@ func sortedTimeline(events []TimelineEvent) []TimelineEvent {
 
 func (r *renderer) timeline() {
 	events := sortedTimeline(r.p.Timeline)
-	r.heading(fmt.Sprintf("Tracking timeline (%s)", plural(len(events), "event")), 16)
+	r.heading(fmt.Sprintf("Tracking timeline (%s, times in %s)", plural(len(events), "event"), r.zoneName()), 16)
 	if len(events) == 0 {
 		r.font("I", 9, colorMuted)
 		r.text(r.width, 6, "No carrier events recorded.", "L")
@@ -352,10 +359,11 @@ func (r *renderer) timeline() {
 		return
 	}
 	t := table{cols: []column{
-		{title: "Time (UTC)", width: 26},
-		{title: "Status", width: 30},
+		{title: "#", width: 8},
+		{title: "Time", width: 26},
+		{title: "Status", width: 28},
 		{title: "Location", width: 36},
-		{title: "Description", width: r.width - 26 - 30 - 36 - 22},
+		{title: "Description", width: r.width - 8 - 26 - 28 - 36 - 22},
 		{title: "Source", width: 22},
 	}}
 	for _, e := range events {
@@ -367,7 +375,8 @@ func (r *renderer) timeline() {
 			desc = strings.TrimSpace(desc + " (signed by " + e.SignedBy + ")")
 		}
 		t.rows = append(t.rows, []string{
-			e.OccurredAt.UTC().Format("2006-01-02 15:04"),
+			strconv.Itoa(e.Seq),
+			r.local(e.OccurredAt).Format("2006-01-02 15:04"),
 			humanize(string(e.Status)),
 			place(e.Location),
 			desc,
@@ -425,11 +434,55 @@ func sourceName(s shipment.Source) string {
 	return humanize(string(s))
 }
 
-func stampPtr(t *time.Time) string {
+// sellerZone loads the seller's zone; nil for UTC, none or an unknown
+// name (the pack then speaks UTC only, as before the zone was known).
+func sellerZone(name string) *time.Location {
+	if name == "" || name == "UTC" || name == "Etc/UTC" {
+		return nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	return loc
+}
+
+// zoneName is the zone the timeline's times are in.
+func (r *renderer) zoneName() string {
+	if r.loc == nil {
+		return "UTC"
+	}
+	return r.loc.String()
+}
+
+// local is t in the seller's zone (UTC without one).
+func (r *renderer) local(t time.Time) time.Time {
+	if r.loc == nil {
+		return t.UTC()
+	}
+	return t.In(r.loc)
+}
+
+// when prints an instant in the seller's zone and in UTC:
+// "2026-11-19 06:20 PST (14:20 UTC)"; in UTC alone when the seller's zone
+// is UTC. The zero time prints as nothing.
+func (r *renderer) when(t time.Time) string {
+	if t.IsZero() || r.loc == nil {
+		return stamp(t)
+	}
+	l, u := t.In(r.loc), t.UTC()
+	utc := u.Format("15:04") + " UTC"
+	if l.YearDay() != u.YearDay() {
+		utc = u.Format("2006-01-02 15:04") + " UTC"
+	}
+	return l.Format("2006-01-02 15:04 MST") + " (" + utc + ")"
+}
+
+func (r *renderer) whenPtr(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return stamp(*t)
+	return r.when(*t)
 }
 
 // disputeName is how the document names its dispute: the marketplace's
@@ -439,4 +492,23 @@ func (r *renderer) disputeName() string {
 		return r.p.Dispute.ExternalReference
 	}
 	return r.p.Dispute.ID
+}
+
+// findings draws what the records say against each other or the order,
+// in amber, right under the verdicts: a reviewer will see it, so the
+// seller should see it first.
+func (r *renderer) findings() {
+	for _, f := range r.p.Findings {
+		label := "Check before sending"
+		switch f.Kind {
+		case FindingLocationMismatch:
+			label = "Delivery location"
+		case FindingSignersDiffer:
+			label = "Signers"
+		}
+		r.banner(label, f.Message, colorWarnBg, colorWarn)
+	}
+	if len(r.p.Findings) > 0 {
+		r.f.Ln(2)
+	}
 }

@@ -51,15 +51,28 @@ func (r *renderer) proofs() {
 }
 
 func (r *renderer) proof(n int, pr Proof) {
+	location, coords := pr.LocationDescription, coordinates(pr.Latitude, pr.Longitude)
+	if scan, ok := r.eventOf(pr); ok {
+		// A carrier's proof: the carrier gives its delivery scan's place,
+		// rarely coordinates.
+		if l := place(scan.Location); l != "" {
+			location = strings.TrimSpace(location + " " + l + " (carrier's delivery scan, #" + strconv.Itoa(scan.Seq) + ")")
+		}
+		if coords == "" {
+			coords = "not given by the carrier"
+		}
+	} else if coords == "" {
+		coords = "not recorded"
+	}
 	r.grid(4, []field{
-		{label: "Delivered", value: stamp(pr.DeliveredAt), bold: true},
+		{label: "Delivered", value: r.when(pr.DeliveredAt), bold: true},
 		{label: "Signed by", value: pr.SignedBy, bold: true},
-		{label: "Coordinates", value: coordinates(pr.Latitude, pr.Longitude)},
-		{label: "Location", value: pr.LocationDescription},
+		{label: "Coordinates", value: coords},
+		{label: "Location", value: location},
 		{label: "Carrier reference", value: pr.CarrierReference},
 		{label: "Source", value: sourceName(pr.Source)},
-		{label: "Recorded", value: stamp(pr.RecordedAt)},
-		{label: "Proof", value: pr.ID},
+		{label: "Recorded", value: r.when(pr.RecordedAt)},
+		{label: "Record", value: "#" + strconv.Itoa(pr.Seq) + " in the hash chain"},
 	})
 	r.ensure(photoBoxH + 3*captionH + 4)
 	f := r.f
@@ -217,4 +230,17 @@ func coordinates(lat, lon *float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(*lat, 'f', 6, 64) + ", " + strconv.FormatFloat(*lon, 'f', 6, 64)
+}
+
+// eventOf is the timeline event a carrier's proof came from.
+func (r *renderer) eventOf(pr Proof) (TimelineEvent, bool) {
+	if pr.EventID == "" {
+		return TimelineEvent{}, false
+	}
+	for _, e := range r.p.Timeline {
+		if e.ID == pr.EventID {
+			return e, true
+		}
+	}
+	return TimelineEvent{}, false
 }

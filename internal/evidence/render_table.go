@@ -184,22 +184,35 @@ func (r *renderer) tableHeader(t table) {
 	f.SetXY(x, y+5.5)
 }
 
-// chainEntry is one record of the chain as the hashes section lists it.
+// chainEntry is one record of the chain as the hashes section lists it:
+// by what a reader sees elsewhere in the pack (the timeline's # column,
+// a proof's heading), not by a database id printed nowhere else.
 type chainEntry struct {
 	seq            int
-	kind           Kind
-	id             string
+	what           string
 	content, chain string
 }
 
 // chainEntries lists the pack's records in chain order.
-func chainEntries(p Pack) []chainEntry {
+func (r *renderer) chainEntries() []chainEntry {
 	var out []chainEntry
-	for _, e := range p.Timeline {
-		out = append(out, chainEntry{e.Seq, KindEvent, e.ID, e.ContentHash, e.ChainHash})
+	for _, e := range r.p.Timeline {
+		what := "Event: " + humanize(string(e.Status)) + ", " + r.local(e.OccurredAt).Format("2006-01-02 15:04")
+		if l := place(e.Location); l != "" {
+			what += ", " + l
+		}
+		out = append(out, chainEntry{e.Seq, what, e.ContentHash, e.ChainHash})
 	}
-	for _, pr := range p.Proofs {
-		out = append(out, chainEntry{pr.Seq, KindProof, pr.ID, pr.ContentHash, pr.ChainHash})
+	for i, pr := range r.p.Proofs {
+		what := "Proof of delivery"
+		if len(r.p.Proofs) > 1 {
+			what += " " + strconv.Itoa(i+1)
+		}
+		what += ": " + r.local(pr.DeliveredAt).Format("2006-01-02 15:04")
+		if pr.SignedBy != "" {
+			what += ", signed by " + pr.SignedBy
+		}
+		out = append(out, chainEntry{pr.Seq, what, pr.ContentHash, pr.ChainHash})
 	}
 	sortEntries(out)
 	return out
@@ -212,7 +225,7 @@ func sortEntries(es []chainEntry) {
 // hashes draws every record with a short hash to quote and its full
 // content and chain hashes in small monospace, then the verdict.
 func (r *renderer) hashes() {
-	entries := chainEntries(r.p)
+	entries := r.chainEntries()
 	r.heading("Record hashes", 22)
 	r.font("", 8, colorMuted)
 	intro := "Each record stores the SHA-256 of its canonical content (encoding " + Encoding +
@@ -231,7 +244,7 @@ func (r *renderer) hashes() {
 	}}
 	v := r.p.Verification
 	for _, e := range entries {
-		rec := string(e.kind) + " " + e.id
+		rec := e.what
 		if b := v.FirstBroken; b != nil && e.seq == b.Index+1 {
 			rec += " (BROKEN: " + string(b.Reason) + ")"
 		} else if b != nil && e.seq > b.Index+1 {
@@ -250,10 +263,13 @@ func (r *renderer) hashes() {
 	if !v.Intact {
 		c = colorBad
 	}
-	r.ensure(8)
 	r.font("B", 11, c)
-	r.text(r.width, 7, verificationText(v), "L")
-	r.f.Ln(7)
+	lines := r.lines(verificationText(v), r.width, 3)
+	r.ensure(float64(len(lines))*6 + 2)
+	for _, l := range lines {
+		r.f.CellFormat(r.width, 6, l, "", 1, "L", false, 0, "")
+	}
+	r.f.Ln(1)
 }
 
 func short(h string) string {

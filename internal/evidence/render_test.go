@@ -82,7 +82,7 @@ func TestRenderPDF(t *testing.T) {
 				p.Timeline, p.Proofs, p.Verification = Chain(rs)
 				return p
 			},
-			want:     []string{"Evidence chain BROKEN at event 1003: content changed"},
+			want:     []string{"Evidence chain BROKEN at record #4 (event 1003): content changed"},
 			notWant:  []string{"Evidence chain intact"},
 			maxPages: 2,
 		},
@@ -91,7 +91,7 @@ func TestRenderPDF(t *testing.T) {
 			pack: func(t *testing.T) Pack { return samplePack(t, 60) },
 			want: []string{
 				"Evidence chain intact: 61 records verified",
-				"Tracking timeline (60 events)",
+				"Tracking timeline (60 events, times in UTC)",
 				"Page 3 of",
 			},
 			maxPages: 6,

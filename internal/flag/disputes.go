@@ -1,14 +1,27 @@
 package flag
 
-// disputeLabel names a dispute in flag messages: its kind and, when the
-// seller gave one, the marketplace's reference ("A-to-z claim AZ-114").
-const disputeLabel = `CASE d.kind
-		WHEN 'NOT_RECEIVED' THEN 'Not-received dispute'
-		WHEN 'A_TO_Z_CLAIM' THEN 'A-to-z claim'
-		WHEN 'CHARGEBACK' THEN 'Chargeback'
-		WHEN 'DAMAGED' THEN 'Damage dispute'
-		ELSE 'Dispute' END
-	|| CASE WHEN d.external_reference <> '' THEN ' ' || d.external_reference ELSE '' END`
+import (
+	"strings"
+
+	"github.com/shipwatch/shipwatch/internal/shipment"
+)
+
+// disputeLabel names a dispute in flag messages: its kind as
+// shipment.DisputeKind.Label words it and, when the seller gave one, the
+// marketplace's reference ("A-to-z claim AZ-114"). The CASE is built from
+// the kinds' labels, so the SQL and the Go wording cannot drift apart.
+var disputeLabel = func() string {
+	var b strings.Builder
+	b.WriteString("CASE d.kind")
+	for _, k := range []shipment.DisputeKind{shipment.DisputeNotReceived, shipment.DisputeAToZClaim,
+		shipment.DisputeChargeback, shipment.DisputeDamaged} {
+		// Kinds and labels are constants without quotes.
+		b.WriteString(" WHEN '" + string(k) + "' THEN '" + k.Label() + "'")
+	}
+	b.WriteString(" ELSE '" + shipment.DisputeOther.Label() + "' END")
+	b.WriteString("\n\t|| CASE WHEN d.external_reference <> '' THEN ' ' || d.external_reference ELSE '' END")
+	return b.String()
+}()
 
 // disputeRules are the monitoring rules of disputes, both time-based:
 //

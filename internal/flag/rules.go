@@ -7,7 +7,9 @@ import "strings"
 //
 // A rule's condition is SQL over one shipment (sh, a shipments row) and
 // its seller (se, a sellers row), at time $2. Cancelled shipments are never
-// candidates: cancelling a shipment clears its flags.
+// candidates: cancelling a shipment clears its flags. The dispute rules
+// (Custom, disputes.go) are the exception: they follow an open dispute,
+// which a cancelled order can have and must still answer.
 type Rule struct {
 	Kind     Kind
 	Severity Severity

@@ -127,7 +127,7 @@ func parseHeader(fields [][]byte, f Format) (*layout, error) {
 		case n == "":
 			l.warn = append(l.warn, fmt.Sprintf("column %d has no name: ignored", i+1))
 		default:
-			l.warn = append(l.warn, fmt.Sprintf("column %s is not a %s column: ignored", clip.Quote(n), f))
+			l.warn = append(l.warn, fmt.Sprintf("column %s is not a column of %s: ignored", clip.Quote(n), f.Article()))
 		}
 	}
 	for _, c := range cols {

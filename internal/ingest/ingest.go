@@ -34,6 +34,30 @@ const (
 	FormatAmazonFlatFile Format = "AMAZON_FLAT_FILE"
 )
 
+// Name returns the format's name for people: "Shipwatch CSV", "Amazon
+// flat file".
+func (f Format) Name() string {
+	switch f {
+	case FormatShipwatchCSV:
+		return "Shipwatch CSV"
+	case FormatAmazonFlatFile:
+		return "Amazon flat file"
+	}
+	return string(f)
+}
+
+// Article returns the format's name for a sentence, with its article:
+// "a Shipwatch CSV", "an Amazon flat file".
+func (f Format) Article() string {
+	switch f {
+	case FormatShipwatchCSV:
+		return "a " + f.Name()
+	case FormatAmazonFlatFile:
+		return "an " + f.Name()
+	}
+	return "a file of format " + string(f)
+}
+
 // DefaultMaxRowBytes is the longest row a Reader accepts when
 // Options.MaxRowBytes is zero. Real rows are a few hundred bytes; the limit
 // bounds memory and stops an unclosed quote from swallowing the file.
@@ -116,7 +140,7 @@ func (e *HeaderError) Error() string {
 	if len(e.Duplicate) > 0 {
 		parts = append(parts, "column(s) named twice: "+strings.Join(e.Duplicate, ", "))
 	}
-	return fmt.Sprintf("header of %s file: %s", e.Format, strings.Join(parts, "; "))
+	return fmt.Sprintf("header of %s: %s", e.Format.Article(), strings.Join(parts, "; "))
 }
 
 // RowError is a rejected row. The Reader goes on with the next row after

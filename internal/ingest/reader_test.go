@@ -282,7 +282,7 @@ func TestHeaderErrors(t *testing.T) {
 		})
 	}
 	_, err := NewReader(strings.NewReader("order_id,carrier\n"), Options{})
-	if want := "header of SHIPWATCH_CSV file: missing required column(s) tracking_number"; err == nil || err.Error() != want {
+	if want := "header of a Shipwatch CSV: missing required column(s) tracking_number"; err == nil || err.Error() != want {
 		t.Errorf("NewReader error = %v, want %q", err, want)
 	}
 	if _, err := NewReader(strings.NewReader("order_id,tracking_number\n"), Options{Format: "XLSX"}); err == nil {
@@ -301,12 +301,12 @@ func TestFormatAndWarnings(t *testing.T) {
 		{"amazon", "order-id\torder-item-id\tquantity\ttracking-number\n", Options{}, FormatAmazonFlatFile, nil},
 		{"amazon forced", "order-id,tracking-number\n", Options{Format: FormatAmazonFlatFile}, FormatAmazonFlatFile, nil},
 		{"unknown columns", "order_id,notes,tracking_number,,sku\n", Options{}, FormatShipwatchCSV, []string{
-			`column "notes" is not a SHIPWATCH_CSV column: ignored`,
+			`column "notes" is not a column of a Shipwatch CSV: ignored`,
 			"column 4 has no name: ignored",
-			`column "sku" is not a SHIPWATCH_CSV column: ignored`,
+			`column "sku" is not a column of a Shipwatch CSV: ignored`,
 		}},
 		{"amazon extra columns", "order-id\ttracking-number\ttransparency-code\n", Options{}, FormatAmazonFlatFile, []string{
-			`column "transparency-code" is not a AMAZON_FLAT_FILE column: ignored`,
+			`column "transparency-code" is not a column of an Amazon flat file: ignored`,
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

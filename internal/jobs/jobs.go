@@ -49,7 +49,7 @@ type Options struct {
 // through one, built before the working client, whose workers call them.
 func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error) {
 	cfg := &river.Config{
-		Logger:            opt.Log,
+		Logger:            quieten(opt.Log),
 		FetchPollInterval: opt.PollInterval,
 		FetchCooldown:     min(opt.PollInterval, 100*time.Millisecond),
 		Workers:           workers,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -128,6 +129,9 @@ func (s *Service) EvidencePack(ctx context.Context, seller store.Seller, dispute
 		p := chain.Proofs[i]
 		proofs[i].Photo = packImage(images[p.ID][store.ImagePhoto], imageURL(p.ID, store.ImagePhoto), p.PhotoType != "")
 		proofs[i].Signature = packImage(images[p.ID][store.ImageSignature], imageURL(p.ID, store.ImageSignature), p.SignatureType != "")
+		if p.EventID != nil {
+			proofs[i].EventID = strconv.FormatInt(*p.EventID, 10)
+		}
 		if proofs[i].Photo == nil && p.EventPhotoURL != "" {
 			proofs[i].Photo = &evidence.Image{URL: p.EventPhotoURL}
 		}
@@ -136,9 +140,9 @@ func (s *Service) EvidencePack(ctx context.Context, seller store.Seller, dispute
 	if deliveredAt == nil && len(chain.Proofs) > 0 {
 		deliveredAt = &chain.Proofs[0].DeliveredAt
 	}
-	return evidence.Pack{
+	pack := evidence.Pack{
 		GeneratedAt:  now.UTC(),
-		Seller:       evidence.Seller{ID: seller.ID, Name: seller.Name},
+		Seller:       evidence.Seller{ID: seller.ID, Name: seller.Name, TimeZone: seller.TimeZone},
 		Dispute:      packDispute(d),
 		Shipment:     packShipment(sh),
 		Promise:      evidence.NewPromise(sh.DeliverBy, deliveredAt, now),
@@ -146,7 +150,9 @@ func (s *Service) EvidencePack(ctx context.Context, seller store.Seller, dispute
 		Proofs:       proofs,
 		Verification: v,
 		Checkpoint:   anchor,
-	}, nil
+	}
+	pack.Findings = evidence.Findings(pack)
+	return pack, nil
 }
 
 // packImage is a stored image as the pack carries it, nil when the proof

@@ -11,6 +11,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/jobs"
 	"github.com/shipwatch/shipwatch/internal/pubsub"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -258,10 +259,16 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r flag.Rule, sc store.
 	return resolved, raised, nil
 }
 
+// MaxResolutionNoteBytes bounds the note of a flag resolved by hand.
+const MaxResolutionNoteBytes = 2000
+
 // ResolveFlag resolves a flag by hand with a note. While its condition
 // still holds, no new flag of its kind is raised on its shipment.
 // Resolving a resolved flag returns it unchanged.
 func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (flag.Flag, error) {
+	if len(note) > MaxResolutionNoteBytes {
+		return flag.Flag{}, &shipment.FieldError{Field: "note", Message: fmt.Sprintf("is longer than %d characters", MaxResolutionNoteBytes)}
+	}
 	var f flag.Flag
 	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		var changed bool

@@ -43,6 +43,13 @@ func EvidenceRoutes(svc *monitor.Service, st *store.Store, log *slog.Logger, pub
 	}
 }
 
+// EvidencePDF is the handler of GET /disputes/{id}/evidence.pdf on its
+// own, for the dashboard, which serves it to a signed-in seller.
+func EvidencePDF(svc *monitor.Service, st *store.Store, log *slog.Logger, publicURL string) http.Handler {
+	h := &evidenceHandler{svc: svc, st: st, log: log, publicURL: publicURL, now: time.Now}
+	return http.HandlerFunc(h.pdf)
+}
+
 // pack builds the pack of the request's dispute, answering the request
 // itself when it cannot.
 func (h *evidenceHandler) pack(w http.ResponseWriter, r *http.Request) (evidence.Pack, bool) {

@@ -12,7 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -96,10 +95,4 @@ func introspectionOnly(oc *graphql.OperationContext) bool {
 		}
 	}
 	return true
-}
-
-// playgroundHandler serves the GraphQL playground; the API key goes in its
-// headers pane as {"Authorization": "Bearer <api_key>"}.
-func playgroundHandler() http.Handler {
-	return playground.Handler("Shipwatch", "/graphql")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/auth"
 	"github.com/shipwatch/shipwatch/internal/config"
+	"github.com/shipwatch/shipwatch/internal/server/playground"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -40,7 +41,9 @@ type Deps struct {
 func New(d Deps) http.Handler {
 	m := newMetrics(d.Registry)
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", playgroundHandler())
+	page, assets := playground.Handler("Shipwatch playground", "/graphql", "/playground")
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET /playground/", assets)
 	mux.Handle("/graphql", d.GraphQL)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -32,6 +32,24 @@ func (k DisputeKind) Valid() bool {
 	return false
 }
 
+// Label names the kind as the marketplaces and card networks write it:
+// Amazon's "A-to-z claim", a "chargeback".
+func (k DisputeKind) Label() string {
+	switch k {
+	case DisputeNotReceived:
+		return "Not-received dispute"
+	case DisputeAToZClaim:
+		return "A-to-z claim"
+	case DisputeChargeback:
+		return "Chargeback"
+	case DisputeDamaged:
+		return "Damage dispute"
+	case DisputeOther:
+		return "Dispute"
+	}
+	return string(k)
+}
+
 // DisputeOutcome is how a closed dispute ended.
 type DisputeOutcome string
 

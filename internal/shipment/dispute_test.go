@@ -68,3 +68,13 @@ func TestProofInputValidate(t *testing.T) {
 		}
 	}
 }
+
+// Labels are how evidence packs and flag messages name a dispute.
+func TestDisputeKindLabel(t *testing.T) {
+	for k, want := range map[DisputeKind]string{DisputeAToZClaim: "A-to-z claim", DisputeNotReceived: "Not-received dispute",
+		DisputeChargeback: "Chargeback", DisputeDamaged: "Damage dispute", DisputeOther: "Dispute"} {
+		if got := k.Label(); got != want {
+			t.Errorf("%s.Label() = %q, want %q", k, got, want)
+		}
+	}
+}

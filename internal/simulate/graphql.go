@@ -15,7 +15,7 @@ import (
 const (
 	shipmentsQuery = `query($after: String) {
   shipments(first: 500, after: $after) {
-    edges { node { id trackingNumber carrier shippedAt deliverBy } }
+    edges { node { id trackingNumber carrier shippedAt deliverBy destination { postalCode country } } }
     pageInfo { hasNextPage endCursor }
   }
 }`
@@ -95,6 +95,10 @@ type shipmentNode struct {
 	Carrier        *string `json:"carrier"`
 	ShippedAt      *string `json:"shippedAt"`
 	DeliverBy      *string `json:"deliverBy"`
+	Destination    struct {
+		PostalCode *string `json:"postalCode"`
+		Country    *string `json:"country"`
+	} `json:"destination"`
 }
 
 // shipments pages through every shipment the API key's seller has. Nodes
@@ -143,6 +147,9 @@ func (a *api) shipments(ctx context.Context) (list []Shipment, skipped int, err 
 
 func (n shipmentNode) shipment() (Shipment, bool) {
 	s := Shipment{ID: n.ID, TrackingNumber: deref(n.TrackingNumber), Carrier: deref(n.Carrier)}
+	if c := deref(n.Destination.Country); c == "" || c == "US" || c == "USA" {
+		s.DestinationZIP = deref(n.Destination.PostalCode)
+	}
 	shipped, ok := parseAPITime(deref(n.ShippedAt), false)
 	if s.TrackingNumber == "" || !ok {
 		return Shipment{}, false

@@ -16,6 +16,9 @@ type Shipment struct {
 	ShippedAt      time.Time
 	// DeliverBy is the promised delivery time; zero when none was given.
 	DeliverBy time.Time
+	// DestinationZIP is the US ZIP code the parcel goes to; "" when none
+	// was given (the life then ends in a city of its own choosing).
+	DestinationZIP string
 }
 
 // Life is the carrier's story of one shipment: its outcome and the events
@@ -110,8 +113,15 @@ type hop struct {
 func newPlanner(s Shipment, r *rand.Rand) *planner {
 	p := &planner{s: s, r: r, words: wordsFor(s.Carrier)}
 	p.origin = cities[r.IntN(len(cities))]
-	for p.dest = p.origin; p.dest == p.origin; {
-		p.dest = cities[r.IntN(len(cities))]
+	if d, ok := destination(s.DestinationZIP); ok {
+		p.dest = d
+		for p.origin.city == p.dest.city {
+			p.origin = cities[r.IntN(len(cities))]
+		}
+	} else {
+		for p.dest = p.origin; p.dest == p.origin; {
+			p.dest = cities[r.IntN(len(cities))]
+		}
 	}
 	p.route = append(p.route, hop{p.origin, false})
 	for _, i := range r.Perm(len(hubs))[:1+r.IntN(3)] {

@@ -3,6 +3,7 @@ package simulate
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -187,5 +188,43 @@ func TestLifeBefore(t *testing.T) {
 	}
 	if got := life.Before(s.ShippedAt.AddDate(1, 0, 0)); len(got) != len(life.Events) {
 		t.Errorf("Before(a year later) = %d events, want all %d", len(got), len(life.Events))
+	}
+}
+
+// A parcel is delivered where it was sent: the delivery scan names the
+// destination ZIP, in the city of that ZIP when the simulator knows it and
+// in the nearest known city (same region) otherwise.
+func TestDeliveredAtTheDestination(t *testing.T) {
+	tests := []struct{ zip, city, region, wantZIP string }{
+		{"98104", "SEATTLE", "WA", "98104"},
+		{"02118", "BOSTON", "MA", "02118"},
+		{"11215", "BROOKLYN", "NY", "11215"},
+		{"98109-1234", "SEATTLE", "WA", "98109"},
+	}
+	for i, tt := range tests {
+		for seed := range uint64(20) {
+			s := testShipment(i, "ups")
+			s.DestinationZIP = tt.zip
+			life := Plan(s, OutcomeDelivered, rand.New(rand.NewPCG(seed, 1)))
+			last := life.Events[len(life.Events)-1]
+			if last.Status != shipment.StatusDelivered {
+				t.Fatalf("Plan(%q) ends %v, want DELIVERED", tt.zip, last.Status)
+			}
+			if got := last.Location; got.City != tt.city || got.Region != tt.region || got.PostalCode != tt.wantZIP {
+				t.Errorf("Plan(%q, seed %d) delivers at %+v, want %s %s %s", tt.zip, seed, got, tt.city, tt.region, tt.wantZIP)
+			}
+			if first := life.Events[1].Location; first.City == tt.city {
+				t.Errorf("Plan(%q, seed %d) starts in the destination city %s", tt.zip, seed, first.City)
+			}
+		}
+	}
+	// Every ZIP the demo picks is a known city's, so its deliveries name
+	// the city of their ZIP exactly.
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100 {
+		zip := DestinationZIP(r)
+		if d, ok := destination(zip); !ok || d.zip != zip || !slices.Contains(cities, d) {
+			t.Fatalf("DestinationZIP() = %q, not a known city's (%+v)", zip, d)
+		}
 	}
 }

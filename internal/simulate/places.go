@@ -1,6 +1,8 @@
 package simulate
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"github.com/shipwatch/shipwatch/internal/shipment"
@@ -27,6 +29,35 @@ var cities = []place{
 	{"LAS VEGAS", "NV", "89101"}, {"SAN DIEGO", "CA", "92101"}, {"LOS ANGELES", "CA", "90012"},
 	{"OAKLAND", "CA", "94612"}, {"SACRAMENTO", "CA", "95814"}, {"PORTLAND", "OR", "97204"},
 	{"SEATTLE", "WA", "98104"}, {"BOISE", "ID", "83702"}, {"ALBUQUERQUE", "NM", "87102"},
+}
+
+// destination is where a parcel to a US ZIP code is delivered: the city of
+// that ZIP when it is one of cities; otherwise the city whose ZIP is
+// nearest (ZIP codes are numbered by region, so it is in the same part of
+// the country) with the parcel's own ZIP, so the delivery scan always names
+// the ZIP the shipment was sent to. false when the ZIP is not five digits.
+func destination(zip string) (place, bool) {
+	zip, _, _ = strings.Cut(strings.TrimSpace(zip), "-") // ZIP+4
+	n, err := strconv.Atoi(zip)
+	if len(zip) != 5 || err != nil {
+		return place{}, false
+	}
+	best, dist := cities[0], 1<<30
+	for _, c := range cities {
+		cn, _ := strconv.Atoi(c.zip)
+		d := max(cn-n, n-cn)
+		if d < dist {
+			best, dist = c, d
+		}
+	}
+	best.zip = zip
+	return best, true
+}
+
+// DestinationZIP picks the ZIP code of one of the cities lives deliver
+// to, so a demo shipment sent there is delivered in the city of its ZIP.
+func DestinationZIP(r *rand.Rand) string {
+	return cities[r.IntN(len(cities))].zip
 }
 
 // hubs are the sorting centres parcels pass through.

@@ -105,9 +105,16 @@ func (s *Store) RevokeAPIKey(ctx context.Context, keyID string) (APIKey, error) 
 // The key is found by its public prefix and compared by digest in constant
 // time.
 func (s *Store) Authenticate(ctx context.Context, key string) (Seller, error) {
+	seller, _, err := s.AuthenticateKey(ctx, key)
+	return seller, err
+}
+
+// AuthenticateKey is Authenticate that also returns the key's id, which a
+// dashboard session is tied to.
+func (s *Store) AuthenticateKey(ctx context.Context, key string) (Seller, string, error) {
 	prefix, _, ok := cutKey(key)
 	if !ok {
-		return Seller{}, ErrNotFound
+		return Seller{}, "", ErrNotFound
 	}
 	var row struct {
 		Seller
@@ -119,20 +126,20 @@ func (s *Store) Authenticate(ctx context.Context, key string) (Seller, error) {
 		FROM api_keys k JOIN sellers s ON s.id = k.seller_id
 		WHERE k.prefix = $1 AND k.revoked_at IS NULL`, prefix)
 	if err != nil {
-		return Seller{}, fmt.Errorf("authenticate: %w", mapErr(err))
+		return Seller{}, "", fmt.Errorf("authenticate: %w", mapErr(err))
 	}
 	digest := sha256.Sum256([]byte(key))
 	if subtle.ConstantTimeCompare(digest[:], row.Digest) != 1 {
-		return Seller{}, ErrNotFound
+		return Seller{}, "", ErrNotFound
 	}
 	// last_used_at is advisory: at most one write a minute per key.
 	_, err = s.db.ExecContext(ctx, `
 		UPDATE api_keys SET last_used_at = now()
 		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, row.KeyID)
 	if err != nil {
-		return Seller{}, fmt.Errorf("authenticate: %w", err)
+		return Seller{}, "", fmt.Errorf("authenticate: %w", err)
 	}
-	return row.Seller, nil
+	return row.Seller, row.KeyID, nil
 }
 
 // cutKey splits "sw_<8>_<rest>" into its prefix and secret.

@@ -181,6 +181,17 @@ func ResolveCarrier(name string) (code string, ok bool) {
 	return carriers[id].code, true
 }
 
+// CarrierName returns the carrier's name as people write it ("UPS",
+// "FedEx", "Amazon Logistics") for a code or an alias; a name it does not
+// know comes back as given.
+func CarrierName(code string) string {
+	id := resolve(code)
+	if id == noCarrier || carriers[id].name == "" {
+		return code
+	}
+	return carriers[id].name
+}
+
 // resolve is ResolveCarrier returning the carrier's index; it does not
 // allocate.
 func resolve(name string) carrierID {

@@ -88,3 +88,12 @@ func TestCarriersAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+func TestCarrierName(t *testing.T) {
+	for code, want := range map[string]string{"ups": "UPS", "fedex": "FedEx", "FEDEX_GROUND": "FedEx", "usps": "USPS",
+		"amazon": "Amazon Logistics", "Acme Freight": "Acme Freight", "": ""} {
+		if got := CarrierName(code); got != want {
+			t.Errorf("CarrierName(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
