@@ -124,8 +124,26 @@ func (r *mutationResolver) UpdateShipment(ctx context.Context, id string, input 
 	})
 }
 
-func (r *mutationResolver) CancelShipment(ctx context.Context, id string) (*store.Shipment, error) {
-	return bySeller(ctx, func(sellerID string) (store.Shipment, error) { return r.Monitor.CancelShipment(ctx, sellerID, id) })
+func (r *mutationResolver) CancelShipment(ctx context.Context, id string, by *shipment.CancelledBy) (*store.Shipment, error) {
+	party := shipment.CancelledBySeller
+	if by != nil {
+		party = *by
+	}
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) { return r.Monitor.CancelShipment(ctx, sellerID, id, party) })
+}
+
+func (r *mutationResolver) RecordReturn(ctx context.Context, id string, returnedAt *time.Time) (*store.Shipment, error) {
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) {
+		return r.Monitor.RecordReturn(ctx, sellerID, id, returnedAt, time.Now())
+	})
+}
+
+func (r *shipmentResolver) CancelledBy(_ context.Context, obj *store.Shipment) (*shipment.CancelledBy, error) {
+	if obj.CancelledBy == "" {
+		return nil, nil
+	}
+	by := shipment.CancelledBy(obj.CancelledBy)
+	return &by, nil
 }
 
 func (r *shipmentResolver) Carrier(_ context.Context, obj *store.Shipment) (*string, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/shipwatch/shipwatch/internal/flag"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -42,6 +43,7 @@ type ResolverRoot interface {
 	Flag() FlagResolver
 	FlagConnection() FlagConnectionResolver
 	HealthMetric() HealthMetricResolver
+	HealthStandard() HealthStandardResolver
 	Mutation() MutationResolver
 	NotificationAttempt() NotificationAttemptResolver
 	NotificationDelivery() NotificationDeliveryResolver
@@ -69,6 +71,7 @@ type ComplexityRoot struct {
 		LateShipmentRate    func(childComplexity int) int
 		Marketplace         func(childComplexity int) int
 		OnTimeDeliveryRate  func(childComplexity int) int
+		Standards           func(childComplexity int) int
 		TimeZone            func(childComplexity int) int
 		To                  func(childComplexity int) int
 		ValidTrackingRate   func(childComplexity int) int
@@ -203,6 +206,22 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	HealthStandard struct {
+		Denominator func(childComplexity int) int
+		Failing     func(childComplexity int) int
+		From        func(childComplexity int) int
+		KeyedBy     func(childComplexity int) int
+		Metric      func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
+		SourceURL   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Target      func(childComplexity int) int
+		To          func(childComplexity int) int
+		Unseen      func(childComplexity int) int
+		WindowDays  func(childComplexity int) int
+	}
+
 	HealthTarget struct {
 		Comparison func(childComplexity int) int
 		Rate       func(childComplexity int) int
@@ -219,7 +238,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcknowledgeFlag            func(childComplexity int, id string) int
-		CancelShipment             func(childComplexity int, id string) int
+		CancelShipment             func(childComplexity int, id string, by *shipment.CancelledBy) int
 		CloseDispute               func(childComplexity int, id string, outcome model.DisputeOutcome) int
 		CreateShipment             func(childComplexity int, input model.ShipmentInput) int
 		CreateShipments            func(childComplexity int, input []*model.ShipmentInput) int
@@ -227,6 +246,7 @@ type ComplexityRoot struct {
 		DeleteTrackingSource       func(childComplexity int, id string) int
 		OpenDispute                func(childComplexity int, input model.DisputeInput) int
 		RecordProofOfDelivery      func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
+		RecordReturn               func(childComplexity int, id string, returnedAt *time.Time) int
 		RecordTrackingEvents       func(childComplexity int, input []*model.TrackingEventInput) int
 		RemoveNotificationEndpoint func(childComplexity int) int
 		ResolveFlag                func(childComplexity int, id string, note string) int
@@ -351,6 +371,7 @@ type ComplexityRoot struct {
 	}
 
 	Shipment struct {
+		CancelledBy              func(childComplexity int) int
 		Carrier                  func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
 		DeliverBy                func(childComplexity int) int
@@ -365,6 +386,7 @@ type ComplexityRoot struct {
 		NormalizedTrackingNumber func(childComplexity int) int
 		OrderID                  func(childComplexity int) int
 		ProofOfDelivery          func(childComplexity int) int
+		ReturnedAt               func(childComplexity int) int
 		Service                  func(childComplexity int) int
 		ShipBy                   func(childComplexity int) int
 		ShippedAt                func(childComplexity int) int
@@ -524,6 +546,7 @@ type AccountHealthResolver interface {
 	LateShipmentRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
 	OnTimeDeliveryRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
 	InvalidTrackingRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+	Standards(ctx context.Context, obj *health.Report) ([]*health.StandardValue, error)
 }
 type CarrierHealthResolver interface {
 	Carrier(ctx context.Context, obj *health.CarrierValue) (*string, error)
@@ -562,11 +585,15 @@ type FlagConnectionResolver interface {
 type HealthMetricResolver interface {
 	Shipments(ctx context.Context, obj *health.MetricReport, first *int, after *string, date *string, carrier *string) (*model.HealthShipmentConnection, error)
 }
+type HealthStandardResolver interface {
+	SourceURL(ctx context.Context, obj *health.StandardValue) (string, error)
+}
 type MutationResolver interface {
 	CreateShipment(ctx context.Context, input model.ShipmentInput) (*store.Shipment, error)
 	CreateShipments(ctx context.Context, input []*model.ShipmentInput) (*model.CreateShipmentsPayload, error)
 	UpdateShipment(ctx context.Context, id string, input model.ShipmentUpdateInput) (*store.Shipment, error)
-	CancelShipment(ctx context.Context, id string) (*store.Shipment, error)
+	CancelShipment(ctx context.Context, id string, by *shipment.CancelledBy) (*store.Shipment, error)
+	RecordReturn(ctx context.Context, id string, returnedAt *time.Time) (*store.Shipment, error)
 	RecordProofOfDelivery(ctx context.Context, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) (*store.Proof, error)
 	OpenDispute(ctx context.Context, input model.DisputeInput) (*store.Dispute, error)
 	UpdateDispute(ctx context.Context, id string, input model.DisputeUpdateInput) (*store.Dispute, error)
@@ -634,6 +661,8 @@ type ShipmentResolver interface {
 
 	Destination(ctx context.Context, obj *store.Shipment) (*model.Destination, error)
 	Status(ctx context.Context, obj *store.Shipment) (model.ShipmentStatus, error)
+
+	CancelledBy(ctx context.Context, obj *store.Shipment) (*shipment.CancelledBy, error)
 
 	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
 	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
@@ -741,6 +770,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountHealth.OnTimeDeliveryRate(childComplexity), true
+	case "AccountHealth.standards":
+		if e.ComplexityRoot.AccountHealth.Standards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.Standards(childComplexity), true
 	case "AccountHealth.timeZone":
 		if e.ComplexityRoot.AccountHealth.TimeZone == nil {
 			break
@@ -1284,6 +1319,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HealthShipmentConnection.TotalCount(childComplexity), true
 
+	case "HealthStandard.denominator":
+		if e.ComplexityRoot.HealthStandard.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Denominator(childComplexity), true
+	case "HealthStandard.failing":
+		if e.ComplexityRoot.HealthStandard.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Failing(childComplexity), true
+	case "HealthStandard.from":
+		if e.ComplexityRoot.HealthStandard.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.From(childComplexity), true
+	case "HealthStandard.keyedBy":
+		if e.ComplexityRoot.HealthStandard.KeyedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.KeyedBy(childComplexity), true
+	case "HealthStandard.metric":
+		if e.ComplexityRoot.HealthStandard.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Metric(childComplexity), true
+	case "HealthStandard.numerator":
+		if e.ComplexityRoot.HealthStandard.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Numerator(childComplexity), true
+	case "HealthStandard.rate":
+		if e.ComplexityRoot.HealthStandard.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Rate(childComplexity), true
+	case "HealthStandard.sourceUrl":
+		if e.ComplexityRoot.HealthStandard.SourceURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.SourceURL(childComplexity), true
+	case "HealthStandard.status":
+		if e.ComplexityRoot.HealthStandard.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Status(childComplexity), true
+	case "HealthStandard.target":
+		if e.ComplexityRoot.HealthStandard.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Target(childComplexity), true
+	case "HealthStandard.to":
+		if e.ComplexityRoot.HealthStandard.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.To(childComplexity), true
+	case "HealthStandard.unseen":
+		if e.ComplexityRoot.HealthStandard.Unseen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Unseen(childComplexity), true
+	case "HealthStandard.windowDays":
+		if e.ComplexityRoot.HealthStandard.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.WindowDays(childComplexity), true
+
 	case "HealthTarget.comparison":
 		if e.ComplexityRoot.HealthTarget.Comparison == nil {
 			break
@@ -1355,7 +1469,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelShipment(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Mutation.CancelShipment(childComplexity, args["id"].(string), args["by"].(*shipment.CancelledBy)), true
 	case "Mutation.closeDispute":
 		if e.ComplexityRoot.Mutation.CloseDispute == nil {
 			break
@@ -1433,6 +1547,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordProofOfDelivery(childComplexity, args["input"].(model.ProofOfDeliveryInput), args["photo"].(*graphql.Upload), args["signature"].(*graphql.Upload)), true
+	case "Mutation.recordReturn":
+		if e.ComplexityRoot.Mutation.RecordReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordReturn(childComplexity, args["id"].(string), args["returnedAt"].(*time.Time)), true
 	case "Mutation.recordTrackingEvents":
 		if e.ComplexityRoot.Mutation.RecordTrackingEvents == nil {
 			break
@@ -2028,6 +2153,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetNotificationEndpointPayload.Secret(childComplexity), true
 
+	case "Shipment.cancelledBy":
+		if e.ComplexityRoot.Shipment.CancelledBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.CancelledBy(childComplexity), true
 	case "Shipment.carrier":
 		if e.ComplexityRoot.Shipment.Carrier == nil {
 			break
@@ -2122,6 +2253,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.ProofOfDelivery(childComplexity), true
+	case "Shipment.returnedAt":
+		if e.ComplexityRoot.Shipment.ReturnedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.ReturnedAt(childComplexity), true
 	case "Shipment.service":
 		if e.ComplexityRoot.Shipment.Service == nil {
 			break
@@ -2858,8 +2995,24 @@ type Mutation {
   createShipments(input: [ShipmentInput!]!): CreateShipmentsPayload!
   "Changes fields of a shipment: an omitted field is kept, an explicit null clears it."
   updateShipment(id: ID!, input: ShipmentUpdateInput!): Shipment!
-  "Cancels a shipment: it is no longer watched. Cancelling twice is harmless."
-  cancelShipment(id: ID!): Shipment!
+  """
+  Cancels a shipment: it is no longer watched. Cancelling twice is harmless and
+  keeps the first cancellation's party. by says who cancelled: marketplaces count
+  the seller's cancellations against them, not the buyer's.
+  """
+  cancelShipment(id: ID!, by: CancelledBy = SELLER): Shipment!
+  """
+  Records when the buyer returned the shipment (Walmart's return rate); null
+  clears it. Not before the delivery, not in the future.
+  """
+  recordReturn(id: ID!, returnedAt: Time): Shipment!
+}
+
+"Who cancelled an order."
+enum CancelledBy {
+  SELLER
+  "At the buyer's request: marketplaces do not count it against the seller."
+  BUYER
 }
 
 type Seller {
@@ -2906,6 +3059,10 @@ type Shipment {
   estimatedDeliveryAt: Time
   "When the carrier first scanned the parcel (a label is not a scan)."
   firstScanAt: Time
+  "Who cancelled the shipment; null when not cancelled, or cancelled by a carrier event."
+  cancelledBy: CancelledBy
+  "When the buyer returned it (recordReturn)."
+  returnedAt: Time
   createdAt: Time!
   updatedAt: Time!
 }
@@ -3566,6 +3723,66 @@ type AccountHealth {
   onTimeDeliveryRate: HealthMetric!
   "Shipments whose tracking number fails the tracking check, over shipments with a tracking number, placed like validTrackingRate."
   invalidTrackingRate: HealthMetric!
+  """
+  Every metric the marketplace publishes, over each window it evaluates it on,
+  shipments placed by the marketplace's own keying date, counted up to now
+  (days does not apply). See docs/health.md.
+  """
+  standards: [HealthStandard!]!
+}
+
+"A metric as the marketplace publishes it, counted over one of its windows."
+type HealthStandard {
+  metric: StandardMetric!
+  "The window in days: from midnight, in the seller's time zone, of its first day to now."
+  windowDays: Int!
+  "The date that places a shipment in the window."
+  keyedBy: HealthKeying!
+  from: Time!
+  to: Time!
+  numerator: Int!
+  denominator: Int!
+  "numerator / denominator, from 0 to 1; null when the denominator is 0."
+  rate: Float
+  "How many shipments count against the metric."
+  failing: Int!
+  target: HealthTarget!
+  "OK when the denominator is 0."
+  status: HealthStatus!
+  "The marketplace page the target and window come from."
+  sourceUrl: String!
+  "What the marketplace counts that Shipwatch cannot see."
+  unseen: String!
+}
+
+enum StandardMetric {
+  VALID_TRACKING_RATE
+  LATE_SHIPMENT_RATE
+  ON_TIME_DELIVERY_RATE
+  "Orders the seller cancelled before shipping, over orders."
+  CANCELLATION_RATE
+  "Shipments first scanned by the carrier by the ship-by day, or delivered by deliverBy, over shipments due to ship."
+  ON_TIME_SHIPMENT_RATE
+  "Shipments whose number reached Shipwatch by the ship-by day and was scanned, over shipments due to ship."
+  TRACKING_ON_TIME_RATE
+  "Shipped orders with a NOT_RECEIVED dispute, over shipped orders."
+  ITEM_NOT_RECEIVED_RATE
+  "Delivered orders the buyer returned, over delivered orders."
+  RETURN_RATE
+}
+
+"The date that places a shipment in a marketplace's window."
+enum HealthKeying {
+  "deliverBy; shippedAt, else createdAt, when there is none."
+  PROMISED_DELIVERY
+  "shipBy: a shipment counts once it is due."
+  SHIP_BY
+  "createdAt: when Shipwatch received the order."
+  ORDERED
+  "shippedAt, else createdAt."
+  SHIPPED
+  "deliveredAt."
+  DELIVERED
 }
 
 enum HealthMetricName {
@@ -3949,6 +4166,8 @@ func (ec *executionContext) childFields_AccountHealth(ctx context.Context, field
 		return ec.fieldContext_AccountHealth_onTimeDeliveryRate(ctx, field)
 	case "invalidTrackingRate":
 		return ec.fieldContext_AccountHealth_invalidTrackingRate(ctx, field)
+	case "standards":
+		return ec.fieldContext_AccountHealth_standards(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountHealth", field.Name)
 }
@@ -4211,6 +4430,38 @@ func (ec *executionContext) childFields_HealthShipmentConnection(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type HealthShipmentConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_HealthStandard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_HealthStandard_metric(ctx, field)
+	case "windowDays":
+		return ec.fieldContext_HealthStandard_windowDays(ctx, field)
+	case "keyedBy":
+		return ec.fieldContext_HealthStandard_keyedBy(ctx, field)
+	case "from":
+		return ec.fieldContext_HealthStandard_from(ctx, field)
+	case "to":
+		return ec.fieldContext_HealthStandard_to(ctx, field)
+	case "numerator":
+		return ec.fieldContext_HealthStandard_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_HealthStandard_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_HealthStandard_rate(ctx, field)
+	case "failing":
+		return ec.fieldContext_HealthStandard_failing(ctx, field)
+	case "target":
+		return ec.fieldContext_HealthStandard_target(ctx, field)
+	case "status":
+		return ec.fieldContext_HealthStandard_status(ctx, field)
+	case "sourceUrl":
+		return ec.fieldContext_HealthStandard_sourceUrl(ctx, field)
+	case "unseen":
+		return ec.fieldContext_HealthStandard_unseen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthStandard", field.Name)
+}
+
 func (ec *executionContext) childFields_HealthTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "comparison":
@@ -4459,6 +4710,10 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_estimatedDeliveryAt(ctx, field)
 	case "firstScanAt":
 		return ec.fieldContext_Shipment_firstScanAt(ctx, field)
+	case "cancelledBy":
+		return ec.fieldContext_Shipment_cancelledBy(ctx, field)
+	case "returnedAt":
+		return ec.fieldContext_Shipment_returnedAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Shipment_createdAt(ctx, field)
 	case "updatedAt":
@@ -4922,6 +5177,14 @@ func (ec *executionContext) field_Mutation_cancelShipment_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*shipment.CancelledBy, error) {
+			return ec.unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg1
 	return args, nil
 }
 
@@ -5052,6 +5315,28 @@ func (ec *executionContext) field_Mutation_recordProofOfDelivery_args(ctx contex
 		return nil, err
 	}
 	args["signature"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "returnedAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["returnedAt"] = arg1
 	return args, nil
 }
 
@@ -5869,6 +6154,38 @@ func (ec *executionContext) fieldContext_AccountHealth_invalidTrackingRate(_ con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_HealthMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountHealth_standards(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_standards(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountHealth().Standards(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*health.StandardValue) graphql.Marshaler {
+			return ec.marshalNHealthStandard2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_standards(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthStandard(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7971,6 +8288,314 @@ func (ec *executionContext) fieldContext_HealthShipmentConnection_totalCount(_ c
 	return graphql.NewScalarFieldContext("HealthShipmentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _HealthStandard_metric(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Metric) graphql.Marshaler {
+			return ec.marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type StandardMetric does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_windowDays(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_windowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_windowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_keyedBy(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_keyedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Keying) graphql.Marshaler {
+			return ec.marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_keyedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type HealthKeying does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_from(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_to(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_numerator(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_denominator(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_rate(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_failing(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_target(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Target) graphql.Marshaler {
+			return ec.marshalNHealthTarget2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthStandard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthStandard_status(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Status) graphql.Marshaler {
+			return ec.marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type HealthStatus does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_sourceUrl(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_sourceUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthStandard().SourceURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_sourceUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_unseen(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_unseen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unseen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_unseen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _HealthTarget_comparison(ctx context.Context, field graphql.CollectedField, obj *health.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8297,7 +8922,7 @@ func (ec *executionContext) _Mutation_cancelShipment(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelShipment(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Mutation().CancelShipment(ctx, fc.Args["id"].(string), fc.Args["by"].(*shipment.CancelledBy))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
@@ -8325,6 +8950,50 @@ func (ec *executionContext) fieldContext_Mutation_cancelShipment(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelShipment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordReturn(ctx, fc.Args["id"].(string), fc.Args["returnedAt"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11353,6 +12022,52 @@ func (ec *executionContext) _Shipment_firstScanAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Shipment_firstScanAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Shipment_cancelledBy(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_cancelledBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().CancelledBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shipment.CancelledBy) graphql.Marshaler {
+			return ec.marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_cancelledBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Shipment", field, true, true, errors.New("field of type CancelledBy does not have child fields"))
+}
+
+func (ec *executionContext) _Shipment_returnedAt(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_returnedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_returnedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
@@ -15857,6 +16572,44 @@ func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.Selectio
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "standards":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AccountHealth_standards(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17453,6 +18206,137 @@ func (ec *executionContext) _HealthShipmentConnection(ctx context.Context, sel a
 	return out
 }
 
+var healthStandardImplementors = []string{"HealthStandard"}
+
+func (ec *executionContext) _HealthStandard(ctx context.Context, sel ast.SelectionSet, obj *health.StandardValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthStandardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthStandard")
+		case "metric":
+			out.Values[i] = ec._HealthStandard_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "windowDays":
+			out.Values[i] = ec._HealthStandard_windowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyedBy":
+			out.Values[i] = ec._HealthStandard_keyedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._HealthStandard_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._HealthStandard_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "numerator":
+			out.Values[i] = ec._HealthStandard_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "denominator":
+			out.Values[i] = ec._HealthStandard_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rate":
+			out.Values[i] = ec._HealthStandard_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failing":
+			out.Values[i] = ec._HealthStandard_failing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "target":
+			out.Values[i] = ec._HealthStandard_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._HealthStandard_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sourceUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._HealthStandard_sourceUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "unseen":
+			out.Values[i] = ec._HealthStandard_unseen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var healthTargetImplementors = []string{"HealthTarget"}
 
 func (ec *executionContext) _HealthTarget(ctx context.Context, sel ast.SelectionSet, obj *health.Target) graphql.Marshaler {
@@ -17603,6 +18487,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelShipment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelShipment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordReturn(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19673,6 +20564,49 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "firstScanAt":
 			out.Values[i] = ec._Shipment_firstScanAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelledBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_cancelledBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "returnedAt":
+			out.Values[i] = ec._Shipment_returnedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -22370,6 +23304,40 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx context.Context, v any) (health.Keying, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx context.Context, sel ast.SelectionSet, v health.Keying) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying = map[string]health.Keying{
+		"PROMISED_DELIVERY": health.KeyPromisedDelivery,
+		"SHIP_BY":           health.KeyShipBy,
+		"ORDERED":           health.KeyOrdered,
+		"SHIPPED":           health.KeyShipped,
+		"DELIVERED":         health.KeyDelivered,
+	}
+	marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying = map[health.Keying]string{
+		health.KeyPromisedDelivery: "PROMISED_DELIVERY",
+		health.KeyShipBy:           "SHIP_BY",
+		health.KeyOrdered:          "ORDERED",
+		health.KeyShipped:          "SHIPPED",
+		health.KeyDelivered:        "DELIVERED",
+	}
+)
+
 func (ec *executionContext) marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx context.Context, sel ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -22420,6 +23388,66 @@ func (ec *executionContext) marshalNHealthShipmentConnection2ᚖgithubᚗcomᚋs
 		return graphql.Null
 	}
 	return ec._HealthShipmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHealthStandard2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*health.StandardValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthStandard2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthStandard2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValue(ctx context.Context, sel ast.SelectionSet, v *health.StandardValue) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._HealthStandard(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx context.Context, v any) (health.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx context.Context, sel ast.SelectionSet, v health.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus = map[string]health.Status{
+		"OK":      health.OK,
+		"AT_RISK": health.AtRisk,
+		"FAILING": health.Failing,
+	}
+	marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus = map[health.Status]string{
+		health.OK:      "OK",
+		health.AtRisk:  "AT_RISK",
+		health.Failing: "FAILING",
+	}
+)
+
+func (ec *executionContext) marshalNHealthTarget2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx context.Context, sel ast.SelectionSet, v health.Target) graphql.Marshaler {
+	return ec._HealthTarget(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -22927,6 +23955,46 @@ func (ec *executionContext) unmarshalNShipmentUpdateInput2githubᚗcomᚋshipwat
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx context.Context, v any) (health.Metric, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx context.Context, sel ast.SelectionSet, v health.Metric) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric = map[string]health.Metric{
+		"VALID_TRACKING_RATE":    health.ValidTrackingRate,
+		"LATE_SHIPMENT_RATE":     health.LateShipmentRate,
+		"ON_TIME_DELIVERY_RATE":  health.OnTimeDeliveryRate,
+		"CANCELLATION_RATE":      health.CancellationRate,
+		"ON_TIME_SHIPMENT_RATE":  health.OnTimeShipmentRate,
+		"TRACKING_ON_TIME_RATE":  health.TrackingOnTimeRate,
+		"ITEM_NOT_RECEIVED_RATE": health.ItemNotReceivedRate,
+		"RETURN_RATE":            health.ReturnRate,
+	}
+	marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric = map[health.Metric]string{
+		health.ValidTrackingRate:   "VALID_TRACKING_RATE",
+		health.LateShipmentRate:    "LATE_SHIPMENT_RATE",
+		health.OnTimeDeliveryRate:  "ON_TIME_DELIVERY_RATE",
+		health.CancellationRate:    "CANCELLATION_RATE",
+		health.OnTimeShipmentRate:  "ON_TIME_SHIPMENT_RATE",
+		health.TrackingOnTimeRate:  "TRACKING_ON_TIME_RATE",
+		health.ItemNotReceivedRate: "ITEM_NOT_RECEIVED_RATE",
+		health.ReturnRate:          "RETURN_RATE",
+	}
+)
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23367,6 +24435,36 @@ func (ec *executionContext) marshalOBrokenEvidenceRecord2ᚖgithubᚗcomᚋshipw
 	}
 	return ec._BrokenEvidenceRecord(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx context.Context, v any) (*shipment.CancelledBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx context.Context, sel ast.SelectionSet, v *shipment.CancelledBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy[*v])
+	return res
+}
+
+var (
+	unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy = map[string]shipment.CancelledBy{
+		"SELLER": shipment.CancelledBySeller,
+		"BUYER":  shipment.CancelledByBuyer,
+	}
+	marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy = map[shipment.CancelledBy]string{
+		shipment.CancelledBySeller: "SELLER",
+		shipment.CancelledByBuyer:  "BUYER",
+	}
+)
 
 func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDecimal(ctx context.Context, v any) (*model.Decimal, error) {
 	if v == nil {

@@ -152,7 +152,7 @@ func TestInactiveTrackingBoundaries(t *testing.T) {
 	e.event(seller, scanned, now.Add(-40*time.Hour), shipment.StatusInTransit, nil)
 	noNumber := e.ship(seller, shipment.Input{TrackingNumber: "-", ShippedAt: ptr(now.Add(-49 * time.Hour))})
 	cancelled := shipped(49 * time.Hour)
-	if _, err := e.svc.CancelShipment(e.ctx, seller, cancelled.ID); err != nil {
+	if _, err := e.svc.CancelShipment(e.ctx, seller, cancelled.ID, shipment.CancelledBySeller); err != nil {
 		t.Fatal(err)
 	}
 	e.sweep(now)
@@ -341,7 +341,7 @@ func TestWriteRules(t *testing.T) {
 	// cancelling B clears A's duplicate.
 	e.event(seller, badDigit, at, shipment.StatusInTransit, nil)
 	e.event(seller, exception, at.Add(time.Hour), shipment.StatusInTransit, nil)
-	if _, err := e.svc.CancelShipment(e.ctx, seller, dupB.ID); err != nil {
+	if _, err := e.svc.CancelShipment(e.ctx, seller, dupB.ID, shipment.CancelledBySeller); err != nil {
 		t.Fatal(err)
 	}
 	e.check(seller)

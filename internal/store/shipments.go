@@ -29,16 +29,22 @@ type Shipment struct {
 	EstimatedDeliveryAt      *time.Time `db:"estimated_delivery_at"`
 	FirstScanAt              *time.Time `db:"first_scan_at"`
 	CancelledAt              *time.Time `db:"cancelled_at"`
-	TrackingValid            bool       `db:"tracking_valid"`
-	TrackingReason           string     `db:"tracking_reason"`
-	TrackingCarrier          string     `db:"tracking_carrier"`
-	CreatedAt                time.Time  `db:"created_at"`
-	UpdatedAt                time.Time  `db:"updated_at"`
+	// CancelledBy is "SELLER" or "BUYER"; "" when unknown (a carrier's
+	// cancellation, or one recorded before the column existed).
+	CancelledBy        string     `db:"cancelled_by"`
+	ReturnedAt         *time.Time `db:"returned_at"`
+	TrackingReceivedAt *time.Time `db:"tracking_received_at"`
+	TrackingValid      bool       `db:"tracking_valid"`
+	TrackingReason     string     `db:"tracking_reason"`
+	TrackingCarrier    string     `db:"tracking_carrier"`
+	CreatedAt          time.Time  `db:"created_at"`
+	UpdatedAt          time.Time  `db:"updated_at"`
 }
 
 const shipmentColumns = `id, seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 	service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country, status,
 	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, cancelled_at,
+	coalesce(cancelled_by, '') AS cancelled_by, returned_at, coalesce(tracking_received_at, created_at) AS tracking_received_at,
 	tracking_valid, tracking_reason, tracking_carrier, created_at, updated_at`
 
 // ShipmentWrite is what a seller states about a shipment, with the
@@ -129,6 +135,8 @@ func (s *Store) UpdateShipment(ctx context.Context, q sqlx.ExtContext, sellerID,
 		UPDATE shipments SET order_id = $3, carrier = $4, tracking_number = $5, normalized_tracking_number = $6,
 			service = $7, ship_by = $8, shipped_at = $9, deliver_by = $10, destination_postal_code = $11,
 			destination_country = $12, tracking_valid = $13, tracking_reason = $14, tracking_carrier = $15,
+			tracking_received_at = CASE WHEN normalized_tracking_number = $6 THEN tracking_received_at
+				WHEN $6 = '' THEN NULL ELSE now() END,
 			updated_at = now()
 		WHERE seller_id = $1 AND id = $2
 		RETURNING `+shipmentColumns,
@@ -141,16 +149,32 @@ func (s *Store) UpdateShipment(ctx context.Context, q sqlx.ExtContext, sellerID,
 	return sh, nil
 }
 
-// CancelShipment marks a shipment cancelled; cancelling twice is a no-op.
-func (s *Store) CancelShipment(ctx context.Context, q sqlx.ExtContext, sellerID, id string) (Shipment, error) {
+// CancelShipment marks a shipment cancelled by "SELLER" or "BUYER";
+// cancelling twice is a no-op that keeps the first cancellation's party.
+func (s *Store) CancelShipment(ctx context.Context, q sqlx.ExtContext, sellerID, id, by string) (Shipment, error) {
 	var sh Shipment
 	err := sqlx.GetContext(ctx, q, &sh, `
 		UPDATE shipments SET status = 'CANCELLED', cancelled_at = coalesce(cancelled_at, now()),
+			cancelled_by = CASE WHEN cancelled_at IS NULL THEN $3 ELSE cancelled_by END,
 			updated_at = CASE WHEN cancelled_at IS NULL THEN now() ELSE updated_at END
 		WHERE seller_id = $1 AND id = $2
-		RETURNING `+shipmentColumns, sellerID, id)
+		RETURNING `+shipmentColumns, sellerID, id, by)
 	if err != nil {
 		return Shipment{}, fmt.Errorf("cancel shipment: %w", mapErr(err))
+	}
+	return sh, nil
+}
+
+// RecordReturn records that the buyer returned the shipment at at; nil
+// clears a return recorded by mistake.
+func (s *Store) RecordReturn(ctx context.Context, q sqlx.ExtContext, sellerID, id string, at *time.Time) (Shipment, error) {
+	var sh Shipment
+	err := sqlx.GetContext(ctx, q, &sh, `
+		UPDATE shipments SET returned_at = $3, updated_at = now()
+		WHERE seller_id = $1 AND id = $2
+		RETURNING `+shipmentColumns, sellerID, id, at)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("record return: %w", mapErr(err))
 	}
 	return sh, nil
 }
