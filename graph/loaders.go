@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/auth"
 	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/tracking"
 )
 
 // loaderWait is how long a loader collects keys before it queries: the
@@ -54,6 +55,10 @@ type loaders struct {
 	flags       *dataloadgen.Loader[flagsKey, []flag.Flag]
 	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
 	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
+
+	// numbers is the seller's recent valid tracking numbers, read once per
+	// response and only when a suggestion needs them.
+	numbers func(context.Context) (*tracking.Numbers, error)
 
 	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]flag.Flag, error)
 	fetchEvents func(context.Context, []eventsKey) (map[eventsKey]store.Page[store.Event], error)
@@ -189,8 +194,28 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 	l.flags = dataloadgen.NewMappedLoader(l.fetchFlags, wait)
 	l.firstEvents = dataloadgen.NewMappedLoader(l.fetchEvents, wait)
 	l.proofs = dataloadgen.NewMappedLoader(l.fetchProofs, wait)
+	var (
+		once    sync.Once
+		numbers *tracking.Numbers
+		numErr  error
+	)
+	l.numbers = func(ctx context.Context) (*tracking.Numbers, error) {
+		once.Do(func() {
+			recent, err := st.RecentTrackingNumbers(ctx, sellerID, recentNumbers)
+			if err != nil {
+				numErr = err
+				return
+			}
+			numbers = tracking.NewNumbers(recent)
+		})
+		return numbers, numErr
+	}
 	return l
 }
+
+// recentNumbers is how many of the seller's latest valid numbers rank
+// suggestions: enough to cover each account they ship from.
+const recentNumbers = 500
 
 // prime loads keys with fetch in one call and primes loader with the
 // results. An error leaves the loader unprimed: each item then loads

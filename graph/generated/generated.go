@@ -695,6 +695,8 @@ type TrackingCheckResolver interface {
 	Reason(ctx context.Context, obj *tracking.Result) (*model.TrackingCheckReason, error)
 	Message(ctx context.Context, obj *tracking.Result) (*string, error)
 	TrackingURL(ctx context.Context, obj *tracking.Result) (*string, error)
+
+	Suggestions(ctx context.Context, obj *tracking.Result) ([]string, error)
 }
 type TrackingEventResolver interface {
 	ID(ctx context.Context, obj *store.Event) (string, error)
@@ -13578,7 +13580,7 @@ func (ec *executionContext) _TrackingCheck_suggestions(ctx context.Context, fiel
 			return ec.fieldContext_TrackingCheck_suggestions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Suggestions(), nil
+			return ec.Resolvers.TrackingCheck().Suggestions(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -13589,7 +13591,7 @@ func (ec *executionContext) _TrackingCheck_suggestions(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_TrackingCheck_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TrackingCheck", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _TrackingCheck_fields(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
@@ -21758,10 +21760,43 @@ func (ec *executionContext) _TrackingCheck(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "suggestions":
-			out.Values[i] = ec._TrackingCheck_suggestions(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_suggestions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "fields":
 			out.Values[i] = ec._TrackingCheck_fields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

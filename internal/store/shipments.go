@@ -179,6 +179,22 @@ func (s *Store) RecordReturn(ctx context.Context, q sqlx.ExtContext, sellerID, i
 	return sh, nil
 }
 
+// RecentTrackingNumbers returns the normalised numbers that passed the
+// check on the seller's latest shipments, newest first, at most limit: what
+// ranks suggestions for a mistyped number. It reads the seller's
+// (created_at DESC) index and stops after limit valid rows.
+func (s *Store) RecentTrackingNumbers(ctx context.Context, sellerID string, limit int) ([]string, error) {
+	out := []string{}
+	err := sqlx.SelectContext(ctx, s.db, &out, `
+		SELECT normalized_tracking_number FROM shipments
+		WHERE seller_id = $1 AND tracking_valid AND normalized_tracking_number <> ''
+		ORDER BY created_at DESC, id DESC LIMIT $2`, sellerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent tracking numbers: %w", mapErr(err))
+	}
+	return out, nil
+}
+
 // Shipment returns one of the seller's shipments.
 func (s *Store) Shipment(ctx context.Context, sellerID, id string) (Shipment, error) {
 	var sh Shipment
