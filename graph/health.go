@@ -67,7 +67,9 @@ func (r *accountHealthResolver) Standards(ctx context.Context, obj *health.Repor
 }
 
 // HealthStandard returns the HealthStandard field resolvers.
-func (r *Resolver) HealthStandard() generated.HealthStandardResolver { return &healthStandardResolver{r} }
+func (r *Resolver) HealthStandard() generated.HealthStandardResolver {
+	return &healthStandardResolver{r}
+}
 
 type healthStandardResolver struct{ *Resolver }
 

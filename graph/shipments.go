@@ -129,7 +129,9 @@ func (r *mutationResolver) CancelShipment(ctx context.Context, id string, by *sh
 	if by != nil {
 		party = *by
 	}
-	return bySeller(ctx, func(sellerID string) (store.Shipment, error) { return r.Monitor.CancelShipment(ctx, sellerID, id, party) })
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) {
+		return r.Monitor.CancelShipment(ctx, sellerID, id, party)
+	})
 }
 
 func (r *mutationResolver) RecordReturn(ctx context.Context, id string, returnedAt *time.Time) (*store.Shipment, error) {

@@ -43,7 +43,9 @@ func TestSuggestionsUseTheSellersNumbers(t *testing.T) {
 	if created.CreateShipments.Created != 21 {
 		t.Fatalf("created %d, want 21", created.CreateShipments.Created)
 	}
-	var check struct{ CheckTrackingNumber struct{ Suggestions []string } }
+	var check struct {
+		CheckTrackingNumber struct{ Suggestions []string }
+	}
 	env.MustGraphQL(t, key, `query($n: String!) { checkTrackingNumber(trackingNumber: $n) { suggestions } }`, map[string]any{"n": entered}, &check)
 	if s := check.CheckTrackingNumber.Suggestions; len(s) == 0 || s[0] != meant {
 		t.Errorf("checkTrackingNumber(%s).suggestions = %q, want %s first", entered, s, meant)
