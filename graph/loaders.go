@@ -12,6 +12,8 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/forecast"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 )
@@ -55,6 +57,10 @@ type loaders struct {
 	flags       *dataloadgen.Loader[flagsKey, []flag.Flag]
 	firstEvents *dataloadgen.Loader[eventsKey, store.Page[store.Event]]
 	proofs      *dataloadgen.Loader[store.ChainRef, []store.Proof]
+
+	// forecasts forecasts a page's shipments together: their lanes'
+	// histograms in one read.
+	forecasts *dataloadgen.Loader[string, forecast.Forecast]
 
 	// numbers is the seller's recent valid tracking numbers, read once per
 	// response and only when a suggestion needs them.
@@ -194,6 +200,13 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 	l.flags = dataloadgen.NewMappedLoader(l.fetchFlags, wait)
 	l.firstEvents = dataloadgen.NewMappedLoader(l.fetchEvents, wait)
 	l.proofs = dataloadgen.NewMappedLoader(l.fetchProofs, wait)
+	l.forecasts = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]forecast.Forecast, error) {
+		shs, err := st.ShipmentsByID(ctx, sellerID, ids)
+		if err != nil {
+			return nil, err
+		}
+		return monitor.DeliveryForecasts(ctx, st, sellerID, shs, time.Now())
+	}, wait)
 	var (
 		once    sync.Once
 		numbers *tracking.Numbers

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/shipwatch/shipwatch/graph/model"
 	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/forecast"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/shipment"
@@ -37,6 +38,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	AccountHealth() AccountHealthResolver
 	CarrierHealth() CarrierHealthResolver
+	DeliveryForecast() DeliveryForecastResolver
 	Dispute() DisputeResolver
 	DisputeConnection() DisputeConnectionResolver
 	EvidenceVerification() EvidenceVerificationResolver
@@ -50,6 +52,7 @@ type ResolverRoot interface {
 	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
 	Seller() SellerResolver
+	SellerSettings() SellerSettingsResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
 	ShipmentImport() ShipmentImportResolver
@@ -109,6 +112,14 @@ type ComplexityRoot struct {
 		Numerator   func(childComplexity int) int
 		Rate        func(childComplexity int) int
 		To          func(childComplexity int) int
+	}
+
+	DeliveryForecast struct {
+		BasedOn         func(childComplexity int) int
+		Lane            func(childComplexity int) int
+		MissProbability func(childComplexity int) int
+		P50             func(childComplexity int) int
+		P90             func(childComplexity int) int
 	}
 
 	Destination struct {
@@ -289,6 +300,11 @@ type ComplexityRoot struct {
 		URL       func(childComplexity int) int
 	}
 
+	Origin struct {
+		Country    func(childComplexity int) int
+		PostalCode func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
@@ -360,7 +376,9 @@ type ComplexityRoot struct {
 	}
 
 	SellerSettings struct {
+		DeliveryRiskThreshold func(childComplexity int) int
 		InactiveTrackingHours func(childComplexity int) int
+		Origin                func(childComplexity int) int
 		StalledDays           func(childComplexity int) int
 		TimeZone              func(childComplexity int) int
 	}
@@ -376,6 +394,7 @@ type ComplexityRoot struct {
 		CreatedAt                func(childComplexity int) int
 		DeliverBy                func(childComplexity int) int
 		DeliveredAt              func(childComplexity int) int
+		DeliveryForecast         func(childComplexity int) int
 		Destination              func(childComplexity int) int
 		EstimatedDeliveryAt      func(childComplexity int) int
 		Events                   func(childComplexity int, first *int, after *string) int
@@ -551,6 +570,9 @@ type AccountHealthResolver interface {
 type CarrierHealthResolver interface {
 	Carrier(ctx context.Context, obj *health.CarrierValue) (*string, error)
 }
+type DeliveryForecastResolver interface {
+	MissProbability(ctx context.Context, obj *forecast.Forecast) (*float64, error)
+}
 type DisputeResolver interface {
 	Shipment(ctx context.Context, obj *store.Dispute) (*store.Shipment, error)
 	Kind(ctx context.Context, obj *store.Dispute) (model.DisputeKind, error)
@@ -653,6 +675,9 @@ type QueryResolver interface {
 type SellerResolver interface {
 	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
 }
+type SellerSettingsResolver interface {
+	Origin(ctx context.Context, obj *store.SellerSettings) (*model.Origin, error)
+}
 type ShipmentResolver interface {
 	Carrier(ctx context.Context, obj *store.Shipment) (*string, error)
 	TrackingNumber(ctx context.Context, obj *store.Shipment) (*string, error)
@@ -663,6 +688,8 @@ type ShipmentResolver interface {
 	Status(ctx context.Context, obj *store.Shipment) (model.ShipmentStatus, error)
 
 	CancelledBy(ctx context.Context, obj *store.Shipment) (*shipment.CancelledBy, error)
+
+	DeliveryForecast(ctx context.Context, obj *store.Shipment) (*forecast.Forecast, error)
 
 	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
 	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
@@ -932,6 +959,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DailyHealth.To(childComplexity), true
+
+	case "DeliveryForecast.basedOn":
+		if e.ComplexityRoot.DeliveryForecast.BasedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.BasedOn(childComplexity), true
+	case "DeliveryForecast.lane":
+		if e.ComplexityRoot.DeliveryForecast.Lane == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.Lane(childComplexity), true
+	case "DeliveryForecast.missProbability":
+		if e.ComplexityRoot.DeliveryForecast.MissProbability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.MissProbability(childComplexity), true
+	case "DeliveryForecast.p50":
+		if e.ComplexityRoot.DeliveryForecast.P50 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.P50(childComplexity), true
+	case "DeliveryForecast.p90":
+		if e.ComplexityRoot.DeliveryForecast.P90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.P90(childComplexity), true
 
 	case "Destination.country":
 		if e.ComplexityRoot.Destination.Country == nil {
@@ -1751,6 +1809,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationEndpoint.URL(childComplexity), true
 
+	case "Origin.country":
+		if e.ComplexityRoot.Origin.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Origin.Country(childComplexity), true
+	case "Origin.postalCode":
+		if e.ComplexityRoot.Origin.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Origin.PostalCode(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -2123,12 +2194,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Seller.TimeZone(childComplexity), true
 
+	case "SellerSettings.deliveryRiskThreshold":
+		if e.ComplexityRoot.SellerSettings.DeliveryRiskThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.DeliveryRiskThreshold(childComplexity), true
 	case "SellerSettings.inactiveTrackingHours":
 		if e.ComplexityRoot.SellerSettings.InactiveTrackingHours == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SellerSettings.InactiveTrackingHours(childComplexity), true
+	case "SellerSettings.origin":
+		if e.ComplexityRoot.SellerSettings.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.Origin(childComplexity), true
 	case "SellerSettings.stalledDays":
 		if e.ComplexityRoot.SellerSettings.StalledDays == nil {
 			break
@@ -2185,6 +2268,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.DeliveredAt(childComplexity), true
+	case "Shipment.deliveryForecast":
+		if e.ComplexityRoot.Shipment.DeliveryForecast == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.DeliveryForecast(childComplexity), true
 	case "Shipment.destination":
 		if e.ComplexityRoot.Shipment.Destination == nil {
 			break
@@ -2862,6 +2951,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDisputeUpdateInput,
 		ec.unmarshalInputEventLocationInput,
 		ec.unmarshalInputFlagFilter,
+		ec.unmarshalInputOriginInput,
 		ec.unmarshalInputProofLocationInput,
 		ec.unmarshalInputProofOfDeliveryInput,
 		ec.unmarshalInputSellerSettingsInput,
@@ -3010,6 +3100,20 @@ type Mutation {
   recordReturn(id: ID!, returnedAt: Time): Shipment!
 }
 
+"A delivery forecast from the seller's own lanes."
+type DeliveryForecast {
+  "The end of the business day (seller's time zone) by which the parcel arrives with probability one half."
+  p50: Time!
+  "The same with probability 0.9."
+  p90: Time!
+  "How many delivered parcels of the lane the forecast rests on."
+  basedOn: Int!
+  "The lane used: carrier|service|originZIP3|destinationZIP3, or a coarser one (distance band, service, carrier) when history is thin."
+  lane: String!
+  "The probability of delivery after deliverBy's day; null without deliverBy."
+  missProbability: Float
+}
+
 "Who cancelled an order."
 enum CancelledBy {
   SELLER
@@ -3065,6 +3169,12 @@ type Shipment {
   cancelledBy: CancelledBy
   "When the buyer returned it (recordReturn)."
   returnedAt: Time
+  """
+  When the parcel should arrive, from the seller's own delivered history of its
+  lane; null when delivered, not shipped, or with no history. The carrier's own
+  estimate stays in estimatedDeliveryAt. See docs/forecast.md.
+  """
+  deliveryForecast: DeliveryForecast
   createdAt: Time!
   updatedAt: Time!
 }
@@ -3622,6 +3732,21 @@ type SellerSettings {
   inactiveTrackingHours: Int!
   "Days without a carrier event before STALLED (default 5)."
   stalledDays: Int!
+  "Where the seller's parcels leave from, for delivery forecasts; null fields when unknown."
+  origin: Origin!
+  "DELIVERY_AT_RISK's probability of missing deliverBy (default 0.5)."
+  deliveryRiskThreshold: Float!
+}
+
+type Origin {
+  postalCode: String
+  "ISO 3166 alpha-2 country code."
+  country: String
+}
+
+input OriginInput {
+  postalCode: String
+  country: String
 }
 
 input SellerSettingsInput {
@@ -3630,6 +3755,10 @@ input SellerSettingsInput {
   inactiveTrackingHours: Int
   "1 to 90."
   stalledDays: Int
+  "The default origin of the seller's parcels; an empty postalCode clears it."
+  origin: OriginInput
+  "Above 0 and below 1."
+  deliveryRiskThreshold: Float
 }
 
 type NotificationEndpoint {
@@ -4242,6 +4371,22 @@ func (ec *executionContext) childFields_DailyHealth(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type DailyHealth", field.Name)
 }
 
+func (ec *executionContext) childFields_DeliveryForecast(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "p50":
+		return ec.fieldContext_DeliveryForecast_p50(ctx, field)
+	case "p90":
+		return ec.fieldContext_DeliveryForecast_p90(ctx, field)
+	case "basedOn":
+		return ec.fieldContext_DeliveryForecast_basedOn(ctx, field)
+	case "lane":
+		return ec.fieldContext_DeliveryForecast_lane(ctx, field)
+	case "missProbability":
+		return ec.fieldContext_DeliveryForecast_missProbability(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryForecast", field.Name)
+}
+
 func (ec *executionContext) childFields_Destination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "postalCode":
@@ -4556,6 +4701,16 @@ func (ec *executionContext) childFields_NotificationEndpoint(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpoint", field.Name)
 }
 
+func (ec *executionContext) childFields_Origin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "postalCode":
+		return ec.fieldContext_Origin_postalCode(ctx, field)
+	case "country":
+		return ec.fieldContext_Origin_country(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Origin", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4666,6 +4821,10 @@ func (ec *executionContext) childFields_SellerSettings(ctx context.Context, fiel
 		return ec.fieldContext_SellerSettings_inactiveTrackingHours(ctx, field)
 	case "stalledDays":
 		return ec.fieldContext_SellerSettings_stalledDays(ctx, field)
+	case "origin":
+		return ec.fieldContext_SellerSettings_origin(ctx, field)
+	case "deliveryRiskThreshold":
+		return ec.fieldContext_SellerSettings_deliveryRiskThreshold(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SellerSettings", field.Name)
 }
@@ -4716,6 +4875,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_cancelledBy(ctx, field)
 	case "returnedAt":
 		return ec.fieldContext_Shipment_returnedAt(ctx, field)
+	case "deliveryForecast":
+		return ec.fieldContext_Shipment_deliveryForecast(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Shipment_createdAt(ctx, field)
 	case "updatedAt":
@@ -6715,6 +6876,121 @@ func (ec *executionContext) _DailyHealth_failing(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_DailyHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_p50(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_p50(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_p50(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_p90(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_p90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_p90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_basedOn(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_basedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BasedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_basedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_lane(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_lane(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lane, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_lane(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_missProbability(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_missProbability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeliveryForecast().MissProbability(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_missProbability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, true, true, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Destination_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.Destination) (ret graphql.Marshaler) {
@@ -9980,6 +10256,52 @@ func (ec *executionContext) fieldContext_NotificationEndpoint_createdAt(_ contex
 	return graphql.NewScalarFieldContext("NotificationEndpoint", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Origin_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Origin_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Origin_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Origin", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Origin_country(ctx context.Context, field graphql.CollectedField, obj *model.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Origin_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Origin_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Origin", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11618,6 +11940,61 @@ func (ec *executionContext) fieldContext_SellerSettings_stalledDays(_ context.Co
 	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _SellerSettings_origin(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SellerSettings().Origin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Origin) graphql.Marshaler {
+			return ec.marshalNOrigin2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SellerSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Origin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SellerSettings_deliveryRiskThreshold(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_deliveryRiskThreshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveryRiskThreshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_deliveryRiskThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _SetNotificationEndpointPayload_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.SetNotificationEndpointPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12071,6 +12448,38 @@ func (ec *executionContext) _Shipment_returnedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Shipment_returnedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Shipment_deliveryForecast(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_deliveryForecast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().DeliveryForecast(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *forecast.Forecast) graphql.Marshaler {
+			return ec.marshalODeliveryForecast2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋforecastᚐForecast(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_deliveryForecast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryForecast(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Shipment_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
@@ -15857,6 +16266,43 @@ func (ec *executionContext) unmarshalInputFlagFilter(ctx context.Context, obj an
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOriginInput(ctx context.Context, obj any) (model.OriginInput, error) {
+	var it model.OriginInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postalCode", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputProofLocationInput(ctx context.Context, obj any) (model.ProofLocationInput, error) {
 	var it model.ProofLocationInput
 	if obj == nil {
@@ -15970,7 +16416,7 @@ func (ec *executionContext) unmarshalInputSellerSettingsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"timeZone", "inactiveTrackingHours", "stalledDays"}
+	fieldsInOrder := [...]string{"timeZone", "inactiveTrackingHours", "stalledDays", "origin", "deliveryRiskThreshold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15998,6 +16444,20 @@ func (ec *executionContext) unmarshalInputSellerSettingsInput(ctx context.Contex
 				return it, err
 			}
 			it.StalledDays = data
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = data
+		case "deliveryRiskThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryRiskThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryRiskThreshold = data
 		}
 	}
 	return it, nil
@@ -16887,6 +17347,97 @@ func (ec *executionContext) _DailyHealth(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliveryForecastImplementors = []string{"DeliveryForecast"}
+
+func (ec *executionContext) _DeliveryForecast(ctx context.Context, sel ast.SelectionSet, obj *forecast.Forecast) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryForecastImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryForecast")
+		case "p50":
+			out.Values[i] = ec._DeliveryForecast_p50(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p90":
+			out.Values[i] = ec._DeliveryForecast_p90(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basedOn":
+			out.Values[i] = ec._DeliveryForecast_basedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lane":
+			out.Values[i] = ec._DeliveryForecast_lane(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "missProbability":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DeliveryForecast_missProbability(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19027,6 +19578,49 @@ func (ec *executionContext) _NotificationEndpoint(ctx context.Context, sel ast.S
 	return out
 }
 
+var originImplementors = []string{"Origin"}
+
+func (ec *executionContext) _Origin(ctx context.Context, sel ast.SelectionSet, obj *model.Origin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, originImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Origin")
+		case "postalCode":
+			out.Values[i] = ec._Origin_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._Origin_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -20208,17 +20802,60 @@ func (ec *executionContext) _SellerSettings(ctx context.Context, sel ast.Selecti
 		case "timeZone":
 			out.Values[i] = ec._SellerSettings_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inactiveTrackingHours":
 			out.Values[i] = ec._SellerSettings_inactiveTrackingHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stalledDays":
 			out.Values[i] = ec._SellerSettings_stalledDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "origin":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SellerSettings_origin(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "deliveryRiskThreshold":
+			out.Values[i] = ec._SellerSettings_deliveryRiskThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20612,6 +21249,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "deliveryForecast":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_deliveryForecast(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Shipment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23681,6 +24356,16 @@ func (ec *executionContext) marshalNNotificationState2githubᚗcomᚋshipwatch�
 	return v
 }
 
+func (ec *executionContext) marshalNOrigin2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOrigin(ctx context.Context, sel ast.SelectionSet, v *model.Origin) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Origin(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -24519,6 +25204,13 @@ func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwa
 	return res
 }
 
+func (ec *executionContext) marshalODeliveryForecast2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋforecastᚐForecast(ctx context.Context, sel ast.SelectionSet, v *forecast.Forecast) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeliveryForecast(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODestinationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDestinationInput(ctx context.Context, v any) (*model.DestinationInput, error) {
 	if v == nil {
 		return nil, nil
@@ -24873,6 +25565,14 @@ func (ec *executionContext) marshalONotificationEndpoint2ᚖgithubᚗcomᚋshipw
 		return graphql.Null
 	}
 	return ec._NotificationEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx context.Context, v any) (*model.OriginInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOriginInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOProofImage2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofImage(ctx context.Context, sel ast.SelectionSet, v *model.ProofImage) graphql.Marshaler {

@@ -128,6 +128,17 @@ type NotificationDeliveryEdge struct {
 	Node   *store.Delivery `json:"node"`
 }
 
+type Origin struct {
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166 alpha-2 country code.
+	Country *string `json:"country,omitempty"`
+}
+
+type OriginInput struct {
+	PostalCode *string `json:"postalCode,omitempty"`
+	Country    *string `json:"country,omitempty"`
+}
+
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
@@ -185,6 +196,10 @@ type SellerSettingsInput struct {
 	InactiveTrackingHours *int `json:"inactiveTrackingHours,omitempty"`
 	// 1 to 90.
 	StalledDays *int `json:"stalledDays,omitempty"`
+	// The default origin of the seller's parcels; an empty postalCode clears it.
+	Origin *OriginInput `json:"origin,omitempty"`
+	// Above 0 and below 1.
+	DeliveryRiskThreshold *float64 `json:"deliveryRiskThreshold,omitempty"`
 }
 
 type SetNotificationEndpointPayload struct {

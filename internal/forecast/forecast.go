@@ -109,6 +109,14 @@ func AddBusinessDays(from time.Time, n int, loc *time.Location) time.Time {
 	return d.AddDate(0, 0, 1).Add(-time.Microsecond)
 }
 
+// WeekOf returns the Monday (a UTC date) of t's week: the unit the
+// histograms count deliveries in.
+func WeekOf(t time.Time) time.Time {
+	d := t.UTC()
+	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
+
 func localDate(t time.Time, loc *time.Location) time.Time {
 	l := t.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
@@ -163,8 +171,9 @@ func Build(obs []Observation, now time.Time) map[string]*Histogram {
 type Forecast struct {
 	P50, P90 time.Time
 	// MissProbability is the probability of delivery after deliverBy's
-	// local day; 0 without a deliverBy.
+	// local day; 0 without a deliverBy (HasDeadline false).
 	MissProbability float64
+	HasDeadline     bool
 	// BasedOn is the deliveries the chosen lane holds; Lane its key.
 	BasedOn int
 	Lane    string
@@ -210,8 +219,11 @@ func Predict(p Parcel, hists map[string]*Histogram, now time.Time, loc *time.Loc
 		// for any deliverBy already reached.
 		f.P50 = AddBusinessDays(p.ShippedAt, elapsed, loc)
 		f.P90 = f.P50
-		if p.DeliverBy != nil && BusinessDays(p.ShippedAt, *p.DeliverBy, loc) < elapsed {
-			f.MissProbability = 1
+		if p.DeliverBy != nil {
+			f.HasDeadline = true
+			if BusinessDays(p.ShippedAt, *p.DeliverBy, loc) < elapsed {
+				f.MissProbability = 1
+			}
 		}
 		return f, nil
 	}
@@ -229,6 +241,7 @@ func Predict(p Parcel, hists map[string]*Histogram, now time.Time, loc *time.Loc
 	f.P50 = AddBusinessDays(p.ShippedAt, q50, loc)
 	f.P90 = AddBusinessDays(p.ShippedAt, q90, loc)
 	if p.DeliverBy != nil {
+		f.HasDeadline = true
 		due := BusinessDays(p.ShippedAt, *p.DeliverBy, loc)
 		late := 0.0
 		for d := max(due+1, elapsed); d <= MaxDays; d++ {

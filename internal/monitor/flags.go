@@ -229,6 +229,9 @@ func (s *Service) announceStatus(ctx context.Context, tx *sqlx.Tx, sellerID stri
 	if err := pubsub.Publish(ctx, tx, pubsub.Message{Topic: pubsub.TopicShipmentUpdated, SellerID: sellerID, IDs: ids}); err != nil {
 		return err
 	}
+	if err := s.learnDeliveries(ctx, tx, sellerID, changes); err != nil {
+		return err
+	}
 	return s.notifyStatus(ctx, tx, sellerID, changes)
 }
 

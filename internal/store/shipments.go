@@ -34,17 +34,22 @@ type Shipment struct {
 	CancelledBy        string     `db:"cancelled_by"`
 	ReturnedAt         *time.Time `db:"returned_at"`
 	TrackingReceivedAt *time.Time `db:"tracking_received_at"`
-	TrackingValid      bool       `db:"tracking_valid"`
-	TrackingReason     string     `db:"tracking_reason"`
-	TrackingCarrier    string     `db:"tracking_carrier"`
-	CreatedAt          time.Time  `db:"created_at"`
-	UpdatedAt          time.Time  `db:"updated_at"`
+	// OriginPostalCode and OriginCountry are where the parcel leaves from
+	// ("": the seller's default).
+	OriginPostalCode string    `db:"origin_postal_code"`
+	OriginCountry    string    `db:"origin_country"`
+	TrackingValid    bool      `db:"tracking_valid"`
+	TrackingReason   string    `db:"tracking_reason"`
+	TrackingCarrier  string    `db:"tracking_carrier"`
+	CreatedAt        time.Time `db:"created_at"`
+	UpdatedAt        time.Time `db:"updated_at"`
 }
 
 const shipmentColumns = `id, seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 	service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country, status,
 	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, cancelled_at,
 	coalesce(cancelled_by, '') AS cancelled_by, returned_at, coalesce(tracking_received_at, created_at) AS tracking_received_at,
+	origin_postal_code, origin_country,
 	tracking_valid, tracking_reason, tracking_carrier, created_at, updated_at`
 
 // ShipmentWrite is what a seller states about a shipment, with the

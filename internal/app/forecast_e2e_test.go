@@ -1,0 +1,141 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/shipwatch/shipwatch/internal/app/apptest"
+	"github.com/shipwatch/shipwatch/internal/forecast"
+	"github.com/shipwatch/shipwatch/internal/shipment"
+)
+
+// TestDeliveryForecastEndToEnd builds a lane by hand: 30 UPS Ground parcels
+// from ZIP 100 (the seller's default origin, New York) to 941, shipped last
+// Monday at 15:00, delivered 2 business days later (18), 3 (9) and 4 (3).
+// All in one week, so their weights are equal and the quantiles are those
+// of the counts: cumulative 18 >= 15 gives p50 = 2 business days, 27 >= 27
+// gives p90 = 3; deliverBy after 2 business days is missed with
+// probability (9+3)/30 = 0.4. Weighted, the 30 deliveries of one to two
+// weeks ago count at least 30 * 0.5^(2/4) = 21.2 >= 20, so the exact lane
+// is used.
+func TestDeliveryForecastEndToEnd(t *testing.T) {
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	sellerID := ""
+	var settings struct {
+		UpdateSellerSettings struct {
+			TimeZone              string
+			Origin                struct{ PostalCode, Country *string }
+			DeliveryRiskThreshold float64
+		}
+	}
+	env.MustGraphQL(t, key, `mutation { updateSellerSettings(input: {timeZone: "America/New_York", origin: {postalCode: " 10001 ", country: "us"}}) {
+		timeZone origin { postalCode country } deliveryRiskThreshold } }`, nil, &settings)
+	if o := settings.UpdateSellerSettings.Origin; o.PostalCode == nil || *o.PostalCode != "10001" || *o.Country != "US" || settings.UpdateSellerSettings.DeliveryRiskThreshold != 0.5 {
+		t.Fatalf("settings = %+v, want origin 10001 US and the default threshold 0.5", settings.UpdateSellerSettings)
+	}
+	r := env.GraphQL(t, key, `mutation { updateSellerSettings(input: {deliveryRiskThreshold: 1}) { timeZone } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Errorf("deliveryRiskThreshold 1: errors = %+v, want BAD_USER_INPUT", r.Errors)
+	}
+
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	mon := forecast.WeekOf(now).AddDate(0, 0, -7)
+	shipped := time.Date(mon.Year(), mon.Month(), mon.Day(), 15, 0, 0, 0, ny)
+	numbers := upsAccount(31)
+	var in []map[string]any
+	var evs []shipment.Event
+	for i := 0; i < 30; i++ {
+		days := 2
+		if i >= 18 {
+			days = 3
+		}
+		if i >= 27 {
+			days = 4
+		}
+		in = append(in, map[string]any{"orderId": fmt.Sprint("d", i), "carrier": "UPS", "service": "Ground", "trackingNumber": numbers[i],
+			"shippedAt": shipped, "destination": map[string]any{"postalCode": "94105", "country": "US"}})
+		delivered := time.Date(mon.Year(), mon.Month(), mon.Day()+days, 14, 0, 0, 0, ny)
+		evs = append(evs,
+			shipment.Event{TrackingNumber: numbers[i], OccurredAt: shipped.Add(time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice},
+			shipment.Event{TrackingNumber: numbers[i], OccurredAt: delivered, Status: shipment.StatusDelivered, Source: shipment.SourceBackOffice})
+	}
+	openShipped := now.Add(-time.Minute)
+	deliverBy := forecast.AddBusinessDays(openShipped, 2, ny)
+	in = append(in, map[string]any{"orderId": "open", "carrier": "UPS", "service": "Ground", "trackingNumber": numbers[30],
+		"shippedAt": openShipped, "deliverBy": deliverBy, "destination": map[string]any{"postalCode": "94105-1000", "country": "US"}})
+	var created struct {
+		CreateShipments struct {
+			Created   int
+			Shipments []struct{ ID, OrderID string }
+		}
+	}
+	env.MustGraphQL(t, key, `mutation($in: [ShipmentInput!]!) { createShipments(input: $in) { created shipments { id orderId } } }`, map[string]any{"in": in}, &created)
+	if created.CreateShipments.Created != 31 {
+		t.Fatalf("created %d, want 31", created.CreateShipments.Created)
+	}
+	db := sqlx.MustOpen("postgres", env.DatabaseURL)
+	defer db.Close()
+	if err := db.Get(&sellerID, `SELECT seller_id FROM shipments WHERE id = $1`, created.CreateShipments.Shipments[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// Events sent twice: the second time records nothing new, and learns
+	// nothing twice.
+	for range 2 {
+		if _, err := env.App.Monitor.RecordEvents(context.Background(), sellerID, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var learned int
+	if err := db.Get(&learned, `SELECT coalesce(sum(deliveries), 0) FROM lane_transit WHERE seller_id = $1 AND lane = 'ups|ground|100|941'`, sellerID); err != nil {
+		t.Fatal(err)
+	}
+	if learned != 30 {
+		t.Errorf("lane ups|ground|100|941 learned %d deliveries, want 30", learned)
+	}
+
+	var list struct {
+		Shipments struct {
+			Edges []struct {
+				Node struct {
+					OrderID          string
+					DeliveryForecast *struct {
+						P50, P90        time.Time
+						BasedOn         int
+						Lane            string
+						MissProbability *float64
+					}
+				}
+			}
+		}
+	}
+	env.MustGraphQL(t, key, `{ shipments(first: 50) { edges { node { orderId deliveryForecast { p50 p90 basedOn lane missProbability } } } } }`, nil, &list)
+	found := false
+	for _, e := range list.Shipments.Edges {
+		f := e.Node.DeliveryForecast
+		if e.Node.OrderID != "open" {
+			if f != nil {
+				t.Errorf("delivered %s has a forecast %+v, want none", e.Node.OrderID, f)
+			}
+			continue
+		}
+		found = true
+		wantP50, wantP90 := forecast.AddBusinessDays(openShipped, 2, ny), forecast.AddBusinessDays(openShipped, 3, ny)
+		if f == nil || !f.P50.Equal(wantP50) || !f.P90.Equal(wantP90) || f.BasedOn != 30 || f.Lane != "ups|ground|100|941" ||
+			f.MissProbability == nil || math.Abs(*f.MissProbability-0.4) > 1e-9 {
+			t.Errorf("open forecast = %+v, want p50 %s p90 %s based on 30 of ups|ground|100|941, miss 0.4", f, wantP50, wantP90)
+		}
+	}
+	if !found {
+		t.Fatal("open shipment not listed")
+	}
+}
