@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -398,13 +399,19 @@ func TestSettingsValidation(t *testing.T) {
 		{InactiveTrackingHours: ptr(0)},
 		{InactiveTrackingHours: ptr(721)},
 		{StalledDays: ptr(91)},
+		{DeliveryRiskThreshold: ptr(0.0)},
+		{DeliveryRiskThreshold: ptr(1.0)},
+		{Origin: &shipment.Place{PostalCode: "10001", Country: "USA"}},
+		{Origin: &shipment.Place{PostalCode: strings.Repeat("1", 21)}},
 	} {
 		if _, err := e.svc.UpdateSellerSettings(e.ctx, seller, ch); err == nil {
 			t.Errorf("UpdateSellerSettings(%+v) error = nil, want a field error", ch)
 		}
 	}
-	got, err := e.svc.UpdateSellerSettings(e.ctx, seller, monitor.SettingsChange{TimeZone: ptr("Europe/Paris"), StalledDays: ptr(3)})
-	if err != nil || got != (store.SellerSettings{TimeZone: "Europe/Paris", InactiveTrackingHours: 48, StalledDays: 3}) {
+	got, err := e.svc.UpdateSellerSettings(e.ctx, seller, monitor.SettingsChange{TimeZone: ptr("Europe/Paris"), StalledDays: ptr(3),
+		Origin: &shipment.Place{PostalCode: " 75001 ", Country: "fr"}, DeliveryRiskThreshold: ptr(0.7)})
+	if err != nil || got != (store.SellerSettings{TimeZone: "Europe/Paris", InactiveTrackingHours: 48, StalledDays: 3,
+		OriginPostalCode: "75001", OriginCountry: "FR", DeliveryRiskThreshold: 0.7}) {
 		t.Errorf("UpdateSellerSettings() = %+v, %v", got, err)
 	}
 }
