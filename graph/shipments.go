@@ -164,6 +164,10 @@ func (r *shipmentResolver) Service(_ context.Context, obj *store.Shipment) (*str
 	return nullable(obj.Service), nil
 }
 
+func (r *shipmentResolver) Origin(_ context.Context, obj *store.Shipment) (*model.Origin, error) {
+	return &model.Origin{PostalCode: nullable(obj.OriginPostalCode), Country: nullable(obj.OriginCountry)}, nil
+}
+
 func (r *shipmentResolver) Destination(_ context.Context, obj *store.Shipment) (*model.Destination, error) {
 	return &model.Destination{PostalCode: nullable(obj.DestinationPostalCode), Country: nullable(obj.DestinationCountry)}, nil
 }
@@ -245,6 +249,9 @@ func shipmentInput(in *model.ShipmentInput) shipment.Input {
 	if in.Destination != nil {
 		out.PostalCode, out.Country = deref(in.Destination.PostalCode), deref(in.Destination.Country)
 	}
+	if in.Origin != nil {
+		out.Origin = shipment.Place{PostalCode: deref(in.Origin.PostalCode), Country: deref(in.Origin.Country)}
+	}
 	return out
 }
 
@@ -262,6 +269,12 @@ func applyUpdate(in *shipment.Input, u model.ShipmentUpdateInput) {
 		in.PostalCode, in.Country = "", ""
 		if d != nil {
 			in.PostalCode, in.Country = deref(d.PostalCode), deref(d.Country)
+		}
+	}
+	if o, ok := u.Origin.ValueOK(); ok {
+		in.Origin = shipment.Place{}
+		if o != nil {
+			in.Origin = shipment.Place{PostalCode: deref(o.PostalCode), Country: deref(o.Country)}
 		}
 	}
 }

@@ -404,6 +404,7 @@ type ComplexityRoot struct {
 		LastEventAt              func(childComplexity int) int
 		NormalizedTrackingNumber func(childComplexity int) int
 		OrderID                  func(childComplexity int) int
+		Origin                   func(childComplexity int) int
 		ProofOfDelivery          func(childComplexity int) int
 		ReturnedAt               func(childComplexity int) int
 		Service                  func(childComplexity int) int
@@ -685,6 +686,7 @@ type ShipmentResolver interface {
 	Service(ctx context.Context, obj *store.Shipment) (*string, error)
 
 	Destination(ctx context.Context, obj *store.Shipment) (*model.Destination, error)
+	Origin(ctx context.Context, obj *store.Shipment) (*model.Origin, error)
 	Status(ctx context.Context, obj *store.Shipment) (model.ShipmentStatus, error)
 
 	CancelledBy(ctx context.Context, obj *store.Shipment) (*shipment.CancelledBy, error)
@@ -2338,6 +2340,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.OrderID(childComplexity), true
+	case "Shipment.origin":
+		if e.ComplexityRoot.Shipment.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.Origin(childComplexity), true
 	case "Shipment.proofOfDelivery":
 		if e.ComplexityRoot.Shipment.ProofOfDelivery == nil {
 			break
@@ -3158,6 +3166,8 @@ type Shipment {
   "The latest delivery date promised to the buyer."
   deliverBy: Time
   destination: Destination!
+  "Where the parcel leaves from; null fields: the seller's default origin applies."
+  origin: Origin!
   status: ShipmentStatus!
   lastEventAt: Time
   deliveredAt: Time
@@ -3200,6 +3210,8 @@ input ShipmentInput {
   shippedAt: Time
   deliverBy: Time
   destination: DestinationInput
+  "Where the parcel leaves from, for delivery forecasts; omitted: the seller's default origin (settings)."
+  origin: OriginInput
 }
 
 input ShipmentUpdateInput {
@@ -3211,6 +3223,7 @@ input ShipmentUpdateInput {
   shippedAt: Time @goField(omittable: true)
   deliverBy: Time @goField(omittable: true)
   destination: DestinationInput @goField(omittable: true)
+  origin: OriginInput @goField(omittable: true)
 }
 
 "A time range: from inclusive, to exclusive; either end may be open."
@@ -4861,6 +4874,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_deliverBy(ctx, field)
 	case "destination":
 		return ec.fieldContext_Shipment_destination(ctx, field)
+	case "origin":
+		return ec.fieldContext_Shipment_origin(ctx, field)
 	case "status":
 		return ec.fieldContext_Shipment_status(ctx, field)
 	case "lastEventAt":
@@ -12289,6 +12304,38 @@ func (ec *executionContext) fieldContext_Shipment_destination(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Shipment_origin(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().Origin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Origin) graphql.Marshaler {
+			return ec.marshalNOrigin2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Origin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Shipment_status(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16553,7 +16600,7 @@ func (ec *executionContext) unmarshalInputShipmentInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination"}
+	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination", "origin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16616,6 +16663,13 @@ func (ec *executionContext) unmarshalInputShipmentInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Destination = data
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = data
 		}
 	}
 	return it, nil
@@ -16632,7 +16686,7 @@ func (ec *executionContext) unmarshalInputShipmentUpdateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination"}
+	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination", "origin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16695,6 +16749,13 @@ func (ec *executionContext) unmarshalInputShipmentUpdateInput(ctx context.Contex
 				return it, err
 			}
 			it.Destination = graphql.OmittableOf(data)
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -21120,6 +21181,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Shipment_destination(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "origin":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_origin(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

@@ -257,6 +257,8 @@ type ShipmentInput struct {
 	ShippedAt      *time.Time        `json:"shippedAt,omitempty"`
 	DeliverBy      *time.Time        `json:"deliverBy,omitempty"`
 	Destination    *DestinationInput `json:"destination,omitempty"`
+	// Where the parcel leaves from, for delivery forecasts; omitted: the seller's default origin (settings).
+	Origin *OriginInput `json:"origin,omitempty"`
 }
 
 type ShipmentUpdateInput struct {
@@ -268,6 +270,7 @@ type ShipmentUpdateInput struct {
 	ShippedAt      graphql.Omittable[*time.Time]        `json:"shippedAt,omitempty"`
 	DeliverBy      graphql.Omittable[*time.Time]        `json:"deliverBy,omitempty"`
 	Destination    graphql.Omittable[*DestinationInput] `json:"destination,omitempty"`
+	Origin         graphql.Omittable[*OriginInput]      `json:"origin,omitempty"`
 }
 
 // Live events over websocket (graphql-transport-ws or graphql-ws), authenticated by the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestDeliveryForecastEndToEnd(t *testing.T) {
 	now := time.Now()
 	mon := forecast.WeekOf(now).AddDate(0, 0, -7)
 	shipped := time.Date(mon.Year(), mon.Month(), mon.Day(), 15, 0, 0, 0, ny)
-	numbers := upsAccount(31)
+	numbers := upsAccount(32)
 	var in []map[string]any
 	var evs []shipment.Event
 	for i := 0; i < 30; i++ {
@@ -73,6 +74,12 @@ func TestDeliveryForecastEndToEnd(t *testing.T) {
 	deliverBy := forecast.AddBusinessDays(openShipped, 2, ny)
 	in = append(in, map[string]any{"orderId": "open", "carrier": "UPS", "service": "Ground", "trackingNumber": numbers[30],
 		"shippedAt": openShipped, "deliverBy": deliverBy, "destination": map[string]any{"postalCode": "94105-1000", "country": "US"}})
+	// From Chicago (its own origin): no history on 606 to 941, so the
+	// forecast falls back to the distance band, national (1 and 9 differ),
+	// which holds the same 30 deliveries.
+	in = append(in, map[string]any{"orderId": "chicago", "carrier": "UPS", "service": "Ground", "trackingNumber": numbers[31],
+		"shippedAt": openShipped, "origin": map[string]any{"postalCode": "60601", "country": "US"},
+		"destination": map[string]any{"postalCode": "94105", "country": "US"}})
 	var created struct {
 		CreateShipments struct {
 			Created   int
@@ -80,8 +87,15 @@ func TestDeliveryForecastEndToEnd(t *testing.T) {
 		}
 	}
 	env.MustGraphQL(t, key, `mutation($in: [ShipmentInput!]!) { createShipments(input: $in) { created shipments { id orderId } } }`, map[string]any{"in": in}, &created)
-	if created.CreateShipments.Created != 31 {
-		t.Fatalf("created %d, want 31", created.CreateShipments.Created)
+	if created.CreateShipments.Created != 32 {
+		t.Fatalf("created %d, want 32", created.CreateShipments.Created)
+	}
+	var bad struct {
+		CreateShipments struct{ Errors []struct{ Field, Message string } }
+	}
+	env.MustGraphQL(t, key, `mutation { createShipments(input: [{orderId: "x", origin: {country: "USA"}}]) { errors { field message } } }`, nil, &bad)
+	if e := bad.CreateShipments.Errors; len(e) != 1 || e[0].Field != "origin.country" || !strings.Contains(e[0].Message, "alpha-2") {
+		t.Errorf("origin country USA: errors = %+v, want one on origin.country", e)
 	}
 	db := sqlx.MustOpen("postgres", env.DatabaseURL)
 	defer db.Close()
@@ -122,6 +136,12 @@ func TestDeliveryForecastEndToEnd(t *testing.T) {
 	found := false
 	for _, e := range list.Shipments.Edges {
 		f := e.Node.DeliveryForecast
+		if e.Node.OrderID == "chicago" {
+			if f == nil || f.Lane != "ups|ground|national" || f.BasedOn != 30 || f.MissProbability != nil {
+				t.Errorf("chicago forecast = %+v, want the national band's 30 deliveries and no deadline", f)
+			}
+			continue
+		}
 		if e.Node.OrderID != "open" {
 			if f != nil {
 				t.Errorf("delivered %s has a forecast %+v, want none", e.Node.OrderID, f)

@@ -35,6 +35,7 @@ func write(in shipment.Input) (store.ShipmentWrite, *shipment.FieldError) {
 		OrderID: in.OrderID, TrackingNumber: in.TrackingNumber, Service: in.Service,
 		ShipBy: in.ShipBy, ShippedAt: in.ShippedAt, DeliverBy: in.DeliverBy,
 		DestinationPostalCode: in.PostalCode, DestinationCountry: in.Country,
+		OriginPostalCode: in.Origin.PostalCode, OriginCountry: in.Origin.Country,
 	}
 	if in.Carrier != "" {
 		code, ok := tracking.ResolveCarrier(in.Carrier)
@@ -161,6 +162,7 @@ func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, chang
 			OrderID: cur.OrderID, Carrier: cur.Carrier, TrackingNumber: cur.TrackingNumber, Service: cur.Service,
 			ShipBy: cur.ShipBy, ShippedAt: cur.ShippedAt, DeliverBy: cur.DeliverBy,
 			PostalCode: cur.DestinationPostalCode, Country: cur.DestinationCountry,
+			Origin: shipment.Place{PostalCode: cur.OriginPostalCode, Country: cur.OriginCountry},
 		}
 		change(&in)
 		w, ferr := write(in)

@@ -60,25 +60,26 @@ func (s *Store) UpsertImportedShipments(ctx context.Context, tx *sqlx.Tx, seller
 		WITH written AS (
 			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier)
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 			SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 				$7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[],
-				$12::boolean[], $13::text[], $14::text[])
+				$12::boolean[], $13::text[], $14::text[], $15::text[], $16::text[])
 			ON CONFLICT ON CONSTRAINT shipments_identity DO UPDATE SET
 				carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
 				service = EXCLUDED.service, ship_by = EXCLUDED.ship_by, shipped_at = EXCLUDED.shipped_at,
 				deliver_by = EXCLUDED.deliver_by, destination_postal_code = EXCLUDED.destination_postal_code,
 				destination_country = EXCLUDED.destination_country, tracking_valid = EXCLUDED.tracking_valid,
 				tracking_reason = EXCLUDED.tracking_reason, tracking_carrier = EXCLUDED.tracking_carrier,
+				origin_postal_code = EXCLUDED.origin_postal_code, origin_country = EXCLUDED.origin_country,
 				updated_at = now()
 			WHERE (shipments.carrier, shipments.tracking_number, shipments.service, shipments.ship_by,
 				shipments.shipped_at, shipments.deliver_by, shipments.destination_postal_code,
 				shipments.destination_country, shipments.tracking_valid, shipments.tracking_reason,
-				shipments.tracking_carrier)
+				shipments.tracking_carrier, shipments.origin_postal_code, shipments.origin_country)
 				IS DISTINCT FROM (EXCLUDED.carrier, EXCLUDED.tracking_number, EXCLUDED.service, EXCLUDED.ship_by,
 				EXCLUDED.shipped_at, EXCLUDED.deliver_by, EXCLUDED.destination_postal_code,
 				EXCLUDED.destination_country, EXCLUDED.tracking_valid, EXCLUDED.tracking_reason,
-				EXCLUDED.tracking_carrier)
+				EXCLUDED.tracking_carrier, EXCLUDED.origin_postal_code, EXCLUDED.origin_country)
 			RETURNING xmax = 0 AS created
 		)
 		SELECT count(*) FILTER (WHERE created) FROM written`,

@@ -68,6 +68,8 @@ type ShipmentWrite struct {
 	TrackingValid            bool
 	TrackingReason           string
 	TrackingCarrier          string
+	OriginPostalCode         string
+	OriginCountry            string
 }
 
 // Upserted is the outcome of writing one shipment.
@@ -98,17 +100,17 @@ func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID
 		WITH input AS (
 			SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 				$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[],
-				$13::boolean[], $14::text[], $15::text[])
+				$13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[])
 			AS i(ord, order_id, carrier, tracking_number, normalized_tracking_number, service,
 				ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier)
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 		), written AS (
 			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier)
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 			SELECT $1, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country
 			FROM input ORDER BY ord
 			ON CONFLICT ON CONSTRAINT shipments_identity DO UPDATE SET
 				carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
@@ -116,6 +118,7 @@ func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID
 				deliver_by = EXCLUDED.deliver_by, destination_postal_code = EXCLUDED.destination_postal_code,
 				destination_country = EXCLUDED.destination_country, tracking_valid = EXCLUDED.tracking_valid,
 				tracking_reason = EXCLUDED.tracking_reason, tracking_carrier = EXCLUDED.tracking_carrier,
+				origin_postal_code = EXCLUDED.origin_postal_code, origin_country = EXCLUDED.origin_country,
 				updated_at = now()
 			RETURNING `+shipmentColumns+`, (xmax = 0) AS created
 		)
@@ -142,12 +145,13 @@ func (s *Store) UpdateShipment(ctx context.Context, q sqlx.ExtContext, sellerID,
 			destination_country = $12, tracking_valid = $13, tracking_reason = $14, tracking_carrier = $15,
 			tracking_received_at = CASE WHEN normalized_tracking_number = $6 THEN tracking_received_at
 				WHEN $6 = '' THEN NULL ELSE now() END,
+			origin_postal_code = $16, origin_country = $17,
 			updated_at = now()
 		WHERE seller_id = $1 AND id = $2
 		RETURNING `+shipmentColumns,
 		sellerID, id, w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber, w.Service,
 		w.ShipBy, w.ShippedAt, w.DeliverBy, w.DestinationPostalCode, w.DestinationCountry,
-		w.TrackingValid, w.TrackingReason, w.TrackingCarrier)
+		w.TrackingValid, w.TrackingReason, w.TrackingCarrier, w.OriginPostalCode, w.OriginCountry)
 	if err != nil {
 		return Shipment{}, fmt.Errorf("update shipment: %w", mapErr(err))
 	}
@@ -249,7 +253,8 @@ func (s *Store) ShipmentForUpdate(ctx context.Context, q sqlx.QueryerContext, se
 // writeColumns turns writes into one array parameter per column, for
 // unnest: order_id, carrier, tracking_number, normalized_tracking_number,
 // service, ship_by, shipped_at, deliver_by, destination_postal_code,
-// destination_country, tracking_valid, tracking_reason, tracking_carrier.
+// destination_country, tracking_valid, tracking_reason, tracking_carrier,
+// origin_postal_code, origin_country.
 func writeColumns(ws []ShipmentWrite) []any {
 	n := len(ws)
 	var (
@@ -266,13 +271,16 @@ func writeColumns(ws []ShipmentWrite) []any {
 		valids    = make([]bool, n)
 		reasons   = make([]string, n)
 		tcarriers = make([]string, n)
+		oPostals  = make([]string, n)
+		oCounts   = make([]string, n)
 	)
 	for i, w := range ws {
 		orderIDs[i], carriers[i], numbers[i], norms[i] = w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber
 		services[i], shipBy[i], shipped[i], deliverBy[i] = w.Service, w.ShipBy, w.ShippedAt, w.DeliverBy
 		postals[i], countries[i], valids[i], reasons[i], tcarriers[i] = w.DestinationPostalCode, w.DestinationCountry, w.TrackingValid, w.TrackingReason, w.TrackingCarrier
+		oPostals[i], oCounts[i] = w.OriginPostalCode, w.OriginCountry
 	}
 	return []any{pq.Array(orderIDs), pq.Array(carriers), pq.Array(numbers), pq.Array(norms), pq.Array(services),
 		pq.Array(shipBy), pq.Array(shipped), pq.Array(deliverBy), pq.Array(postals), pq.Array(countries),
-		pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers)}
+		pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers), pq.Array(oPostals), pq.Array(oCounts)}
 }
