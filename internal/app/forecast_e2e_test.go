@@ -158,4 +158,27 @@ func TestDeliveryForecastEndToEnd(t *testing.T) {
 	if !found {
 		t.Fatal("open shipment not listed")
 	}
+
+	// DELIVERY_AT_RISK: the open parcel misses deliverBy with probability
+	// 0.4 from its ship time on (no transit shorter than 2 days is left to
+	// rule out before deliverBy's day). Not above the default 0.5; above a
+	// threshold of 0.3, from the ship time: the check its next write causes
+	// raises the flag, with the probability in the message.
+	openID := ""
+	for _, s := range created.CreateShipments.Shipments {
+		if s.OrderID == "open" {
+			openID = s.ID
+		}
+	}
+	env.MustGraphQL(t, key, `mutation { updateSellerSettings(input: {deliveryRiskThreshold: 0.3}) { deliveryRiskThreshold } }`, nil, nil)
+	env.MustGraphQL(t, key, `mutation($id: ID!) { updateShipment(id: $id, input: {service: "ground"}) { id } }`, map[string]any{"id": openID}, nil)
+	atRisk := map[string]any{"open": true, "kinds": []string{"DELIVERY_AT_RISK"}}
+	apptest.Eventually(t, 30*time.Second, "DELIVERY_AT_RISK on the open parcel", func() bool {
+		return flags(t, env, key, atRisk).TotalCount == 1
+	})
+	f := flags(t, env, key, atRisk).Edges[0].Node
+	if f.Shipment.OrderID != "open" || !strings.Contains(f.Message, "40% or higher chance") || !strings.Contains(f.Message, "threshold 30%") ||
+		!strings.Contains(f.Message, "ups|ground|100|941") {
+		t.Errorf("DELIVERY_AT_RISK = %+v, want the open parcel, 40%%, threshold 30%% and its lane", f)
+	}
 }

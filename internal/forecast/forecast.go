@@ -193,15 +193,7 @@ var ErrNoHistory = fmt.Errorf("no delivered history for the lane")
 // transit distribution of its finest lane with MinEvidence (else the
 // coarsest with any), conditioned on not being delivered before today.
 func Predict(p Parcel, hists map[string]*Histogram, now time.Time, loc *time.Location) (Forecast, error) {
-	var h *Histogram
-	for _, k := range p.Lane.Keys() {
-		if c := hists[k]; c != nil && c.Total() > 0 {
-			h = c
-			if c.Total() >= MinEvidence {
-				break
-			}
-		}
-	}
+	h := choose(p.Lane, hists)
 	if h == nil {
 		return Forecast{}, ErrNoHistory
 	}
@@ -250,4 +242,68 @@ func Predict(p Parcel, hists map[string]*Histogram, now time.Time, loc *time.Loc
 		f.MissProbability = late / total
 	}
 	return f, nil
+}
+
+// choose returns the lane's finest histogram with MinEvidence, else the
+// coarsest with any delivery, else nil.
+func choose(l Lane, hists map[string]*Histogram) *Histogram {
+	var h *Histogram
+	for _, k := range l.Keys() {
+		if c := hists[k]; c != nil && c.Total() > 0 {
+			h = c
+			if c.Total() >= MinEvidence {
+				break
+			}
+		}
+	}
+	return h
+}
+
+// Risk is when a parcel's probability of missing its deliverBy first
+// passes a threshold.
+type Risk struct {
+	// From is the instant: the ship time, or the start of the business day
+	// whose arrival without a delivery makes the probability pass.
+	From        time.Time
+	Probability float64 // at From
+	Lane        string
+}
+
+// RiskFrom returns when p's probability of missing deliverBy first exceeds
+// threshold, as the days pass without a delivery, from the histograms; ok
+// false when it never does before deliverBy's day is over (LATE_DELIVERY
+// then takes over), or without history or deliverBy.
+//
+// The probability only grows with time while the parcel is not delivered:
+// the late deliveries (after deliverBy's day) stay the same while the
+// earlier ones are ruled out day by day. So one instant describes the risk
+// whatever the time, until the histograms or the shipment change.
+func RiskFrom(p Parcel, hists map[string]*Histogram, threshold float64, loc *time.Location) (Risk, bool) {
+	h := choose(p.Lane, hists)
+	if h == nil || p.DeliverBy == nil {
+		return Risk{}, false
+	}
+	due := BusinessDays(p.ShippedAt, *p.DeliverBy, loc)
+	late := 0.0
+	for d := due + 1; d <= MaxDays; d++ {
+		late += h.Weight[d]
+	}
+	for e := 0; e <= min(due, MaxDays); e++ {
+		total := 0.0
+		for d := e; d <= MaxDays; d++ {
+			total += h.Weight[d]
+		}
+		prob := 1.0
+		if total > 0 {
+			prob = late / total
+		}
+		if prob > threshold {
+			from := p.ShippedAt
+			if e > 0 {
+				from = localDate(AddBusinessDays(p.ShippedAt, e, loc), loc)
+			}
+			return Risk{From: from, Probability: prob, Lane: h.Key}, true
+		}
+	}
+	return Risk{}, false
 }

@@ -146,3 +146,37 @@ func TestPredictWeighsRecentWeeks(t *testing.T) {
 	}
 	check(t, "recency", f, at(12, 10, 0), at(12, 10, 0), 0, 60, key)
 }
+
+// RiskFrom on the hand-built lane (1 day: 10, 2: 20, 3: 10, 5: 5, 8: 5),
+// shipped Friday 12-04 15:00, deliverBy Wednesday 12-09 (3 business days):
+// late deliveries (4 days or more) weigh 10. Elapsed 0 or 1: 10/50 = 0.2;
+// 2: 10/40 = 0.25; 3: 10/20 = 0.5. Threshold 0.1: from the ship time at
+// 0.2. Threshold 0.2 (0.2 is not above it): from elapsed 2, Tuesday 12-08
+// 00:00, at 0.25. Threshold 0.4: from Wednesday 12-09 00:00 at 0.5.
+// Threshold 0.5: never before deliverBy's day is over.
+func TestRiskFromHandBuilt(t *testing.T) {
+	now := at(12, 7, 9)
+	key := "ups"
+	hists := Build([]Observation{{key, now, 1, 10}, {key, now, 2, 20}, {key, now, 3, 10}, {key, now, 5, 5}, {key, now, 8, 5}}, now)
+	due := at(12, 9, 12)
+	p := Parcel{Lane: Lane{Carrier: "ups"}, ShippedAt: at(12, 4, 15), DeliverBy: &due}
+	for _, tc := range []struct {
+		threshold float64
+		ok        bool
+		from      time.Time
+		prob      float64
+	}{
+		{0.1, true, at(12, 4, 15), 0.2},
+		{0.2, true, at(12, 8, 0), 0.25},
+		{0.4, true, at(12, 9, 0), 0.5},
+		{0.5, false, time.Time{}, 0},
+	} {
+		r, ok := RiskFrom(p, hists, tc.threshold, ny)
+		if ok != tc.ok || !r.From.Equal(tc.from) || math.Abs(r.Probability-tc.prob) > 1e-9 || ok && r.Lane != key {
+			t.Errorf("RiskFrom(threshold %v) = %+v, %v, want from %s at %v", tc.threshold, r, ok, tc.from, tc.prob)
+		}
+	}
+	if _, ok := RiskFrom(Parcel{Lane: p.Lane, ShippedAt: p.ShippedAt}, hists, 0.1, ny); ok {
+		t.Errorf("RiskFrom without deliverBy: ok, want none")
+	}
+}

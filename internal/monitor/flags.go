@@ -81,6 +81,9 @@ func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	if len(locked) == 0 {
 		return nil
 	}
+	if err := s.refreshRisk(ctx, tx, sellerID, locked); err != nil {
+		return err
+	}
 	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: locked}
 	var raised, resolved []flag.Flag
 	for _, r := range flag.Rules {

@@ -75,55 +75,41 @@ func laneOf(carrier, service, originPostal, originCountry, destPostal, destCount
 		Origin: forecast.ZIP3(originPostal, originCountry), Dest: forecast.ZIP3(destPostal, destCountry)}
 }
 
-// DeliveryForecasts forecasts each of the seller's shipments that is
-// shipped (shippedAt or a first scan), not delivered and not cancelled, at
-// now, from the seller's lane histograms: one read of the settings and one
-// of the histograms of all their lanes. A shipment without any history is
-// left out.
-func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, shs []store.Shipment, now time.Time) (map[string]forecast.Forecast, error) {
-	out := map[string]forecast.Forecast{}
-	type open struct {
-		id string
-		p  forecast.Parcel
+// parcelOf is a shipment as the forecast sees it, with the seller's
+// default origin; ok false when it is not shipped, or delivered, or
+// cancelled.
+func parcelOf(sh store.Shipment, set store.SellerSettings) (forecast.Parcel, bool) {
+	shipped := sh.ShippedAt
+	if shipped == nil {
+		shipped = sh.FirstScanAt
 	}
-	var parcels []open
-	set, err := st.SellerSettings(ctx, sellerID)
-	if err != nil {
-		return nil, err
+	if shipped == nil || sh.DeliveredAt != nil || sh.CancelledAt != nil {
+		return forecast.Parcel{}, false
 	}
+	carrier := sh.Carrier
+	if carrier == "" {
+		carrier = sh.TrackingCarrier
+	}
+	op, oc := sh.OriginPostalCode, sh.OriginCountry
+	if op == "" {
+		op, oc = set.OriginPostalCode, set.OriginCountry
+	}
+	lane := laneOf(carrier, sh.Service, op, oc, sh.DestinationPostalCode, sh.DestinationCountry)
+	return forecast.Parcel{Lane: lane, ShippedAt: *shipped, DeliverBy: sh.DeliverBy}, true
+}
+
+// histograms reads the seller's histograms of every key of the lanes, as
+// of now: one query.
+func histograms(ctx context.Context, st *store.Store, sellerID string, lanes []forecast.Lane, now time.Time) (map[string]*forecast.Histogram, error) {
 	seen := map[string]bool{}
 	var keys []string
-	for _, sh := range shs {
-		shipped := sh.ShippedAt
-		if shipped == nil {
-			shipped = sh.FirstScanAt
-		}
-		if shipped == nil || sh.DeliveredAt != nil || sh.CancelledAt != nil || sh.SellerID != sellerID {
-			continue
-		}
-		carrier := sh.Carrier
-		if carrier == "" {
-			carrier = sh.TrackingCarrier
-		}
-		op, oc := sh.OriginPostalCode, sh.OriginCountry
-		if op == "" {
-			op, oc = set.OriginPostalCode, set.OriginCountry
-		}
-		lane := laneOf(carrier, sh.Service, op, oc, sh.DestinationPostalCode, sh.DestinationCountry)
-		parcels = append(parcels, open{sh.ID, forecast.Parcel{Lane: lane, ShippedAt: *shipped, DeliverBy: sh.DeliverBy}})
-		for _, k := range lane.Keys() {
+	for _, l := range lanes {
+		for _, k := range l.Keys() {
 			if !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
 			}
 		}
-	}
-	if len(parcels) == 0 {
-		return out, nil
-	}
-	loc, err := time.LoadLocation(set.TimeZone)
-	if err != nil {
-		return nil, fmt.Errorf("delivery forecasts: seller time zone: %w", err)
 	}
 	rows, err := st.LaneTransit(ctx, sellerID, keys, forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks))
 	if err != nil {
@@ -133,16 +119,94 @@ func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, sh
 	for i, r := range rows {
 		obs[i] = forecast.Observation{Key: r.Lane, Week: r.Week, Days: r.Days, N: r.Deliveries}
 	}
-	hists := forecast.Build(obs, now)
-	for _, p := range parcels {
-		f, err := forecast.Predict(p.p, hists, now, loc)
+	return forecast.Build(obs, now), nil
+}
+
+// DeliveryForecasts forecasts each of the seller's shipments that is
+// shipped (shippedAt or a first scan), not delivered and not cancelled, at
+// now, from the seller's lane histograms: one read of the settings and one
+// of the histograms of all their lanes. A shipment without any history is
+// left out.
+func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, shs []store.Shipment, now time.Time) (map[string]forecast.Forecast, error) {
+	out := map[string]forecast.Forecast{}
+	set, err := st.SellerSettings(ctx, sellerID)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]forecast.Parcel{}
+	var lanes []forecast.Lane
+	for _, sh := range shs {
+		if p, ok := parcelOf(sh, set); ok && sh.SellerID == sellerID {
+			ids[sh.ID] = p
+			lanes = append(lanes, p.Lane)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	loc, err := time.LoadLocation(set.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("delivery forecasts: seller time zone: %w", err)
+	}
+	hists, err := histograms(ctx, st, sellerID, lanes, now)
+	if err != nil {
+		return nil, err
+	}
+	for id, p := range ids {
+		f, err := forecast.Predict(p, hists, now, loc)
 		if err == forecast.ErrNoHistory {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		out[p.id] = f
+		out[id] = f
 	}
 	return out, nil
+}
+
+// refreshRisk computes, in the check's transaction, when each checked
+// shipment's probability of missing deliverBy passes the seller's
+// threshold (forecast.RiskFrom), for DELIVERY_AT_RISK's forecast case to
+// read. A check that holds no shipment that could be at risk costs one
+// query.
+func (s *Service) refreshRisk(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
+	cands, err := s.store.RiskCandidates(ctx, tx, sellerID, ids)
+	if err != nil || len(cands) == 0 {
+		return err
+	}
+	set, err := s.store.SellerSettings(ctx, sellerID)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(set.TimeZone)
+	if err != nil {
+		return fmt.Errorf("forecast risk: seller time zone: %w", err)
+	}
+	parcels := make([]forecast.Parcel, len(cands))
+	ok := make([]bool, len(cands))
+	var lanes []forecast.Lane
+	for i, c := range cands {
+		parcels[i], ok[i] = parcelOf(c.Shipment, set)
+		if ok[i] && c.DeliverBy != nil {
+			lanes = append(lanes, parcels[i].Lane)
+		}
+	}
+	var hists map[string]*forecast.Histogram
+	if len(lanes) > 0 {
+		if hists, err = histograms(ctx, s.store, sellerID, lanes, s.now()); err != nil {
+			return err
+		}
+	}
+	risks := make([]store.ForecastRisk, len(cands))
+	for i, c := range cands {
+		risks[i] = store.ForecastRisk{ShipmentID: c.ID}
+		if !ok[i] {
+			continue
+		}
+		if r, at := forecast.RiskFrom(parcels[i], hists, set.DeliveryRiskThreshold, loc); at {
+			risks[i] = store.ForecastRisk{ShipmentID: c.ID, From: &r.From, Probability: r.Probability, Lane: r.Lane}
+		}
+	}
+	return s.store.SetForecastRisk(ctx, tx, sellerID, risks)
 }

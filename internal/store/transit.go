@@ -90,3 +90,57 @@ func (s *Store) LaneTransit(ctx context.Context, sellerID string, lanes []string
 	}
 	return out, nil
 }
+
+// RiskCandidate is a shipment whose forecast risk a check computes.
+type RiskCandidate struct {
+	Shipment
+	HasRisk bool `db:"has_risk"`
+}
+
+// RiskCandidates returns those of the locked shipments (ids) that could be
+// at risk (shipped, undelivered, not cancelled, with a deliverBy) or carry
+// a risk to clear, read in tx by key.
+func (s *Store) RiskCandidates(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) ([]RiskCandidate, error) {
+	out := []RiskCandidate{}
+	err := sqlx.SelectContext(ctx, q, &out, `
+		SELECT `+shipmentColumns+`, forecast_risk_from IS NOT NULL AS has_risk
+		FROM shipments WHERE seller_id = $1 AND id = ANY($2::uuid[])
+			AND (forecast_risk_from IS NOT NULL OR (delivered_at IS NULL AND cancelled_at IS NULL
+				AND deliver_by IS NOT NULL AND coalesce(shipped_at, first_scan_at) IS NOT NULL))
+		ORDER BY id`, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("risk candidates: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// ForecastRisk is a shipment's computed risk; From nil clears it.
+type ForecastRisk struct {
+	ShipmentID  string
+	From        *time.Time
+	Probability float64
+	Lane        string
+}
+
+// SetForecastRisk stores risks, writing only the rows whose risk changed.
+func (s *Store) SetForecastRisk(ctx context.Context, q sqlx.ExecerContext, sellerID string, rs []ForecastRisk) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids, froms, probs, lanes := make([]string, len(rs)), make([]*time.Time, len(rs)), make([]float64, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		ids[i], froms[i], probs[i], lanes[i] = r.ShipmentID, r.From, r.Probability, r.Lane
+	}
+	_, err := q.ExecContext(ctx, `
+		UPDATE shipments sh SET forecast_risk_from = u.risk_from,
+			forecast_miss_probability = CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, forecast_lane = u.lane
+		FROM unnest($2::uuid[], $3::timestamptz[], $4::float8[], $5::text[]) AS u(id, risk_from, prob, lane)
+		WHERE sh.seller_id = $1 AND sh.id = u.id
+			AND (sh.forecast_risk_from, sh.forecast_miss_probability, sh.forecast_lane)
+				IS DISTINCT FROM (u.risk_from, CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, u.lane)`,
+		sellerID, pq.Array(ids), pq.Array(froms), pq.Array(probs), pq.Array(lanes))
+	if err != nil {
+		return fmt.Errorf("set forecast risk: %w", mapErr(err))
+	}
+	return nil
+}
