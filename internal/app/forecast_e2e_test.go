@@ -91,7 +91,9 @@ func TestDeliveryForecastEndToEnd(t *testing.T) {
 		t.Fatalf("created %d, want 32", created.CreateShipments.Created)
 	}
 	var bad struct {
-		CreateShipments struct{ Errors []struct{ Field, Message string } }
+		CreateShipments struct {
+			Errors []struct{ Field, Message string }
+		}
 	}
 	env.MustGraphQL(t, key, `mutation { createShipments(input: [{orderId: "x", origin: {country: "USA"}}]) { errors { field message } } }`, nil, &bad)
 	if e := bad.CreateShipments.Errors; len(e) != 1 || e[0].Field != "origin.country" || !strings.Contains(e[0].Message, "alpha-2") {

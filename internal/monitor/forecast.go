@@ -75,10 +75,10 @@ func laneOf(carrier, service, originPostal, originCountry, destPostal, destCount
 		Origin: forecast.ZIP3(originPostal, originCountry), Dest: forecast.ZIP3(destPostal, destCountry)}
 }
 
-// parcelOf is a shipment as the forecast sees it, with the seller's
-// default origin; ok false when it is not shipped, or delivered, or
-// cancelled.
-func parcelOf(sh store.Shipment, set store.SellerSettings) (forecast.Parcel, bool) {
+// parcelOf is a shipment as the forecast sees it: its origin, else the
+// seller's default, else where its first scan was (scans, by shipment id);
+// ok false when it is not shipped, or delivered, or cancelled.
+func parcelOf(sh store.Shipment, set store.SellerSettings, scans map[string][2]string) (forecast.Parcel, bool) {
 	shipped := sh.ShippedAt
 	if shipped == nil {
 		shipped = sh.FirstScanAt
@@ -94,8 +94,30 @@ func parcelOf(sh store.Shipment, set store.SellerSettings) (forecast.Parcel, boo
 	if op == "" {
 		op, oc = set.OriginPostalCode, set.OriginCountry
 	}
+	if op == "" {
+		op, oc = scans[sh.ID][0], scans[sh.ID][1]
+	}
 	lane := laneOf(carrier, sh.Service, op, oc, sh.DestinationPostalCode, sh.DestinationCountry)
 	return forecast.Parcel{Lane: lane, ShippedAt: *shipped, DeliverBy: sh.DeliverBy}, true
+}
+
+// firstScans reads where the first scan of the shipments that have no
+// origin of their own was, when the seller has no default either: one
+// query, or none.
+func firstScans(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sellerID string, set store.SellerSettings, shs []store.Shipment) (map[string][2]string, error) {
+	if set.OriginPostalCode != "" {
+		return nil, nil
+	}
+	var ids []string
+	for _, sh := range shs {
+		if sh.OriginPostalCode == "" && sh.FirstScanAt != nil {
+			ids = append(ids, sh.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return st.FirstScanPlaces(ctx, q, sellerID, ids)
 }
 
 // histograms reads the seller's histograms of every key of the lanes, as
@@ -133,10 +155,14 @@ func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, sh
 	if err != nil {
 		return nil, err
 	}
+	scans, err := firstScans(ctx, st, st.DB(), sellerID, set, shs)
+	if err != nil {
+		return nil, err
+	}
 	ids := map[string]forecast.Parcel{}
 	var lanes []forecast.Lane
 	for _, sh := range shs {
-		if p, ok := parcelOf(sh, set); ok && sh.SellerID == sellerID {
+		if p, ok := parcelOf(sh, set, scans); ok && sh.SellerID == sellerID {
 			ids[sh.ID] = p
 			lanes = append(lanes, p.Lane)
 		}
@@ -183,11 +209,19 @@ func (s *Service) refreshRisk(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	if err != nil {
 		return fmt.Errorf("forecast risk: seller time zone: %w", err)
 	}
+	shs := make([]store.Shipment, len(cands))
+	for i, c := range cands {
+		shs[i] = c.Shipment
+	}
+	scans, err := firstScans(ctx, s.store, tx, sellerID, set, shs)
+	if err != nil {
+		return err
+	}
 	parcels := make([]forecast.Parcel, len(cands))
 	ok := make([]bool, len(cands))
 	var lanes []forecast.Lane
 	for i, c := range cands {
-		parcels[i], ok[i] = parcelOf(c.Shipment, set)
+		parcels[i], ok[i] = parcelOf(c.Shipment, set, scans)
 		if ok[i] && c.DeliverBy != nil {
 			lanes = append(lanes, parcels[i].Lane)
 		}

@@ -19,7 +19,8 @@ import (
 // seller): the sweep before it raises nothing, the sweep after raises
 // DELIVERY_AT_RISK at 100%, and once Wednesday is over LATE_DELIVERY
 // takes over. Only 20 deliveries one or two weeks old weigh under 20, so
-// the coarsest lane with any history, "ups", is used.
+// the coarsest lane with any history, "ups", is used. The origin of the
+// history is its first scans' location (ZIP 10001).
 func TestDeliveryAtRiskFromForecast(t *testing.T) {
 	e := newRuleEnv(t)
 	s := e.seller("UTC", 0, 0)
@@ -29,9 +30,25 @@ func TestDeliveryAtRiskFromForecast(t *testing.T) {
 		if i >= 10 {
 			days = 3
 		}
-		sh := e.ship(s, shipment.Input{Carrier: "UPS", Service: "Ground", ShippedAt: &mon})
-		e.event(s, sh, mon.Add(time.Hour), shipment.StatusInTransit, nil)
+		sh := e.ship(s, shipment.Input{Carrier: "UPS", Service: "Ground", ShippedAt: &mon, PostalCode: "94105", Country: "US"})
+		// The first scan says where the parcel left from: neither the
+		// shipment nor the seller does.
+		if _, err := e.svc.RecordEvents(e.ctx, s, []shipment.Event{{TrackingNumber: sh.TrackingNumber, OccurredAt: mon.Add(time.Hour),
+			Status: shipment.StatusInTransit, Location: shipment.Location{PostalCode: "10001", Country: "US"}, Source: shipment.SourceBackOffice}}); err != nil {
+			t.Fatal(err)
+		}
 		e.event(s, sh, mon.AddDate(0, 0, days).Add(5*time.Hour), shipment.StatusDelivered, nil)
+	}
+	rows, err := e.st.LaneTransit(e.ctx, s, []string{"ups|ground|100|941"}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned := 0
+	for _, r := range rows {
+		learned += r.Deliveries
+	}
+	if learned != 20 {
+		t.Errorf("lane ups|ground|100|941 (origin from the first scan) learned %d deliveries, want 20", learned)
 	}
 	shipped := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	due := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)

@@ -31,16 +31,50 @@ func (s *Store) DeliveriesToLearn(ctx context.Context, q sqlx.QueryerContext, se
 	out := []Delivered{}
 	err := sqlx.SelectContext(ctx, q, &out, `
 		SELECT sh.id, CASE WHEN sh.carrier <> '' THEN sh.carrier ELSE sh.tracking_carrier END AS carrier, sh.service,
-			CASE WHEN sh.origin_postal_code <> '' THEN sh.origin_postal_code ELSE se.origin_postal_code END AS origin_postal_code,
-			CASE WHEN sh.origin_postal_code <> '' THEN sh.origin_country ELSE se.origin_country END AS origin_country,
+			CASE WHEN sh.origin_postal_code <> '' THEN sh.origin_postal_code
+				WHEN se.origin_postal_code <> '' THEN se.origin_postal_code ELSE coalesce(fs.postal_code, '') END AS origin_postal_code,
+			CASE WHEN sh.origin_postal_code <> '' THEN sh.origin_country
+				WHEN se.origin_postal_code <> '' THEN se.origin_country ELSE coalesce(fs.country, '') END AS origin_country,
 			sh.destination_postal_code, sh.destination_country, se.time_zone,
 			coalesce(sh.shipped_at, sh.first_scan_at) AS shipped_at, sh.delivered_at
 		FROM shipments sh JOIN sellers se ON se.id = sh.seller_id
+		LEFT JOIN LATERAL (`+firstScanPlace+`) fs ON true
 		WHERE sh.seller_id = $1 AND sh.id = ANY($2::uuid[]) AND sh.delivered_at IS NOT NULL AND NOT sh.transit_learned
 			AND sh.cancelled_at IS NULL AND coalesce(sh.shipped_at, sh.first_scan_at) IS NOT NULL
 		ORDER BY sh.id`, sellerID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("deliveries to learn: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// firstScanPlace is the location of sh's first carrier scan that names a
+// postal code (a label is not a scan), read through the timeline index:
+// the origin when neither the shipment nor the seller gives one.
+const firstScanPlace = `SELECT e.postal_code, e.country FROM tracking_events e
+	WHERE e.seller_id = sh.seller_id AND e.normalized_tracking_number = sh.normalized_tracking_number
+		AND sh.normalized_tracking_number <> '' AND e.status NOT IN ('PENDING', 'LABEL_CREATED') AND e.postal_code <> ''
+	ORDER BY e.occurred_at, e.id LIMIT 1`
+
+// FirstScanPlaces returns, by shipment id, where the first carrier scan
+// of each of the shipments (ids) was, for those whose scans name a postal
+// code.
+func (s *Store) FirstScanPlaces(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) (map[string][2]string, error) {
+	rows := []struct {
+		ID         string `db:"id"`
+		PostalCode string `db:"postal_code"`
+		Country    string `db:"country"`
+	}{}
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT sh.id, fs.postal_code, fs.country FROM shipments sh
+		CROSS JOIN LATERAL (`+firstScanPlace+`) fs
+		WHERE sh.seller_id = $1 AND sh.id = ANY($2::uuid[])`, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("first scan places: %w", mapErr(err))
+	}
+	out := make(map[string][2]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = [2]string{r.PostalCode, r.Country}
 	}
 	return out, nil
 }
