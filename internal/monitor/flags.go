@@ -48,6 +48,11 @@ func (s *Service) watch(ctx context.Context, tx *sqlx.Tx, sellerID string, numbe
 // Running it twice changes nothing the second time.
 func (s *Service) Check(ctx context.Context, sellerID string, ids []string) error {
 	if ids == nil {
+		// A check of everything follows a change of settings: the
+		// forecast risks depend on the threshold and the origin.
+		if err := s.refreshAllRisk(ctx, sellerID); err != nil {
+			return err
+		}
 		return s.sweepSeller(ctx, sellerID, flag.Rules, s.now())
 	}
 	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {

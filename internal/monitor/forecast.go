@@ -244,3 +244,27 @@ func (s *Service) refreshRisk(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	}
 	return s.store.SetForecastRisk(ctx, tx, sellerID, risks)
 }
+
+// refreshAllRisk recomputes the forecast risk of every shipment of the
+// seller that could be at risk, checkBatch at a time, each batch locking
+// its rows first (ascending id, docs/locking.md) in its own transaction.
+func (s *Service) refreshAllRisk(ctx context.Context, sellerID string) error {
+	ids, err := s.store.UndeliveredWithDeadline(ctx, sellerID)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(ids); start += checkBatch {
+		batch := ids[start:min(start+checkBatch, len(ids))]
+		err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+			locked, err := s.store.LockChecked(ctx, tx, sellerID, batch)
+			if err != nil || len(locked) == 0 {
+				return err
+			}
+			return s.refreshRisk(ctx, tx, sellerID, locked)
+		})
+		if err != nil {
+			return fmt.Errorf("refresh forecast risk: %w", err)
+		}
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -70,4 +71,31 @@ func TestDeliveryAtRiskFromForecast(t *testing.T) {
 	}
 	e.sweep(time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC))
 	e.wantOpen(s, open, "Thursday 01:00", flag.LateDelivery)
+
+	// The same parcel a week later; at 0.5 nothing on Tuesday. Lowering the
+	// threshold to 0.4 (the check of everything a settings change queues)
+	// starts the risk at the ship time, 0.5 > 0.4.
+	shipped, due = shipped.AddDate(0, 0, 7), due.AddDate(0, 0, 7)
+	next := e.ship(s, shipment.Input{Carrier: "UPS", Service: "Ground", TrackingNumber: "-", ShippedAt: &shipped, DeliverBy: &due})
+	if err := e.svc.Check(e.ctx, s, []string{next.ID}); err != nil {
+		t.Fatal(err)
+	}
+	tuesday := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	e.sweep(tuesday)
+	e.wantOpen(s, next, "next Tuesday, threshold 0.5")
+	threshold := 0.4
+	if _, err := e.svc.UpdateSellerSettings(e.ctx, s, monitor.SettingsChange{DeliveryRiskThreshold: &threshold}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Check(e.ctx, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.wantOpen(s, next, "next Tuesday, threshold 0.4", flag.DeliveryAtRisk)
+	page, err = e.st.Flags(e.ctx, s, store.FlagFilter{ShipmentID: next.ID, Open: &yes}, 10, store.Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || !strings.Contains(page.Items[0].Message, "50% or higher chance of missing the deliver-by date 2026-12-02 (threshold 40%") {
+		t.Errorf("flags = %+v, want 50%% at threshold 40%%", page.Items)
+	}
 }

@@ -178,3 +178,18 @@ func (s *Store) SetForecastRisk(ctx context.Context, q sqlx.ExecerContext, selle
 	}
 	return nil
 }
+
+// UndeliveredWithDeadline returns the ids of the seller's shipments that
+// are not delivered nor cancelled and have a deliverBy, ascending, through
+// the partial index of undelivered shipments.
+func (s *Store) UndeliveredWithDeadline(ctx context.Context, sellerID string) ([]string, error) {
+	out := []string{}
+	err := sqlx.SelectContext(ctx, s.db, &out, `
+		SELECT id FROM shipments
+		WHERE seller_id = $1 AND delivered_at IS NULL AND cancelled_at IS NULL AND deliver_by IS NOT NULL
+		ORDER BY id`, sellerID)
+	if err != nil {
+		return nil, fmt.Errorf("undelivered with deadline: %w", mapErr(err))
+	}
+	return out, nil
+}
