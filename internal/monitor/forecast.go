@@ -122,7 +122,7 @@ func firstScans(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sel
 
 // histograms reads the seller's histograms of every key of the lanes, as
 // of now: one query.
-func histograms(ctx context.Context, st *store.Store, sellerID string, lanes []forecast.Lane, now time.Time) (map[string]*forecast.Histogram, error) {
+func histograms(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sellerID string, lanes []forecast.Lane, now time.Time) (map[string]*forecast.Histogram, error) {
 	seen := map[string]bool{}
 	var keys []string
 	for _, l := range lanes {
@@ -133,7 +133,7 @@ func histograms(ctx context.Context, st *store.Store, sellerID string, lanes []f
 			}
 		}
 	}
-	rows, err := st.LaneTransit(ctx, sellerID, keys, forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks))
+	rows, err := st.LaneTransit(ctx, q, sellerID, keys, forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks))
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, sh
 	if err != nil {
 		return nil, fmt.Errorf("delivery forecasts: seller time zone: %w", err)
 	}
-	hists, err := histograms(ctx, st, sellerID, lanes, now)
+	hists, err := histograms(ctx, st, st.DB(), sellerID, lanes, now)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (s *Service) refreshRisk(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	if err != nil || len(cands) == 0 {
 		return err
 	}
-	set, err := s.store.SellerSettings(ctx, sellerID)
+	set, err := s.store.SellerSettingsIn(ctx, tx, sellerID)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func (s *Service) refreshRisk(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	}
 	var hists map[string]*forecast.Histogram
 	if len(lanes) > 0 {
-		if hists, err = histograms(ctx, s.store, sellerID, lanes, s.now()); err != nil {
+		if hists, err = histograms(ctx, s.store, tx, sellerID, lanes, s.now()); err != nil {
 			return err
 		}
 	}

@@ -40,7 +40,7 @@ func TestDeliveryAtRiskFromForecast(t *testing.T) {
 		}
 		e.event(s, sh, mon.AddDate(0, 0, days).Add(5*time.Hour), shipment.StatusDelivered, nil)
 	}
-	rows, err := e.st.LaneTransit(e.ctx, s, []string{"ups|ground|100|941"}, time.Time{})
+	rows, err := e.st.LaneTransit(e.ctx, e.st.DB(), s, []string{"ups|ground|100|941"}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

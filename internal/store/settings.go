@@ -30,8 +30,15 @@ const settingsColumns = `time_zone, inactive_tracking_hours, stalled_days, origi
 
 // SellerSettings returns a seller's settings.
 func (s *Store) SellerSettings(ctx context.Context, sellerID string) (SellerSettings, error) {
+	return s.SellerSettingsIn(ctx, s.db, sellerID)
+}
+
+// SellerSettingsIn is SellerSettings read through q: a transaction reads
+// through itself, never through a second connection of the pool (holding
+// one while waiting for another exhausts the pool under load).
+func (s *Store) SellerSettingsIn(ctx context.Context, q sqlx.QueryerContext, sellerID string) (SellerSettings, error) {
 	var out SellerSettings
-	err := s.db.GetContext(ctx, &out, `SELECT `+settingsColumns+` FROM sellers WHERE id = $1`, sellerID)
+	err := sqlx.GetContext(ctx, q, &out, `SELECT `+settingsColumns+` FROM sellers WHERE id = $1`, sellerID)
 	if err != nil {
 		return SellerSettings{}, fmt.Errorf("seller settings: %w", mapErr(err))
 	}

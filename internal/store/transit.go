@@ -113,10 +113,10 @@ func (s *Store) AddTransit(ctx context.Context, q sqlx.ExecerContext, sellerID s
 }
 
 // LaneTransit returns the seller's histogram rows of the given lane keys
-// from week since on, read by the primary key.
-func (s *Store) LaneTransit(ctx context.Context, sellerID string, lanes []string, since time.Time) ([]TransitCount, error) {
+// from week since on, read by the primary key through q.
+func (s *Store) LaneTransit(ctx context.Context, q sqlx.QueryerContext, sellerID string, lanes []string, since time.Time) ([]TransitCount, error) {
 	out := []TransitCount{}
-	err := sqlx.SelectContext(ctx, s.db, &out, `
+	err := sqlx.SelectContext(ctx, q, &out, `
 		SELECT lane, week, days, deliveries FROM lane_transit
 		WHERE seller_id = $1 AND lane = ANY($2::text[]) AND week >= $3::date`, sellerID, pq.Array(lanes), since)
 	if err != nil {
