@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // StandardCount names one count of a published marketplace metric: which
@@ -74,54 +77,74 @@ type StandardQuery struct {
 
 // StandardResult is a StandardQuery's answer.
 type StandardResult struct {
-	From        time.Time `db:"from_"`
-	To          time.Time `db:"to_"`
-	Numerator   int       `db:"numerator"`
-	Denominator int       `db:"denominator"`
+	From, To               time.Time
+	Numerator, Denominator int
 }
 
-// StandardCounts answers each query in order, from one snapshot. now zero
-// means the database's clock.
+// StandardCounts answers each query in order, from one snapshot and one
+// pass over the seller's shipments (each query a pair of FILTERed counts).
+// now zero means the database's clock.
 func (s *Store) StandardCounts(ctx context.Context, sellerID string, qs []StandardQuery, now time.Time) ([]StandardResult, error) {
+	if len(qs) == 0 {
+		return []StandardResult{}, nil
+	}
 	var at any
 	if !now.IsZero() {
 		at = now
+	}
+	days := make([]int64, len(qs))
+	var counts strings.Builder
+	for i, q := range qs {
+		conds, ok := standardCounts[q.Count]
+		key, okKey := standardKeys[q.Keying]
+		if !ok || !okKey || q.Days < 1 {
+			return nil, fmt.Errorf("standard counts: no count %q keyed by %q over %d days", q.Count, q.Keying, q.Days)
+		}
+		days[i] = int64(q.Days)
+		// The fragments are constants of this file; i is an index.
+		in := fmt.Sprintf(`%s >= w.froms[%d] AND %s < w.now AND %s`, key, i+1, key, conds[0])
+		fmt.Fprintf(&counts, ",\n\t\t\tcount(*) FILTER (WHERE %s AND %s), count(*) FILTER (WHERE %s)", in, conds[1], in)
 	}
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("standard counts: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only: nothing to keep
-	var clock time.Time
-	if err := tx.GetContext(ctx, &clock, `SELECT coalesce($1::timestamptz, clock_timestamp())`, at); err != nil {
-		return nil, fmt.Errorf("standard counts: %w", err)
+	// Each window starts at local midnight of its first day, as in Health.
+	rows := []struct {
+		Now  time.Time `db:"now"`
+		From time.Time `db:"from_"`
+	}{}
+	err = tx.SelectContext(ctx, &rows, `
+		SELECT n.now, (date_trunc('day', n.now AT TIME ZONE se.time_zone) - (d.days - 1) * interval '1 day')
+			AT TIME ZONE se.time_zone AS from_
+		FROM sellers se, (SELECT coalesce($2::timestamptz, clock_timestamp()) AS now) n,
+			unnest($3::int[]) WITH ORDINALITY AS d(days, ord)
+		WHERE se.id = $1
+		ORDER BY d.ord`, sellerID, at, pq.Array(days))
+	if err != nil {
+		return nil, fmt.Errorf("standard counts: window: %w", mapErr(err))
 	}
-	out := make([]StandardResult, 0, len(qs))
-	for _, q := range qs {
-		conds, ok := standardCounts[q.Count]
-		key, okKey := standardKeys[q.Keying]
-		if !ok || !okKey || q.Days < 1 {
-			return nil, fmt.Errorf("standard counts: no count %q keyed by %q over %d days", q.Count, q.Keying, q.Days)
-		}
-		var r StandardResult
-		// The window starts at local midnight of its first day, as in
-		// Health; the key reads the seller's rows by their own column.
-		err := tx.GetContext(ctx, &r, `
-			WITH w AS MATERIALIZED (
-				SELECT se.time_zone AS tz, $3::timestamptz AS now,
-					(date_trunc('day', $3::timestamptz AT TIME ZONE se.time_zone) - ($2::int - 1) * interval '1 day')
-						AT TIME ZONE se.time_zone AS from_
-				FROM sellers se WHERE se.id = $1)
-			SELECT w.from_, w.now AS to_,
-				count(sh.id) FILTER (WHERE `+conds[0]+` AND `+conds[1]+`) AS numerator,
-				count(sh.id) FILTER (WHERE `+conds[0]+`) AS denominator
-			FROM w LEFT JOIN shipments sh ON sh.seller_id = $1
-				AND `+key+` >= w.from_ AND `+key+` < w.now
-			GROUP BY w.from_, w.now`, sellerID, q.Days, clock)
-		if err != nil {
-			return nil, fmt.Errorf("standard counts %s: %w", q.Count, mapErr(err))
-		}
-		out = append(out, r)
+	if len(rows) != len(qs) {
+		return nil, fmt.Errorf("standard counts: window: %w", ErrNotFound)
+	}
+	clock := rows[0].Now
+	froms := make([]time.Time, len(rows))
+	for i, r := range rows {
+		froms[i] = r.From
+	}
+	var raw []int64
+	err = tx.QueryRowxContext(ctx, `
+		WITH w AS MATERIALIZED (
+			SELECT se.time_zone AS tz, $2::timestamptz AS now, $3::timestamptz[] AS froms FROM sellers se WHERE se.id = $1)
+		SELECT ARRAY[0`+counts.String()+`]
+		FROM w JOIN shipments sh ON sh.seller_id = $1`, sellerID, clock, pq.Array(froms)).Scan(pq.Array(&raw))
+	if err != nil {
+		return nil, fmt.Errorf("standard counts: %w", mapErr(err))
+	}
+	out := make([]StandardResult, len(qs))
+	for i := range qs {
+		out[i] = StandardResult{From: froms[i], To: clock, Numerator: int(raw[1+2*i]), Denominator: int(raw[2+2*i])}
 	}
 	return out, nil
 }
