@@ -51,6 +51,14 @@ bench: ## run the benchmarks and print each figure with its baseline
 	cd internal/tracking/jsbench && npm ci --silent --no-audit --no-fund
 	$(GO) run ./internal/tracking/cmd/trackbench
 
+.PHONY: bench-suggest
+bench-suggest: ## suggestions for held-out typos of the conformance set: top-1/top-5 against the previous ranking
+	$(GO) test -run '^$$' -bench BenchmarkSuggestionQuality -benchtime 200x ./internal/tracking/
+
+.PHONY: bench-forecast
+bench-forecast: ## delivery forecasts backtested on seeded simulated histories: p50 error against the promised date and a carrier estimate, p90 coverage
+	$(GO) test -run '^$$' -bench BenchmarkBacktest -benchtime 1x ./internal/forecast/
+
 .PHONY: bench-evidence
 bench-evidence: ## time one evidence pack (read, verify, record, render) and chained event writes
 	$(GO) test -run '^$$' -bench 'EvidencePack|RecordEventsChained' -benchtime 200x -benchmem ./internal/monitor/

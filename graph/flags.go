@@ -9,6 +9,7 @@ import (
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/graph/model"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -68,9 +69,14 @@ func (r *mutationResolver) UpdateSellerSettings(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.Monitor.UpdateSellerSettings(ctx, sellerID, monitor.SettingsChange{
+	ch := monitor.SettingsChange{
 		TimeZone: input.TimeZone, InactiveTrackingHours: input.InactiveTrackingHours, StalledDays: input.StalledDays,
-	})
+		DeliveryRiskThreshold: input.DeliveryRiskThreshold,
+	}
+	if o := input.Origin; o != nil {
+		ch.Origin = &shipment.Place{PostalCode: deref(o.PostalCode), Country: deref(o.Country)}
+	}
+	out, err := r.Monitor.UpdateSellerSettings(ctx, sellerID, ch)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,33 @@ func (r *accountHealthResolver) InvalidTrackingRate(_ context.Context, obj *heal
 	return obj.Metric(health.InvalidTrackingRate), nil
 }
 
+func (r *accountHealthResolver) Standards(ctx context.Context, obj *health.Report) ([]*health.StandardValue, error) {
+	list, err := r.Health.Standards(ctx, obj.SellerID, obj.Marketplace, obj.To)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*health.StandardValue, len(list))
+	for i := range list {
+		out[i] = &list[i]
+	}
+	return out, nil
+}
+
+// HealthStandard returns the HealthStandard field resolvers.
+func (r *Resolver) HealthStandard() generated.HealthStandardResolver {
+	return &healthStandardResolver{r}
+}
+
+type healthStandardResolver struct{ *Resolver }
+
+func (r *healthStandardResolver) Rate(_ context.Context, obj *health.StandardValue) (*float64, error) {
+	return obj.Value.Rate(), nil
+}
+
+func (r *healthStandardResolver) SourceURL(_ context.Context, obj *health.StandardValue) (string, error) {
+	return obj.URL, nil
+}
+
 func (r *healthMetricResolver) Shipments(ctx context.Context, obj *health.MetricReport, first *int, after *string, date *string, carrier *string) (*model.HealthShipmentConnection, error) {
 	limit, cursor, err := pageArgs(first, after)
 	if err != nil {

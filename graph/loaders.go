@@ -12,8 +12,11 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
+	"github.com/shipwatch/shipwatch/internal/forecast"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/source"
 	"github.com/shipwatch/shipwatch/internal/store"
+	"github.com/shipwatch/shipwatch/internal/tracking"
 )
 
 // loaderWait is how long a loader collects keys before it queries: the
@@ -58,6 +61,14 @@ type loaders struct {
 	// health is each source's health (webhook sources, carrier accounts).
 	health      *dataloadgen.Loader[string, source.Health]
 	eventCounts *dataloadgen.Loader[string, int]
+
+	// forecasts forecasts a page's shipments together: their lanes'
+	// histograms in one read.
+	forecasts *dataloadgen.Loader[string, forecast.Forecast]
+
+	// numbers is the seller's recent valid tracking numbers, read once per
+	// response and only when a suggestion needs them.
+	numbers func(context.Context) (*tracking.Numbers, error)
 
 	fetchFlags  func(context.Context, []flagsKey) (map[flagsKey][]flag.Flag, error)
 	fetchEvents func(context.Context, []eventsKey) (map[eventsKey]store.Page[store.Event], error)
@@ -212,8 +223,35 @@ func newLoaders(st *store.Store, sellerID string) *loaders {
 		return m, nil
 	}, wait)
 	l.eventCounts = dataloadgen.NewMappedLoader(l.fetchCounts, wait)
+	l.forecasts = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]forecast.Forecast, error) {
+		shs, err := st.ShipmentsByID(ctx, sellerID, ids)
+		if err != nil {
+			return nil, err
+		}
+		return monitor.DeliveryForecasts(ctx, st, sellerID, shs, time.Now())
+	}, wait)
+	var (
+		once    sync.Once
+		numbers *tracking.Numbers
+		numErr  error
+	)
+	l.numbers = func(ctx context.Context) (*tracking.Numbers, error) {
+		once.Do(func() {
+			recent, err := st.RecentTrackingNumbers(ctx, sellerID, recentNumbers)
+			if err != nil {
+				numErr = err
+				return
+			}
+			numbers = tracking.NewNumbers(recent)
+		})
+		return numbers, numErr
+	}
 	return l
 }
+
+// recentNumbers is how many of the seller's latest valid numbers rank
+// suggestions: enough to cover each account they ship from.
+const recentNumbers = 500
 
 // prime loads keys with fetch in one call and primes loader with the
 // results. An error leaves the loader unprimed: each item then loads

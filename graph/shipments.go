@@ -124,8 +124,28 @@ func (r *mutationResolver) UpdateShipment(ctx context.Context, id string, input 
 	})
 }
 
-func (r *mutationResolver) CancelShipment(ctx context.Context, id string) (*store.Shipment, error) {
-	return bySeller(ctx, func(sellerID string) (store.Shipment, error) { return r.Monitor.CancelShipment(ctx, sellerID, id) })
+func (r *mutationResolver) CancelShipment(ctx context.Context, id string, by *shipment.CancelledBy) (*store.Shipment, error) {
+	party := shipment.CancelledBySeller
+	if by != nil {
+		party = *by
+	}
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) {
+		return r.Monitor.CancelShipment(ctx, sellerID, id, party)
+	})
+}
+
+func (r *mutationResolver) RecordReturn(ctx context.Context, id string, returnedAt *time.Time) (*store.Shipment, error) {
+	return bySeller(ctx, func(sellerID string) (store.Shipment, error) {
+		return r.Monitor.RecordReturn(ctx, sellerID, id, returnedAt, time.Now())
+	})
+}
+
+func (r *shipmentResolver) CancelledBy(_ context.Context, obj *store.Shipment) (*shipment.CancelledBy, error) {
+	if obj.CancelledBy == "" {
+		return nil, nil
+	}
+	by := shipment.CancelledBy(obj.CancelledBy)
+	return &by, nil
 }
 
 func (r *shipmentResolver) Carrier(_ context.Context, obj *store.Shipment) (*string, error) {
@@ -142,6 +162,10 @@ func (r *shipmentResolver) NormalizedTrackingNumber(_ context.Context, obj *stor
 
 func (r *shipmentResolver) Service(_ context.Context, obj *store.Shipment) (*string, error) {
 	return nullable(obj.Service), nil
+}
+
+func (r *shipmentResolver) Origin(_ context.Context, obj *store.Shipment) (*model.Origin, error) {
+	return &model.Origin{PostalCode: nullable(obj.OriginPostalCode), Country: nullable(obj.OriginCountry)}, nil
 }
 
 func (r *shipmentResolver) Destination(_ context.Context, obj *store.Shipment) (*model.Destination, error) {
@@ -230,6 +254,9 @@ func shipmentInput(in *model.ShipmentInput) shipment.Input {
 	if in.Destination != nil {
 		out.PostalCode, out.Country = deref(in.Destination.PostalCode), deref(in.Destination.Country)
 	}
+	if in.Origin != nil {
+		out.Origin = shipment.Place{PostalCode: deref(in.Origin.PostalCode), Country: deref(in.Origin.Country)}
+	}
 	return out
 }
 
@@ -247,6 +274,12 @@ func applyUpdate(in *shipment.Input, u model.ShipmentUpdateInput) {
 		in.PostalCode, in.Country = "", ""
 		if d != nil {
 			in.PostalCode, in.Country = deref(d.PostalCode), deref(d.Country)
+		}
+	}
+	if o, ok := u.Origin.ValueOK(); ok {
+		in.Origin = shipment.Place{}
+		if o != nil {
+			in.Origin = shipment.Place{PostalCode: deref(o.PostalCode), Country: deref(o.Country)}
 		}
 	}
 }

@@ -43,6 +43,28 @@ func (r *shipmentResolver) TrackingCheck(_ context.Context, obj *store.Shipment)
 	return &res, nil
 }
 
+// Suggestions ranks the fixes of a failing number also by the seller's
+// own recent numbers (the same shipper account, mailer id or prefix and
+// sequence); a valid number has none and reads nothing.
+func (r *trackingCheckResolver) Suggestions(ctx context.Context, obj *tracking.Result) ([]string, error) {
+	if obj.Valid {
+		return []string{}, nil
+	}
+	sellerID, err := seller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	numbers, err := r.loadersFrom(ctx, sellerID).numbers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := obj.SuggestionsFrom(numbers)
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
 func (r *trackingCheckResolver) Carrier(_ context.Context, obj *tracking.Result) (*string, error) {
 	return nullable(obj.Carrier), nil
 }

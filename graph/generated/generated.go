@@ -17,8 +17,10 @@ import (
 	"github.com/shipwatch/shipwatch/graph/model"
 	"github.com/shipwatch/shipwatch/internal/carrier"
 	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/forecast"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/monitor"
+	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/source"
 	"github.com/shipwatch/shipwatch/internal/store"
 	"github.com/shipwatch/shipwatch/internal/tracking"
@@ -39,12 +41,14 @@ type ResolverRoot interface {
 	AccountHealth() AccountHealthResolver
 	CarrierAccount() CarrierAccountResolver
 	CarrierHealth() CarrierHealthResolver
+	DeliveryForecast() DeliveryForecastResolver
 	Dispute() DisputeResolver
 	DisputeConnection() DisputeConnectionResolver
 	EvidenceVerification() EvidenceVerificationResolver
 	Flag() FlagResolver
 	FlagConnection() FlagConnectionResolver
 	HealthMetric() HealthMetricResolver
+	HealthStandard() HealthStandardResolver
 	Mutation() MutationResolver
 	NotificationAttempt() NotificationAttemptResolver
 	NotificationDelivery() NotificationDeliveryResolver
@@ -52,6 +56,7 @@ type ResolverRoot interface {
 	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
 	Seller() SellerResolver
+	SellerSettings() SellerSettingsResolver
 	Shipment() ShipmentResolver
 	ShipmentConnection() ShipmentConnectionResolver
 	ShipmentImport() ShipmentImportResolver
@@ -78,6 +83,7 @@ type ComplexityRoot struct {
 		LateShipmentRate    func(childComplexity int) int
 		Marketplace         func(childComplexity int) int
 		OnTimeDeliveryRate  func(childComplexity int) int
+		Standards           func(childComplexity int) int
 		TimeZone            func(childComplexity int) int
 		To                  func(childComplexity int) int
 		ValidTrackingRate   func(childComplexity int) int
@@ -142,6 +148,14 @@ type ComplexityRoot struct {
 		Numerator   func(childComplexity int) int
 		Rate        func(childComplexity int) int
 		To          func(childComplexity int) int
+	}
+
+	DeliveryForecast struct {
+		BasedOn         func(childComplexity int) int
+		Lane            func(childComplexity int) int
+		MissProbability func(childComplexity int) int
+		P50             func(childComplexity int) int
+		P90             func(childComplexity int) int
 	}
 
 	Destination struct {
@@ -239,6 +253,22 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	HealthStandard struct {
+		Denominator func(childComplexity int) int
+		Failing     func(childComplexity int) int
+		From        func(childComplexity int) int
+		KeyedBy     func(childComplexity int) int
+		Metric      func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
+		SourceURL   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Target      func(childComplexity int) int
+		To          func(childComplexity int) int
+		Unseen      func(childComplexity int) int
+		WindowDays  func(childComplexity int) int
+	}
+
 	HealthTarget struct {
 		Comparison func(childComplexity int) int
 		Rate       func(childComplexity int) int
@@ -256,7 +286,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcknowledgeFlag            func(childComplexity int, id string) int
 		AddCarrierAccount          func(childComplexity int, input model.AddCarrierAccountInput) int
-		CancelShipment             func(childComplexity int, id string) int
+		CancelShipment             func(childComplexity int, id string, by *shipment.CancelledBy) int
 		CloseDispute               func(childComplexity int, id string, outcome model.DisputeOutcome) int
 		CreateShipment             func(childComplexity int, input model.ShipmentInput) int
 		CreateShipments            func(childComplexity int, input []*model.ShipmentInput) int
@@ -264,6 +294,7 @@ type ComplexityRoot struct {
 		DeleteTrackingSource       func(childComplexity int, id string) int
 		OpenDispute                func(childComplexity int, input model.DisputeInput) int
 		RecordProofOfDelivery      func(childComplexity int, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) int
+		RecordReturn               func(childComplexity int, id string, returnedAt *time.Time) int
 		RecordTrackingEvents       func(childComplexity int, input []*model.TrackingEventInput) int
 		RemoveCarrierAccount       func(childComplexity int, id string) int
 		RemoveNotificationEndpoint func(childComplexity int) int
@@ -308,6 +339,11 @@ type ComplexityRoot struct {
 	NotificationEndpoint struct {
 		CreatedAt func(childComplexity int) int
 		URL       func(childComplexity int) int
+	}
+
+	Origin struct {
+		Country    func(childComplexity int) int
+		PostalCode func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -391,7 +427,9 @@ type ComplexityRoot struct {
 	}
 
 	SellerSettings struct {
+		DeliveryRiskThreshold func(childComplexity int) int
 		InactiveTrackingHours func(childComplexity int) int
+		Origin                func(childComplexity int) int
 		StalledDays           func(childComplexity int) int
 		TimeZone              func(childComplexity int) int
 	}
@@ -402,10 +440,12 @@ type ComplexityRoot struct {
 	}
 
 	Shipment struct {
+		CancelledBy              func(childComplexity int) int
 		Carrier                  func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
 		DeliverBy                func(childComplexity int) int
 		DeliveredAt              func(childComplexity int) int
+		DeliveryForecast         func(childComplexity int) int
 		Destination              func(childComplexity int) int
 		EstimatedDeliveryAt      func(childComplexity int) int
 		Events                   func(childComplexity int, first *int, after *string) int
@@ -416,7 +456,9 @@ type ComplexityRoot struct {
 		LastEventSource          func(childComplexity int) int
 		NormalizedTrackingNumber func(childComplexity int) int
 		OrderID                  func(childComplexity int) int
+		Origin                   func(childComplexity int) int
 		ProofOfDelivery          func(childComplexity int) int
+		ReturnedAt               func(childComplexity int) int
 		Service                  func(childComplexity int) int
 		ShipBy                   func(childComplexity int) int
 		ShippedAt                func(childComplexity int) int
@@ -606,6 +648,7 @@ type AccountHealthResolver interface {
 	LateShipmentRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
 	OnTimeDeliveryRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
 	InvalidTrackingRate(ctx context.Context, obj *health.Report) (*health.MetricReport, error)
+	Standards(ctx context.Context, obj *health.Report) ([]*health.StandardValue, error)
 }
 type CarrierAccountResolver interface {
 	Carrier(ctx context.Context, obj *store.CarrierAccount) (carrier.Carrier, error)
@@ -619,6 +662,9 @@ type CarrierAccountResolver interface {
 }
 type CarrierHealthResolver interface {
 	Carrier(ctx context.Context, obj *health.CarrierValue) (*string, error)
+}
+type DeliveryForecastResolver interface {
+	MissProbability(ctx context.Context, obj *forecast.Forecast) (*float64, error)
 }
 type DisputeResolver interface {
 	Shipment(ctx context.Context, obj *store.Dispute) (*store.Shipment, error)
@@ -654,11 +700,15 @@ type FlagConnectionResolver interface {
 type HealthMetricResolver interface {
 	Shipments(ctx context.Context, obj *health.MetricReport, first *int, after *string, date *string, carrier *string) (*model.HealthShipmentConnection, error)
 }
+type HealthStandardResolver interface {
+	SourceURL(ctx context.Context, obj *health.StandardValue) (string, error)
+}
 type MutationResolver interface {
 	CreateShipment(ctx context.Context, input model.ShipmentInput) (*store.Shipment, error)
 	CreateShipments(ctx context.Context, input []*model.ShipmentInput) (*model.CreateShipmentsPayload, error)
 	UpdateShipment(ctx context.Context, id string, input model.ShipmentUpdateInput) (*store.Shipment, error)
-	CancelShipment(ctx context.Context, id string) (*store.Shipment, error)
+	CancelShipment(ctx context.Context, id string, by *shipment.CancelledBy) (*store.Shipment, error)
+	RecordReturn(ctx context.Context, id string, returnedAt *time.Time) (*store.Shipment, error)
 	RecordProofOfDelivery(ctx context.Context, input model.ProofOfDeliveryInput, photo *graphql.Upload, signature *graphql.Upload) (*store.Proof, error)
 	OpenDispute(ctx context.Context, input model.DisputeInput) (*store.Dispute, error)
 	UpdateDispute(ctx context.Context, id string, input model.DisputeUpdateInput) (*store.Dispute, error)
@@ -726,6 +776,9 @@ type QueryResolver interface {
 type SellerResolver interface {
 	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
 }
+type SellerSettingsResolver interface {
+	Origin(ctx context.Context, obj *store.SellerSettings) (*model.Origin, error)
+}
 type ShipmentResolver interface {
 	Carrier(ctx context.Context, obj *store.Shipment) (*string, error)
 	TrackingNumber(ctx context.Context, obj *store.Shipment) (*string, error)
@@ -733,7 +786,12 @@ type ShipmentResolver interface {
 	Service(ctx context.Context, obj *store.Shipment) (*string, error)
 
 	Destination(ctx context.Context, obj *store.Shipment) (*model.Destination, error)
+	Origin(ctx context.Context, obj *store.Shipment) (*model.Origin, error)
 	Status(ctx context.Context, obj *store.Shipment) (model.ShipmentStatus, error)
+
+	CancelledBy(ctx context.Context, obj *store.Shipment) (*shipment.CancelledBy, error)
+
+	DeliveryForecast(ctx context.Context, obj *store.Shipment) (*forecast.Forecast, error)
 
 	TrackingCheck(ctx context.Context, obj *store.Shipment) (*tracking.Result, error)
 	ProofOfDelivery(ctx context.Context, obj *store.Shipment) ([]*store.Proof, error)
@@ -778,6 +836,8 @@ type TrackingCheckResolver interface {
 	Reason(ctx context.Context, obj *tracking.Result) (*model.TrackingCheckReason, error)
 	Message(ctx context.Context, obj *tracking.Result) (*string, error)
 	TrackingURL(ctx context.Context, obj *tracking.Result) (*string, error)
+
+	Suggestions(ctx context.Context, obj *tracking.Result) ([]string, error)
 }
 type TrackingEventResolver interface {
 	ID(ctx context.Context, obj *store.Event) (string, error)
@@ -868,6 +928,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountHealth.OnTimeDeliveryRate(childComplexity), true
+	case "AccountHealth.standards":
+		if e.ComplexityRoot.AccountHealth.Standards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.Standards(childComplexity), true
 	case "AccountHealth.timeZone":
 		if e.ComplexityRoot.AccountHealth.TimeZone == nil {
 			break
@@ -1116,6 +1182,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DailyHealth.To(childComplexity), true
+
+	case "DeliveryForecast.basedOn":
+		if e.ComplexityRoot.DeliveryForecast.BasedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.BasedOn(childComplexity), true
+	case "DeliveryForecast.lane":
+		if e.ComplexityRoot.DeliveryForecast.Lane == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.Lane(childComplexity), true
+	case "DeliveryForecast.missProbability":
+		if e.ComplexityRoot.DeliveryForecast.MissProbability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.MissProbability(childComplexity), true
+	case "DeliveryForecast.p50":
+		if e.ComplexityRoot.DeliveryForecast.P50 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.P50(childComplexity), true
+	case "DeliveryForecast.p90":
+		if e.ComplexityRoot.DeliveryForecast.P90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryForecast.P90(childComplexity), true
 
 	case "Destination.country":
 		if e.ComplexityRoot.Destination.Country == nil {
@@ -1505,6 +1602,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HealthShipmentConnection.TotalCount(childComplexity), true
 
+	case "HealthStandard.denominator":
+		if e.ComplexityRoot.HealthStandard.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Denominator(childComplexity), true
+	case "HealthStandard.failing":
+		if e.ComplexityRoot.HealthStandard.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Failing(childComplexity), true
+	case "HealthStandard.from":
+		if e.ComplexityRoot.HealthStandard.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.From(childComplexity), true
+	case "HealthStandard.keyedBy":
+		if e.ComplexityRoot.HealthStandard.KeyedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.KeyedBy(childComplexity), true
+	case "HealthStandard.metric":
+		if e.ComplexityRoot.HealthStandard.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Metric(childComplexity), true
+	case "HealthStandard.numerator":
+		if e.ComplexityRoot.HealthStandard.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Numerator(childComplexity), true
+	case "HealthStandard.rate":
+		if e.ComplexityRoot.HealthStandard.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Rate(childComplexity), true
+	case "HealthStandard.sourceUrl":
+		if e.ComplexityRoot.HealthStandard.SourceURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.SourceURL(childComplexity), true
+	case "HealthStandard.status":
+		if e.ComplexityRoot.HealthStandard.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Status(childComplexity), true
+	case "HealthStandard.target":
+		if e.ComplexityRoot.HealthStandard.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Target(childComplexity), true
+	case "HealthStandard.to":
+		if e.ComplexityRoot.HealthStandard.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.To(childComplexity), true
+	case "HealthStandard.unseen":
+		if e.ComplexityRoot.HealthStandard.Unseen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.Unseen(childComplexity), true
+	case "HealthStandard.windowDays":
+		if e.ComplexityRoot.HealthStandard.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthStandard.WindowDays(childComplexity), true
+
 	case "HealthTarget.comparison":
 		if e.ComplexityRoot.HealthTarget.Comparison == nil {
 			break
@@ -1587,7 +1763,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelShipment(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Mutation.CancelShipment(childComplexity, args["id"].(string), args["by"].(*shipment.CancelledBy)), true
 	case "Mutation.closeDispute":
 		if e.ComplexityRoot.Mutation.CloseDispute == nil {
 			break
@@ -1665,6 +1841,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordProofOfDelivery(childComplexity, args["input"].(model.ProofOfDeliveryInput), args["photo"].(*graphql.Upload), args["signature"].(*graphql.Upload)), true
+	case "Mutation.recordReturn":
+		if e.ComplexityRoot.Mutation.RecordReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordReturn(childComplexity, args["id"].(string), args["returnedAt"].(*time.Time)), true
 	case "Mutation.recordTrackingEvents":
 		if e.ComplexityRoot.Mutation.RecordTrackingEvents == nil {
 			break
@@ -1894,6 +2081,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationEndpoint.URL(childComplexity), true
+
+	case "Origin.country":
+		if e.ComplexityRoot.Origin.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Origin.Country(childComplexity), true
+	case "Origin.postalCode":
+		if e.ComplexityRoot.Origin.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Origin.PostalCode(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2315,12 +2515,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Seller.TimeZone(childComplexity), true
 
+	case "SellerSettings.deliveryRiskThreshold":
+		if e.ComplexityRoot.SellerSettings.DeliveryRiskThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.DeliveryRiskThreshold(childComplexity), true
 	case "SellerSettings.inactiveTrackingHours":
 		if e.ComplexityRoot.SellerSettings.InactiveTrackingHours == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SellerSettings.InactiveTrackingHours(childComplexity), true
+	case "SellerSettings.origin":
+		if e.ComplexityRoot.SellerSettings.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SellerSettings.Origin(childComplexity), true
 	case "SellerSettings.stalledDays":
 		if e.ComplexityRoot.SellerSettings.StalledDays == nil {
 			break
@@ -2347,6 +2559,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetNotificationEndpointPayload.Secret(childComplexity), true
 
+	case "Shipment.cancelledBy":
+		if e.ComplexityRoot.Shipment.CancelledBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.CancelledBy(childComplexity), true
 	case "Shipment.carrier":
 		if e.ComplexityRoot.Shipment.Carrier == nil {
 			break
@@ -2371,6 +2589,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.DeliveredAt(childComplexity), true
+	case "Shipment.deliveryForecast":
+		if e.ComplexityRoot.Shipment.DeliveryForecast == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.DeliveryForecast(childComplexity), true
 	case "Shipment.destination":
 		if e.ComplexityRoot.Shipment.Destination == nil {
 			break
@@ -2441,12 +2665,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.OrderID(childComplexity), true
+	case "Shipment.origin":
+		if e.ComplexityRoot.Shipment.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.Origin(childComplexity), true
 	case "Shipment.proofOfDelivery":
 		if e.ComplexityRoot.Shipment.ProofOfDelivery == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Shipment.ProofOfDelivery(childComplexity), true
+	case "Shipment.returnedAt":
+		if e.ComplexityRoot.Shipment.ReturnedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.ReturnedAt(childComplexity), true
 	case "Shipment.service":
 		if e.ComplexityRoot.Shipment.Service == nil {
 			break
@@ -3200,6 +3436,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDisputeUpdateInput,
 		ec.unmarshalInputEventLocationInput,
 		ec.unmarshalInputFlagFilter,
+		ec.unmarshalInputOriginInput,
 		ec.unmarshalInputProofLocationInput,
 		ec.unmarshalInputProofOfDeliveryInput,
 		ec.unmarshalInputSellerSettingsInput,
@@ -3359,11 +3596,49 @@ type Mutation {
     "The fields to change: an omitted field is kept, an explicit null clears it."
     input: ShipmentUpdateInput!
   ): Shipment!
-  "Cancels a shipment: it is no longer watched. Cancelling twice is harmless."
+  """
+  Cancels a shipment: it is no longer watched. Cancelling twice is harmless and
+  keeps the first cancellation's party. by says who cancelled: marketplaces count
+  the seller's cancellations against them, not the buyer's.
+  """
   cancelShipment(
     "The shipment's id."
     id: ID!
+    "Who cancelled: the seller (the default) or the buyer."
+    by: CancelledBy = SELLER
   ): Shipment!
+  """
+  Records when the buyer returned the shipment (Walmart's return rate); null
+  clears it. Not before the delivery, not in the future.
+  """
+  recordReturn(
+    "The shipment's id."
+    id: ID!
+    "When the return arrived; null clears it."
+    returnedAt: Time
+  ): Shipment!
+}
+
+"A delivery forecast from the seller's own lanes."
+type DeliveryForecast {
+  "The end of the business day (seller's time zone) by which the parcel arrives with probability one half."
+  p50: Time!
+  "The same with probability 0.9."
+  p90: Time!
+  "How many delivered parcels of the lane the forecast rests on."
+  basedOn: Int!
+  "The lane used: carrier|service|originZIP3|destinationZIP3, or a coarser one (distance band, service, carrier) when history is thin."
+  lane: String!
+  "The probability of delivery after deliverBy's day; null without deliverBy."
+  missProbability: Float
+}
+
+"Who cancelled an order."
+enum CancelledBy {
+  "The seller: counts against the seller's cancellation rate."
+  SELLER
+  "At the buyer's request: marketplaces do not count it against the seller."
+  BUYER
 }
 
 "A seller: the account an API key belongs to. Everything else belongs to one seller."
@@ -3424,6 +3699,8 @@ type Shipment {
   deliverBy: Time
   "Where the parcel goes."
   destination: Destination!
+  "Where the parcel leaves from; null fields: the seller's default origin applies."
+  origin: Origin!
   "The status of the latest carrier event (by occurredAt), PENDING before any, CANCELLED once cancelled."
   status: ShipmentStatus!
   "When the latest carrier event happened."
@@ -3434,6 +3711,16 @@ type Shipment {
   estimatedDeliveryAt: Time
   "When the carrier first scanned the parcel (a label is not a scan)."
   firstScanAt: Time
+  "Who cancelled the shipment; null when not cancelled, or cancelled by a carrier event."
+  cancelledBy: CancelledBy
+  "When the buyer returned it (recordReturn)."
+  returnedAt: Time
+  """
+  When the parcel should arrive, from the seller's own delivered history of its
+  lane; null when delivered, not shipped, or with no history. The carrier's own
+  estimate stays in estimatedDeliveryAt. See docs/forecast.md.
+  """
+  deliveryForecast: DeliveryForecast
   "When Shipwatch received the shipment."
   createdAt: Time!
   "When the shipment last changed."
@@ -3474,6 +3761,8 @@ input ShipmentInput {
   deliverBy: Time
   "Where the parcel goes."
   destination: DestinationInput
+  "Where the parcel leaves from, for delivery forecasts; omitted: the seller's default origin (settings)."
+  origin: OriginInput
 }
 
 "Changes to a shipment: an omitted field is kept, an explicit null clears it."
@@ -3494,6 +3783,8 @@ input ShipmentUpdateInput {
   deliverBy: Time
   "Where the parcel goes."
   destination: DestinationInput
+  "Where the parcel leaves from, for delivery forecasts."
+  origin: OriginInput
 }
 
 "A time range: from inclusive, to exclusive; either end may be open."
@@ -4261,6 +4552,26 @@ type SellerSettings {
   inactiveTrackingHours: Int!
   "Days without a carrier event before STALLED (default 5)."
   stalledDays: Int!
+  "Where the seller's parcels leave from, for delivery forecasts; null fields when unknown."
+  origin: Origin!
+  "DELIVERY_AT_RISK's probability of missing deliverBy (default 0.5)."
+  deliveryRiskThreshold: Float!
+}
+
+"Where a parcel leaves from."
+type Origin {
+  "The origin's postal (ZIP) code."
+  postalCode: String
+  "ISO 3166 alpha-2 country code."
+  country: String
+}
+
+"Where a parcel leaves from."
+input OriginInput {
+  "The origin's postal (ZIP) code."
+  postalCode: String
+  "ISO 3166 alpha-2 or alpha-3 country code."
+  country: String
 }
 
 "Changes to a seller's settings; an omitted field is kept."
@@ -4271,6 +4582,10 @@ input SellerSettingsInput {
   inactiveTrackingHours: Int
   "1 to 90."
   stalledDays: Int
+  "The default origin of the seller's parcels; an empty postalCode clears it."
+  origin: OriginInput
+  "Above 0 and below 1."
+  deliveryRiskThreshold: Float
 }
 
 "The URL that receives the seller's notifications."
@@ -4401,6 +4716,76 @@ type AccountHealth {
   onTimeDeliveryRate: HealthMetric!
   "Shipments whose tracking number fails the tracking check, over shipments with a tracking number, placed like validTrackingRate."
   invalidTrackingRate: HealthMetric!
+  """
+  Every metric the marketplace publishes, over each window it evaluates it on,
+  shipments placed by the marketplace's own keying date, counted up to now
+  (days does not apply). See docs/health.md.
+  """
+  standards: [HealthStandard!]!
+}
+
+"A metric as the marketplace publishes it, counted over one of its windows."
+type HealthStandard {
+  "Which metric."
+  metric: StandardMetric!
+  "The window in days: from midnight, in the seller's time zone, of its first day to now."
+  windowDays: Int!
+  "The date that places a shipment in the window."
+  keyedBy: HealthKeying!
+  "The window's start: midnight of its first day in the seller's time zone."
+  from: Time!
+  "The window's end: now."
+  to: Time!
+  "The shipments that meet the metric's condition."
+  numerator: Int!
+  "The shipments the metric is counted over."
+  denominator: Int!
+  "numerator / denominator, from 0 to 1; null when the denominator is 0."
+  rate: Float
+  "How many shipments count against the metric."
+  failing: Int!
+  "The marketplace's target for the metric."
+  target: HealthTarget!
+  "OK when the denominator is 0."
+  status: HealthStatus!
+  "The marketplace page the target and window come from."
+  sourceUrl: String!
+  "What the marketplace counts that Shipwatch cannot see."
+  unseen: String!
+}
+
+"A metric a marketplace judges sellers by."
+enum StandardMetric {
+  "Shipments whose tracking number a carrier scanned, over shipments."
+  VALID_TRACKING_RATE
+  "Shipments shipped after their ship-by day, over shipments due to ship."
+  LATE_SHIPMENT_RATE
+  "Shipments delivered by their deliver-by day, over delivered shipments."
+  ON_TIME_DELIVERY_RATE
+  "Orders the seller cancelled before shipping, over orders."
+  CANCELLATION_RATE
+  "Shipments first scanned by the carrier by the ship-by day, or delivered by deliverBy, over shipments due to ship."
+  ON_TIME_SHIPMENT_RATE
+  "Shipments whose number reached Shipwatch by the ship-by day and was scanned, over shipments due to ship."
+  TRACKING_ON_TIME_RATE
+  "Shipped orders with a NOT_RECEIVED dispute, over shipped orders."
+  ITEM_NOT_RECEIVED_RATE
+  "Delivered orders the buyer returned, over delivered orders."
+  RETURN_RATE
+}
+
+"The date that places a shipment in a marketplace's window."
+enum HealthKeying {
+  "deliverBy; shippedAt, else createdAt, when there is none."
+  PROMISED_DELIVERY
+  "shipBy: a shipment counts once it is due."
+  SHIP_BY
+  "createdAt: when Shipwatch received the order."
+  ORDERED
+  "shippedAt, else createdAt."
+  SHIPPED
+  "deliveredAt."
+  DELIVERED
 }
 
 "A metric a marketplace judges sellers on."
@@ -5175,6 +5560,8 @@ func (ec *executionContext) childFields_AccountHealth(ctx context.Context, field
 		return ec.fieldContext_AccountHealth_onTimeDeliveryRate(ctx, field)
 	case "invalidTrackingRate":
 		return ec.fieldContext_AccountHealth_invalidTrackingRate(ctx, field)
+	case "standards":
+		return ec.fieldContext_AccountHealth_standards(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountHealth", field.Name)
 }
@@ -5299,6 +5686,22 @@ func (ec *executionContext) childFields_DailyHealth(ctx context.Context, field g
 		return ec.fieldContext_DailyHealth_failing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DailyHealth", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryForecast(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "p50":
+		return ec.fieldContext_DeliveryForecast_p50(ctx, field)
+	case "p90":
+		return ec.fieldContext_DeliveryForecast_p90(ctx, field)
+	case "basedOn":
+		return ec.fieldContext_DeliveryForecast_basedOn(ctx, field)
+	case "lane":
+		return ec.fieldContext_DeliveryForecast_lane(ctx, field)
+	case "missProbability":
+		return ec.fieldContext_DeliveryForecast_missProbability(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryForecast", field.Name)
 }
 
 func (ec *executionContext) childFields_Destination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5491,6 +5894,38 @@ func (ec *executionContext) childFields_HealthShipmentConnection(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type HealthShipmentConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_HealthStandard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_HealthStandard_metric(ctx, field)
+	case "windowDays":
+		return ec.fieldContext_HealthStandard_windowDays(ctx, field)
+	case "keyedBy":
+		return ec.fieldContext_HealthStandard_keyedBy(ctx, field)
+	case "from":
+		return ec.fieldContext_HealthStandard_from(ctx, field)
+	case "to":
+		return ec.fieldContext_HealthStandard_to(ctx, field)
+	case "numerator":
+		return ec.fieldContext_HealthStandard_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_HealthStandard_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_HealthStandard_rate(ctx, field)
+	case "failing":
+		return ec.fieldContext_HealthStandard_failing(ctx, field)
+	case "target":
+		return ec.fieldContext_HealthStandard_target(ctx, field)
+	case "status":
+		return ec.fieldContext_HealthStandard_status(ctx, field)
+	case "sourceUrl":
+		return ec.fieldContext_HealthStandard_sourceUrl(ctx, field)
+	case "unseen":
+		return ec.fieldContext_HealthStandard_unseen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthStandard", field.Name)
+}
+
 func (ec *executionContext) childFields_HealthTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "comparison":
@@ -5583,6 +6018,16 @@ func (ec *executionContext) childFields_NotificationEndpoint(ctx context.Context
 		return ec.fieldContext_NotificationEndpoint_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpoint", field.Name)
+}
+
+func (ec *executionContext) childFields_Origin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "postalCode":
+		return ec.fieldContext_Origin_postalCode(ctx, field)
+	case "country":
+		return ec.fieldContext_Origin_country(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Origin", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5713,6 +6158,10 @@ func (ec *executionContext) childFields_SellerSettings(ctx context.Context, fiel
 		return ec.fieldContext_SellerSettings_inactiveTrackingHours(ctx, field)
 	case "stalledDays":
 		return ec.fieldContext_SellerSettings_stalledDays(ctx, field)
+	case "origin":
+		return ec.fieldContext_SellerSettings_origin(ctx, field)
+	case "deliveryRiskThreshold":
+		return ec.fieldContext_SellerSettings_deliveryRiskThreshold(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SellerSettings", field.Name)
 }
@@ -5749,6 +6198,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_deliverBy(ctx, field)
 	case "destination":
 		return ec.fieldContext_Shipment_destination(ctx, field)
+	case "origin":
+		return ec.fieldContext_Shipment_origin(ctx, field)
 	case "status":
 		return ec.fieldContext_Shipment_status(ctx, field)
 	case "lastEventAt":
@@ -5759,6 +6210,12 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_estimatedDeliveryAt(ctx, field)
 	case "firstScanAt":
 		return ec.fieldContext_Shipment_firstScanAt(ctx, field)
+	case "cancelledBy":
+		return ec.fieldContext_Shipment_cancelledBy(ctx, field)
+	case "returnedAt":
+		return ec.fieldContext_Shipment_returnedAt(ctx, field)
+	case "deliveryForecast":
+		return ec.fieldContext_Shipment_deliveryForecast(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Shipment_createdAt(ctx, field)
 	case "updatedAt":
@@ -6298,6 +6755,14 @@ func (ec *executionContext) field_Mutation_cancelShipment_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*shipment.CancelledBy, error) {
+			return ec.unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg1
 	return args, nil
 }
 
@@ -6436,6 +6901,28 @@ func (ec *executionContext) field_Mutation_recordProofOfDelivery_args(ctx contex
 		return nil, err
 	}
 	args["signature"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "returnedAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["returnedAt"] = arg1
 	return args, nil
 }
 
@@ -7344,6 +7831,38 @@ func (ec *executionContext) fieldContext_AccountHealth_invalidTrackingRate(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _AccountHealth_standards(ctx context.Context, field graphql.CollectedField, obj *health.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_standards(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountHealth().Standards(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*health.StandardValue) graphql.Marshaler {
+			return ec.marshalNHealthStandard2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_standards(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthStandard(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BrokenEvidenceRecord_kind(ctx context.Context, field graphql.CollectedField, obj *model.BrokenEvidenceRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8247,6 +8766,121 @@ func (ec *executionContext) _DailyHealth_failing(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_DailyHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_p50(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_p50(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P50, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_p50(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_p90(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_p90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_p90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_basedOn(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_basedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BasedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_basedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_lane(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_lane(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lane, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_lane(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryForecast_missProbability(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryForecast_missProbability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeliveryForecast().MissProbability(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryForecast_missProbability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryForecast", field, true, true, errors.New("field of type Float does not have child fields"))
 }
 
 func (ec *executionContext) _Destination_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.Destination) (ret graphql.Marshaler) {
@@ -9822,6 +10456,314 @@ func (ec *executionContext) fieldContext_HealthShipmentConnection_totalCount(_ c
 	return graphql.NewScalarFieldContext("HealthShipmentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _HealthStandard_metric(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Metric) graphql.Marshaler {
+			return ec.marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type StandardMetric does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_windowDays(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_windowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_windowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_keyedBy(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_keyedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Keying) graphql.Marshaler {
+			return ec.marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_keyedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type HealthKeying does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_from(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_to(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_numerator(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_denominator(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_rate(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_failing(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_target(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Target) graphql.Marshaler {
+			return ec.marshalNHealthTarget2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthStandard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthStandard_status(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Status) graphql.Marshaler {
+			return ec.marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type HealthStatus does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_sourceUrl(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_sourceUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthStandard().SourceURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_sourceUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _HealthStandard_unseen(ctx context.Context, field graphql.CollectedField, obj *health.StandardValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthStandard_unseen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unseen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthStandard_unseen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthStandard", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _HealthTarget_comparison(ctx context.Context, field graphql.CollectedField, obj *health.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10148,7 +11090,7 @@ func (ec *executionContext) _Mutation_cancelShipment(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelShipment(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Mutation().CancelShipment(ctx, fc.Args["id"].(string), fc.Args["by"].(*shipment.CancelledBy))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
@@ -10176,6 +11118,50 @@ func (ec *executionContext) fieldContext_Mutation_cancelShipment(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelShipment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordReturn(ctx, fc.Args["id"].(string), fc.Args["returnedAt"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11357,6 +12343,52 @@ func (ec *executionContext) _NotificationEndpoint_createdAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_NotificationEndpoint_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationEndpoint", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Origin_postalCode(ctx context.Context, field graphql.CollectedField, obj *model.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Origin_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Origin_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Origin", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Origin_country(ctx context.Context, field graphql.CollectedField, obj *model.Origin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Origin_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Origin_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Origin", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -13179,6 +14211,61 @@ func (ec *executionContext) fieldContext_SellerSettings_stalledDays(_ context.Co
 	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _SellerSettings_origin(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SellerSettings().Origin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Origin) graphql.Marshaler {
+			return ec.marshalNOrigin2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SellerSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Origin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SellerSettings_deliveryRiskThreshold(ctx context.Context, field graphql.CollectedField, obj *store.SellerSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SellerSettings_deliveryRiskThreshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveryRiskThreshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SellerSettings_deliveryRiskThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SellerSettings", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
 func (ec *executionContext) _SetNotificationEndpointPayload_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.SetNotificationEndpointPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13473,6 +14560,38 @@ func (ec *executionContext) fieldContext_Shipment_destination(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Shipment_origin(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().Origin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Origin) graphql.Marshaler {
+			return ec.marshalNOrigin2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOrigin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Origin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Shipment_status(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13586,6 +14705,84 @@ func (ec *executionContext) _Shipment_firstScanAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Shipment_firstScanAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Shipment_cancelledBy(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_cancelledBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().CancelledBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shipment.CancelledBy) graphql.Marshaler {
+			return ec.marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_cancelledBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Shipment", field, true, true, errors.New("field of type CancelledBy does not have child fields"))
+}
+
+func (ec *executionContext) _Shipment_returnedAt(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_returnedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_returnedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Shipment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Shipment_deliveryForecast(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_deliveryForecast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Shipment().DeliveryForecast(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *forecast.Forecast) graphql.Marshaler {
+			return ec.marshalODeliveryForecast2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋforecastᚐForecast(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_deliveryForecast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryForecast(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Shipment_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Shipment) (ret graphql.Marshaler) {
@@ -15348,7 +16545,7 @@ func (ec *executionContext) _TrackingCheck_suggestions(ctx context.Context, fiel
 			return ec.fieldContext_TrackingCheck_suggestions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Suggestions(), nil
+			return ec.Resolvers.TrackingCheck().Suggestions(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -15359,7 +16556,7 @@ func (ec *executionContext) _TrackingCheck_suggestions(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_TrackingCheck_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TrackingCheck", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TrackingCheck", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _TrackingCheck_fields(ctx context.Context, field graphql.CollectedField, obj *tracking.Result) (ret graphql.Marshaler) {
@@ -18058,6 +19255,43 @@ func (ec *executionContext) unmarshalInputFlagFilter(ctx context.Context, obj an
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOriginInput(ctx context.Context, obj any) (model.OriginInput, error) {
+	var it model.OriginInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"postalCode", "country"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputProofLocationInput(ctx context.Context, obj any) (model.ProofLocationInput, error) {
 	var it model.ProofLocationInput
 	if obj == nil {
@@ -18171,7 +19405,7 @@ func (ec *executionContext) unmarshalInputSellerSettingsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"timeZone", "inactiveTrackingHours", "stalledDays"}
+	fieldsInOrder := [...]string{"timeZone", "inactiveTrackingHours", "stalledDays", "origin", "deliveryRiskThreshold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18199,6 +19433,20 @@ func (ec *executionContext) unmarshalInputSellerSettingsInput(ctx context.Contex
 				return it, err
 			}
 			it.StalledDays = data
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = data
+		case "deliveryRiskThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveryRiskThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveryRiskThreshold = data
 		}
 	}
 	return it, nil
@@ -18294,7 +19542,7 @@ func (ec *executionContext) unmarshalInputShipmentInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination"}
+	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination", "origin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18357,6 +19605,13 @@ func (ec *executionContext) unmarshalInputShipmentInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Destination = data
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = data
 		}
 	}
 	return it, nil
@@ -18373,7 +19628,7 @@ func (ec *executionContext) unmarshalInputShipmentUpdateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination"}
+	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "service", "shipBy", "shippedAt", "deliverBy", "destination", "origin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18436,6 +19691,13 @@ func (ec *executionContext) unmarshalInputShipmentUpdateInput(ctx context.Contex
 				return it, err
 			}
 			it.Destination = graphql.OmittableOf(data)
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -18747,6 +20009,44 @@ func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.Selectio
 					}
 				}()
 				res = ec._AccountHealth_invalidTrackingRate(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "standards":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._AccountHealth_standards(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19455,6 +20755,97 @@ func (ec *executionContext) _DailyHealth(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliveryForecastImplementors = []string{"DeliveryForecast"}
+
+func (ec *executionContext) _DeliveryForecast(ctx context.Context, sel ast.SelectionSet, obj *forecast.Forecast) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryForecastImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryForecast")
+		case "p50":
+			out.Values[i] = ec._DeliveryForecast_p50(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "p90":
+			out.Values[i] = ec._DeliveryForecast_p90(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basedOn":
+			out.Values[i] = ec._DeliveryForecast_basedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lane":
+			out.Values[i] = ec._DeliveryForecast_lane(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "missProbability":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DeliveryForecast_missProbability(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20776,6 +22167,137 @@ func (ec *executionContext) _HealthShipmentConnection(ctx context.Context, sel a
 	return out
 }
 
+var healthStandardImplementors = []string{"HealthStandard"}
+
+func (ec *executionContext) _HealthStandard(ctx context.Context, sel ast.SelectionSet, obj *health.StandardValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthStandardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthStandard")
+		case "metric":
+			out.Values[i] = ec._HealthStandard_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "windowDays":
+			out.Values[i] = ec._HealthStandard_windowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyedBy":
+			out.Values[i] = ec._HealthStandard_keyedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._HealthStandard_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._HealthStandard_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "numerator":
+			out.Values[i] = ec._HealthStandard_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "denominator":
+			out.Values[i] = ec._HealthStandard_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rate":
+			out.Values[i] = ec._HealthStandard_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failing":
+			out.Values[i] = ec._HealthStandard_failing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "target":
+			out.Values[i] = ec._HealthStandard_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._HealthStandard_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sourceUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._HealthStandard_sourceUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "unseen":
+			out.Values[i] = ec._HealthStandard_unseen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var healthTargetImplementors = []string{"HealthTarget"}
 
 func (ec *executionContext) _HealthTarget(ctx context.Context, sel ast.SelectionSet, obj *health.Target) graphql.Marshaler {
@@ -20926,6 +22448,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelShipment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelShipment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordReturn(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21500,6 +23029,49 @@ func (ec *executionContext) _NotificationEndpoint(ctx context.Context, sel ast.S
 		case "createdAt":
 			out.Values[i] = ec._NotificationEndpoint_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var originImplementors = []string{"Origin"}
+
+func (ec *executionContext) _Origin(ctx context.Context, sel ast.SelectionSet, obj *model.Origin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, originImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Origin")
+		case "postalCode":
+			out.Values[i] = ec._Origin_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._Origin_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22789,17 +24361,60 @@ func (ec *executionContext) _SellerSettings(ctx context.Context, sel ast.Selecti
 		case "timeZone":
 			out.Values[i] = ec._SellerSettings_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inactiveTrackingHours":
 			out.Values[i] = ec._SellerSettings_inactiveTrackingHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "stalledDays":
 			out.Values[i] = ec._SellerSettings_stalledDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "origin":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SellerSettings_origin(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "deliveryRiskThreshold":
+			out.Values[i] = ec._SellerSettings_deliveryRiskThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23092,6 +24707,44 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "origin":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_origin(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "status":
 			field := field
 
@@ -23150,6 +24803,87 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cancelledBy":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_cancelledBy(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "returnedAt":
+			out.Values[i] = ec._Shipment_returnedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deliveryForecast":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Shipment_deliveryForecast(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Shipment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24584,10 +26318,43 @@ func (ec *executionContext) _TrackingCheck(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "suggestions":
-			out.Values[i] = ec._TrackingCheck_suggestions(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TrackingCheck_suggestions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "fields":
 			out.Values[i] = ec._TrackingCheck_fields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -26502,6 +28269,40 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx context.Context, v any) (health.Keying, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx context.Context, sel ast.SelectionSet, v health.Keying) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying = map[string]health.Keying{
+		"PROMISED_DELIVERY": health.KeyPromisedDelivery,
+		"SHIP_BY":           health.KeyShipBy,
+		"ORDERED":           health.KeyOrdered,
+		"SHIPPED":           health.KeyShipped,
+		"DELIVERED":         health.KeyDelivered,
+	}
+	marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying = map[health.Keying]string{
+		health.KeyPromisedDelivery: "PROMISED_DELIVERY",
+		health.KeyShipBy:           "SHIP_BY",
+		health.KeyOrdered:          "ORDERED",
+		health.KeyShipped:          "SHIPPED",
+		health.KeyDelivered:        "DELIVERED",
+	}
+)
+
 func (ec *executionContext) marshalNHealthMetric2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetricReport(ctx context.Context, sel ast.SelectionSet, v *health.MetricReport) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -26552,6 +28353,66 @@ func (ec *executionContext) marshalNHealthShipmentConnection2ᚖgithubᚗcomᚋs
 		return graphql.Null
 	}
 	return ec._HealthShipmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHealthStandard2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*health.StandardValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthStandard2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthStandard2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStandardValue(ctx context.Context, sel ast.SelectionSet, v *health.StandardValue) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._HealthStandard(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx context.Context, v any) (health.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx context.Context, sel ast.SelectionSet, v health.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus = map[string]health.Status{
+		"OK":      health.OK,
+		"AT_RISK": health.AtRisk,
+		"FAILING": health.Failing,
+	}
+	marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus = map[health.Status]string{
+		health.OK:      "OK",
+		health.AtRisk:  "AT_RISK",
+		health.Failing: "FAILING",
+	}
+)
+
+func (ec *executionContext) marshalNHealthTarget2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx context.Context, sel ast.SelectionSet, v health.Target) graphql.Marshaler {
+	return ec._HealthTarget(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -26748,6 +28609,16 @@ func (ec *executionContext) unmarshalNNotificationState2githubᚗcomᚋshipwatch
 
 func (ec *executionContext) marshalNNotificationState2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐNotificationState(ctx context.Context, sel ast.SelectionSet, v model.NotificationState) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOrigin2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOrigin(ctx context.Context, sel ast.SelectionSet, v *model.Origin) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Origin(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -27114,6 +28985,46 @@ func (ec *executionContext) unmarshalNSourceState2githubᚗcomᚋshipwatchᚋshi
 func (ec *executionContext) marshalNSourceState2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐState(ctx context.Context, sel ast.SelectionSet, v source.State) graphql.Marshaler {
 	return v
 }
+
+func (ec *executionContext) unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx context.Context, v any) (health.Metric, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx context.Context, sel ast.SelectionSet, v health.Metric) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric = map[string]health.Metric{
+		"VALID_TRACKING_RATE":    health.ValidTrackingRate,
+		"LATE_SHIPMENT_RATE":     health.LateShipmentRate,
+		"ON_TIME_DELIVERY_RATE":  health.OnTimeDeliveryRate,
+		"CANCELLATION_RATE":      health.CancellationRate,
+		"ON_TIME_SHIPMENT_RATE":  health.OnTimeShipmentRate,
+		"TRACKING_ON_TIME_RATE":  health.TrackingOnTimeRate,
+		"ITEM_NOT_RECEIVED_RATE": health.ItemNotReceivedRate,
+		"RETURN_RATE":            health.ReturnRate,
+	}
+	marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric = map[health.Metric]string{
+		health.ValidTrackingRate:   "VALID_TRACKING_RATE",
+		health.LateShipmentRate:    "LATE_SHIPMENT_RATE",
+		health.OnTimeDeliveryRate:  "ON_TIME_DELIVERY_RATE",
+		health.CancellationRate:    "CANCELLATION_RATE",
+		health.OnTimeShipmentRate:  "ON_TIME_SHIPMENT_RATE",
+		health.TrackingOnTimeRate:  "TRACKING_ON_TIME_RATE",
+		health.ItemNotReceivedRate: "ITEM_NOT_RECEIVED_RATE",
+		health.ReturnRate:          "RETURN_RATE",
+	}
+)
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -27556,6 +29467,36 @@ func (ec *executionContext) marshalOBrokenEvidenceRecord2ᚖgithubᚗcomᚋshipw
 	return ec._BrokenEvidenceRecord(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx context.Context, v any) (*shipment.CancelledBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy(ctx context.Context, sel ast.SelectionSet, v *shipment.CancelledBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy[*v])
+	return res
+}
+
+var (
+	unmarshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy = map[string]shipment.CancelledBy{
+		"SELLER": shipment.CancelledBySeller,
+		"BUYER":  shipment.CancelledByBuyer,
+	}
+	marshalOCancelledBy2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋshipmentᚐCancelledBy = map[shipment.CancelledBy]string{
+		shipment.CancelledBySeller: "SELLER",
+		shipment.CancelledByBuyer:  "BUYER",
+	}
+)
+
 func (ec *executionContext) unmarshalOCarrierEnvironment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx context.Context, v any) (*carrier.Environment, error) {
 	if v == nil {
 		return nil, nil
@@ -27588,6 +29529,13 @@ func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshipwatchᚋshipwa
 	_ = ctx
 	res := model.MarshalDecimal(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODeliveryForecast2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋforecastᚐForecast(ctx context.Context, sel ast.SelectionSet, v *forecast.Forecast) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeliveryForecast(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODestinationInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐDestinationInput(ctx context.Context, v any) (*model.DestinationInput, error) {
@@ -27960,6 +29908,14 @@ func (ec *executionContext) marshalONotificationEndpoint2ᚖgithubᚗcomᚋshipw
 		return graphql.Null
 	}
 	return ec._NotificationEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOriginInput2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐOriginInput(ctx context.Context, v any) (*model.OriginInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOriginInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOProofImage2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐProofImage(ctx context.Context, sel ast.SelectionSet, v *model.ProofImage) graphql.Marshaler {

@@ -22,6 +22,7 @@ type ShipmentUpdateInput struct {
 	ShippedAt      graphql.Omittable[*time.Time]        `json:"shippedAt,omitempty"`
 	DeliverBy      graphql.Omittable[*time.Time]        `json:"deliverBy,omitempty"`
 	Destination    graphql.Omittable[*DestinationInput] `json:"destination,omitempty"`
+	Origin         graphql.Omittable[*OriginInput]      `json:"origin,omitempty"`
 }
 
 // DisputeUpdateInput is the input of updateDispute.

@@ -198,6 +198,22 @@ type NotificationDeliveryEdge struct {
 	Node *store.Delivery `json:"node"`
 }
 
+// Where a parcel leaves from.
+type Origin struct {
+	// The origin's postal (ZIP) code.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166 alpha-2 country code.
+	Country *string `json:"country,omitempty"`
+}
+
+// Where a parcel leaves from.
+type OriginInput struct {
+	// The origin's postal (ZIP) code.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// ISO 3166 alpha-2 or alpha-3 country code.
+	Country *string `json:"country,omitempty"`
+}
+
 // Where a page sits in its list (Relay cursor connections). Lists are read forward with first and after.
 type PageInfo struct {
 	// True when more items follow this page: read them with after: endCursor.
@@ -280,6 +296,10 @@ type SellerSettingsInput struct {
 	InactiveTrackingHours *int `json:"inactiveTrackingHours,omitempty"`
 	// 1 to 90.
 	StalledDays *int `json:"stalledDays,omitempty"`
+	// The default origin of the seller's parcels; an empty postalCode clears it.
+	Origin *OriginInput `json:"origin,omitempty"`
+	// Above 0 and below 1.
+	DeliveryRiskThreshold *float64 `json:"deliveryRiskThreshold,omitempty"`
 }
 
 // The endpoint set, with its signing secret (shown once).
@@ -363,6 +383,8 @@ type ShipmentInput struct {
 	DeliverBy *time.Time `json:"deliverBy,omitempty"`
 	// Where the parcel goes.
 	Destination *DestinationInput `json:"destination,omitempty"`
+	// Where the parcel leaves from, for delivery forecasts; omitted: the seller's default origin (settings).
+	Origin *OriginInput `json:"origin,omitempty"`
 }
 
 // Live events over websocket (graphql-transport-ws or graphql-ws), authenticated by the

@@ -169,8 +169,8 @@ func TestAccountHealthEndToEnd(t *testing.T) {
 		t.Errorf("eBay onTimeDeliveryRate = %+v, want counts without target or status", otd)
 	}
 	env.MustGraphQL(t, keyA, accountHealthQuery, map[string]any{"m": "WALMART", "days": 1}, &h)
-	if vtr := h.AccountHealth.ValidTrackingRate; vtr.Target.Comparison != "ABOVE" || vtr.Target.Rate != 0.99 || len(vtr.Daily) != 1 {
-		t.Errorf("Walmart validTrackingRate = %+v, want above 99%% over 1 day", vtr)
+	if vtr := h.AccountHealth.ValidTrackingRate; vtr.Target.Comparison != "AT_LEAST" || vtr.Target.Rate != 0.99 || len(vtr.Daily) != 1 {
+		t.Errorf("Walmart validTrackingRate = %+v, want at least 99%% over 1 day", vtr)
 	}
 
 	for _, tt := range []struct {

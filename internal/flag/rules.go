@@ -120,6 +120,10 @@ func localDayText(col string) string {
 
 const shippedAt = "coalesce(sh.shipped_at, sh.first_scan_at)"
 
+// estimateLate: the carrier's estimate falls on a later local day than
+// deliverBy.
+var estimateLate = `(sh.estimated_delivery_at > sh.deliver_by AND ` + localDay("sh.estimated_delivery_at") + ` > ` + localDay("sh.deliver_by") + `)`
+
 var shipmentRules = []Rule{
 	{
 		// The number fails the check. A carrier scan proves the number
@@ -208,16 +212,27 @@ var shipmentRules = []Rule{
 		}},
 	},
 	{
-		// Not delivered, the carrier's estimate falls on a later local day
-		// than deliverBy, and deliverBy's day is not over yet: once it is,
-		// LATE_DELIVERY takes over and this flag clears.
+		// Not delivered, deliverBy's day not over yet (once it is,
+		// LATE_DELIVERY takes over and this flag clears), and either the
+		// carrier's estimate falls on a later local day than deliverBy, or
+		// the forecast's probability of missing it has passed the seller's
+		// threshold (sellers.delivery_risk_threshold): the check of the
+		// shipment stores when it does (shipments.forecast_risk_from,
+		// internal/forecast RiskFrom), and the probability only grows with
+		// time, so the sweep compares that instant with its time.
 		Kind: DeliveryAtRisk, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: `sh.delivered_at IS NULL AND sh.estimated_delivery_at > sh.deliver_by AND sh.status <> 'RETURNED_TO_SENDER'
-				AND ` + localDay("sh.estimated_delivery_at") + ` > ` + localDay("sh.deliver_by") + `
+			Cond: `sh.delivered_at IS NULL AND ` + estimateLate + ` AND sh.status <> 'RETURNED_TO_SENDER'
 				AND sh.deliver_by >= ` + localToday,
 			Message: `format('The carrier expects delivery on %s, after the deliver-by date %s.', ` +
 				localDayText("sh.estimated_delivery_at") + `, ` + localDayText("sh.deliver_by") + `)`,
+		}, {
+			Cond: `sh.delivered_at IS NULL AND sh.forecast_risk_from IS NOT NULL AND sh.forecast_risk_from <= $2::timestamptz
+				AND sh.status <> 'RETURNED_TO_SENDER' AND sh.deliver_by >= ` + localToday + `
+				AND NOT coalesce(` + estimateLate + `, false)`,
+			Message: `format('The delivery forecast gives a %s%% or higher chance of missing the deliver-by date %s (threshold %s%%, lane %s).', ` +
+				`round(100 * sh.forecast_miss_probability)::int, ` + localDayText("sh.deliver_by") +
+				`, round(100 * se.delivery_risk_threshold)::int, sh.forecast_lane)`,
 		}},
 	},
 	{

@@ -42,7 +42,11 @@ var Metrics = []Metric{ValidTrackingRate, LateShipmentRate, OnTimeDeliveryRate, 
 // HigherIsBetter reports whether the metric's numerator counts successes
 // (valid tracking, on-time delivery) rather than failures.
 func (m Metric) HigherIsBetter() bool {
-	return m == ValidTrackingRate || m == OnTimeDeliveryRate
+	switch m {
+	case ValidTrackingRate, OnTimeDeliveryRate, OnTimeShipmentRate, TrackingOnTimeRate:
+		return true
+	}
+	return false
 }
 
 // Comparison says how a rate must compare with a target to meet it.
@@ -132,9 +136,9 @@ const (
 	amazonVTR  = "Amazon Seller Central help: Valid Tracking Rate (US): at least 95% of packages shipped and confirmed have a tracking number with a carrier scan, per category, over 30 days"
 	amazonLSR  = "Amazon Seller Central help: Late Shipment Rate (US): under 4%, over 10 and 30 days"
 	amazonOTD  = "Amazon Seller Central help: On-time delivery (US): greater than 97%, over the 14 days commonly quoted for Account Health"
-	walmartVTR = "Walmart Marketplace Learn: Seller Performance Standards: Valid Tracking Rate greater than 99%, last 30 days"
+	walmartVTR = "Walmart Marketplace Learn: Seller Performance Standards (current table, 30 or 60 days): Valid Tracking Rate greater than or equal to 99%, last 30 days"
 	walmartOTS = "Walmart Seller Help: Seller Performance Standards (2017 standards): On-Time Shipment Rate greater than 99%, i.e. fewer than 1% shipped late"
-	walmartOTD = "Walmart Marketplace Learn: Seller Performance Standards: On-Time Delivery Rate greater than 95%, last 30 days"
+	walmartOTD = "Walmart Marketplace Learn: Seller Performance Standards (current table): On-Time Delivery Rate greater than or equal to 90%, last 30 days (an earlier version said greater than 95%)"
 	ebayVTR    = "eBay Seller Center: Top Rated Seller requirements (US): tracking uploaded on time and validated on at least 95% of transactions, previous 3 months"
 	ebayLSR    = "eBay Seller Center: Top Rated Seller requirements (US): late shipment rate at most 3%, previous 3 months"
 	derivedITR = "Derived from the Valid Tracking Rate target: a number that fails the check never gets a scan, so invalid numbers alone must stay within its allowance"
@@ -147,9 +151,9 @@ var policies = map[Marketplace]Policy{
 		OnTimeDeliveryRate: {Above, 9700, 14, amazonOTD},
 	},
 	Walmart: {
-		ValidTrackingRate:  {Above, 9900, 30, walmartVTR},
+		ValidTrackingRate:  {AtLeast, 9900, 30, walmartVTR},
 		LateShipmentRate:   {Below, 100, 30, walmartOTS},
-		OnTimeDeliveryRate: {Above, 9500, 30, walmartOTD},
+		OnTimeDeliveryRate: {AtLeast, 9000, 30, walmartOTD},
 	},
 	EBay: {
 		ValidTrackingRate: {AtLeast, 9500, 90, ebayVTR},

@@ -25,7 +25,10 @@ func TestEvaluate(t *testing.T) {
 		{"OTD exactly 97% is not above 97%", amazon[OnTimeDeliveryRate], 97, 100, Failing},
 		{"ITR 5% is at most 5%", amazon[InvalidTrackingRate], 5, 100, AtRisk},
 		{"ITR 5.01%", amazon[InvalidTrackingRate], 501, 10000, Failing},
-		{"Walmart VTR exactly 99% is not above", walmart[ValidTrackingRate], 99, 100, Failing},
+		{"Walmart VTR exactly 99% is at least 99%", walmart[ValidTrackingRate], 99, 100, AtRisk},
+		{"Walmart VTR 98.99%", walmart[ValidTrackingRate], 9899, 10000, Failing},
+		{"Walmart OTD exactly 90% is at least 90%", walmart[OnTimeDeliveryRate], 90, 100, AtRisk},
+		{"Walmart OTD 89.99%", walmart[OnTimeDeliveryRate], 8999, 10000, Failing},
 		{"Walmart VTR 99.25%", walmart[ValidTrackingRate], 9925, 10000, AtRisk},
 		{"Walmart VTR 99.26%", walmart[ValidTrackingRate], 9926, 10000, OK},
 		{"Walmart LSR 1%", walmart[LateShipmentRate], 1, 100, Failing},
@@ -61,8 +64,8 @@ func TestPolicies(t *testing.T) {
 	if _, ok := policies[EBay][OnTimeDeliveryRate]; ok {
 		t.Errorf("eBay publishes no on-time delivery target of its own; want none")
 	}
-	if itr := policies[Walmart][InvalidTrackingRate]; itr.Comparison != Below || itr.BasisPoints != 100 {
-		t.Errorf("Walmart invalid tracking = %+v, want below 1%% (from VTR above 99%%)", itr)
+	if itr := policies[Walmart][InvalidTrackingRate]; itr.Comparison != AtMost || itr.BasisPoints != 100 {
+		t.Errorf("Walmart invalid tracking = %+v, want at most 1%% (from VTR at least 99%%)", itr)
 	}
 	if _, err := PolicyFor("ETSY"); err == nil {
 		t.Errorf("PolicyFor(ETSY) error = nil, want unknown marketplace")

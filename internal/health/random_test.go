@@ -102,7 +102,7 @@ func TestReportMatchesDirectCountRandom(t *testing.T) {
 				var err error
 				switch rng.IntN(4) {
 				case 0:
-					_, err = f.svc.CancelShipment(ctx, s, id)
+					_, err = f.svc.CancelShipment(ctx, s, id, shipment.CancelledBySeller)
 				case 1:
 					_, err = f.svc.UpdateShipment(ctx, s, id, func(in *shipment.Input) {
 						in.ShippedAt, in.Carrier = maybe(0.8), carriers[rng.IntN(len(carriers))]

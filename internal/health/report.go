@@ -104,6 +104,7 @@ func (m Metric) value(c store.HealthCount) Value {
 
 // Report is a seller's account health on one marketplace over a window.
 type Report struct {
+	SellerID    string
 	Marketplace Marketplace
 	Days        int
 	TimeZone    string
@@ -143,7 +144,7 @@ func (s *Service) Report(ctx context.Context, sellerID string, m Marketplace, da
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Marketplace: m, Days: days, TimeZone: w.TimeZone, From: w.From, To: w.Now}
+	r := &Report{SellerID: sellerID, Marketplace: m, Days: days, TimeZone: w.TimeZone, From: w.From, To: w.Now}
 	for _, metric := range Metrics {
 		mr := build(metric, w, counts)
 		mr.SellerID = sellerID

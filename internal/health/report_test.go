@@ -169,7 +169,7 @@ func TestReportHandBuilt(t *testing.T) {
 		delivery("stale-delivered", day(3, 20, 0), event{day(2, 12, 0), shipment.StatusDelivered}, event{day(3, 9, 0), shipment.StatusOutForDelivery}),
 	)
 	ids := f.load(t, sellerA, items)
-	if _, err := f.svc.CancelShipment(ctx, sellerA, ids["cancelled"]); err != nil {
+	if _, err := f.svc.CancelShipment(ctx, sellerA, ids["cancelled"], shipment.CancelledBySeller); err != nil {
 		t.Fatal(err)
 	}
 	// Seller B has the same orders and numbers, and scans A's unscanned
@@ -247,7 +247,7 @@ func TestReportHandBuilt(t *testing.T) {
 	if _, err := f.svc.UpdateShipment(ctx, sellerA, ids["invalid"], func(in *shipment.Input) { in.TrackingNumber = number(true) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.CancelShipment(ctx, sellerA, ids["not-delivered"]); err != nil {
+	if _, err := f.svc.CancelShipment(ctx, sellerA, ids["not-delivered"], shipment.CancelledBySeller); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range []health.Marketplace{health.Amazon, health.Walmart, health.EBay} {

@@ -201,7 +201,7 @@ func TestCompactionDuringWrites(t *testing.T) {
 			if _, err := f.svc.RecordEvents(ctx, seller, evs); err != nil {
 				return err
 			}
-			if _, err := f.svc.CancelShipment(ctx, seller, res[batch].Shipment.ID); err != nil {
+			if _, err := f.svc.CancelShipment(ctx, seller, res[batch].Shipment.ID, shipment.CancelledBySeller); err != nil {
 				return err
 			}
 		}

@@ -23,6 +23,8 @@ const (
 	fDeliverBy
 	fPostalCode
 	fCountry
+	fOriginPostalCode
+	fOriginCountry
 	numFields
 )
 
@@ -46,6 +48,8 @@ var shipwatchColumns = []column{
 	{"deliver_by", fDeliverBy, false},
 	{"destination_postal_code", fPostalCode, false},
 	{"destination_country", fCountry, false},
+	{"origin_postal_code", fOriginPostalCode, false},
+	{"origin_country", fOriginCountry, false},
 }
 
 // Amazon shipping-confirmation columns. order-item-id and quantity are known

@@ -110,6 +110,10 @@ type Row struct {
 	PostalCode string
 	// Country is the destination's ISO 3166 alpha-2 code, upper case, or "".
 	Country string
+	// OriginPostal and OriginCountry are where the parcel leaves from, as
+	// the destination's; "" for the seller's default.
+	OriginPostal  string
+	OriginCountry string
 	// Items is how many adjacent order-item lines of an Amazon flat file make
 	// this shipment; 0 for formats that do not list items.
 	Items int

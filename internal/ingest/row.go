@@ -62,6 +62,7 @@ func (r *Reader) convert() (row Row, rerr *RowError, blank bool) {
 	put(fTracking, tracking)
 	put(fService, r.get(fService))
 	put(fPostalCode, r.get(fPostalCode))
+	put(fOriginPostalCode, r.get(fOriginPostalCode))
 
 	carrierCol, carrier := fCarrier, r.get(fCarrier)
 	if l.format == FormatAmazonFlatFile && (len(carrier) == 0 || bytes.EqualFold(carrier, []byte("other"))) {
@@ -81,13 +82,17 @@ func (r *Reader) convert() (row Row, rerr *RowError, blank bool) {
 		at[fCarrier][1] = len(b)
 	}
 
-	if c := r.get(fCountry); len(c) > 0 {
-		if len(c) != 2 || !isLetter(c[0]) || !isLetter(c[1]) {
-			return reject(l.name[fCountry], quote(string(c))+" is not a two-letter ISO 3166 country code (e.g. US)")
+	for _, f := range [2]field{fCountry, fOriginCountry} {
+		c := r.get(f)
+		if len(c) == 0 {
+			continue
 		}
-		at[fCountry][0] = len(b)
+		if len(c) != 2 || !isLetter(c[0]) || !isLetter(c[1]) {
+			return reject(l.name[f], quote(string(c))+" is not a two-letter ISO 3166 country code (e.g. US)")
+		}
+		at[f][0] = len(b)
 		b = append(b, c[0]&^0x20, c[1]&^0x20)
-		at[fCountry][1] = len(b)
+		at[f][1] = len(b)
 	}
 
 	var times [3]time.Time
@@ -119,6 +124,8 @@ func (r *Reader) convert() (row Row, rerr *RowError, blank bool) {
 		Service:        sub(fService),
 		PostalCode:     sub(fPostalCode),
 		Country:        sub(fCountry),
+		OriginPostal:   sub(fOriginPostalCode),
+		OriginCountry:  sub(fOriginCountry),
 	}
 	if code != "" {
 		row.Carrier = code

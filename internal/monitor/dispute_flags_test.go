@@ -57,7 +57,7 @@ func TestDisputeFlagsOnCancelledShipment(t *testing.T) {
 		OccurredAt: time.Now().Add(-72 * time.Hour).UTC(), Status: shipment.StatusDelivered, Source: shipment.SourceBackOffice}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CancelShipment(ctx, seller.ID, sh.ID); err != nil {
+	if _, err := svc.CancelShipment(ctx, seller.ID, sh.ID, shipment.CancelledBySeller); err != nil {
 		t.Fatalf("CancelShipment() error = %v", err)
 	}
 	respondBy := time.Now().Add(12 * time.Hour)

@@ -133,6 +133,11 @@ func (s *Service) requeueLostTurns(ctx context.Context) error {
 // Running it twice changes nothing the second time.
 func (s *Service) Check(ctx context.Context, sellerID string, ids []string) error {
 	if ids == nil {
+		// A check of everything follows a change of settings: the
+		// forecast risks depend on the threshold and the origin.
+		if err := s.refreshAllRisk(ctx, sellerID); err != nil {
+			return err
+		}
 		return s.sweepSeller(ctx, sellerID, flag.Rules, s.now())
 	}
 	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
@@ -165,6 +170,9 @@ func (s *Service) checkTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids
 func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string, locked []string) error {
 	if len(locked) == 0 {
 		return nil
+	}
+	if err := s.refreshRisk(ctx, tx, sellerID, locked); err != nil {
+		return err
 	}
 	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: locked}
 	var raised, resolved []flag.Flag
@@ -321,6 +329,9 @@ func (s *Service) announceStatus(ctx context.Context, tx *sqlx.Tx, sellerID stri
 		ids[i] = c.ShipmentID
 	}
 	if err := pubsub.Publish(ctx, tx, pubsub.Message{Topic: pubsub.TopicShipmentUpdated, SellerID: sellerID, IDs: ids}); err != nil {
+		return err
+	}
+	if err := s.learnDeliveries(ctx, tx, sellerID, changes); err != nil {
 		return err
 	}
 	return s.notifyStatus(ctx, tx, sellerID, changes)

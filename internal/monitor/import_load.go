@@ -228,6 +228,7 @@ func rowInput(r ingest.Row) shipment.Input {
 	return shipment.Input{
 		OrderID: r.OrderID, Carrier: r.Carrier, TrackingNumber: r.TrackingNumber, Service: r.Service,
 		ShipBy: r.ShipBy, ShippedAt: r.ShippedAt, DeliverBy: r.DeliverBy, PostalCode: r.PostalCode, Country: r.Country,
+		Origin: shipment.Place{PostalCode: r.OriginPostal, Country: r.OriginCountry},
 	}
 }
 
@@ -266,6 +267,10 @@ func columnOf(format, field string) string {
 		return "destination_postal_code"
 	case "destination.country":
 		return "destination_country"
+	case "origin.postalCode":
+		return "origin_postal_code"
+	case "origin.country":
+		return "origin_country"
 	}
 	return ""
 }

@@ -277,3 +277,37 @@ func TestLoadImportSharedNumbers(t *testing.T) {
 		t.Errorf("%d shipments stored, want %d", n, len(identities))
 	}
 }
+
+// TestLoadImportOrigin: a file's origin columns reach the shipment, and a
+// bad origin country rejects its row naming the column.
+func TestLoadImportOrigin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	im, st, db := newImporter(t, 0)
+	s, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "order_id,tracking_number,origin_postal_code,origin_country\nA-1,1Z999AA10123456784,10001,us\nA-2,1Z999AA10123456793,60601,USA\n"
+	up, err := im.Upload(ctx, s, "f.csv", ingest.FormatAuto, bytes.NewReader([]byte(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := im.LoadImport(ctx, s.ID, up.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := im.Import(ctx, s.ID, up.ID)
+	if err != nil || got.Created != 1 || got.Rejected != 1 {
+		t.Fatalf("import = %+v, %v, want 1 created and 1 rejected", got, err)
+	}
+	var origin struct {
+		PostalCode string `db:"origin_postal_code"`
+		Country    string `db:"origin_country"`
+	}
+	if err := db.Get(&origin, `SELECT origin_postal_code, origin_country FROM shipments WHERE seller_id = $1 AND order_id = 'A-1'`, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if origin.PostalCode != "10001" || origin.Country != "US" {
+		t.Errorf("origin = %+v, want 10001 US", origin)
+	}
+}

@@ -3,7 +3,9 @@ package monitor_test
 import (
 	"context"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 // the env's clock, never the wall clock, so no result depends on the day
 // the test runs.
 type ruleEnv struct {
+	db    *sqlx.DB
 	t     *testing.T
 	ctx   context.Context
 	svc   *monitor.Service
@@ -36,7 +39,8 @@ var ruleEnvStart = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 func newRuleEnv(t *testing.T) *ruleEnv {
 	t.Helper()
 	e := &ruleEnv{t: t, ctx: context.Background(), clock: ruleEnvStart}
-	e.svc, e.st = monitortest.New(t, dbtest.DB(t), monitor.WithClock(func() time.Time { return e.clock }))
+	e.db = dbtest.DB(t)
+	e.svc, e.st = monitortest.New(t, e.db, monitor.WithClock(func() time.Time { return e.clock }))
 	return e
 }
 
@@ -152,7 +156,7 @@ func TestInactiveTrackingBoundaries(t *testing.T) {
 	e.event(seller, scanned, now.Add(-40*time.Hour), shipment.StatusInTransit, nil)
 	noNumber := e.ship(seller, shipment.Input{TrackingNumber: "-", ShippedAt: ptr(now.Add(-49 * time.Hour))})
 	cancelled := shipped(49 * time.Hour)
-	if _, err := e.svc.CancelShipment(e.ctx, seller, cancelled.ID); err != nil {
+	if _, err := e.svc.CancelShipment(e.ctx, seller, cancelled.ID, shipment.CancelledBySeller); err != nil {
 		t.Fatal(err)
 	}
 	e.sweep(now)
@@ -341,7 +345,7 @@ func TestWriteRules(t *testing.T) {
 	// cancelling B clears A's duplicate.
 	e.event(seller, badDigit, at, shipment.StatusInTransit, nil)
 	e.event(seller, exception, at.Add(time.Hour), shipment.StatusInTransit, nil)
-	if _, err := e.svc.CancelShipment(e.ctx, seller, dupB.ID); err != nil {
+	if _, err := e.svc.CancelShipment(e.ctx, seller, dupB.ID, shipment.CancelledBySeller); err != nil {
 		t.Fatal(err)
 	}
 	e.check(seller)
@@ -398,13 +402,19 @@ func TestSettingsValidation(t *testing.T) {
 		{InactiveTrackingHours: ptr(0)},
 		{InactiveTrackingHours: ptr(721)},
 		{StalledDays: ptr(91)},
+		{DeliveryRiskThreshold: ptr(0.0)},
+		{DeliveryRiskThreshold: ptr(1.0)},
+		{Origin: &shipment.Place{PostalCode: "10001", Country: "USA"}},
+		{Origin: &shipment.Place{PostalCode: strings.Repeat("1", 21)}},
 	} {
 		if _, err := e.svc.UpdateSellerSettings(e.ctx, seller, ch); err == nil {
 			t.Errorf("UpdateSellerSettings(%+v) error = nil, want a field error", ch)
 		}
 	}
-	got, err := e.svc.UpdateSellerSettings(e.ctx, seller, monitor.SettingsChange{TimeZone: ptr("Europe/Paris"), StalledDays: ptr(3)})
-	if err != nil || got != (store.SellerSettings{TimeZone: "Europe/Paris", InactiveTrackingHours: 48, StalledDays: 3}) {
+	got, err := e.svc.UpdateSellerSettings(e.ctx, seller, monitor.SettingsChange{TimeZone: ptr("Europe/Paris"), StalledDays: ptr(3),
+		Origin: &shipment.Place{PostalCode: " 75001 ", Country: "fr"}, DeliveryRiskThreshold: ptr(0.7)})
+	if err != nil || got != (store.SellerSettings{TimeZone: "Europe/Paris", InactiveTrackingHours: 48, StalledDays: 3,
+		OriginPostalCode: "75001", OriginCountry: "FR", DeliveryRiskThreshold: 0.7}) {
 		t.Errorf("UpdateSellerSettings() = %+v, %v", got, err)
 	}
 }

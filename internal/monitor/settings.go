@@ -17,6 +17,9 @@ type SettingsChange struct {
 	TimeZone              *string
 	InactiveTrackingHours *int
 	StalledDays           *int
+	// Origin replaces the default origin; an empty postal code clears it.
+	Origin                *shipment.Place
+	DeliveryRiskThreshold *float64
 }
 
 // Bounds of the thresholds (also CHECK constraints of migration 0004).
@@ -55,6 +58,19 @@ func (s *Service) UpdateSellerSettings(ctx context.Context, sellerID string, ch 
 			return store.SellerSettings{}, &shipment.FieldError{Field: "stalledDays", Message: fmt.Sprintf("must be between 1 and %d", MaxStalledDays)}
 		}
 		cur.StalledDays = *d
+	}
+	if o := ch.Origin; o != nil {
+		c := o.Clean()
+		if ferr := c.Validate("origin"); ferr != nil {
+			return store.SellerSettings{}, ferr
+		}
+		cur.OriginPostalCode, cur.OriginCountry = c.PostalCode, c.Country
+	}
+	if p := ch.DeliveryRiskThreshold; p != nil {
+		if !(*p > 0 && *p < 1) {
+			return store.SellerSettings{}, &shipment.FieldError{Field: "deliveryRiskThreshold", Message: "must be above 0 and below 1"}
+		}
+		cur.DeliveryRiskThreshold = *p
 	}
 	var out store.SellerSettings
 	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {

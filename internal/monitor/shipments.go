@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -34,6 +35,7 @@ func write(in shipment.Input) (store.ShipmentWrite, *shipment.FieldError) {
 		OrderID: in.OrderID, TrackingNumber: in.TrackingNumber, Service: in.Service,
 		ShipBy: in.ShipBy, ShippedAt: in.ShippedAt, DeliverBy: in.DeliverBy,
 		DestinationPostalCode: in.PostalCode, DestinationCountry: in.Country,
+		OriginPostalCode: in.Origin.PostalCode, OriginCountry: in.Origin.Country,
 	}
 	if in.Carrier != "" {
 		code, ok := tracking.ResolveCarrier(in.Carrier)
@@ -160,6 +162,7 @@ func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, chang
 			OrderID: cur.OrderID, Carrier: cur.Carrier, TrackingNumber: cur.TrackingNumber, Service: cur.Service,
 			ShipBy: cur.ShipBy, ShippedAt: cur.ShippedAt, DeliverBy: cur.DeliverBy,
 			PostalCode: cur.DestinationPostalCode, Country: cur.DestinationCountry,
+			Origin: shipment.Place{PostalCode: cur.OriginPostalCode, Country: cur.OriginCountry},
 		}
 		change(&in)
 		w, ferr := write(in)
@@ -183,12 +186,16 @@ func (s *Service) UpdateShipment(ctx context.Context, sellerID, id string, chang
 	return out, nil
 }
 
-// CancelShipment stops watching a shipment.
-func (s *Service) CancelShipment(ctx context.Context, sellerID, id string) (store.Shipment, error) {
+// CancelShipment stops watching a shipment, cancelled by the seller or at
+// the buyer's request (which marketplaces do not count against the seller).
+func (s *Service) CancelShipment(ctx context.Context, sellerID, id string, by shipment.CancelledBy) (store.Shipment, error) {
+	if !by.Valid() {
+		return store.Shipment{}, &shipment.FieldError{Field: "by", Message: "must be SELLER or BUYER"}
+	}
 	var out store.Shipment
 	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		if out, err = s.store.CancelShipment(ctx, tx, sellerID, id); err != nil {
+		if out, err = s.store.CancelShipment(ctx, tx, sellerID, id, string(by)); err != nil {
 			return err
 		}
 		return s.afterWrite(ctx, tx, sellerID, []string{out.NormalizedTrackingNumber})
@@ -198,6 +205,33 @@ func (s *Service) CancelShipment(ctx context.Context, sellerID, id string) (stor
 	}
 	return out, nil
 }
+
+// RecordReturn records when the buyer returned a shipment (nil clears it).
+// A return cannot precede the delivery it returns, nor be in the future.
+func (s *Service) RecordReturn(ctx context.Context, sellerID, id string, at *time.Time, now time.Time) (store.Shipment, error) {
+	if at != nil && at.After(now.Add(maxClockSkew)) {
+		return store.Shipment{}, &shipment.FieldError{Field: "returnedAt", Message: "is in the future"}
+	}
+	var out store.Shipment
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		cur, err := s.store.ShipmentForUpdate(ctx, tx, sellerID, id)
+		if err != nil {
+			return err
+		}
+		if at != nil && cur.DeliveredAt != nil && at.Before(*cur.DeliveredAt) {
+			return &shipment.FieldError{Field: "returnedAt", Message: fmt.Sprintf("is before the delivery (%s)", cur.DeliveredAt.UTC().Format(time.RFC3339))}
+		}
+		out, err = s.store.RecordReturn(ctx, tx, sellerID, id, at)
+		return err
+	})
+	if err != nil {
+		return store.Shipment{}, fmt.Errorf("record return: %w", err)
+	}
+	return out, nil
+}
+
+// maxClockSkew is how far in the future a seller's clock may put a return.
+const maxClockSkew = 5 * time.Minute
 
 // afterWrite brings the written shipments' event-derived state up to date
 // (events may have arrived before the shipment did) and enqueues the

@@ -21,6 +21,9 @@ type Input struct {
 	DeliverBy      *time.Time
 	PostalCode     string
 	Country        string
+	// Origin is where the parcel leaves from; empty for the seller's
+	// default.
+	Origin Place
 }
 
 // FieldError is bad input in one field, named as the API spells it.
@@ -47,6 +50,7 @@ func (in Input) Clean() Input {
 	in.Service = strings.TrimSpace(in.Service)
 	in.PostalCode = strings.TrimSpace(in.PostalCode)
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.Origin = in.Origin.Clean()
 	return in
 }
 
@@ -69,7 +73,7 @@ func (in Input) Validate() *FieldError {
 	case in.ShipBy != nil && in.DeliverBy != nil && in.DeliverBy.Before(*in.ShipBy):
 		return &FieldError{"deliverBy", "is before shipBy"}
 	}
-	return nil
+	return in.Origin.Validate("origin")
 }
 
 func isAlpha2(s string) bool {

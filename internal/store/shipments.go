@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -33,26 +32,28 @@ type Shipment struct {
 	// (shipment.Source), "" before any event.
 	LastEventSource string     `db:"last_event_source"`
 	CancelledAt     *time.Time `db:"cancelled_at"`
-	TrackingValid   bool       `db:"tracking_valid"`
-	TrackingReason  string     `db:"tracking_reason"`
-	TrackingCarrier string     `db:"tracking_carrier"`
-	CreatedAt       time.Time  `db:"created_at"`
-	UpdatedAt       time.Time  `db:"updated_at"`
+	// CancelledBy is "SELLER" or "BUYER"; "" when unknown (a carrier's
+	// cancellation, or one recorded before the column existed).
+	CancelledBy        string     `db:"cancelled_by"`
+	ReturnedAt         *time.Time `db:"returned_at"`
+	TrackingReceivedAt *time.Time `db:"tracking_received_at"`
+	// OriginPostalCode and OriginCountry are where the parcel leaves from
+	// ("": the seller's default).
+	OriginPostalCode string    `db:"origin_postal_code"`
+	OriginCountry    string    `db:"origin_country"`
+	TrackingValid    bool      `db:"tracking_valid"`
+	TrackingReason   string    `db:"tracking_reason"`
+	TrackingCarrier  string    `db:"tracking_carrier"`
+	CreatedAt        time.Time `db:"created_at"`
+	UpdatedAt        time.Time `db:"updated_at"`
 }
 
 const shipmentColumns = `id, seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 	service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country, status,
 	last_event_at, delivered_at, estimated_delivery_at, first_scan_at, last_event_source, cancelled_at,
+	coalesce(cancelled_by, '') AS cancelled_by, returned_at, coalesce(tracking_received_at, created_at) AS tracking_received_at,
+	origin_postal_code, origin_country,
 	tracking_valid, tracking_reason, tracking_carrier, created_at, updated_at`
-
-// prefixed qualifies each of a column list's columns with a table alias.
-func prefixed(alias, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = alias + "." + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
-}
 
 // ShipmentWrite is what a seller states about a shipment, with the
 // normalised number and the tracking check already worked out.
@@ -70,6 +71,8 @@ type ShipmentWrite struct {
 	TrackingValid            bool
 	TrackingReason           string
 	TrackingCarrier          string
+	OriginPostalCode         string
+	OriginCountry            string
 }
 
 // Upserted is the outcome of writing one shipment.
@@ -87,18 +90,18 @@ const (
 	upsertInput = `input AS (
 			SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 				$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[],
-				$13::boolean[], $14::text[], $15::text[])
+				$13::boolean[], $14::text[], $15::text[], $16::text[], $17::text[])
 			AS i(ord, order_id, carrier, tracking_number, normalized_tracking_number, service,
 				ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier)
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 		)`
 	upsertWritten = `written AS (
 			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier)
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 			SELECT $1, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
-				tracking_valid, tracking_reason, tracking_carrier
+				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country
 			FROM input ORDER BY ord
 			ON CONFLICT ON CONSTRAINT shipments_identity DO UPDATE SET
 				carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number,
@@ -106,15 +109,16 @@ const (
 				deliver_by = EXCLUDED.deliver_by, destination_postal_code = EXCLUDED.destination_postal_code,
 				destination_country = EXCLUDED.destination_country, tracking_valid = EXCLUDED.tracking_valid,
 				tracking_reason = EXCLUDED.tracking_reason, tracking_carrier = EXCLUDED.tracking_carrier,
+				origin_postal_code = EXCLUDED.origin_postal_code, origin_country = EXCLUDED.origin_country,
 				updated_at = now()
 			WHERE (shipments.carrier, shipments.tracking_number, shipments.service, shipments.ship_by,
 				shipments.shipped_at, shipments.deliver_by, shipments.destination_postal_code,
 				shipments.destination_country, shipments.tracking_valid, shipments.tracking_reason,
-				shipments.tracking_carrier)
+				shipments.tracking_carrier, shipments.origin_postal_code, shipments.origin_country)
 				IS DISTINCT FROM (EXCLUDED.carrier, EXCLUDED.tracking_number, EXCLUDED.service, EXCLUDED.ship_by,
 				EXCLUDED.shipped_at, EXCLUDED.deliver_by, EXCLUDED.destination_postal_code,
 				EXCLUDED.destination_country, EXCLUDED.tracking_valid, EXCLUDED.tracking_reason,
-				EXCLUDED.tracking_carrier)
+				EXCLUDED.tracking_carrier, EXCLUDED.origin_postal_code, EXCLUDED.origin_country)
 			RETURNING ` + shipmentColumns + `, (xmax = 0) AS created
 		)`
 )
@@ -150,9 +154,10 @@ func (s *Store) UpsertShipments(ctx context.Context, q sqlx.ExtContext, sellerID
 		SELECT i.ord, w.* FROM written w
 		JOIN input i ON i.order_id = w.order_id AND i.normalized_tracking_number = w.normalized_tracking_number
 		UNION ALL
-		SELECT i.ord, `+prefixed("s", shipmentColumns)+`, false FROM input i
-		JOIN shipments s ON s.seller_id = $1 AND s.order_id = i.order_id
-			AND s.normalized_tracking_number = i.normalized_tracking_number
+		SELECT i.ord, s.*, false FROM input i
+		CROSS JOIN LATERAL (SELECT `+shipmentColumns+` FROM shipments
+			WHERE seller_id = $1 AND order_id = i.order_id
+				AND normalized_tracking_number = i.normalized_tracking_number) s
 		WHERE NOT EXISTS (SELECT FROM written w
 			WHERE w.order_id = i.order_id AND w.normalized_tracking_number = i.normalized_tracking_number)
 		ORDER BY 1`,
@@ -177,30 +182,65 @@ func (s *Store) UpdateShipment(ctx context.Context, q sqlx.ExtContext, sellerID,
 		UPDATE shipments SET order_id = $3, carrier = $4, tracking_number = $5, normalized_tracking_number = $6,
 			service = $7, ship_by = $8, shipped_at = $9, deliver_by = $10, destination_postal_code = $11,
 			destination_country = $12, tracking_valid = $13, tracking_reason = $14, tracking_carrier = $15,
+			tracking_received_at = CASE WHEN normalized_tracking_number = $6 THEN tracking_received_at
+				WHEN $6 = '' THEN NULL ELSE now() END,
+			origin_postal_code = $16, origin_country = $17,
 			updated_at = now()
 		WHERE seller_id = $1 AND id = $2
 		RETURNING `+shipmentColumns,
 		sellerID, id, w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber, w.Service,
 		w.ShipBy, w.ShippedAt, w.DeliverBy, w.DestinationPostalCode, w.DestinationCountry,
-		w.TrackingValid, w.TrackingReason, w.TrackingCarrier)
+		w.TrackingValid, w.TrackingReason, w.TrackingCarrier, w.OriginPostalCode, w.OriginCountry)
 	if err != nil {
 		return Shipment{}, fmt.Errorf("update shipment: %w", mapErr(err))
 	}
 	return sh, nil
 }
 
-// CancelShipment marks a shipment cancelled; cancelling twice is a no-op.
-func (s *Store) CancelShipment(ctx context.Context, q sqlx.ExtContext, sellerID, id string) (Shipment, error) {
+// CancelShipment marks a shipment cancelled by "SELLER" or "BUYER";
+// cancelling twice is a no-op that keeps the first cancellation's party.
+func (s *Store) CancelShipment(ctx context.Context, q sqlx.ExtContext, sellerID, id, by string) (Shipment, error) {
 	var sh Shipment
 	err := sqlx.GetContext(ctx, q, &sh, `
 		UPDATE shipments SET status = 'CANCELLED', cancelled_at = coalesce(cancelled_at, now()),
+			cancelled_by = CASE WHEN cancelled_at IS NULL THEN $3 ELSE cancelled_by END,
 			updated_at = CASE WHEN cancelled_at IS NULL THEN now() ELSE updated_at END
 		WHERE seller_id = $1 AND id = $2
-		RETURNING `+shipmentColumns, sellerID, id)
+		RETURNING `+shipmentColumns, sellerID, id, by)
 	if err != nil {
 		return Shipment{}, fmt.Errorf("cancel shipment: %w", mapErr(err))
 	}
 	return sh, nil
+}
+
+// RecordReturn records that the buyer returned the shipment at at; nil
+// clears a return recorded by mistake.
+func (s *Store) RecordReturn(ctx context.Context, q sqlx.ExtContext, sellerID, id string, at *time.Time) (Shipment, error) {
+	var sh Shipment
+	err := sqlx.GetContext(ctx, q, &sh, `
+		UPDATE shipments SET returned_at = $3, updated_at = now()
+		WHERE seller_id = $1 AND id = $2
+		RETURNING `+shipmentColumns, sellerID, id, at)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("record return: %w", mapErr(err))
+	}
+	return sh, nil
+}
+
+// RecentTrackingNumbers returns the normalised numbers that passed the
+// check on the seller's latest shipments, newest first, at most limit: what
+// ranks suggestions for a mistyped number. It reads the seller's
+// (created_at DESC) index and stops after limit valid rows.
+func (s *Store) RecentTrackingNumbers(ctx context.Context, sellerID string, limit int) ([]string, error) {
+	out := []string{}
+	err := sqlx.SelectContext(ctx, s.db, &out, `
+		SELECT normalized_tracking_number FROM shipments
+		WHERE seller_id = $1 AND tracking_valid AND normalized_tracking_number <> ''
+		ORDER BY created_at DESC, id DESC LIMIT $2`, sellerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent tracking numbers: %w", mapErr(err))
+	}
+	return out, nil
 }
 
 // Shipment returns one of the seller's shipments.
@@ -252,7 +292,8 @@ func (s *Store) ShipmentForUpdate(ctx context.Context, q sqlx.QueryerContext, se
 // writeColumns turns writes into one array parameter per column, for
 // unnest: order_id, carrier, tracking_number, normalized_tracking_number,
 // service, ship_by, shipped_at, deliver_by, destination_postal_code,
-// destination_country, tracking_valid, tracking_reason, tracking_carrier.
+// destination_country, tracking_valid, tracking_reason, tracking_carrier,
+// origin_postal_code, origin_country.
 func writeColumns(ws []ShipmentWrite) []any {
 	n := len(ws)
 	var (
@@ -269,13 +310,16 @@ func writeColumns(ws []ShipmentWrite) []any {
 		valids    = make([]bool, n)
 		reasons   = make([]string, n)
 		tcarriers = make([]string, n)
+		oPostals  = make([]string, n)
+		oCounts   = make([]string, n)
 	)
 	for i, w := range ws {
 		orderIDs[i], carriers[i], numbers[i], norms[i] = w.OrderID, w.Carrier, w.TrackingNumber, w.NormalizedTrackingNumber
 		services[i], shipBy[i], shipped[i], deliverBy[i] = w.Service, w.ShipBy, w.ShippedAt, w.DeliverBy
 		postals[i], countries[i], valids[i], reasons[i], tcarriers[i] = w.DestinationPostalCode, w.DestinationCountry, w.TrackingValid, w.TrackingReason, w.TrackingCarrier
+		oPostals[i], oCounts[i] = w.OriginPostalCode, w.OriginCountry
 	}
 	return []any{pq.Array(orderIDs), pq.Array(carriers), pq.Array(numbers), pq.Array(norms), pq.Array(services),
 		pq.Array(shipBy), pq.Array(shipped), pq.Array(deliverBy), pq.Array(postals), pq.Array(countries),
-		pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers)}
+		pq.Array(valids), pq.Array(reasons), pq.Array(tcarriers), pq.Array(oPostals), pq.Array(oCounts)}
 }

@@ -8,37 +8,83 @@ const maxSuggestions = 5
 // Suggestions returns, for a number whose check fails, the numbers one edit
 // away (one character replaced, or two neighbours swapped) that are valid
 // for the declared carrier, or else for the carrier the number looks like:
-// at most 5, most plausible first. For an UNKNOWN_FORMAT number it tries
-// only the look-alike replacements (O for 0, I for 1, ...) that a scan or a
-// handwritten label causes. It returns nil when there is nothing to suggest.
-func (r Result) Suggestions() []string {
+// at most 5, most likely first. For an UNKNOWN_FORMAT number it tries only
+// the look-alike replacements (O for 0, I for 1, ...) that a scan or a
+// handwritten label causes, and the swaps of two neighbours. It returns nil
+// when there is nothing to suggest.
+func (r Result) Suggestions() []string { return r.SuggestionsFrom(nil) }
+
+// SuggestionsFrom is Suggestions ranked also by the seller's own recent
+// numbers: a fix that lands on the shipper account, mailer id or prefix
+// the seller's numbers share, close to their sequence, is the likelier one.
+// A nil Numbers ranks by the error model alone.
+func (r Result) SuggestionsFrom(seller *Numbers) []string {
+	return r.suggestions(seller, likelihood, true)
+}
+
+// suggestions ranks the fixes by rank and the seller's numbers; without
+// unknownSwaps, an UNKNOWN_FORMAT number gets look-alike fixes only (as
+// Suggestions did before: the benchmark's baseline).
+func (r Result) suggestions(seller *Numbers, rank func(fix) float64, unknownSwaps bool) []string {
 	switch {
 	case (r.Reason == ReasonCheckDigit || r.Reason == ReasonCarrierMismatch) && r.best >= 0 && r.best < int8(r.n):
 		// The declared carrier first. A number that fits none of its formats
 		// may still be a typo in its own carrier's; one that is valid for
 		// its own carrier is not.
 		own := r.cands[r.best].car
-		if r.declared == noCarrier {
-			return r.suggest(own, false)
+		if r.declared == noCarrier && seller != nil {
+			// A number that looks like one carrier's may be a typo of
+			// another's (12 digits: FedEx or Purolator): with the seller's
+			// numbers to tell, every carrier's fixes compete.
+			return top(r.fixes(noCarrier, false, true), seller, rank)
 		}
-		s := r.suggest(r.declared, false)
+		if r.declared == noCarrier {
+			return top(r.fixes(own, false, true), seller, rank)
+		}
+		s := top(r.fixes(r.declared, false, true), seller, rank)
 		if len(s) > 0 || own == r.declared || r.Reason == ReasonCarrierMismatch {
 			return s
 		}
-		return r.suggest(own, false)
+		return top(r.fixes(own, false, true), seller, rank)
 	case r.Reason == ReasonUnknownFormat && r.Normalized != "" && len(r.Normalized) <= maxLen:
-		return r.suggest(r.declared, true)
+		return top(r.fixes(r.declared, true, unknownSwaps), seller, rank)
 	}
 	return nil
 }
 
-// suggest returns the most plausible one-edit variants of the number that
-// are valid for target (any carrier when noCarrier); with lookalikesOnly,
-// only look-alike replacements are tried.
-func (r Result) suggest(target carrierID, lookalikesOnly bool) []string {
+// fix is one candidate correction: the edit that turns the entered number
+// into it, and the strength of the format it lands on.
+type fix struct {
+	number  string
+	swapped bool // pos and pos+1 swapped; else pos replaced
+	pos     int
+	from    byte // the entered character, for a replacement
+	to      byte
+	format  float64
+	score   float64
+}
+
+// likelihood scores a fix by the error model: how likely the typing error
+// behind it is, times the strength of the format it lands on.
+func likelihood(f fix) float64 {
+	if f.swapped {
+		return swap * f.format
+	}
+	p := substitution(f.from, f.to) * f.format
+	if f.pos == len(f.number)-1 {
+		p *= checkChar
+	}
+	return p
+}
+
+// fixes returns every one-edit variant of the number that is valid for
+// target (any carrier when noCarrier); with lookalikesOnly, the
+// replacements tried are only the look-alike ones; swaps says whether to
+// try swapping neighbours.
+func (r Result) fixes(target carrierID, lookalikesOnly, swaps bool) []fix {
 	s := r.Normalized
-	var found []suggestion
-	try := func(b []byte, plausibility float64) {
+	var found []fix
+	try := func(b []byte, e fix) {
 		t := Result{Normalized: string(b), best: -1, declared: target}
 		t.detect()
 		for i := 0; i < int(t.n); i++ {
@@ -47,18 +93,22 @@ func (r Result) suggest(target carrierID, lookalikesOnly bool) []string {
 				continue
 			}
 			if target == noCarrier || t.accepts(c) {
-				found = append(found, suggestion{t.Normalized, plausibility * weightFactor(c)})
+				e.number, e.format = t.Normalized, weightFactor(c)
+				found = append(found, e)
 				return
 			}
 		}
 	}
 	b := []byte(s)
-	for i := 0; i+1 < len(b) && !lookalikesOnly; i++ {
+	// Swaps are tried for an unknown shape too: swapping two neighbours
+	// moves a carrier's prefix or a letter out of place, and there are only
+	// len-1 of them to try.
+	for i := 0; i+1 < len(b) && swaps; i++ {
 		if b[i] == b[i+1] {
 			continue
 		}
 		b[i], b[i+1] = b[i+1], b[i]
-		try(b, swap)
+		try(b, fix{swapped: true, pos: i})
 		b[i], b[i+1] = b[i+1], b[i]
 	}
 	for i := range b {
@@ -69,9 +119,21 @@ func (r Result) suggest(target carrierID, lookalikesOnly bool) []string {
 				continue
 			}
 			b[i] = c
-			try(b, substitution(orig, c, i == len(b)-1))
+			try(b, fix{pos: i, from: orig, to: c})
 		}
 		b[i] = orig
+	}
+	return found
+}
+
+// top ranks fixes by rank (times the seller's prior when there is one)
+// and keeps the best maxSuggestions.
+func top(found []fix, seller *Numbers, rank func(fix) float64) []string {
+	for i := range found {
+		found[i].score = rank(found[i])
+		if seller != nil {
+			found[i].score *= seller.prior(found[i].number)
+		}
 	}
 	sort.SliceStable(found, func(i, j int) bool {
 		if found[i].score != found[j].score {
@@ -87,12 +149,6 @@ func (r Result) suggest(target carrierID, lookalikesOnly bool) []string {
 		out = append(out, f.number)
 	}
 	return out
-}
-
-// suggestion is one candidate fix and how plausible it is.
-type suggestion struct {
-	number string
-	score  float64
 }
 
 // weightFactor scales a fix's plausibility by the strength of the format it
@@ -128,7 +184,7 @@ var keypad = [10][2]int8{{3, 1}, {2, 0}, {2, 1}, {2, 2}, {1, 0}, {1, 1}, {1, 2},
 
 // substitution scores replacing the entered a by b to reach the number
 // the seller meant.
-func substitution(a, b byte, atEnd bool) float64 {
+func substitution(a, b byte) float64 {
 	p := other
 	switch {
 	case isLookalike(a, b):
@@ -139,9 +195,6 @@ func substitution(a, b byte, atEnd bool) float64 {
 		p = crossing
 	case isDigit(a) && isNeighbour(a, b):
 		p = neighbour
-	}
-	if atEnd {
-		p *= checkChar
 	}
 	return p
 }

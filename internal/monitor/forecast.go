@@ -1,0 +1,279 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/shipwatch/shipwatch/internal/forecast"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// historyWeeks is how far back a forecast reads a lane: at a half-life of
+// 4 weeks, a delivery 26 weeks old weighs about 1% of one this week.
+const historyWeeks = 26
+
+// learnDeliveries adds the shipments that became DELIVERED among changes
+// to the seller's lane histograms, in the transaction that delivered them:
+// forecasts learn one delivery at a time, never by reading history again.
+// A shipment is learned once, even if delivered again.
+func (s *Service) learnDeliveries(ctx context.Context, tx *sqlx.Tx, sellerID string, changes []store.StatusChange) error {
+	var ids []string
+	for _, c := range changes {
+		if c.To == "DELIVERED" {
+			ids = append(ids, c.ShipmentID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ds, err := s.store.DeliveriesToLearn(ctx, tx, sellerID, ids)
+	if err != nil || len(ds) == 0 {
+		return err
+	}
+	loc, err := time.LoadLocation(ds[0].TimeZone)
+	if err != nil {
+		return fmt.Errorf("learn deliveries: seller time zone: %w", err)
+	}
+	type key struct {
+		lane string
+		week time.Time
+		days int
+	}
+	n := map[key]int{}
+	learned := make([]string, 0, len(ds))
+	for _, d := range ds {
+		days := min(forecast.BusinessDays(d.ShippedAt, d.DeliveredAt, loc), forecast.MaxDays)
+		for _, k := range laneOf(d.Carrier, d.Service, d.OriginPostalCode, d.OriginCountry, d.DestPostalCode, d.DestCountry).Keys() {
+			n[key{k, forecast.WeekOf(d.DeliveredAt), days}]++
+		}
+		learned = append(learned, d.ID)
+	}
+	counts := make([]store.TransitCount, 0, len(n))
+	for k, v := range n {
+		counts = append(counts, store.TransitCount{Lane: k.lane, Week: k.week, Days: k.days, Deliveries: v})
+	}
+	sort.Slice(counts, func(i, j int) bool {
+		a, b := counts[i], counts[j]
+		if a.Lane != b.Lane {
+			return a.Lane < b.Lane
+		}
+		if !a.Week.Equal(b.Week) {
+			return a.Week.Before(b.Week)
+		}
+		return a.Days < b.Days
+	})
+	return s.store.AddTransit(ctx, tx, sellerID, learned, counts)
+}
+
+// laneOf is a shipment's lane. A carrier unknown is "" (its own lane).
+func laneOf(carrier, service, originPostal, originCountry, destPostal, destCountry string) forecast.Lane {
+	return forecast.Lane{Carrier: carrier, Service: service,
+		Origin: forecast.ZIP3(originPostal, originCountry), Dest: forecast.ZIP3(destPostal, destCountry)}
+}
+
+// parcelOf is a shipment as the forecast sees it: its origin, else the
+// seller's default, else where its first scan was (scans, by shipment id);
+// ok false when it is not shipped, or delivered, or cancelled.
+func parcelOf(sh store.Shipment, set store.SellerSettings, scans map[string][2]string) (forecast.Parcel, bool) {
+	shipped := sh.ShippedAt
+	if shipped == nil {
+		shipped = sh.FirstScanAt
+	}
+	if shipped == nil || sh.DeliveredAt != nil || sh.CancelledAt != nil {
+		return forecast.Parcel{}, false
+	}
+	carrier := sh.Carrier
+	if carrier == "" {
+		carrier = sh.TrackingCarrier
+	}
+	op, oc := sh.OriginPostalCode, sh.OriginCountry
+	if op == "" {
+		op, oc = set.OriginPostalCode, set.OriginCountry
+	}
+	if op == "" {
+		op, oc = scans[sh.ID][0], scans[sh.ID][1]
+	}
+	lane := laneOf(carrier, sh.Service, op, oc, sh.DestinationPostalCode, sh.DestinationCountry)
+	return forecast.Parcel{Lane: lane, ShippedAt: *shipped, DeliverBy: sh.DeliverBy}, true
+}
+
+// firstScans reads where the first scan of the shipments that have no
+// origin of their own was, when the seller has no default either: one
+// query, or none.
+func firstScans(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sellerID string, set store.SellerSettings, shs []store.Shipment) (map[string][2]string, error) {
+	if set.OriginPostalCode != "" {
+		return nil, nil
+	}
+	var ids []string
+	for _, sh := range shs {
+		if sh.OriginPostalCode == "" && sh.FirstScanAt != nil {
+			ids = append(ids, sh.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return st.FirstScanPlaces(ctx, q, sellerID, ids)
+}
+
+// histograms reads the seller's histograms of every key of the lanes, as
+// of now: one query.
+func histograms(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sellerID string, lanes []forecast.Lane, now time.Time) (map[string]*forecast.Histogram, error) {
+	seen := map[string]bool{}
+	var keys []string
+	for _, l := range lanes {
+		for _, k := range l.Keys() {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	rows, err := st.LaneTransit(ctx, q, sellerID, keys, forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks))
+	if err != nil {
+		return nil, err
+	}
+	obs := make([]forecast.Observation, len(rows))
+	for i, r := range rows {
+		obs[i] = forecast.Observation{Key: r.Lane, Week: r.Week, Days: r.Days, N: r.Deliveries}
+	}
+	return forecast.Build(obs, now), nil
+}
+
+// DeliveryForecasts forecasts each of the seller's shipments that is
+// shipped (shippedAt or a first scan), not delivered and not cancelled, at
+// now, from the seller's lane histograms: one read of the settings and one
+// of the histograms of all their lanes. A shipment without any history is
+// left out.
+func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, shs []store.Shipment, now time.Time) (map[string]forecast.Forecast, error) {
+	out := map[string]forecast.Forecast{}
+	set, err := st.SellerSettings(ctx, sellerID)
+	if err != nil {
+		return nil, err
+	}
+	// The first scans and the histograms are read in one snapshot.
+	var scans map[string][2]string
+	var hists map[string]*forecast.Histogram
+	ids := map[string]forecast.Parcel{}
+	var loc *time.Location
+	err = st.Transact(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if scans, err = firstScans(ctx, st, tx, sellerID, set, shs); err != nil {
+			return err
+		}
+		var lanes []forecast.Lane
+		for _, sh := range shs {
+			if p, ok := parcelOf(sh, set, scans); ok && sh.SellerID == sellerID {
+				ids[sh.ID] = p
+				lanes = append(lanes, p.Lane)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if loc, err = time.LoadLocation(set.TimeZone); err != nil {
+			return fmt.Errorf("delivery forecasts: seller time zone: %w", err)
+		}
+		hists, err = histograms(ctx, st, tx, sellerID, lanes, now)
+		return err
+	})
+	if err != nil || len(ids) == 0 {
+		return out, err
+	}
+	for id, p := range ids {
+		f, err := forecast.Predict(p, hists, now, loc)
+		if err == forecast.ErrNoHistory {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = f
+	}
+	return out, nil
+}
+
+// refreshRisk computes, in the check's transaction, when each checked
+// shipment's probability of missing deliverBy passes the seller's
+// threshold (forecast.RiskFrom), for DELIVERY_AT_RISK's forecast case to
+// read. A check that holds no shipment that could be at risk costs one
+// query.
+func (s *Service) refreshRisk(ctx context.Context, tx *sqlx.Tx, sellerID string, ids []string) error {
+	cands, err := s.store.RiskCandidates(ctx, tx, sellerID, ids)
+	if err != nil || len(cands) == 0 {
+		return err
+	}
+	set, err := s.store.SellerSettingsIn(ctx, tx, sellerID)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(set.TimeZone)
+	if err != nil {
+		return fmt.Errorf("forecast risk: seller time zone: %w", err)
+	}
+	shs := make([]store.Shipment, len(cands))
+	for i, c := range cands {
+		shs[i] = c.Shipment
+	}
+	scans, err := firstScans(ctx, s.store, tx, sellerID, set, shs)
+	if err != nil {
+		return err
+	}
+	parcels := make([]forecast.Parcel, len(cands))
+	ok := make([]bool, len(cands))
+	var lanes []forecast.Lane
+	for i, c := range cands {
+		parcels[i], ok[i] = parcelOf(c.Shipment, set, scans)
+		if ok[i] && c.DeliverBy != nil {
+			lanes = append(lanes, parcels[i].Lane)
+		}
+	}
+	var hists map[string]*forecast.Histogram
+	if len(lanes) > 0 {
+		if hists, err = histograms(ctx, s.store, tx, sellerID, lanes, s.now()); err != nil {
+			return err
+		}
+	}
+	risks := make([]store.ForecastRisk, len(cands))
+	for i, c := range cands {
+		risks[i] = store.ForecastRisk{ShipmentID: c.ID}
+		if !ok[i] {
+			continue
+		}
+		if r, at := forecast.RiskFrom(parcels[i], hists, set.DeliveryRiskThreshold, loc); at {
+			risks[i] = store.ForecastRisk{ShipmentID: c.ID, From: &r.From, Probability: r.Probability, Lane: r.Lane}
+		}
+	}
+	return s.store.SetForecastRisk(ctx, tx, sellerID, risks)
+}
+
+// riskBatch bounds the shipments of one transaction of refreshAllRisk.
+const riskBatch = 1000
+
+// refreshAllRisk recomputes the forecast risk of every shipment of the
+// seller that could be at risk, riskBatch at a time, each batch locking
+// its rows first (ascending id, docs/locking.md) in its own transaction.
+func (s *Service) refreshAllRisk(ctx context.Context, sellerID string) error {
+	ids, err := s.store.UndeliveredWithDeadline(ctx, sellerID)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(ids); start += riskBatch {
+		batch := ids[start:min(start+riskBatch, len(ids))]
+		err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+			locked, err := s.store.LockChecked(ctx, tx, sellerID, batch)
+			if err != nil || len(locked) == 0 {
+				return err
+			}
+			return s.refreshRisk(ctx, tx, sellerID, locked)
+		})
+		if err != nil {
+			return fmt.Errorf("refresh forecast risk: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// StandardCount names one count of a published marketplace metric: which
+// shipments form its denominator and which of those its numerator.
+type StandardCount string
+
+// The counts (internal/health maps each metric to one; docs/health.md
+// states each definition).
+const (
+	CountScanned         StandardCount = "scanned"
+	CountShippedLate     StandardCount = "shipped_late"
+	CountDeliveredOnTime StandardCount = "delivered_on_time"
+	CountSellerCancelled StandardCount = "seller_cancelled"
+	CountFirstScanOnTime StandardCount = "first_scan_on_time"
+	CountTrackingOnTime  StandardCount = "tracking_on_time"
+	CountNotReceived     StandardCount = "not_received"
+	CountReturned        StandardCount = "returned"
+)
+
+// localDay is a timestamptz column's date in the seller's zone (w.tz).
+func localDay(col string) string { return `((` + col + `) AT TIME ZONE w.tz)::date` }
+
+// standardCounts holds each count's SQL conditions on sh (a shipments
+// row) and w (tz, now): the denominator, then the numerator among it.
+var standardCounts = map[StandardCount][2]string{
+	CountScanned: {`sh.cancelled_at IS NULL AND sh.normalized_tracking_number <> ''`,
+		`sh.first_scan_at IS NOT NULL`},
+	CountShippedLate: {`sh.cancelled_at IS NULL AND sh.ship_by IS NOT NULL`,
+		`(sh.shipped_at IS NULL OR sh.shipped_at > sh.ship_by)`},
+	CountDeliveredOnTime: {`sh.cancelled_at IS NULL AND sh.deliver_by IS NOT NULL AND (sh.delivered_at IS NOT NULL OR sh.deliver_by < w.now)`,
+		`sh.delivered_at <= sh.deliver_by`},
+	// Every order counts, cancelled or not; the seller's cancellations
+	// before shipping are the failures.
+	CountSellerCancelled: {`true`,
+		`sh.cancelled_by = 'SELLER' AND (sh.shipped_at IS NULL OR sh.cancelled_at < sh.shipped_at)`},
+	// On time: the first scan on or before the ship-by's local day, or
+	// delivered by deliver-by even though scanned late.
+	CountFirstScanOnTime: {`sh.cancelled_at IS NULL AND sh.ship_by IS NOT NULL`,
+		`(sh.first_scan_at IS NOT NULL AND ` + localDay("sh.first_scan_at") + ` <= ` + localDay("sh.ship_by") + `
+			OR sh.delivered_at <= sh.deliver_by)`},
+	CountTrackingOnTime: {`sh.cancelled_at IS NULL AND sh.ship_by IS NOT NULL`,
+		`sh.normalized_tracking_number <> '' AND sh.first_scan_at IS NOT NULL
+			AND ` + localDay("coalesce(sh.tracking_received_at, sh.created_at)") + ` <= ` + localDay("sh.ship_by")},
+	CountNotReceived: {`sh.cancelled_at IS NULL AND (sh.shipped_at IS NOT NULL OR sh.first_scan_at IS NOT NULL)`,
+		`EXISTS (SELECT 1 FROM disputes d WHERE d.seller_id = sh.seller_id AND d.shipment_id = sh.id AND d.kind = 'NOT_RECEIVED')`},
+	CountReturned: {`sh.cancelled_at IS NULL AND sh.delivered_at IS NOT NULL`,
+		`sh.returned_at IS NOT NULL`},
+}
+
+// standardKeys holds the date expression of each keying (the values of
+// health.Keying).
+var standardKeys = map[string]string{
+	"PROMISED_DELIVERY": `coalesce(sh.deliver_by, sh.shipped_at, sh.created_at)`,
+	"SHIP_BY":           `sh.ship_by`,
+	"ORDERED":           `sh.created_at`,
+	"SHIPPED":           `coalesce(sh.shipped_at, sh.created_at)`,
+	"DELIVERED":         `sh.delivered_at`,
+}
+
+// StandardQuery asks for one count over the last Days local days (today
+// included) up to now, shipments placed by the Keying date.
+type StandardQuery struct {
+	Count  StandardCount
+	Keying string
+	Days   int
+}
+
+// StandardResult is a StandardQuery's answer.
+type StandardResult struct {
+	From, To               time.Time
+	Numerator, Denominator int
+}
+
+// StandardCounts answers each query in order, from one snapshot and one
+// pass over the seller's shipments (each query a pair of FILTERed counts).
+// now zero means the database's clock.
+func (s *Store) StandardCounts(ctx context.Context, sellerID string, qs []StandardQuery, now time.Time) ([]StandardResult, error) {
+	if len(qs) == 0 {
+		return []StandardResult{}, nil
+	}
+	var at any
+	if !now.IsZero() {
+		at = now
+	}
+	days := make([]int64, len(qs))
+	var counts strings.Builder
+	for i, q := range qs {
+		conds, ok := standardCounts[q.Count]
+		key, okKey := standardKeys[q.Keying]
+		if !ok || !okKey || q.Days < 1 {
+			return nil, fmt.Errorf("standard counts: no count %q keyed by %q over %d days", q.Count, q.Keying, q.Days)
+		}
+		days[i] = int64(q.Days)
+		// The fragments are constants of this file; i is an index.
+		in := fmt.Sprintf(`%s >= w.froms[%d] AND %s < w.now AND %s`, key, i+1, key, conds[0])
+		fmt.Fprintf(&counts, ",\n\t\t\tcount(*) FILTER (WHERE %s AND %s), count(*) FILTER (WHERE %s)", in, conds[1], in)
+	}
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("standard counts: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only: nothing to keep
+	// Each window starts at local midnight of its first day, as in Health.
+	rows := []struct {
+		Now  time.Time `db:"now"`
+		From time.Time `db:"from_"`
+	}{}
+	err = tx.SelectContext(ctx, &rows, `
+		SELECT n.now, (date_trunc('day', n.now AT TIME ZONE se.time_zone) - (d.days - 1) * interval '1 day')
+			AT TIME ZONE se.time_zone AS from_
+		FROM sellers se, (SELECT coalesce($2::timestamptz, clock_timestamp()) AS now) n,
+			unnest($3::int[]) WITH ORDINALITY AS d(days, ord)
+		WHERE se.id = $1
+		ORDER BY d.ord`, sellerID, at, pq.Array(days))
+	if err != nil {
+		return nil, fmt.Errorf("standard counts: window: %w", mapErr(err))
+	}
+	if len(rows) != len(qs) {
+		return nil, fmt.Errorf("standard counts: window: %w", ErrNotFound)
+	}
+	clock := rows[0].Now
+	froms := make([]time.Time, len(rows))
+	for i, r := range rows {
+		froms[i] = r.From
+	}
+	var raw []int64
+	err = tx.QueryRowxContext(ctx, `
+		WITH w AS MATERIALIZED (
+			SELECT se.time_zone AS tz, $2::timestamptz AS now, $3::timestamptz[] AS froms FROM sellers se WHERE se.id = $1)
+		SELECT ARRAY[0`+counts.String()+`]
+		FROM w JOIN shipments sh ON sh.seller_id = $1`, sellerID, clock, pq.Array(froms)).Scan(pq.Array(&raw))
+	if err != nil {
+		return nil, fmt.Errorf("standard counts: %w", mapErr(err))
+	}
+	out := make([]StandardResult, len(qs))
+	for i := range qs {
+		out[i] = StandardResult{From: froms[i], To: clock, Numerator: int(raw[1+2*i]), Denominator: int(raw[2+2*i])}
+	}
+	return out, nil
+}
