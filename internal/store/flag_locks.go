@@ -56,8 +56,12 @@ const lockCheckedSQL = `
 // can without waiting (ascending id, SKIP LOCKED). It returns the locked
 // ids, for ApplyRule. A shipment it skips is being written, and that
 // write queues a check of every rule. It reads the candidates through the
-// rule's partial indexes without their messages (flag.Rule.Matches), and
-// the seller's flags of the kind once, hashed. It locks the changed rows
+// rule's partial indexes without their messages (flag.Rule.Matches) and
+// the seller's flags of the kind once, and compares the two with a full
+// join, which PostgreSQL can only run as a hash or merge join. The NOT IN
+// it replaced is hashed only when the planner expects the hash to fit in
+// work_mem: on a million shipments it expected a rule's candidates not to,
+// and tested every flag against every candidate (a steady sweep of 14.6 s). It locks the changed rows
 // one by one by primary key alone, in ascending id: with the seller's
 // condition beside the key, and statistics that make the seller look
 // small, the planner read the seller's whole range of another index
@@ -81,9 +85,9 @@ func lockFlagChangesSQL(r flag.Rule) string {
 			SELECT shipment_id FROM flags
 			WHERE seller_id = $1 AND kind = $4 AND (resolved_at IS NULL OR suppressing)
 		), changes AS (
-			SELECT shipment_id AS id FROM c WHERE shipment_id NOT IN (SELECT shipment_id FROM held)
-			UNION
-			SELECT shipment_id FROM held WHERE shipment_id NOT IN (SELECT shipment_id FROM c)
+			SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
+			FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
+			WHERE c.shipment_id IS NULL OR h.shipment_id IS NULL
 		)
 		SELECT l.id FROM (SELECT id FROM changes ORDER BY id) k
 		CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = k.id FOR NO KEY UPDATE SKIP LOCKED OFFSET 0) l

@@ -23,7 +23,21 @@ type planNode struct {
 	Alias    string     `json:"Alias"`
 	Index    string     `json:"Index Name"`
 	Cond     string     `json:"Index Cond"`
+	Parent   string     `json:"Parent Relationship"`
+	Subplan  string     `json:"Subplan Name"`
 	Plans    []planNode `json:"Plans"`
+}
+
+// perRowSubplans lists the subplans run again for each row (not hashed):
+// over a large set, a quadratic plan.
+func (n planNode) perRowSubplans(out []string) []string {
+	if n.Parent == "SubPlan" && !strings.HasPrefix(n.Subplan, "hashed ") {
+		out = append(out, n.Subplan+": "+n.NodeType+" "+n.Relation+n.Alias)
+	}
+	for _, c := range n.Plans {
+		out = c.perRowSubplans(out)
+	}
+	return out
 }
 
 // scans lists the node type and index of every scan of shipments.
@@ -194,6 +208,25 @@ func checkSweepPlans(t *testing.T, su *sqlx.DB, r flag.Rule, seller string, now 
 			if s = withoutAlias(s); !want[s] && s != "Index Scan shipments_pkey" && s != "Index Scan shipments_seller_id_key" {
 				t.Errorf("finding the sweep's changes reads shipments with %s, want one of %v or by key", s, want)
 			}
+		}
+		// With candidates and flags that look larger than work_mem (the
+		// smallest here), the comparison of the two must still not test
+		// every flag against every candidate.
+		tx := su.MustBegin()
+		defer tx.Rollback() //nolint:errcheck // read only
+		if _, err := tx.Exec(`SET LOCAL work_mem = '64kB'`); err != nil {
+			t.Fatal(err)
+		}
+		var raw []byte
+		if err := tx.QueryRow(`EXPLAIN (FORMAT JSON) `+store.LockFlagChangesSQL(r), seller, now, nil, r.Kind).Scan(&raw); err != nil {
+			t.Fatalf("EXPLAIN: %v", err)
+		}
+		var plans []struct{ Plan planNode }
+		if err := json.Unmarshal(raw, &plans); err != nil {
+			t.Fatal(err)
+		}
+		if sub := plans[0].Plan.perRowSubplans(nil); len(sub) > 0 {
+			t.Errorf("finding the sweep's changes with little work_mem runs subplans per row: %v", sub)
 		}
 	})
 }
