@@ -126,8 +126,12 @@ func TestCarrierAccountPolledEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	env.MustGraphQL(t, key, `{ carrierAccounts { edges { node { id health { state lastSuccessAt errorRate lagSeconds } } } }
-		trackingSources { edges { node { health { state } } } } }`, nil, &listed)
+	// The poll's health is recorded just after its events commit.
+	apptest.Eventually(t, 30*time.Second, "the account's health records the poll", func() bool {
+		env.MustGraphQL(t, key, `{ carrierAccounts { edges { node { id health { state lastSuccessAt errorRate lagSeconds } } } }
+			trackingSources { edges { node { health { state } } } } }`, nil, &listed)
+		return len(listed.CarrierAccounts.Edges) == 1 && listed.CarrierAccounts.Edges[0].Node.Health.LastSuccessAt != nil
+	})
 	if n := len(listed.CarrierAccounts.Edges); n != 1 {
 		t.Fatalf("carrierAccounts = %d, want 1", n)
 	}

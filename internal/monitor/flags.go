@@ -174,10 +174,10 @@ func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	if err := s.refreshRisk(ctx, tx, sellerID, locked); err != nil {
 		return err
 	}
-	sc := store.RuleScope{SellerID: sellerID, At: s.now(), ShipmentIDs: locked}
+	at := s.now()
 	var raised, resolved []flag.Flag
 	for _, r := range flag.Rules {
-		res, rai, err := s.apply(ctx, tx, r, sc)
+		res, rai, err := s.apply(ctx, tx, r, sellerID, at, locked)
 		if err != nil {
 			return err
 		}
@@ -228,24 +228,21 @@ func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag
 }
 
 // sweepSellerTx evaluates each rule over the seller's shipments through
-// its partial index, locks the shipments whose flag changes without
-// waiting, and raises and resolves on those only (RuleScope.Swept).
+// its partial indexes, locks the shipments whose flag changes without
+// waiting, and applies the rule to those only, reading them by key: with
+// their locks held, that second reading sees every write committed before
+// it, and no write can change them before the sweep commits.
 func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
 	if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
 		return 0, 0, err
 	}
 	var rai, res []flag.Flag
 	for _, r := range rules {
-		sc := store.RuleScope{SellerID: sellerID, At: at, Swept: true}
-		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, sc)
-		if err != nil || len(ids) == 0 {
-			if err != nil {
-				return 0, 0, err
-			}
-			continue
+		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, at)
+		if err != nil {
+			return 0, 0, err
 		}
-		sc.ShipmentIDs = ids
-		resolvedNow, raisedNow, err := s.apply(ctx, tx, r, sc)
+		resolvedNow, raisedNow, err := s.apply(ctx, tx, r, sellerID, at, ids)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -254,17 +251,16 @@ func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID strin
 	return len(rai), len(res), s.announce(ctx, tx, rai, res)
 }
 
-// apply resolves the rule's flags that no longer hold, then raises those
-// that newly do.
-func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r flag.Rule, sc store.RuleScope) (resolved, raised []flag.Flag, err error) {
-	if resolved, err = s.store.ResolveFlags(ctx, tx, r, sc); err != nil {
+// apply runs the rule at time at on the seller's shipments with these
+// ids, whose row locks tx holds: it resolves the rule's flags that no
+// longer hold and raises those that newly do.
+func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r flag.Rule, sellerID string, at time.Time, ids []string) (resolved, raised []flag.Flag, err error) {
+	ch, err := s.store.ApplyRule(ctx, tx, r, sellerID, at, ids)
+	if err != nil {
 		return nil, nil, err
 	}
-	if raised, err = s.store.RaiseFlags(ctx, tx, r, sc); err != nil {
-		return nil, nil, err
-	}
-	s.metrics.count(raised, resolved)
-	return resolved, raised, nil
+	s.metrics.count(ch.Raised, ch.Resolved)
+	return ch.Resolved, ch.Raised, nil
 }
 
 // MaxResolutionNoteBytes bounds the note of a flag resolved by hand.

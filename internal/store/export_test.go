@@ -18,6 +18,13 @@ var (
 // LockCheckedSQL is the statement of LockChecked, for plan tests.
 const LockCheckedSQL = lockCheckedSQL
 
+// ApplyRuleSQL and LockFlagChangesSQL are the statements of ApplyRule and
+// LockFlagChanges, for plan tests.
+var (
+	ApplyRuleSQL       = applyRuleSQL
+	LockFlagChangesSQL = lockFlagChangesSQL
+)
+
 // WrittenShipmentsSQL and RefreshSQL are the statements of
 // WrittenShipments and RefreshShipments, for plan tests.
 var (

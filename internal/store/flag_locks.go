@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -50,32 +51,48 @@ const lockCheckedSQL = `
 	SELECT l.id FROM (SELECT id FROM same ORDER BY id) k
 	CROSS JOIN LATERAL (SELECT id FROM shipments WHERE id = k.id FOR NO KEY UPDATE) l`
 
-// LockFlagChanges finds, for one seller at sc.At, the shipments whose flag
-// of the rule's kind would be raised or resolved, and locks those it can
-// without waiting (ascending id, SKIP LOCKED). It returns the locked ids:
-// the sweep raises and resolves on them only. A shipment it skips is being
-// written, and that write queues a check of every rule.
-func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, sc RuleScope) ([]string, error) {
+// LockFlagChanges finds, for one seller at time at, the shipments whose
+// flag of the rule's kind would be raised or resolved, and locks those it
+// can without waiting (ascending id, SKIP LOCKED). It returns the locked
+// ids, for ApplyRule. A shipment it skips is being written, and that
+// write queues a check of every rule. It reads the candidates through the
+// rule's partial indexes without their messages (flag.Rule.Matches) and
+// the seller's flags of the kind once, and compares the two with a full
+// join, which PostgreSQL can only run as a hash or merge join. The NOT IN
+// it replaced is hashed only when the planner expects the hash to fit in
+// work_mem: on a million shipments it expected a rule's candidates not to,
+// and tested every flag against every candidate (a steady sweep of 14.6 s). It locks the changed rows
+// one by one by primary key alone, in ascending id: with the seller's
+// condition beside the key, and statistics that make the seller look
+// small, the planner read the seller's whole range of another index
+// instead. Every change is one of the seller's shipments (its candidates
+// and the shipments of its flags), so no other seller's row is locked.
+func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time) ([]string, error) {
 	locked := []string{}
-	err := sqlx.SelectContext(ctx, q, &locked, `
-		WITH c AS MATERIALIZED (`+r.Candidates(false)+`
-		), changes AS (
-			SELECT c.shipment_id AS id FROM c
-			WHERE `+noFlagOfKind(false, "c.shipment_id")+`
-			UNION
-			SELECT f.shipment_id FROM flags f
-			WHERE f.seller_id = $1 AND f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
-				AND f.shipment_id NOT IN (SELECT shipment_id FROM c)
-		)
-		SELECT sh.id FROM shipments sh
-		WHERE sh.seller_id = $1 AND sh.id IN (SELECT id FROM changes)
-			AND $2::timestamptz IS NOT NULL -- typed here for the rules that do not read the time
-		ORDER BY sh.id
-		FOR NO KEY UPDATE OF sh SKIP LOCKED`, sellerID, sc.At, nil, r.Kind)
+	err := sqlx.SelectContext(ctx, q, &locked, lockFlagChangesSQL(r), sellerID, at, nil, r.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s changes: %w", r.Kind, mapErr(err))
 	}
 	return locked, nil
+}
+
+// lockFlagChangesSQL is LockFlagChanges's statement for a rule: $1 the
+// seller, $2 the time, $3 NULL, $4 the kind.
+func lockFlagChangesSQL(r flag.Rule) string {
+	return `
+		WITH c AS MATERIALIZED (` + r.Matches() + `
+		), held AS MATERIALIZED (
+			SELECT shipment_id FROM flags
+			WHERE seller_id = $1 AND kind = $4 AND (resolved_at IS NULL OR suppressing)
+		), changes AS (
+			SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
+			FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
+			WHERE c.shipment_id IS NULL OR h.shipment_id IS NULL
+		)
+		SELECT l.id FROM (SELECT id FROM changes ORDER BY id) k
+		CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = k.id FOR NO KEY UPDATE SKIP LOCKED OFFSET 0) l
+		WHERE l.seller_id = $1
+			AND $2::timestamptz IS NOT NULL AND $3::uuid[] IS NULL -- typed here for the rules that do not read them`
 }
 
 // SellersWithShipments returns the ids of sellers that have shipments,

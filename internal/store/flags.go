@@ -15,79 +15,43 @@ import (
 const flagColumns = `id, seller_id, shipment_id, kind, severity, message, raised_at, acknowledged_at,
 	resolved_at, coalesce(resolution, '') AS resolution, resolution_note`
 
-// RuleScope is what one run of the rules looks at.
-type RuleScope struct {
-	// SellerID limits the run to one seller; "" is every seller.
-	SellerID string
-	// At is the time the conditions are evaluated at.
-	At time.Time
-	// ShipmentIDs limits the run to these shipments; nil is all of them.
-	ShipmentIDs []string
-	// Swept says the ids are a sweep's, found through the rule's partial
-	// index moments before: the rules read that index again and keep
-	// these ids (a hashed array lookup), instead of reading each of tens
-	// of thousands of shipments by key as a check of a few does.
-	Swept bool
+// RuleChanges is what one rule changed on some shipments.
+type RuleChanges struct {
+	Resolved, Raised []flag.Flag
 }
 
-// byID reports whether the rules read the scope's shipments by key
-// (flag.Rule.Candidates): a check of given shipments.
-func (sc RuleScope) byID() bool { return sc.SellerID != "" && sc.ShipmentIDs != nil && !sc.Swept }
-
-func (sc RuleScope) params() (any, any, any) {
-	var seller, ids any
-	if sc.SellerID != "" {
-		seller = sc.SellerID
+// ApplyRule runs the rule on the seller's shipments with these ids, whose
+// row locks q holds, at time at, in one statement: it resolves (AUTO) their
+// open flags of the rule's kind whose condition no longer holds, lifting
+// the suppression of flags resolved by hand whose condition stopped holding
+// (so a new occurrence is raised again), and raises the flag on those that
+// meet the condition and have no open flag of the kind (nor one resolved by
+// hand while the condition still holds). Each shipment is read by key, and
+// the condition is evaluated once for both: the shipments resolved are
+// those not meeting it, the ones raised those meeting it, so the two
+// writes never touch the same shipment. Two runs racing raise each flag
+// once: the open-flag unique index decides.
+func (s *Store) ApplyRule(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, ids []string) (RuleChanges, error) {
+	if len(ids) == 0 {
+		return RuleChanges{Resolved: []flag.Flag{}, Raised: []flag.Flag{}}, nil
 	}
-	if sc.ShipmentIDs != nil {
-		ids = pq.Array(sc.ShipmentIDs)
-	}
-	return seller, sc.At, ids
-}
-
-// RaiseFlags raises the rule's flag on every candidate in scope that has
-// no open flag of the kind (nor one resolved by hand while the condition
-// still holds), in one statement, and returns the flags raised. Two runs
-// racing raise each flag once: the open-flag unique index decides.
-func (s *Store) RaiseFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule, sc RuleScope) ([]flag.Flag, error) {
-	seller, at, ids := sc.params()
-	raised := []flag.Flag{}
-	err := sqlx.SelectContext(ctx, q, &raised, `
-		WITH c AS (`+r.Candidates(sc.byID())+`)
-		INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
-		SELECT coalesce($1::uuid, (SELECT sh.seller_id FROM shipments sh WHERE sh.id = c.shipment_id)), c.shipment_id, $4, $5, c.message, $2::timestamptz
-		FROM c
-		WHERE `+noFlagOfKind(sc.byID(), "c.shipment_id")+`
-		ON CONFLICT (shipment_id, kind) WHERE resolved_at IS NULL DO NOTHING
-		RETURNING `+flagColumns, seller, at, ids, r.Kind, r.Severity)
+	rows := []struct {
+		Raised bool `db:"raised"`
+		flag.Flag
+	}{}
+	err := sqlx.SelectContext(ctx, q, &rows, applyRuleSQL(r), sellerID, at, pq.Array(ids), r.Kind, r.Severity)
 	if err != nil {
-		return nil, fmt.Errorf("raise %s flags: %w", r.Kind, mapErr(err))
+		return RuleChanges{}, fmt.Errorf("apply %s: %w", r.Kind, mapErr(err))
 	}
-	return raised, nil
-}
-
-// ResolveFlags resolves (AUTO) the open flags of the rule's kind in scope
-// whose shipment is no longer a candidate, in one statement, and returns
-// them. It also lifts the suppression of flags resolved by hand whose
-// condition stopped holding, so a new occurrence is raised again.
-func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule, sc RuleScope) ([]flag.Flag, error) {
-	seller, at, ids := sc.params()
-	resolved := []flag.Flag{}
-	err := sqlx.SelectContext(ctx, q, &resolved, `
-		WITH c AS MATERIALIZED (`+r.Candidates(sc.byID())+`
-		), target AS (`+resolveTarget(sc.byID())+`
-		), changed AS (
-			UPDATE flags f SET suppressing = false,
-				resolved_at = coalesce(f.resolved_at, greatest($2::timestamptz, f.raised_at)),
-				resolution = coalesce(f.resolution, 'AUTO')
-			FROM target t WHERE f.id = t.id
-			RETURNING f.*, t.was_open
-		)
-		SELECT `+flagColumns+` FROM changed WHERE was_open`, seller, at, ids, r.Kind)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s flags: %w", r.Kind, mapErr(err))
+	out := RuleChanges{Resolved: []flag.Flag{}, Raised: []flag.Flag{}}
+	for _, row := range rows {
+		if row.Raised {
+			out.Raised = append(out.Raised, row.Flag)
+		} else {
+			out.Resolved = append(out.Resolved, row.Flag)
+		}
 	}
-	return resolved, nil
+	return out, nil
 }
 
 // kindNotIndexed compares a flag's kind with $4 in a form no index
@@ -96,18 +60,6 @@ func (s *Store) ResolveFlags(ctx context.Context, q sqlx.ExtContext, r flag.Rule
 // the kind (flags_open_kind_idx), which the planner picks when stale
 // statistics make the kind look rare: a quadratic import.
 const kindNotIndexed = `(kind || '') = $4`
-
-// noFlagOfKind is the condition that a shipment has no open (or
-// suppressing) flag of kind $4. A check of given shipments looks each one
-// up (flagOfKind); the sweep, testing tens of thousands of candidates of
-// one seller, hashes that seller's flags of the kind once.
-func noFlagOfKind(byID bool, shipment string) string {
-	if byID {
-		return `NOT EXISTS (` + flagOfKind(shipment) + `)`
-	}
-	return shipment + ` NOT IN (SELECT shipment_id FROM flags WHERE ($1::uuid IS NULL OR seller_id = $1::uuid)
-		AND kind = $4 AND (resolved_at IS NULL OR suppressing))`
-}
 
 // flagOfKind is a subquery for NOT EXISTS: the shipment's open (or
 // suppressing) flag of kind $4. It reads the shipment's flags by
@@ -118,31 +70,44 @@ func flagOfKind(shipment string) string {
 		WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)`
 }
 
-// resolveTarget selects and locks the flags ResolveFlags may change: the
-// open (or suppressing) flags of kind $4 whose shipment is not in c. NOT IN
-// over c is a hashed subplan whatever c's size; a NOT EXISTS was planned as
-// a nested loop over c (estimated at one row), quadratic in the flags: ten
-// minutes for a first sweep of a million shipments. Given
-// shipments, each one's flags are read by shipment id, so the cost follows
+// applyRuleSQL is ApplyRule's statement for a rule: $1 the seller, $2 the
+// time, $3 the shipments, $4 the kind, $5 its severity.
+func applyRuleSQL(r flag.Rule) string {
+	return `
+		WITH c AS MATERIALIZED (` + r.Candidates(true) + `
+		), target AS (` + resolveTarget + `
+		), resolved AS (
+			UPDATE flags f SET suppressing = false,
+				resolved_at = coalesce(f.resolved_at, greatest($2::timestamptz, f.raised_at)),
+				resolution = coalesce(f.resolution, 'AUTO')
+			FROM target t WHERE f.id = t.id
+			RETURNING f.*, t.was_open
+		), raised AS (
+			INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
+			SELECT $1::uuid, c.shipment_id, $4, $5, c.message, $2::timestamptz
+			FROM c
+			WHERE NOT EXISTS (` + flagOfKind("c.shipment_id") + `)
+			ON CONFLICT (shipment_id, kind) WHERE resolved_at IS NULL DO NOTHING
+			RETURNING *
+		)
+		SELECT false AS raised, ` + flagColumns + ` FROM resolved WHERE was_open
+		UNION ALL
+		SELECT true, ` + flagColumns + ` FROM raised`
+}
+
+// resolveTarget selects and locks the flags ApplyRule may resolve: the
+// open (or suppressing) flags of kind $4 of shipments $3 that are not in
+// c. Each shipment's flags are read by shipment id, so the cost follows
 // the shipments given, not the seller's open flags of the kind (which an
-// import's checks would otherwise read again for every batch).
-func resolveTarget(byID bool) string {
-	if byID {
-		return `
+// import's checks would otherwise read again for every batch). NOT IN over
+// c is a hashed subplan whatever c's size.
+const resolveTarget = `
 			SELECT f.id, f.resolved_at IS NULL AS was_open
 			FROM (SELECT DISTINCT id FROM unnest($3::uuid[]) AS k(id) ORDER BY id) k
 			CROSS JOIN LATERAL (
 				SELECT * FROM flags WHERE shipment_id = k.id AND ` + kindNotIndexed + ` AND (resolved_at IS NULL OR suppressing)
 				FOR UPDATE OFFSET 0) f
 			WHERE f.seller_id = $1::uuid AND f.shipment_id NOT IN (SELECT shipment_id FROM c)`
-	}
-	return `
-			SELECT f.id, f.resolved_at IS NULL AS was_open FROM flags f
-			WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)
-				AND ($1::uuid IS NULL OR f.seller_id = $1::uuid) AND ($3::uuid[] IS NULL OR f.shipment_id = ANY($3::uuid[]))
-				AND f.shipment_id NOT IN (SELECT shipment_id FROM c)
-			FOR UPDATE OF f`
-}
 
 // WrittenShipments returns the ids of the seller's shipments carrying
 // one of the numbers: those a write touched, and the others with the same

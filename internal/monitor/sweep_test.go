@@ -1,0 +1,58 @@
+package monitor_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/shipment"
+)
+
+// TestSweepsAcrossBoundaries sweeps just before and just after shipments
+// cross their rules' boundaries while nothing is written: each flag is
+// raised by the first sweep after its boundary and not before, and a flag
+// whose condition ends with time (DELIVERY_AT_RISK once the deliver-by day
+// is over) is resolved by it. The unshipped shipment has no tracking
+// number, so no write-caused check ever looks at it: only sweeps do.
+func TestSweepsAcrossBoundaries(t *testing.T) {
+	t.Parallel()
+	e := newRuleEnv(t)
+	now := e.clock
+	seller := e.seller("UTC", 0, 0)
+	inactive := e.ship(seller, shipment.Input{Carrier: "ups", ShippedAt: ptr(now.Add(-48*time.Hour + time.Minute))})
+	stalled := e.ship(seller, shipment.Input{Carrier: "ups", ShippedAt: ptr(now.Add(-10 * 24 * time.Hour))})
+	e.event(seller, stalled, now.Add(-5*24*time.Hour+time.Minute), shipment.StatusInTransit, nil)
+	unshipped := e.ship(seller, shipment.Input{TrackingNumber: "-", ShipBy: ptr(now)})
+	risky := e.ship(seller, shipment.Input{Carrier: "ups", ShippedAt: ptr(now.Add(-24 * time.Hour)), DeliverBy: ptr(now)})
+	e.event(seller, risky, now.Add(-time.Hour), shipment.StatusInTransit, ptr(now.Add(24*time.Hour)))
+
+	e.sweep(now)
+	e.wantOpen(seller, inactive, "shipped 47 h 59 min ago")
+	e.wantOpen(seller, stalled, "quiet for 4 days 23 h 59 min")
+	e.wantOpen(seller, unshipped, "ship-by day not over")
+	e.wantOpen(seller, risky, "estimate after the deliver-by day", flag.DeliveryAtRisk)
+
+	e.sweep(now.Add(2 * time.Minute))
+	e.wantOpen(seller, inactive, "shipped 48 h 1 min ago", flag.InactiveTracking)
+	e.wantOpen(seller, stalled, "quiet for 5 days 1 min", flag.Stalled)
+	e.wantOpen(seller, unshipped, "ship-by day still not over")
+	e.wantOpen(seller, risky, "deliver-by day still not over", flag.DeliveryAtRisk)
+
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	e.sweep(midnight.Add(-time.Minute))
+	e.wantOpen(seller, unshipped, "23:59 on the ship-by day")
+	e.wantOpen(seller, risky, "23:59 on the deliver-by day", flag.DeliveryAtRisk)
+
+	raised, resolved, err := e.svc.Sweep(e.ctx, midnight.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock = midnight.Add(time.Minute)
+	if raised != 2 || resolved != 1 {
+		t.Errorf("Sweep(00:01) = %d raised, %d resolved; want 2 (LATE_SHIPMENT, LATE_DELIVERY) and 1 (DELIVERY_AT_RISK)", raised, resolved)
+	}
+	e.wantOpen(seller, unshipped, "00:01 the day after ship-by", flag.LateShipment)
+	e.wantOpen(seller, risky, "00:01 the day after deliver-by", flag.LateDelivery)
+	e.wantOpen(seller, inactive, "still never scanned", flag.InactiveTracking)
+	e.wantOpen(seller, stalled, "still quiet", flag.Stalled)
+}
