@@ -147,7 +147,7 @@ func back(r *http.Request, fallback string) string {
 
 // acknowledge marks a flag seen (as Mutation.acknowledgeFlag).
 func (h *Dashboard) acknowledge(w http.ResponseWriter, r *http.Request, s session) {
-	if _, err := h.d.Store.AcknowledgeFlag(r.Context(), s.Seller.ID, r.PathValue("id")); err != nil {
+	if _, err := h.d.Monitor.AcknowledgeFlag(r.Context(), s.Seller.ID, r.PathValue("id")); err != nil {
 		h.badRequestOr(w, r, s, "acknowledge flag", err)
 		return
 	}
