@@ -87,7 +87,7 @@ func (s *liveStream) nextFlag(name string) liveFlagJSON {
 
 // liveFlagJSON is a flag as the live stream sends it.
 type liveFlagJSON struct {
-	ID, Kind, KindLabel, OrderID, RaisedAt       string
+	ID, Kind, KindLabel, OrderID, RaisedAt        string
 	AcknowledgedAt, ResolvedAt, Resolution        string
 	ResolutionNote, ShipmentID, Severity, Message string
 }
