@@ -59,7 +59,8 @@
     var onOrder = function (f) { return f.kindLabel + ' on order ' + f.orderId; };
     var es = new EventSource(status.dataset.live);
     es.addEventListener('ready', function () {
-      status.textContent = 'Live: new flags appear here as they are raised, and resolved ones leave.';
+      status.textContent = state === 'resolved' ? 'Live: the open counts follow; reload to list flags resolved since.'
+        : 'Live: new flags appear here as they are raised, and resolved ones ' + (state === 'open' ? 'leave.' : 'are marked.');
       status.dataset.state = 'live';
     });
     es.addEventListener('ended', function () {
