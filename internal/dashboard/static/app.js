@@ -73,8 +73,6 @@
       if (state === 'resolved' || !shown(f) || document.getElementById('flag-' + f.id)) { return; }
       var node = tpl.content.firstElementChild.cloneNode(true);
       node.id = 'flag-' + f.id;
-      node.dataset.kind = f.kind;
-      node.dataset.order = f.orderId;
       var sev = node.querySelector('.sev');
       sev.textContent = f.severity.charAt(0) + f.severity.slice(1).toLowerCase();
       sev.className = 'sev sev-' + f.severity.toLowerCase();
