@@ -49,7 +49,7 @@ func (r *queryResolver) Flag(ctx context.Context, id string) (*flag.Flag, error)
 }
 
 func (r *mutationResolver) AcknowledgeFlag(ctx context.Context, id string) (*flag.Flag, error) {
-	return bySeller(ctx, func(sellerID string) (flag.Flag, error) { return r.Store.AcknowledgeFlag(ctx, sellerID, id) })
+	return bySeller(ctx, func(sellerID string) (flag.Flag, error) { return r.Monitor.AcknowledgeFlag(ctx, sellerID, id) })
 }
 
 func (r *mutationResolver) ResolveFlag(ctx context.Context, id string, note string) (*flag.Flag, error) {

@@ -29,7 +29,8 @@ func signIn(t *testing.T, ctx context.Context, env *apptest.Env, key, next strin
 
 // The seller's day in a real browser: sign in, account health with its
 // charts, a flag raised elsewhere appearing live on the flags page and
-// resolved there with a note, a shipment's timeline, a dispute opened and
+// resolved there with a note, another marked seen and resolved through the
+// API leaving the open page without a reload, a shipment's timeline, a dispute opened and
 // its evidence pack downloaded, and the GraphiQL playground loading with
 // no request leaving the server.
 func TestDashboardInBrowser(t *testing.T) {
@@ -95,6 +96,54 @@ func TestDashboardInBrowser(t *testing.T) {
 	if manual != 1 {
 		t.Errorf("resolved flags = %+v, want one resolved by hand", flags.Flags.Edges)
 	}
+
+	// A flag acknowledged and then resolved through the API, not the page,
+	// changes the open page without a reload: marked seen, then gone, each
+	// announced, the counts following and the keyboard focus kept.
+	poll(t, ctx, "the live stream again", `document.getElementById("live-status").dataset.state === "live"`, 15*time.Second)
+	eval[bool](t, ctx, "mark the document", `window.sameDocument = true`)
+	env.MustGraphQL(t, key, `mutation { createShipment(input: {orderId: "C-3003", carrier: "UPS", trackingNumber: "1Z999AA10123456783"}) { id } }`, nil, nil)
+	poll(t, ctx, "the second flag", `[...document.querySelectorAll("li.flag.new")].some(li => li.innerText.includes("C-3003"))`, 30*time.Second)
+	rowID := eval[string](t, ctx, "the second flag's row", `[...document.querySelectorAll("li.flag.new")].find(li => li.innerText.includes("C-3003")).id`)
+	flagID := strings.TrimPrefix(rowID, "flag-")
+	if open := text(t, ctx, "#open-INVALID_TRACKING"); open != "1" {
+		t.Errorf("open invalid-tracking flags on the page = %q, want 1", open)
+	}
+	env.MustGraphQL(t, key, `mutation($id: ID!) { acknowledgeFlag(id: $id) { id } }`, map[string]any{"id": flagID}, nil)
+	poll(t, ctx, "the flag marked seen", `(() => { const row = document.getElementById("`+rowID+`");
+		return !row.querySelector("form.ack") && row.querySelector(".when").innerText.includes("seen") &&
+			document.getElementById("announcer").textContent === "Flag marked as seen: Invalid tracking on order C-3003"; })()`, 15*time.Second)
+	eval[bool](t, ctx, "focus the note", `document.getElementById("note-`+flagID+`").focus(), document.activeElement.id === "note-`+flagID+`"`)
+	env.MustGraphQL(t, key, `mutation($id: ID!) { resolveFlag(id: $id, note: "relabelled") { id } }`, map[string]any{"id": flagID}, nil)
+	poll(t, ctx, "the resolved flag gone", `!document.getElementById("`+rowID+`") &&
+		document.getElementById("announcer").textContent === "Flag resolved by hand: Invalid tracking on order C-3003"`, 15*time.Second)
+	if same := eval[bool](t, ctx, "the same document", `window.sameDocument === true`); !same {
+		t.Error("the page was reloaded: the resolution must arrive live")
+	}
+	if open := text(t, ctx, "#open-INVALID_TRACKING"); open != "0" {
+		t.Errorf("open invalid-tracking flags on the page after the resolution = %q, want 0", open)
+	}
+	if focus := eval[string](t, ctx, "the focus", `document.activeElement === document.body ? "body" : document.activeElement.tagName`); focus == "body" {
+		t.Error("the keyboard focus was lost to the page's body when the focused flag left")
+	}
+
+	// Showing all invalid-tracking flags: a flag of another kind raised
+	// live is counted but not listed, and one resolved through the API
+	// stays, shown resolved with its note.
+	do(t, ctx, "all invalid-tracking flags", chromedp.Navigate(env.URL+"/app/flags?state=all&kind=INVALID_TRACKING"))
+	poll(t, ctx, "the live stream on all flags", `document.getElementById("live-status").dataset.state === "live"`, 15*time.Second)
+	env.MustGraphQL(t, key, `mutation { createShipment(input: {orderId: "E-5005", carrier: "FEDEX", trackingNumber: "1ZJRKRRB0271932319"}) { id } }`, nil, nil)
+	poll(t, ctx, "the other kind's flag counted", `document.getElementById("open-CARRIER_MISMATCH").innerText === "1"`, 30*time.Second)
+	env.MustGraphQL(t, key, `mutation { createShipment(input: {orderId: "D-4004", carrier: "UPS", trackingNumber: "1Z999AA10123456782"}) { id } }`, nil, nil)
+	poll(t, ctx, "the third flag", `[...document.querySelectorAll("li.flag.new")].some(li => li.innerText.includes("D-4004"))`, 30*time.Second)
+	if listed := eval[bool](t, ctx, "the other kind's flag", `document.getElementById("flags").innerText.includes("E-5005")`); listed {
+		t.Error("a carrier-mismatch flag was listed among the invalid-tracking flags")
+	}
+	rowID = eval[string](t, ctx, "the third flag's row", `[...document.querySelectorAll("li.flag.new")].find(li => li.innerText.includes("D-4004")).id`)
+	env.MustGraphQL(t, key, `mutation($id: ID!) { resolveFlag(id: $id, note: "wrong label") { id } }`, map[string]any{"id": strings.TrimPrefix(rowID, "flag-")}, nil)
+	poll(t, ctx, "the flag shown resolved", `(() => { const row = document.getElementById("`+rowID+`");
+		return row.classList.contains("resolved") && !row.querySelector(".actions") && row.querySelector(".when").innerText.includes("resolved") &&
+			row.querySelector(".when").innerText.includes("“wrong label”"); })()`, 15*time.Second)
 
 	// Shipments: a search by tracking number lands on the shipment.
 	do(t, ctx, "search a shipment",

@@ -38,6 +38,9 @@ type flagsView struct {
 	Next       string
 	Severities []flag.Severity
 	Back       string
+	// Shown is the kinds the list shows, space-separated: the page's
+	// script puts a flag raised live in the list only if its kind is one.
+	Shown string
 }
 
 // flagFilter reads the page's filters: a kind, a severity (the kinds of
@@ -68,7 +71,8 @@ func flagFilter(q url.Values) (store.FlagFilter, string, string, string) {
 
 // flagsPage lists the seller's flags, open ones first by default, with a
 // summary of open flags by kind and severity, and the forms to
-// acknowledge and resolve each. New flags appear live (app.js, /app/live).
+// acknowledge and resolve each. Flags raised, resolved or acknowledged
+// elsewhere change the page live (app.js, /app/live).
 func (h *Dashboard) flagsPage(w http.ResponseWriter, r *http.Request, s session) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -94,6 +98,12 @@ func (h *Dashboard) flagsPage(w http.ResponseWriter, r *http.Request, s session)
 	}
 	v := flagsView{Kind: kind, Severity: sev, State: state, Total: total, Back: r.URL.RequestURI(),
 		Severities: []flag.Severity{flag.Critical, flag.Warning, flag.Info}}
+	for i, k := range f.Kinds {
+		if i > 0 {
+			v.Shown += " "
+		}
+		v.Shown += string(k)
+	}
 	open := true
 	for _, rule := range flag.Rules {
 		n, err := h.d.Store.CountFlags(ctx, s.Seller.ID, store.FlagFilter{Kinds: []flag.Kind{rule.Kind}, Open: &open})
@@ -147,7 +157,7 @@ func back(r *http.Request, fallback string) string {
 
 // acknowledge marks a flag seen (as Mutation.acknowledgeFlag).
 func (h *Dashboard) acknowledge(w http.ResponseWriter, r *http.Request, s session) {
-	if _, err := h.d.Store.AcknowledgeFlag(r.Context(), s.Seller.ID, r.PathValue("id")); err != nil {
+	if _, err := h.d.Monitor.AcknowledgeFlag(r.Context(), s.Seller.ID, r.PathValue("id")); err != nil {
 		h.badRequestOr(w, r, s, "acknowledge flag", err)
 		return
 	}

@@ -289,29 +289,55 @@ func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (f
 	return f, nil
 }
 
-// announce publishes raised flags to websocket subscribers and records and
-// enqueues the notifications of raised and resolved flags for sellers with
-// an endpoint, in the transaction that changed them.
+// AcknowledgeFlag marks a flag seen and announces it to live subscribers
+// in the same transaction. Acknowledging twice keeps the first time and
+// announces nothing the second time.
+func (s *Service) AcknowledgeFlag(ctx context.Context, sellerID, id string) (flag.Flag, error) {
+	var f flag.Flag
+	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		var changed bool
+		var err error
+		if f, changed, err = s.store.AcknowledgeFlag(ctx, tx, sellerID, id); err != nil || !changed {
+			return err
+		}
+		return pubsub.Publish(ctx, tx, flagMessages(pubsub.TopicFlagAcknowledged, []flag.Flag{f})...)
+	})
+	if err != nil {
+		return flag.Flag{}, fmt.Errorf("acknowledge flag: %w", err)
+	}
+	return f, nil
+}
+
+// announce publishes raised and resolved flags to live subscribers
+// (websockets, the dashboard) and records and enqueues the notifications
+// of both for sellers with an endpoint, in the transaction that changed
+// them.
 func (s *Service) announce(ctx context.Context, tx *sqlx.Tx, raised, resolved []flag.Flag) error {
 	if len(raised) == 0 && len(resolved) == 0 {
 		return nil
 	}
-	bySeller := map[string][]string{}
-	var order []string
-	for _, f := range raised {
-		if bySeller[f.SellerID] == nil {
-			order = append(order, f.SellerID)
-		}
-		bySeller[f.SellerID] = append(bySeller[f.SellerID], f.ID)
-	}
-	msgs := make([]pubsub.Message, 0, len(order))
-	for _, seller := range order {
-		msgs = append(msgs, pubsub.Message{Topic: pubsub.TopicFlagRaised, SellerID: seller, IDs: bySeller[seller]})
-	}
+	msgs := append(flagMessages(pubsub.TopicFlagRaised, raised), flagMessages(pubsub.TopicFlagResolved, resolved)...)
 	if err := pubsub.Publish(ctx, tx, msgs...); err != nil {
 		return err
 	}
 	return s.notifyFlags(ctx, tx, raised, resolved)
+}
+
+// flagMessages names flags in one message of the topic per seller, in the
+// order the sellers first appear.
+func flagMessages(topic string, flags []flag.Flag) []pubsub.Message {
+	bySeller := map[string]int{}
+	var msgs []pubsub.Message
+	for _, f := range flags {
+		i, ok := bySeller[f.SellerID]
+		if !ok {
+			i = len(msgs)
+			bySeller[f.SellerID] = i
+			msgs = append(msgs, pubsub.Message{Topic: topic, SellerID: f.SellerID})
+		}
+		msgs[i].IDs = append(msgs[i].IDs, f.ID)
+	}
+	return msgs
 }
 
 // announceStatus publishes status changes to websocket subscribers and

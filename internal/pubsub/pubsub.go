@@ -28,8 +28,13 @@ const Channel = "shipwatch_events"
 
 // Topics.
 const (
-	TopicFlagRaised      = "flag.raised"
-	TopicShipmentUpdated = "shipment.updated"
+	TopicFlagRaised = "flag.raised"
+	// TopicFlagResolved names flags resolved, automatically (a check or
+	// the sweep) or by hand.
+	TopicFlagResolved = "flag.resolved"
+	// TopicFlagAcknowledged names flags marked seen.
+	TopicFlagAcknowledged = "flag.acknowledged"
+	TopicShipmentUpdated  = "shipment.updated"
 	// TopicKeyRevoked names, in IDs, the prefix of an API key that was
 	// revoked or deleted. Migration 0013's trigger sends it, so every way
 	// of revoking announces it.
@@ -95,8 +100,9 @@ type KeyEvent struct {
 }
 
 type sub struct {
-	topic, seller string
-	ch            chan Message
+	topics []string
+	seller string
+	ch     chan Message
 }
 
 // Listen connects to the database at dsn and listens on Channel; it
@@ -162,7 +168,7 @@ func (h *Hub) dispatch(m Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		if s.topic != m.Topic || s.seller != m.SellerID {
+		if s.seller != m.SellerID || !slices.Contains(s.topics, m.Topic) {
 			continue
 		}
 		select {
@@ -176,7 +182,14 @@ func (h *Hub) dispatch(m Message) {
 // Subscribe returns the messages of a topic for one seller until ctx ends
 // or the hub closes; then the channel is closed.
 func (h *Hub) Subscribe(ctx context.Context, topic, sellerID string) <-chan Message {
-	s := &sub{topic: topic, seller: sellerID, ch: make(chan Message, 64)}
+	return h.SubscribeTopics(ctx, sellerID, topic)
+}
+
+// SubscribeTopics is Subscribe to several topics on one channel, which
+// keeps their messages in the order PostgreSQL delivered them (commit
+// order): a flag's resolution never arrives before its raising.
+func (h *Hub) SubscribeTopics(ctx context.Context, sellerID string, topics ...string) <-chan Message {
+	s := &sub{topics: topics, seller: sellerID, ch: make(chan Message, 64)}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()

@@ -91,3 +91,59 @@ func TestPublishOnCommitOnly(t *testing.T) {
 		t.Errorf("Subscribers() after the context ended = %d, want 0", n)
 	}
 }
+
+// TestSubscribeTopicsInCommitOrder checks that one subscription to several
+// topics gets their messages in commit order (a flag's resolution after
+// its raising, even from one transaction), and none of other topics.
+func TestSubscribeTopicsInCommitOrder(t *testing.T) {
+	t.Parallel()
+	url := dbtest.URL(t)
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hub, err := pubsub.Listen(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
+	flags := hub.SubscribeTopics(ctx, "seller-a", pubsub.TopicFlagRaised, pubsub.TopicFlagResolved, pubsub.TopicFlagAcknowledged)
+
+	want := []pubsub.Message{
+		{Topic: pubsub.TopicFlagRaised, SellerID: "seller-a", IDs: []string{"f1"}},
+		{Topic: pubsub.TopicShipmentUpdated, SellerID: "seller-a", IDs: []string{"s1"}},
+		{Topic: pubsub.TopicFlagAcknowledged, SellerID: "seller-a", IDs: []string{"f1"}},
+		{Topic: pubsub.TopicFlagResolved, SellerID: "seller-b", IDs: []string{"f9"}},
+		{Topic: pubsub.TopicFlagResolved, SellerID: "seller-a", IDs: []string{"f1"}},
+		{Topic: pubsub.TopicFlagRaised, SellerID: "seller-a", IDs: []string{"f2"}},
+	}
+	for _, batch := range [][]pubsub.Message{want[:2], want[2:3], want[3:]} {
+		tx := db.MustBegin()
+		if err := pubsub.Publish(ctx, tx, batch...); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for len(got) < 4 {
+		select {
+		case m := <-flags:
+			got = append(got, m.Topic+" "+m.IDs[0])
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %q, want 4 messages", got)
+		}
+	}
+	wantOrder := []string{"flag.raised f1", "flag.acknowledged f1", "flag.resolved f1", "flag.raised f2"}
+	// Another seller's or topic's message, committed before f2, would
+	// come before it.
+	for i := range wantOrder {
+		if got[i] != wantOrder[i] {
+			t.Fatalf("messages = %q, want %q", got, wantOrder)
+		}
+	}
+}

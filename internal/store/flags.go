@@ -231,17 +231,24 @@ func (s *Store) Flag(ctx context.Context, sellerID, id string) (flag.Flag, error
 	return f, nil
 }
 
-// AcknowledgeFlag marks a flag seen; acknowledging twice keeps the first time.
-func (s *Store) AcknowledgeFlag(ctx context.Context, sellerID, id string) (flag.Flag, error) {
-	var f flag.Flag
-	err := s.db.GetContext(ctx, &f, `
-		UPDATE flags SET acknowledged_at = coalesce(acknowledged_at, now())
-		WHERE seller_id = $1 AND id = $2
+// AcknowledgeFlag marks a flag seen; acknowledging twice keeps the first
+// time. changed is false when the flag was already acknowledged: it is
+// returned as it was.
+func (s *Store) AcknowledgeFlag(ctx context.Context, q sqlx.ExtContext, sellerID, id string) (f flag.Flag, changed bool, err error) {
+	err = sqlx.GetContext(ctx, q, &f, `
+		UPDATE flags SET acknowledged_at = now()
+		WHERE seller_id = $1 AND id = $2 AND acknowledged_at IS NULL
 		RETURNING `+flagColumns, sellerID, id)
-	if err != nil {
-		return flag.Flag{}, fmt.Errorf("acknowledge flag: %w", mapErr(err))
+	if err == nil {
+		return f, true, nil
 	}
-	return f, nil
+	if !errors.Is(mapErr(err), ErrNotFound) {
+		return flag.Flag{}, false, fmt.Errorf("acknowledge flag: %w", mapErr(err))
+	}
+	if err := sqlx.GetContext(ctx, q, &f, `SELECT `+flagColumns+` FROM flags WHERE seller_id = $1 AND id = $2`, sellerID, id); err != nil {
+		return flag.Flag{}, false, fmt.Errorf("acknowledge flag: %w", mapErr(err))
+	}
+	return f, false, nil
 }
 
 // ResolveFlag resolves an open flag by hand with a note. changed is false

@@ -40,15 +40,27 @@
   }
 
   // Live flags: each flag raised arrives as an event and is put at the
-  // top of the list, with its forms.
+  // top of the list, with its forms; a flag resolved anywhere (a check,
+  // the sweep, the API, another tab) leaves a list of open flags, or is
+  // shown resolved in a list of all; one marked seen loses its "Mark as
+  // seen" button. Each change is announced in the live region.
   function liveFlags() {
     var status = document.getElementById('live-status');
     var list = document.getElementById('flags');
     var tpl = document.getElementById('flag-template');
     if (!status || !list || !tpl || !window.EventSource) { return; }
+    var state = list.dataset.state || 'open';
+    var kinds = (list.dataset.kinds || '').split(' ');
+    var shown = function (f) { return kinds.indexOf(f.kind) >= 0; };
+    var add = function (id, by) {
+      var el = document.getElementById(id);
+      if (el) { el.textContent = String(Number(el.textContent) + by); }
+    };
+    var onOrder = function (f) { return f.kindLabel + ' on order ' + f.orderId; };
     var es = new EventSource(status.dataset.live);
     es.addEventListener('ready', function () {
-      status.textContent = 'Live: new flags appear here as they are raised.';
+      status.textContent = state === 'resolved' ? 'Live: the open counts follow; reload to list flags resolved since.'
+        : 'Live: new flags appear here as they are raised, and resolved ones ' + (state === 'open' ? 'leave.' : 'are marked.');
       status.dataset.state = 'live';
     });
     es.addEventListener('ended', function () {
@@ -57,7 +69,8 @@
     });
     es.addEventListener('flag', function (ev) {
       var f = JSON.parse(ev.data);
-      if (document.getElementById('flag-' + f.id)) { return; }
+      add('open-' + f.kind, 1);
+      if (state === 'resolved' || !shown(f) || document.getElementById('flag-' + f.id)) { return; }
       var node = tpl.content.firstElementChild.cloneNode(true);
       node.id = 'flag-' + f.id;
       var sev = node.querySelector('.sev');
@@ -68,7 +81,7 @@
       order.textContent = 'order ' + f.orderId;
       order.href = '/app/shipments/' + encodeURIComponent(f.shipmentId);
       node.querySelector('.message').textContent = f.message;
-      node.querySelector('.raised').textContent = 'Raised ' + f.raisedAt;
+      node.querySelector('.when').textContent = 'Raised ' + f.raisedAt;
       var back = list.dataset.back || '/app/flags';
       node.querySelector('form.ack').action = '/app/flags/' + encodeURIComponent(f.id) + '/acknowledge';
       var resolve = node.querySelector('form.resolve');
@@ -81,11 +94,64 @@
       var empty = list.querySelector('.empty');
       if (empty) { empty.remove(); }
       list.insertBefore(node, list.firstChild);
-      var total = document.getElementById('flag-total');
-      if (total) { total.textContent = String(Number(total.textContent) + 1); }
-      announce('New flag: ' + f.kindLabel + ' on order ' + f.orderId);
+      add('flag-total', 1);
+      announce('New flag: ' + onOrder(f));
+    });
+    es.addEventListener('acknowledged', function (ev) {
+      var f = JSON.parse(ev.data);
+      var row = document.getElementById('flag-' + f.id);
+      var ack = row && row.querySelector('form.ack');
+      if (!ack) { return; }
+      keepFocus(row, ack);
+      ack.remove();
+      row.querySelector('.when').append(' · seen ' + f.acknowledgedAt);
+      announce('Flag marked as seen: ' + onOrder(f));
+    });
+    es.addEventListener('resolved', function (ev) {
+      var f = JSON.parse(ev.data);
+      add('open-' + f.kind, -1);
+      if (state === 'resolved' || !shown(f)) { return; }
+      var row = document.getElementById('flag-' + f.id);
+      if (state === 'open') { add('flag-total', -1); }
+      if (!row || row.classList.contains('resolved')) { return; }
+      var how = f.resolution === 'MANUAL' ? 'by hand' : 'automatically';
+      if (state === 'open') {
+        keepFocus(row, row);
+        row.remove();
+        if (!list.querySelector('li')) {
+          var empty = document.createElement('li');
+          empty.className = 'empty';
+          empty.textContent = 'No flags here.';
+          list.appendChild(empty);
+        }
+      } else {
+        var actions = row.querySelector('.actions');
+        if (actions) { keepFocus(row, actions); actions.remove(); }
+        row.classList.add('resolved');
+        row.querySelector('.when').append(' · resolved ' + f.resolvedAt + (f.resolutionNote ? ': “' + f.resolutionNote + '”' : ''));
+      }
+      announce('Flag resolved ' + how + ': ' + onOrder(f));
     });
     es.onerror = function () { status.textContent = 'Live updates interrupted; reconnecting…'; };
+  }
+
+  // keepFocus moves the keyboard focus out of an element about to be
+  // removed from a flag's row (or the row itself) to the next flag's
+  // order link, or the list's count: focus is never lost to the page's top.
+  function keepFocus(row, leaving) {
+    if (!leaving.contains(document.activeElement)) { return; }
+    var target = null;
+    if (leaving !== row) {
+      target = row.querySelector('a');
+    } else {
+      var next = row.nextElementSibling || row.previousElementSibling;
+      target = next && next.querySelector('a');
+    }
+    if (!target) {
+      target = document.getElementById('flag-total').parentNode;
+      target.tabIndex = -1;
+    }
+    target.focus();
   }
 
   // Import progress: the stream pushes the import as it loads.
