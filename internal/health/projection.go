@@ -310,3 +310,30 @@ func (s *Service) Suggest(ctx context.Context, sellerID string, items []SaveItem
 
 // Horizon is how many days after today the projection's window ends.
 func (p *Projection) Horizon() int { return Horizon(p.WindowDays) }
+
+// QueuePage is a page of a save queue.
+type QueuePage struct {
+	Items []SaveItem
+	// Offset is the first item's place in the queue; Total the queue's size.
+	Offset, Total int
+}
+
+// SaveQueue projects the marketplace's standards at now (zero: the current
+// time) and returns limit items of the metric's save queue from offset,
+// with suggestions for the numbers to replace.
+func (s *Service) SaveQueue(ctx context.Context, sellerID string, m Marketplace, metric Metric, offset, limit int, now time.Time) (QueuePage, error) {
+	out, err := s.Forecast(ctx, sellerID, m, now)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	q, err := out.Queue(metric)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	offset = min(max(offset, 0), len(q))
+	page := q[offset:min(offset+limit, len(q))]
+	if err := s.Suggest(ctx, sellerID, page); err != nil {
+		return QueuePage{}, err
+	}
+	return QueuePage{Items: page, Offset: offset, Total: len(q)}, nil
+}
