@@ -97,7 +97,7 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	if err != nil {
 		return nil, fmt.Errorf("health forecast: seller time zone: %w", err)
 	}
-	current, err := s.Standards(ctx, sellerID, m, now)
+	current, counts, err := s.countsAt(ctx, sellerID, list, now, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -113,10 +113,6 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 		}
 	}
 	if in.forecasts, err = monitor.DeliveryForecasts(ctx, s.store, sellerID, due, now); err != nil {
-		return nil, err
-	}
-	counts, err := s.countsAt(ctx, sellerID, list, now, loc)
-	if err != nil {
 		return nil, err
 	}
 	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now}
@@ -154,35 +150,25 @@ func baseRates(current []StandardValue) map[Metric]float64 {
 	return base
 }
 
-// countsAt counts every standard and window as the store will count it at
-// the end of its evaluation day, with today's outcomes: one pass per
-// distinct horizon.
-func (s *Service) countsAt(ctx context.Context, sellerID string, list []Standard, now time.Time, loc *time.Location) ([]store.StandardResult, error) {
-	type slot struct{ i, horizon int }
-	var slots []slot
-	byHorizon := map[int][]store.StandardQuery{}
+// countsAt counts every standard and window today, and as the store will
+// count it at the end of its evaluation day with today's outcomes: one
+// pass over the seller's shipments for both.
+func (s *Service) countsAt(ctx context.Context, sellerID string, list []Standard, now time.Time, loc *time.Location) ([]StandardValue, []store.StandardResult, error) {
+	var today, ahead []store.StandardQuery
+	l := now.In(loc)
 	for _, st := range list {
 		for _, w := range st.Windows {
-			h := Horizon(w)
-			slots = append(slots, slot{len(byHorizon[h]), h})
-			byHorizon[h] = append(byHorizon[h], store.StandardQuery{Count: st.Metric.count(), Keying: string(st.KeyedBy), Days: w})
+			q := store.StandardQuery{Count: st.Metric.count(), Keying: string(st.KeyedBy), Days: w}
+			today = append(today, q)
+			q.At = endOfDay(time.Date(l.Year(), l.Month(), l.Day()+Horizon(w), 12, 0, 0, 0, loc), loc)
+			ahead = append(ahead, q)
 		}
 	}
-	res := map[int][]store.StandardResult{}
-	for h, qs := range byHorizon {
-		l := now.In(loc)
-		end := endOfDay(time.Date(l.Year(), l.Month(), l.Day()+h, 12, 0, 0, 0, loc), loc)
-		r, err := s.store.StandardCounts(ctx, sellerID, qs, end)
-		if err != nil {
-			return nil, fmt.Errorf("health forecast: %w", err)
-		}
-		res[h] = r
+	res, err := s.store.StandardCounts(ctx, sellerID, append(today, ahead...), now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("health forecast: %w", err)
 	}
-	out := make([]store.StandardResult, len(slots))
-	for i, sl := range slots {
-		out[i] = res[sl.horizon][sl.i]
-	}
-	return out, nil
+	return standardValues(list, res[:len(today)]), res[len(today):], nil
 }
 
 // project adds the open outcomes keyed in p's window to its known counts.
