@@ -102,6 +102,10 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 		return nil, err
 	}
 	in := &outcomeInputs{now: now, loc: loc, base: baseRates(current)}
+	// Read after the counts, outside their snapshot: a shipment settled in
+	// between (a scan arriving) is counted settled and still weighed as
+	// open, overstating the numerator by at most its 1 - p until the next
+	// request.
 	open, err := s.store.OpenShipments(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
 	if err != nil {
 		return nil, err
