@@ -103,9 +103,8 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	}
 	in := &outcomeInputs{now: now, loc: loc, base: baseRates(current)}
 	// Read after the counts, outside their snapshot: a shipment settled in
-	// between (a scan arriving) is counted settled and still weighed as
-	// open, overstating the numerator by at most its 1 - p until the next
-	// request.
+	// between (a scan arriving) is neither in the counts' numerator nor
+	// open here, so the projection misses it until the next request.
 	open, err := s.store.OpenShipments(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
 	if err != nil {
 		return nil, err
