@@ -113,3 +113,7 @@ ROWS          ?= 1000000
 
 soak: ## everything at once on a server process and a fresh database (SOAK_DURATION=10m, ROWS=1000000): deadlocks, job errors, sweeps lost, flags against a reference, events lost
 	SOAK_DURATION=$(SOAK_DURATION) ROWS=$(ROWS) $(GO) run ./cmd/shipwatch-soak
+
+.PHONY: bench-outlook
+bench-outlook: ## account-health forecast and save queue for 1,000,000 shipments, 100,000 open (SHIPMENTS=N), against reading them directly
+	$(GO) test -run '^$$' -bench BenchmarkHealthForecast -benchtime 1x -timeout 30m ./internal/health/

@@ -47,7 +47,9 @@ type ResolverRoot interface {
 	EvidenceVerification() EvidenceVerificationResolver
 	Flag() FlagResolver
 	FlagConnection() FlagConnectionResolver
+	HealthForecast() HealthForecastResolver
 	HealthMetric() HealthMetricResolver
+	HealthProjection() HealthProjectionResolver
 	HealthStandard() HealthStandardResolver
 	Mutation() MutationResolver
 	NotificationAttempt() NotificationAttemptResolver
@@ -55,6 +57,7 @@ type ResolverRoot interface {
 	NotificationDeliveryConnection() NotificationDeliveryConnectionResolver
 	ProofOfDelivery() ProofOfDeliveryResolver
 	Query() QueryResolver
+	SaveItem() SaveItemResolver
 	Seller() SellerResolver
 	SellerSettings() SellerSettingsResolver
 	Shipment() ShipmentResolver
@@ -234,6 +237,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	HealthForecast struct {
+		Marketplace func(childComplexity int) int
+		Now         func(childComplexity int) int
+		Projections func(childComplexity int) int
+	}
+
 	HealthMetric struct {
 		ByCarrier   func(childComplexity int) int
 		Daily       func(childComplexity int) int
@@ -245,6 +254,27 @@ type ComplexityRoot struct {
 		Shipments   func(childComplexity int, first *int, after *string, date *string, carrier *string) int
 		Status      func(childComplexity int) int
 		Target      func(childComplexity int) int
+	}
+
+	HealthProjection struct {
+		Crossing      func(childComplexity int) int
+		CurrentRate   func(childComplexity int) int
+		CurrentStatus func(childComplexity int) int
+		Denominator   func(childComplexity int) int
+		EvaluatedAt   func(childComplexity int) int
+		Expected      func(childComplexity int) int
+		From          func(childComplexity int) int
+		HighRate      func(childComplexity int) int
+		Horizon       func(childComplexity int) int
+		KeyedBy       func(childComplexity int) int
+		Known         func(childComplexity int) int
+		LowRate       func(childComplexity int) int
+		Metric        func(childComplexity int) int
+		Open          func(childComplexity int) int
+		Rate          func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Target        func(childComplexity int) int
+		WindowDays    func(childComplexity int) int
 	}
 
 	HealthShipmentConnection struct {
@@ -386,6 +416,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AccountHealth             func(childComplexity int, marketplace *health.Marketplace, days *int) int
+		AccountHealthForecast     func(childComplexity int, marketplace health.Marketplace) int
 		CarrierAccounts           func(childComplexity int, first *int, after *string) int
 		CheckTrackingNumber       func(childComplexity int, trackingNumber string, carrier *string) int
 		Dispute                   func(childComplexity int, id string) int
@@ -394,6 +425,7 @@ type ComplexityRoot struct {
 		Flags                     func(childComplexity int, filter *model.FlagFilter, first *int, after *string) int
 		NotificationDeliveries    func(childComplexity int, first *int, after *string) int
 		NotificationEndpoint      func(childComplexity int) int
+		SaveQueue                 func(childComplexity int, marketplace health.Marketplace, metric health.Metric, first *int, after *string) int
 		Shipment                  func(childComplexity int, id string) int
 		ShipmentImport            func(childComplexity int, id string) int
 		ShipmentImports           func(childComplexity int, first *int, after *string) int
@@ -416,6 +448,27 @@ type ComplexityRoot struct {
 		ErrorMessage             func(childComplexity int) int
 		NormalizedTrackingNumber func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
+	}
+
+	SaveItem struct {
+		Action          func(childComplexity int) int
+		Deadline        func(childComplexity int) int
+		Effect          func(childComplexity int) int
+		Metric          func(childComplexity int) int
+		Probability     func(childComplexity int) int
+		Shipment        func(childComplexity int) int
+		SuggestedNumber func(childComplexity int) int
+	}
+
+	SaveItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SaveQueueConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	Seller struct {
@@ -697,8 +750,15 @@ type FlagResolver interface {
 type FlagConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.FlagConnection) (int, error)
 }
+type HealthForecastResolver interface {
+	Projections(ctx context.Context, obj *health.Outlook) ([]*health.Projection, error)
+}
 type HealthMetricResolver interface {
 	Shipments(ctx context.Context, obj *health.MetricReport, first *int, after *string, date *string, carrier *string) (*model.HealthShipmentConnection, error)
+}
+type HealthProjectionResolver interface {
+	CurrentRate(ctx context.Context, obj *health.Projection) (*float64, error)
+	CurrentStatus(ctx context.Context, obj *health.Projection) (health.Status, error)
 }
 type HealthStandardResolver interface {
 	SourceURL(ctx context.Context, obj *health.StandardValue) (string, error)
@@ -772,6 +832,11 @@ type QueryResolver interface {
 	CarrierAccounts(ctx context.Context, first *int, after *string) (*model.CarrierAccountConnection, error)
 	ShipmentImport(ctx context.Context, id string) (*store.Import, error)
 	ShipmentImports(ctx context.Context, first *int, after *string) (*model.ShipmentImportConnection, error)
+	AccountHealthForecast(ctx context.Context, marketplace health.Marketplace) (*health.Outlook, error)
+	SaveQueue(ctx context.Context, marketplace health.Marketplace, metric health.Metric, first *int, after *string) (*model.SaveQueueConnection, error)
+}
+type SaveItemResolver interface {
+	SuggestedNumber(ctx context.Context, obj *health.SaveItem) (*string, error)
 }
 type SellerResolver interface {
 	Settings(ctx context.Context, obj *store.Seller) (*store.SellerSettings, error)
@@ -1517,6 +1582,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FlagEdge.Node(childComplexity), true
 
+	case "HealthForecast.marketplace":
+		if e.ComplexityRoot.HealthForecast.Marketplace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthForecast.Marketplace(childComplexity), true
+	case "HealthForecast.computedAt":
+		if e.ComplexityRoot.HealthForecast.Now == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthForecast.Now(childComplexity), true
+	case "HealthForecast.projections":
+		if e.ComplexityRoot.HealthForecast.Projections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthForecast.Projections(childComplexity), true
+
 	case "HealthMetric.byCarrier":
 		if e.ComplexityRoot.HealthMetric.ByCarrier == nil {
 			break
@@ -1582,6 +1666,115 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HealthMetric.Target(childComplexity), true
+
+	case "HealthProjection.crossing":
+		if e.ComplexityRoot.HealthProjection.Crossing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Crossing(childComplexity), true
+	case "HealthProjection.currentRate":
+		if e.ComplexityRoot.HealthProjection.CurrentRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.CurrentRate(childComplexity), true
+	case "HealthProjection.currentStatus":
+		if e.ComplexityRoot.HealthProjection.CurrentStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.CurrentStatus(childComplexity), true
+	case "HealthProjection.denominator":
+		if e.ComplexityRoot.HealthProjection.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Denominator(childComplexity), true
+	case "HealthProjection.evaluatedAt":
+		if e.ComplexityRoot.HealthProjection.EvaluatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.EvaluatedAt(childComplexity), true
+	case "HealthProjection.projectedNumerator":
+		if e.ComplexityRoot.HealthProjection.Expected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Expected(childComplexity), true
+	case "HealthProjection.from":
+		if e.ComplexityRoot.HealthProjection.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.From(childComplexity), true
+	case "HealthProjection.high":
+		if e.ComplexityRoot.HealthProjection.HighRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.HighRate(childComplexity), true
+	case "HealthProjection.horizonDays":
+		if e.ComplexityRoot.HealthProjection.Horizon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Horizon(childComplexity), true
+	case "HealthProjection.keyedBy":
+		if e.ComplexityRoot.HealthProjection.KeyedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.KeyedBy(childComplexity), true
+	case "HealthProjection.known":
+		if e.ComplexityRoot.HealthProjection.Known == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Known(childComplexity), true
+	case "HealthProjection.low":
+		if e.ComplexityRoot.HealthProjection.LowRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.LowRate(childComplexity), true
+	case "HealthProjection.metric":
+		if e.ComplexityRoot.HealthProjection.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Metric(childComplexity), true
+	case "HealthProjection.open":
+		if e.ComplexityRoot.HealthProjection.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Open(childComplexity), true
+	case "HealthProjection.rate":
+		if e.ComplexityRoot.HealthProjection.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Rate(childComplexity), true
+	case "HealthProjection.status":
+		if e.ComplexityRoot.HealthProjection.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Status(childComplexity), true
+	case "HealthProjection.target":
+		if e.ComplexityRoot.HealthProjection.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.Target(childComplexity), true
+	case "HealthProjection.windowDays":
+		if e.ComplexityRoot.HealthProjection.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HealthProjection.WindowDays(childComplexity), true
 
 	case "HealthShipmentConnection.edges":
 		if e.ComplexityRoot.HealthShipmentConnection.Edges == nil {
@@ -2266,6 +2459,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AccountHealth(childComplexity, args["marketplace"].(*health.Marketplace), args["days"].(*int)), true
+	case "Query.accountHealthForecast":
+		if e.ComplexityRoot.Query.AccountHealthForecast == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accountHealthForecast_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccountHealthForecast(childComplexity, args["marketplace"].(health.Marketplace)), true
 	case "Query.carrierAccounts":
 		if e.ComplexityRoot.Query.CarrierAccounts == nil {
 			break
@@ -2350,6 +2554,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.NotificationEndpoint(childComplexity), true
+	case "Query.saveQueue":
+		if e.ComplexityRoot.Query.SaveQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_saveQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SaveQueue(childComplexity, args["marketplace"].(health.Marketplace), args["metric"].(health.Metric), args["first"].(*int), args["after"].(*string)), true
 	case "Query.shipment":
 		if e.ComplexityRoot.Query.Shipment == nil {
 			break
@@ -2483,6 +2698,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RejectedRegistration.UpdatedAt(childComplexity), true
+
+	case "SaveItem.action":
+		if e.ComplexityRoot.SaveItem.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Action(childComplexity), true
+	case "SaveItem.deadline":
+		if e.ComplexityRoot.SaveItem.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Deadline(childComplexity), true
+	case "SaveItem.effect":
+		if e.ComplexityRoot.SaveItem.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Effect(childComplexity), true
+	case "SaveItem.metric":
+		if e.ComplexityRoot.SaveItem.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Metric(childComplexity), true
+	case "SaveItem.probability":
+		if e.ComplexityRoot.SaveItem.Probability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Probability(childComplexity), true
+	case "SaveItem.shipment":
+		if e.ComplexityRoot.SaveItem.Shipment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Shipment(childComplexity), true
+	case "SaveItem.suggestedNumber":
+		if e.ComplexityRoot.SaveItem.SuggestedNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.SuggestedNumber(childComplexity), true
+
+	case "SaveItemEdge.cursor":
+		if e.ComplexityRoot.SaveItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItemEdge.Cursor(childComplexity), true
+	case "SaveItemEdge.node":
+		if e.ComplexityRoot.SaveItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItemEdge.Node(childComplexity), true
+
+	case "SaveQueueConnection.edges":
+		if e.ComplexityRoot.SaveQueueConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveQueueConnection.Edges(childComplexity), true
+	case "SaveQueueConnection.pageInfo":
+		if e.ComplexityRoot.SaveQueueConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveQueueConnection.PageInfo(childComplexity), true
+	case "SaveQueueConnection.totalCount":
+		if e.ComplexityRoot.SaveQueueConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveQueueConnection.TotalCount(childComplexity), true
 
 	case "Seller.createdAt":
 		if e.ComplexityRoot.Seller.CreatedAt == nil {
@@ -5532,6 +5822,135 @@ extend type Subscription {
     id: ID!
   ): ShipmentImport!
 }
+
+# --- Account health forecast and save queue ---
+extend type Query {
+  """
+  Every metric the marketplace publishes, over each of its windows, projected
+  to the day the marketplace evaluates it (horizonDays after today: half the
+  window, at most 7 days), from every shipment keyed in that window: settled
+  ones as they stand, open ones by their probability. See docs/forecast.md.
+  """
+  accountHealthForecast(
+    "Whose standards to project."
+    marketplace: Marketplace!
+  ): HealthForecast!
+  """
+  The shipments whose outcome in one metric can still change, the greatest
+  effect on the projected rate first, each with what to do and by when.
+  Acting (a first scan, a corrected number, shipping) takes an item off.
+  """
+  saveQueue(
+    "Whose standards apply."
+    marketplace: Marketplace!
+    "Which of the marketplace's standards."
+    metric: StandardMetric!
+    "How many items to return: 1 to 500 (default 20)."
+    first: Int = 20
+    "A cursor from a previous page: the items after it."
+    after: String
+  ): SaveQueueConnection!
+}
+
+"A marketplace's standards projected to the days it will evaluate them."
+type HealthForecast {
+  "The marketplace whose standards are projected."
+  marketplace: Marketplace!
+  "When the projection was computed."
+  computedAt: Time!
+  "One projection per standard and window, in the order of accountHealth.standards."
+  projections: [HealthProjection!]!
+}
+
+"One standard over one window, as projected for the day the marketplace evaluates it."
+type HealthProjection {
+  "Which metric."
+  metric: StandardMetric!
+  "The window in days."
+  windowDays: Int!
+  "The date that places a shipment in the window."
+  keyedBy: HealthKeying!
+  "How many days after today the window is evaluated: half the window, at most 7."
+  horizonDays: Int!
+  "The window's start: midnight, in the seller's time zone, of its first day."
+  from: Time!
+  "The window's end: the end of the evaluation day."
+  evaluatedAt: Time!
+  "The shipments the metric will be counted over."
+  denominator: Int!
+  "The numerator if no open shipment's outcome changed from today's."
+  known: Int!
+  "How many shipments in the window can still change their outcome."
+  open: Int!
+  "The projected numerator: known plus each open shipment's probability."
+  projectedNumerator: Float!
+  "The projected rate, from 0 to 1; null when the denominator is 0."
+  rate: Float
+  "The low end of the rate's central 90% interval (normal approximation of the Poisson-binomial sum)."
+  low: Float
+  "The high end of the rate's central 90% interval."
+  high: Float
+  "Today's rate over the same window length, as accountHealth.standards counts it."
+  currentRate: Float
+  "Today's status over the same window length."
+  currentStatus: HealthStatus!
+  "The marketplace's target."
+  target: HealthTarget!
+  "The projected rate's status against the target."
+  status: HealthStatus!
+  "True when the metric meets its target today but the projection misses it."
+  crossing: Boolean!
+}
+
+"What a seller can do about a shipment in the save queue."
+enum SaveAction {
+  "Have the carrier scan the parcel (drop it off, book a pickup) before the deadline."
+  GET_FIRST_SCAN
+  "The number fails the tracking check: send the corrected one (suggestedNumber when one is likely)."
+  REPLACE_TRACKING_NUMBER
+  "Ship before the deadline, with a faster service if the usual one would arrive late."
+  SHIP_OR_UPGRADE
+  "The parcel is on its way and likely late: tell the buyer before the promised date."
+  CONTACT_BUYER
+  "A claim is open: answer it with the evidence pack."
+  ASSEMBLE_EVIDENCE
+}
+
+"A shipment whose outcome in a metric can still change."
+type SaveItem {
+  "The shipment."
+  shipment: Shipment!
+  "The metric it counts in."
+  metric: StandardMetric!
+  "What to do."
+  action: SaveAction!
+  "When acting stops helping; null when only the evaluation day bounds it."
+  deadline: Time
+  "For REPLACE_TRACKING_NUMBER: the likeliest valid number one typo away, ranked by the seller's own numbers; null when there is none."
+  suggestedNumber: String
+  "The chance the shipment counts for the seller if nothing is done."
+  probability: Float!
+  "How much acting would move the projected rate: the chance of failing over the denominator of the smallest window holding it."
+  effect: Float!
+}
+
+"A page of the save queue, with where it sits in the list (pageInfo) and how many items the queue holds (totalCount)."
+type SaveQueueConnection {
+  "The items of this page, each with its cursor."
+  edges: [SaveItemEdge!]!
+  "Whether more pages follow, and the cursors to read on from."
+  pageInfo: PageInfo!
+  "How many items the queue holds across all pages."
+  totalCount: Int!
+}
+
+"One item of a page of the save queue, with the cursor to read on from it."
+type SaveItemEdge {
+  "An opaque cursor: pass it as after to read the items that follow this one."
+  cursor: String!
+  "The item."
+  node: SaveItem!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5856,6 +6275,18 @@ func (ec *executionContext) childFields_FlagEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type FlagEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_HealthForecast(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "marketplace":
+		return ec.fieldContext_HealthForecast_marketplace(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_HealthForecast_computedAt(ctx, field)
+	case "projections":
+		return ec.fieldContext_HealthForecast_projections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthForecast", field.Name)
+}
+
 func (ec *executionContext) childFields_HealthMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "metric":
@@ -5880,6 +6311,48 @@ func (ec *executionContext) childFields_HealthMetric(ctx context.Context, field 
 		return ec.fieldContext_HealthMetric_shipments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HealthMetric", field.Name)
+}
+
+func (ec *executionContext) childFields_HealthProjection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_HealthProjection_metric(ctx, field)
+	case "windowDays":
+		return ec.fieldContext_HealthProjection_windowDays(ctx, field)
+	case "keyedBy":
+		return ec.fieldContext_HealthProjection_keyedBy(ctx, field)
+	case "horizonDays":
+		return ec.fieldContext_HealthProjection_horizonDays(ctx, field)
+	case "from":
+		return ec.fieldContext_HealthProjection_from(ctx, field)
+	case "evaluatedAt":
+		return ec.fieldContext_HealthProjection_evaluatedAt(ctx, field)
+	case "denominator":
+		return ec.fieldContext_HealthProjection_denominator(ctx, field)
+	case "known":
+		return ec.fieldContext_HealthProjection_known(ctx, field)
+	case "open":
+		return ec.fieldContext_HealthProjection_open(ctx, field)
+	case "projectedNumerator":
+		return ec.fieldContext_HealthProjection_projectedNumerator(ctx, field)
+	case "rate":
+		return ec.fieldContext_HealthProjection_rate(ctx, field)
+	case "low":
+		return ec.fieldContext_HealthProjection_low(ctx, field)
+	case "high":
+		return ec.fieldContext_HealthProjection_high(ctx, field)
+	case "currentRate":
+		return ec.fieldContext_HealthProjection_currentRate(ctx, field)
+	case "currentStatus":
+		return ec.fieldContext_HealthProjection_currentStatus(ctx, field)
+	case "target":
+		return ec.fieldContext_HealthProjection_target(ctx, field)
+	case "status":
+		return ec.fieldContext_HealthProjection_status(ctx, field)
+	case "crossing":
+		return ec.fieldContext_HealthProjection_crossing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HealthProjection", field.Name)
 }
 
 func (ec *executionContext) childFields_HealthShipmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6132,6 +6605,48 @@ func (ec *executionContext) childFields_RejectedRegistration(ctx context.Context
 		return ec.fieldContext_RejectedRegistration_rejectedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RejectedRegistration", field.Name)
+}
+
+func (ec *executionContext) childFields_SaveItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shipment":
+		return ec.fieldContext_SaveItem_shipment(ctx, field)
+	case "metric":
+		return ec.fieldContext_SaveItem_metric(ctx, field)
+	case "action":
+		return ec.fieldContext_SaveItem_action(ctx, field)
+	case "deadline":
+		return ec.fieldContext_SaveItem_deadline(ctx, field)
+	case "suggestedNumber":
+		return ec.fieldContext_SaveItem_suggestedNumber(ctx, field)
+	case "probability":
+		return ec.fieldContext_SaveItem_probability(ctx, field)
+	case "effect":
+		return ec.fieldContext_SaveItem_effect(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SaveItem", field.Name)
+}
+
+func (ec *executionContext) childFields_SaveItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SaveItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SaveItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SaveItemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SaveQueueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SaveQueueConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SaveQueueConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SaveQueueConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SaveQueueConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_Seller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7120,6 +7635,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_accountHealthForecast_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "marketplace",
+		func(ctx context.Context, v any) (health.Marketplace, error) {
+			return ec.unmarshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["marketplace"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_accountHealth_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7293,6 +7822,44 @@ func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_saveQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "marketplace",
+		func(ctx context.Context, v any) (health.Marketplace, error) {
+			return ec.unmarshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["marketplace"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "metric",
+		func(ctx context.Context, v any) (health.Metric, error) {
+			return ec.unmarshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metric"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -10091,6 +10658,84 @@ func (ec *executionContext) fieldContext_FlagEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _HealthForecast_marketplace(ctx context.Context, field graphql.CollectedField, obj *health.Outlook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthForecast_marketplace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Marketplace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Marketplace) graphql.Marshaler {
+			return ec.marshalNMarketplace2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMarketplace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthForecast_marketplace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthForecast", field, false, false, errors.New("field of type Marketplace does not have child fields"))
+}
+
+func (ec *executionContext) _HealthForecast_computedAt(ctx context.Context, field graphql.CollectedField, obj *health.Outlook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthForecast_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Now, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthForecast_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthForecast", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthForecast_projections(ctx context.Context, field graphql.CollectedField, obj *health.Outlook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthForecast_projections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthForecast().Projections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*health.Projection) graphql.Marshaler {
+			return ec.marshalNHealthProjection2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐProjectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthForecast_projections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthForecast",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthProjection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _HealthMetric_metric(ctx context.Context, field graphql.CollectedField, obj *health.MetricReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10367,6 +11012,429 @@ func (ec *executionContext) fieldContext_HealthMetric_shipments(ctx context.Cont
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _HealthProjection_metric(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Metric) graphql.Marshaler {
+			return ec.marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type StandardMetric does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_windowDays(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_windowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_windowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_keyedBy(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_keyedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Keying) graphql.Marshaler {
+			return ec.marshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_keyedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type HealthKeying does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_horizonDays(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_horizonDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Horizon(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_horizonDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, true, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_from(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_evaluatedAt(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_evaluatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EvaluatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_evaluatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_denominator(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_known(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_known(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Known, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_known(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_open(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_projectedNumerator(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_projectedNumerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_projectedNumerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_rate(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_low(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowRate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_high(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_high(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighRate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, true, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_currentRate(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_currentRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthProjection().CurrentRate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_currentRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, true, true, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_currentStatus(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_currentStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.HealthProjection().CurrentStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Status) graphql.Marshaler {
+			return ec.marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_currentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, true, true, errors.New("field of type HealthStatus does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_target(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Target) graphql.Marshaler {
+			return ec.marshalNHealthTarget2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HealthProjection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HealthProjection_status(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Status) graphql.Marshaler {
+			return ec.marshalNHealthStatus2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type HealthStatus does not have child fields"))
+}
+
+func (ec *executionContext) _HealthProjection_crossing(ctx context.Context, field graphql.CollectedField, obj *health.Projection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HealthProjection_crossing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Crossing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HealthProjection_crossing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HealthProjection", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _HealthShipmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.HealthShipmentConnection) (ret graphql.Marshaler) {
@@ -13740,6 +14808,94 @@ func (ec *executionContext) fieldContext_Query_shipmentImports(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_accountHealthForecast(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accountHealthForecast(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccountHealthForecast(ctx, fc.Args["marketplace"].(health.Marketplace))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.Outlook) graphql.Marshaler {
+			return ec.marshalNHealthForecast2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐOutlook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accountHealthForecast(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthForecast(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accountHealthForecast_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_saveQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_saveQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SaveQueue(ctx, fc.Args["marketplace"].(health.Marketplace), fc.Args["metric"].(health.Metric), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SaveQueueConnection) graphql.Marshaler {
+			return ec.marshalNSaveQueueConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSaveQueueConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_saveQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SaveQueueConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_saveQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14016,6 +15172,318 @@ func (ec *executionContext) _RejectedRegistration_rejectedAt(ctx context.Context
 }
 func (ec *executionContext) fieldContext_RejectedRegistration_rejectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RejectedRegistration", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_shipment(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_shipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SaveItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SaveItem_metric(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Metric) graphql.Marshaler {
+			return ec.marshalNStandardMetric2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItem", field, false, false, errors.New("field of type StandardMetric does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_action(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v health.Action) graphql.Marshaler {
+			return ec.marshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItem", field, false, false, errors.New("field of type SaveAction does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_deadline(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItem", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_suggestedNumber(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_suggestedNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SaveItem().SuggestedNumber(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_suggestedNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItem", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_probability(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_probability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Probability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_probability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItem", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_effect(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItem", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SaveItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveItemEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SaveItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *health.SaveItem) graphql.Marshaler {
+			return ec.marshalNSaveItem2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐSaveItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SaveItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SaveItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SaveQueueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SaveQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveQueueConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SaveItemEdge) graphql.Marshaler {
+			return ec.marshalNSaveItemEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSaveItemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveQueueConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SaveQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SaveItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SaveQueueConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SaveQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveQueueConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveQueueConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SaveQueueConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SaveQueueConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SaveQueueConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveQueueConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SaveQueueConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SaveQueueConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Seller_id(ctx context.Context, field graphql.CollectedField, obj *store.Seller) (ret graphql.Marshaler) {
@@ -22003,6 +23471,87 @@ func (ec *executionContext) _FlagEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var healthForecastImplementors = []string{"HealthForecast"}
+
+func (ec *executionContext) _HealthForecast(ctx context.Context, sel ast.SelectionSet, obj *health.Outlook) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthForecastImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthForecast")
+		case "marketplace":
+			out.Values[i] = ec._HealthForecast_marketplace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "computedAt":
+			out.Values[i] = ec._HealthForecast_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projections":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._HealthForecast_projections(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var healthMetricImplementors = []string{"HealthMetric"}
 
 func (ec *executionContext) _HealthMetric(ctx context.Context, sel ast.SelectionSet, obj *health.MetricReport) graphql.Marshaler {
@@ -22098,6 +23647,195 @@ func (ec *executionContext) _HealthMetric(ctx context.Context, sel ast.Selection
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var healthProjectionImplementors = []string{"HealthProjection"}
+
+func (ec *executionContext) _HealthProjection(ctx context.Context, sel ast.SelectionSet, obj *health.Projection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, healthProjectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HealthProjection")
+		case "metric":
+			out.Values[i] = ec._HealthProjection_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "windowDays":
+			out.Values[i] = ec._HealthProjection_windowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyedBy":
+			out.Values[i] = ec._HealthProjection_keyedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "horizonDays":
+			out.Values[i] = ec._HealthProjection_horizonDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._HealthProjection_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evaluatedAt":
+			out.Values[i] = ec._HealthProjection_evaluatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "denominator":
+			out.Values[i] = ec._HealthProjection_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "known":
+			out.Values[i] = ec._HealthProjection_known(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "open":
+			out.Values[i] = ec._HealthProjection_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projectedNumerator":
+			out.Values[i] = ec._HealthProjection_projectedNumerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rate":
+			out.Values[i] = ec._HealthProjection_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "low":
+			out.Values[i] = ec._HealthProjection_low(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "high":
+			out.Values[i] = ec._HealthProjection_high(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentRate":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._HealthProjection_currentRate(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "currentStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._HealthProjection_currentStatus(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "target":
+			out.Values[i] = ec._HealthProjection_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._HealthProjection_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "crossing":
+			out.Values[i] = ec._HealthProjection_crossing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24114,6 +25852,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "accountHealthForecast":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_accountHealthForecast(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "saveQueue":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_saveQueue(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -24231,6 +26013,198 @@ func (ec *executionContext) _RejectedRegistration(ctx context.Context, sel ast.S
 			}
 		case "rejectedAt":
 			out.Values[i] = ec._RejectedRegistration_rejectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var saveItemImplementors = []string{"SaveItem"}
+
+func (ec *executionContext) _SaveItem(ctx context.Context, sel ast.SelectionSet, obj *health.SaveItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, saveItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SaveItem")
+		case "shipment":
+			out.Values[i] = ec._SaveItem_shipment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metric":
+			out.Values[i] = ec._SaveItem_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._SaveItem_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadline":
+			out.Values[i] = ec._SaveItem_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suggestedNumber":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._SaveItem_suggestedNumber(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "probability":
+			out.Values[i] = ec._SaveItem_probability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "effect":
+			out.Values[i] = ec._SaveItem_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var saveItemEdgeImplementors = []string{"SaveItemEdge"}
+
+func (ec *executionContext) _SaveItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SaveItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, saveItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SaveItemEdge")
+		case "cursor":
+			out.Values[i] = ec._SaveItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SaveItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var saveQueueConnectionImplementors = []string{"SaveQueueConnection"}
+
+func (ec *executionContext) _SaveQueueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SaveQueueConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, saveQueueConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SaveQueueConnection")
+		case "edges":
+			out.Values[i] = ec._SaveQueueConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SaveQueueConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SaveQueueConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28269,6 +30243,16 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalNHealthForecast2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐOutlook(ctx context.Context, sel ast.SelectionSet, v *health.Outlook) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._HealthForecast(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying(ctx context.Context, v any) (health.Keying, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNHealthKeying2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐKeying[tmp]
@@ -28344,6 +30328,32 @@ var (
 		health.InvalidTrackingRate: "INVALID_TRACKING_RATE",
 	}
 )
+
+func (ec *executionContext) marshalNHealthProjection2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐProjectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*health.Projection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHealthProjection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐProjection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHealthProjection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐProjection(ctx context.Context, sel ast.SelectionSet, v *health.Projection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._HealthProjection(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNHealthShipmentConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐHealthShipmentConnection(ctx context.Context, sel ast.SelectionSet, v *model.HealthShipmentConnection) graphql.Marshaler {
 	if v == nil {
@@ -28708,6 +30718,86 @@ func (ec *executionContext) marshalNRejectedRegistration2ᚖgithubᚗcomᚋshipw
 	return ec._RejectedRegistration(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction(ctx context.Context, v any) (health.Action, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction(ctx context.Context, sel ast.SelectionSet, v health.Action) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction[v])
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+var (
+	unmarshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction = map[string]health.Action{
+		"GET_FIRST_SCAN":          health.GetFirstScan,
+		"REPLACE_TRACKING_NUMBER": health.ReplaceTrackingNumber,
+		"SHIP_OR_UPGRADE":         health.ShipOrUpgrade,
+		"CONTACT_BUYER":           health.ContactBuyer,
+		"ASSEMBLE_EVIDENCE":       health.AssembleEvidence,
+	}
+	marshalNSaveAction2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐAction = map[health.Action]string{
+		health.GetFirstScan:          "GET_FIRST_SCAN",
+		health.ReplaceTrackingNumber: "REPLACE_TRACKING_NUMBER",
+		health.ShipOrUpgrade:         "SHIP_OR_UPGRADE",
+		health.ContactBuyer:          "CONTACT_BUYER",
+		health.AssembleEvidence:      "ASSEMBLE_EVIDENCE",
+	}
+)
+
+func (ec *executionContext) marshalNSaveItem2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐSaveItem(ctx context.Context, sel ast.SelectionSet, v *health.SaveItem) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SaveItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSaveItemEdge2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSaveItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SaveItemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSaveItemEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSaveItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSaveItemEdge2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSaveItemEdge(ctx context.Context, sel ast.SelectionSet, v *model.SaveItemEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SaveItemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSaveQueueConnection2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐSaveQueueConnection(ctx context.Context, sel ast.SelectionSet, v *model.SaveQueueConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SaveQueueConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSeller2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐSeller(ctx context.Context, sel ast.SelectionSet, v *store.Seller) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -28741,6 +30831,10 @@ func (ec *executionContext) marshalNSetNotificationEndpointPayload2ᚖgithubᚗc
 		return graphql.Null
 	}
 	return ec._SetNotificationEndpointPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipment2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx context.Context, sel ast.SelectionSet, v store.Shipment) graphql.Marshaler {
+	return ec._Shipment(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNShipment2ᚕᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx context.Context, sel ast.SelectionSet, v []*store.Shipment) graphql.Marshaler {

@@ -291,3 +291,36 @@ func TestDashboardHealthDrillDown(t *testing.T) {
 		t.Error("another seller sees A's shipments behind the metric")
 	}
 }
+
+// The account-health page projects each standard and shows the top of
+// each metric's save queue, through the same use cases as
+// accountHealthForecast and saveQueue.
+func TestDashboardForecast(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	_, keyB := env.Seller(t, "Other")
+	now := time.Now().UTC()
+	for _, in := range []map[string]any{
+		// Due tomorrow, not shipped: on the late-shipment queue.
+		{"orderId": "DUE-SOON", "shipBy": now.Add(24 * time.Hour).Format(time.RFC3339)},
+		// A mistyped number (its check digit fails): on the tracking queue.
+		{"orderId": "TYPO", "carrier": "UPS", "trackingNumber": "1Z999AA10123456785", "shippedAt": now.Add(-time.Hour).Format(time.RFC3339)},
+	} {
+		env.MustGraphQL(t, key, `mutation($in: ShipmentInput!) { createShipment(input: $in) { id } }`, map[string]any{"in": in}, nil)
+	}
+	a := newDashClient(t, env)
+	a.signIn(key)
+	code, _, body := a.do("GET", "/app/", nil, nil)
+	for _, want := range []string{`id="forecast"`, "Late shipment rate", `data-metric="LATE_SHIPMENT_RATE"`, "DUE-SOON", "Ship or upgrade",
+		`data-metric="VALID_TRACKING_RATE"`, "TYPO", "Replace tracking number: 1Z999AA1012345678"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("health page = %d, without %q:\n%s", code, want, body)
+		}
+	}
+	b := newDashClient(t, env)
+	b.signIn(keyB)
+	if _, _, body := b.do("GET", "/app/", nil, nil); strings.Contains(body, "DUE-SOON") || !strings.Contains(body, "No open shipment can change a metric now.") {
+		t.Errorf("another seller's health page shows A's queue:\n%s", body)
+	}
+}

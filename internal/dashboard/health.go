@@ -29,7 +29,27 @@ type healthView struct {
 	Days         int
 	Report       *health.Report
 	Metrics      []metricView
+	Forecast     []projectionView
+	Queues       []queueView
 }
+
+// projectionView is one standard and window projected to its evaluation
+// day (health.Service.Forecast, as Query.accountHealthForecast).
+type projectionView struct {
+	P      *health.Projection
+	Target string
+}
+
+// queueView is the top of one metric's save queue (health.Outlook.Queue,
+// as Query.saveQueue).
+type queueView struct {
+	Metric string
+	Total  int
+	Items  []health.SaveItem
+}
+
+// queueTop is how many items of each metric's save queue the page shows.
+const queueTop = 3
 
 var metricNames = map[health.Metric][2]string{
 	health.ValidTrackingRate:   {"Valid Tracking Rate", "Shipments whose tracking number a carrier scanned."},
@@ -66,7 +86,7 @@ func (h *Dashboard) healthPage(w http.ResponseWriter, r *http.Request, s session
 		names := metricNames[mr.Metric]
 		mv := metricView{Name: names[0], Description: names[1], Report: mr, ID: string(mr.Metric)}
 		if mr.Target != nil {
-			mv.Target = comparisonWords[mr.Target.Comparison] + " " + strconv.FormatFloat(mr.Target.Rate()*100, 'f', -1, 64) + "%"
+			mv.Target = targetWords(*mr.Target)
 		}
 		if mr.Status != nil {
 			mv.Status = string(*mr.Status)
@@ -87,7 +107,47 @@ func (h *Dashboard) healthPage(w http.ResponseWriter, r *http.Request, s session
 		mv.Chart = template.JS(b) //nolint:gosec // JSON of numbers and our own strings, in a JSON script element
 		v.Metrics = append(v.Metrics, mv)
 	}
+	if err := h.forecast(r, s, m, &v); err != nil {
+		h.fail(w, r, "health forecast", err)
+		return
+	}
 	h.pages.render(w, r, http.StatusOK, "health", h.data(s, "health", "Account health", v))
+}
+
+// forecast adds the marketplace's projected standards and the top of each
+// metric's save queue to the page.
+func (h *Dashboard) forecast(r *http.Request, s session, m health.Marketplace, v *healthView) error {
+	out, err := h.d.Health.Forecast(r.Context(), s.Seller.ID, m, h.d.Now())
+	if err != nil {
+		return err
+	}
+	seen := map[health.Metric]bool{}
+	for i := range out.Projections {
+		p := &out.Projections[i]
+		v.Forecast = append(v.Forecast, projectionView{P: p, Target: targetWords(p.Target)})
+		if seen[p.Metric] {
+			continue
+		}
+		seen[p.Metric] = true
+		q, err := out.Queue(p.Metric)
+		if err != nil {
+			return err
+		}
+		if len(q) == 0 {
+			continue
+		}
+		top := q[:min(queueTop, len(q))]
+		if err := h.d.Health.Suggest(r.Context(), s.Seller.ID, top); err != nil {
+			return err
+		}
+		v.Queues = append(v.Queues, queueView{Metric: string(p.Metric), Total: len(q), Items: top})
+	}
+	return nil
+}
+
+// targetWords reads a target as people say it: "at least 95%".
+func targetWords(t health.Target) string {
+	return comparisonWords[t.Comparison] + " " + strconv.FormatFloat(t.Rate()*100, 'f', -1, 64) + "%"
 }
 
 // failingView is the list of shipments counting against a metric.

@@ -79,6 +79,8 @@ var funcs = template.FuncMap{
 		return strconv.FormatFloat(*r*100, 'f', 1, 64) + "%"
 	},
 	"lower": strings.ToLower,
+	// ptr makes a rate printable by pct.
+	"ptr": func(f float64) *float64 { return &f },
 	// format names a file format as people do.
 	"format": func(f string) string { return ingest.Format(f).Name() },
 }

@@ -166,6 +166,11 @@ func (s *Service) Standards(ctx context.Context, sellerID string, m Marketplace,
 	if err != nil {
 		return nil, err
 	}
+	return standardValues(list, res), nil
+}
+
+// standardValues pairs the standards' windows, in order, with their counts.
+func standardValues(list []Standard, res []store.StandardResult) []StandardValue {
 	out := make([]StandardValue, 0, len(res))
 	i := 0
 	for _, st := range list {
@@ -184,5 +189,5 @@ func (s *Service) Standards(ctx context.Context, sellerID string, m Marketplace,
 			out = append(out, sv)
 		}
 	}
-	return out, nil
+	return out
 }

@@ -31,7 +31,8 @@ const (
 func localDay(col string) string { return `((` + col + `) AT TIME ZONE w.tz)::date` }
 
 // standardCounts holds each count's SQL conditions on sh (a shipments
-// row) and w (tz, now): the denominator, then the numerator among it.
+// row) and w (tz, now: the end of the query's window): the denominator,
+// then the numerator among it.
 var standardCounts = map[StandardCount][2]string{
 	CountScanned: {`sh.cancelled_at IS NULL AND sh.normalized_tracking_number <> ''`,
 		`sh.first_scan_at IS NOT NULL`},
@@ -73,6 +74,9 @@ type StandardQuery struct {
 	Count  StandardCount
 	Keying string
 	Days   int
+	// At counts the window as it stands at At, with the outcomes known
+	// now, instead of now (zero): a window ending on a day to come.
+	At time.Time
 }
 
 // StandardResult is a StandardQuery's answer.
@@ -83,7 +87,8 @@ type StandardResult struct {
 
 // StandardCounts answers each query in order, from one snapshot and one
 // pass over the seller's shipments (each query a pair of FILTERed counts).
-// now zero means the database's clock.
+// now zero means the database's clock; a query's At, when set, replaces
+// now as the end of its window.
 func (s *Store) StandardCounts(ctx context.Context, sellerID string, qs []StandardQuery, now time.Time) ([]StandardResult, error) {
 	if len(qs) == 0 {
 		return []StandardResult{}, nil
@@ -93,6 +98,7 @@ func (s *Store) StandardCounts(ctx context.Context, sellerID string, qs []Standa
 		at = now
 	}
 	days := make([]int64, len(qs))
+	ats := make([]*time.Time, len(qs))
 	var counts strings.Builder
 	for i, q := range qs {
 		conds, ok := standardCounts[q.Count]
@@ -101,9 +107,13 @@ func (s *Store) StandardCounts(ctx context.Context, sellerID string, qs []Standa
 			return nil, fmt.Errorf("standard counts: no count %q keyed by %q over %d days", q.Count, q.Keying, q.Days)
 		}
 		days[i] = int64(q.Days)
+		if !q.At.IsZero() {
+			ats[i] = &q.At
+		}
 		// The fragments are constants of this file; i is an index.
-		in := fmt.Sprintf(`%s >= w.froms[%d] AND %s < w.now AND %s`, key, i+1, key, conds[0])
-		fmt.Fprintf(&counts, ",\n\t\t\tcount(*) FILTER (WHERE %s AND %s), count(*) FILTER (WHERE %s)", in, conds[1], in)
+		end := fmt.Sprintf("w.nows[%d]", i+1)
+		in := fmt.Sprintf(`%s >= w.froms[%d] AND %s < %s AND %s`, key, i+1, key, end, strings.ReplaceAll(conds[0], "w.now", end))
+		fmt.Fprintf(&counts, ",\n\t\t\tcount(*) FILTER (WHERE %s AND %s), count(*) FILTER (WHERE %s)", in, strings.ReplaceAll(conds[1], "w.now", end), in)
 	}
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
@@ -116,35 +126,34 @@ func (s *Store) StandardCounts(ctx context.Context, sellerID string, qs []Standa
 		From time.Time `db:"from_"`
 	}{}
 	err = tx.SelectContext(ctx, &rows, `
-		SELECT n.now, (date_trunc('day', n.now AT TIME ZONE se.time_zone) - (d.days - 1) * interval '1 day')
+		SELECT coalesce(d.at, n.now) AS now, (date_trunc('day', coalesce(d.at, n.now) AT TIME ZONE se.time_zone) - (d.days - 1) * interval '1 day')
 			AT TIME ZONE se.time_zone AS from_
 		FROM sellers se, (SELECT coalesce($2::timestamptz, clock_timestamp()) AS now) n,
-			unnest($3::int[]) WITH ORDINALITY AS d(days, ord)
+			unnest($3::int[], $4::timestamptz[]) WITH ORDINALITY AS d(days, at, ord)
 		WHERE se.id = $1
-		ORDER BY d.ord`, sellerID, at, pq.Array(days))
+		ORDER BY d.ord`, sellerID, at, pq.Array(days), pq.Array(ats))
 	if err != nil {
 		return nil, fmt.Errorf("standard counts: window: %w", mapErr(err))
 	}
 	if len(rows) != len(qs) {
 		return nil, fmt.Errorf("standard counts: window: %w", ErrNotFound)
 	}
-	clock := rows[0].Now
-	froms := make([]time.Time, len(rows))
+	froms, nows := make([]time.Time, len(rows)), make([]time.Time, len(rows))
 	for i, r := range rows {
-		froms[i] = r.From
+		froms[i], nows[i] = r.From, r.Now
 	}
 	var raw []int64
 	err = tx.QueryRowxContext(ctx, `
 		WITH w AS MATERIALIZED (
-			SELECT se.time_zone AS tz, $2::timestamptz AS now, $3::timestamptz[] AS froms FROM sellers se WHERE se.id = $1)
+			SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS froms FROM sellers se WHERE se.id = $1)
 		SELECT ARRAY[0`+counts.String()+`]
-		FROM w JOIN shipments sh ON sh.seller_id = $1`, sellerID, clock, pq.Array(froms)).Scan(pq.Array(&raw))
+		FROM w JOIN shipments sh ON sh.seller_id = $1`, sellerID, pq.Array(nows), pq.Array(froms)).Scan(pq.Array(&raw))
 	if err != nil {
 		return nil, fmt.Errorf("standard counts: %w", mapErr(err))
 	}
 	out := make([]StandardResult, len(qs))
 	for i := range qs {
-		out[i] = StandardResult{From: froms[i], To: clock, Numerator: int(raw[1+2*i]), Denominator: int(raw[2+2*i])}
+		out[i] = StandardResult{From: froms[i], To: nows[i], Numerator: int(raw[1+2*i]), Denominator: int(raw[2+2*i])}
 	}
 	return out, nil
 }

@@ -1,0 +1,69 @@
+package health
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/shipwatch/shipwatch/internal/forecast"
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+func approx(a, b float64) bool { return math.Abs(a-b) < 2e-6 }
+
+// TestProjectLateShipment adds open shipments to a window's known counts
+// for a failure metric: an unshipped shipment counts as late now, and at
+// evaluation with the seller's late rate.
+func TestProjectLateShipment(t *testing.T) {
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	open := []store.Shipment{
+		{ID: "a", ShipBy: at(day), CreatedAt: now},                      // open: late with 0.025
+		{ID: "b", ShipBy: at(6 * day), CreatedAt: now},                  // after the evaluation day
+		{ID: "c", ShipBy: at(-time.Hour), CreatedAt: now},               // past ship-by: late, settled
+		{ID: "d", ShipBy: at(day), ShippedAt: at(-day), CreatedAt: now}, // shipped: settled
+	}
+	p := Projection{Standard: standards[Amazon][1], WindowDays: 10, From: now.Add(-10 * day), EvaluatedAt: now.Add(5 * day), Denominator: 42, Known: 3}
+	in := &outcomeInputs{now: now, loc: time.UTC, base: map[Metric]float64{LateShipmentRate: 0.025}}
+	project(&p, open, in)
+	// Known 3 counts a as late; it is late with 0.025:
+	//   expected = 3 + (0.025 − 1) = 2.025; variance 0.025 × 0.975 = 0.024375,
+	//   sd 0.1561249, × 1.6448536 = 0.2568028: low max(2, 1.7681972) = 2,
+	//   high min(3, 2.2818028) = 2.2818028. round(2.025) = 2: 2/42 = 4.8%,
+	//   not under 4%: FAILING.
+	if p.Open != 1 || !approx(p.Expected, 2.025) || !approx(p.Low, 2) || !approx(p.High, 2.2818028) || p.Status != Failing {
+		t.Errorf("project(LSR) = open %d expected %v [%v, %v] %s, want 1 2.025 [2, 2.2818028] FAILING", p.Open, p.Expected, p.Low, p.High, p.Status)
+	}
+	if o := p.outcomes[0]; o.action != ShipOrUpgrade || !o.deadline.Equal(*open[0].ShipBy) {
+		t.Errorf("a's action = %s by %v, want SHIP_OR_UPGRADE by its ship-by", o.action, o.deadline)
+	}
+}
+
+// TestProjectOnTimeDelivery uses the delivery forecast's miss probability
+// where there is one, and the seller's rate elsewhere.
+func TestProjectOnTimeDelivery(t *testing.T) {
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	open := []store.Shipment{
+		{ID: "e", DeliverBy: at(2 * day), ShippedAt: at(-day), CreatedAt: now}, // forecast: miss 0.4
+		{ID: "f", DeliverBy: at(2 * day), ShipBy: at(day), CreatedAt: now},     // not shipped: 0.9
+	}
+	p := Projection{Standard: standards[Amazon][3], WindowDays: 14, From: now.Add(-14 * day), EvaluatedAt: now.Add(7 * day), Denominator: 10, Known: 8}
+	in := &outcomeInputs{now: now, loc: time.UTC, base: map[Metric]float64{OnTimeDeliveryRate: 0.9},
+		forecasts: map[string]forecast.Forecast{"e": {HasDeadline: true, MissProbability: 0.4}}}
+	project(&p, open, in)
+	// expected = 8 + 0.6 + 0.9 = 9.5; variance 0.6×0.4 + 0.9×0.1 = 0.33,
+	// sd 0.5744563, × 1.6448536 = 0.9448966: low 8.5551034, high
+	// min(10, 10.4448966) = 10. round(9.5) = 10: 100%, above 97%: OK.
+	if p.Open != 2 || !approx(p.Expected, 9.5) || !approx(p.Low, 8.5551034) || !approx(p.High, 10) || p.Status != OK {
+		t.Errorf("project(OTD) = open %d expected %v [%v, %v] %s, want 2 9.5 [8.5551034, 10] OK", p.Open, p.Expected, p.Low, p.High, p.Status)
+	}
+	for _, o := range p.outcomes {
+		want := map[string]Action{"e": ContactBuyer, "f": ShipOrUpgrade}[o.shipment.ID]
+		if o.action != want {
+			t.Errorf("%s's action = %s, want %s", o.shipment.ID, o.action, want)
+		}
+	}
+}
