@@ -58,23 +58,32 @@ type upsActivity struct {
 }
 
 func (c *Client) trackUPS(ctx context.Context, number string) ([]Result, error) {
-	status, raw, err := c.do(ctx, "UPS track", func(string) (*http.Request, error) {
-		u := c.base + "/api/track/v1/details/" + url.PathEscape(number) + "?locale=en_US&returnSignature=false"
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("transId", transID())
-		req.Header.Set("transactionSrc", "shipwatch")
-		return req, nil
-	})
+	return c.trackOne(ctx, "UPS track", number, "UPS has no tracking information for this number", ParseUPS,
+		func() (*http.Request, error) {
+			u := c.base + "/api/track/v1/details/" + url.PathEscape(number) + "?locale=en_US&returnSignature=false"
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("transId", transID())
+			req.Header.Set("transactionSrc", "shipwatch")
+			return req, nil
+		})
+}
+
+// trackOne asks a carrier API that answers one number a request (UPS,
+// USPS): a 404 is the number unknown to the carrier (its words, else
+// notFound), any other answer is parsed.
+func (c *Client) trackOne(ctx context.Context, what, number, notFound string, parse func([]byte, string) (Result, error),
+	newRequest func() (*http.Request, error)) ([]Result, error) {
+	status, raw, err := c.do(ctx, what, func(string) (*http.Request, error) { return newRequest() })
 	if err != nil {
 		return nil, err
 	}
 	if status == http.StatusNotFound {
-		return []Result{{Number: number, NotFound: true, Reason: orDefault(errorText(raw), "UPS has no tracking information for this number")}}, nil
+		return []Result{{Number: number, NotFound: true, Reason: orDefault(errorText(raw), notFound)}}, nil
 	}
-	r, err := ParseUPS(raw, number)
+	r, err := parse(raw, number)
 	if err != nil {
 		return nil, err
 	}

@@ -31,20 +31,10 @@ type uspsResponse struct {
 }
 
 func (c *Client) trackUSPS(ctx context.Context, number string) ([]Result, error) {
-	status, raw, err := c.do(ctx, "USPS track", func(string) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/tracking/v3/tracking/"+url.PathEscape(number)+"?expand=DETAIL", nil)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if status == http.StatusNotFound {
-		return []Result{{Number: number, NotFound: true, Reason: orDefault(errorText(raw), "USPS has no record of this number")}}, nil
-	}
-	r, err := ParseUSPS(raw, number)
-	if err != nil {
-		return nil, err
-	}
-	return []Result{r}, nil
+	return c.trackOne(ctx, "USPS track", number, "USPS has no record of this number", ParseUSPS,
+		func() (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/tracking/v3/tracking/"+url.PathEscape(number)+"?expand=DETAIL", nil)
+		})
 }
 
 // ParseUSPS turns a USPS Tracking API answer into events. eventTimestamp
