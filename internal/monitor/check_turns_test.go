@@ -67,6 +67,19 @@ func drainChecks(t *testing.T, db *sqlx.DB, svc *monitor.Service) {
 	}
 }
 
+// assertChecksDrained fails when a shipment is still queued for a check
+// or a lane still has a turn.
+func assertChecksDrained(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	var pending, open int
+	if err := db.Get(&pending, `SELECT count(*) FROM pending_checks`); err != nil || pending != 0 {
+		t.Errorf("pending checks left: %d, %v", pending, err)
+	}
+	if err := db.Get(&open, `SELECT count(*) FROM check_turns`); err != nil || open != 0 {
+		t.Errorf("turns left open: %d, %v", open, err)
+	}
+}
+
 // invalidInputs are n shipments whose numbers mostly (nine in ten) fail
 // their check digit.
 func invalidInputs(prefix string, n int) []shipment.Input {
@@ -153,13 +166,7 @@ func TestCheckTurnsFairAcrossSellers(t *testing.T) {
 			t.Errorf("%s: %d of %d invalid numbers unflagged", s.Name, missing, invalid)
 		}
 	}
-	var pending, open int
-	if err := db.Get(&pending, `SELECT count(*) FROM pending_checks`); err != nil || pending != 0 {
-		t.Errorf("pending checks left: %d, %v", pending, err)
-	}
-	if err := db.Get(&open, `SELECT count(*) FROM check_turns`); err != nil || open != 0 {
-		t.Errorf("turns left open: %d, %v", open, err)
-	}
+	assertChecksDrained(t, db)
 }
 
 // TestCheckTurnsUnderConcurrentWrites: writers queueing checks while turns
@@ -234,13 +241,7 @@ func TestCheckTurnsUnderConcurrentWrites(t *testing.T) {
 	if missing, invalid := unflagged(t, db, seller.ID); missing != 0 || invalid == 0 {
 		t.Errorf("%d of %d invalid numbers unflagged: a queued shipment was never checked", missing, invalid)
 	}
-	var pending, open int
-	if err := db.Get(&pending, `SELECT count(*) FROM pending_checks`); err != nil || pending != 0 {
-		t.Errorf("pending checks left: %d, %v", pending, err)
-	}
-	if err := db.Get(&open, `SELECT count(*) FROM check_turns`); err != nil || open != 0 {
-		t.Errorf("turns left open: %d, %v", open, err)
-	}
+	assertChecksDrained(t, db)
 	var deadlocks int64
 	if err := db.Get(&deadlocks, `SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`); err != nil {
 		t.Fatal(err)
