@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lib/pq"
-
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/tracking"
 	"github.com/shipwatch/shipwatch/internal/webhook"
@@ -158,7 +156,7 @@ func refData(ctx context.Context, db *sql.DB) (RefData, error) {
 	}
 	for rows.Next() {
 		var sh RefShipment
-		var shipped, shipBy, deliverBy pq.NullTime
+		var shipped, shipBy, deliverBy sql.NullTime
 		if err := rows.Scan(&sh.ID, &sh.SellerID, &sh.OrderID, &sh.Normalized, &sh.TrackingValid, &sh.TrackingReason,
 			&sh.Cancelled, &shipped, &shipBy, &deliverBy); err != nil {
 			rows.Close()
@@ -181,7 +179,7 @@ func refData(ctx context.Context, db *sql.DB) (RefData, error) {
 	for rows.Next() {
 		var seller, number string
 		var e RefEvent
-		var est pq.NullTime
+		var est sql.NullTime
 		if err := rows.Scan(&seller, &number, &e.ID, &e.OccurredAt, &e.Status, &est); err != nil {
 			return d, fmt.Errorf("reference events: %w", err)
 		}
@@ -197,7 +195,7 @@ func refData(ctx context.Context, db *sql.DB) (RefData, error) {
 	return d, nil
 }
 
-func timePtr(t pq.NullTime) *time.Time {
+func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
 	}
