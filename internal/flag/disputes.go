@@ -32,7 +32,11 @@ var disputeLabel = func() string {
 //     evidence chain holds no proof of delivery.
 //
 // Each returns one row per shipment: with several disputes, the one due
-// first (or opened first) words the message.
+// first (or opened first) words the message. A dispute's shipment is read
+// by primary key (OFFSET 0 keeps the seller's condition out of the
+// lookup): joined on (seller, id), stale statistics that make the seller
+// look empty had the planner read the seller's range of another index for
+// each dispute.
 var disputeRules = []Rule{
 	{
 		Kind: DisputeDueSoon, Severity: Critical, TimeBased: true,
@@ -57,8 +61,8 @@ var disputeRules = []Rule{
 				|| ' UTC and disputed (' || ` + disputeLabel + `
 				|| ') but no proof of delivery is on file' AS message
 			FROM disputes d
-			JOIN shipments sh ON sh.seller_id = d.seller_id AND sh.id = d.shipment_id
-			WHERE d.status = 'OPEN' AND sh.delivered_at IS NOT NULL AND sh.delivered_at <= $2
+			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = d.shipment_id OFFSET 0) sh
+			WHERE sh.seller_id = d.seller_id AND d.status = 'OPEN' AND sh.delivered_at IS NOT NULL AND sh.delivered_at <= $2
 				AND ($1::uuid IS NULL OR d.seller_id = $1)
 				AND ($3::uuid[] IS NULL OR d.shipment_id = ANY($3))
 				AND NOT EXISTS (

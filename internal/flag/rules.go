@@ -76,7 +76,37 @@ func Of(k Kind) (Rule, bool) {
 // row when it holds a million). The other form reads each seller's
 // candidates through the partial index that matches the condition: the
 // sweep's.
-func (r Rule) Candidates(byID bool) string { return r.candidates(byID, true) }
+func (r Rule) Candidates(byID bool) string {
+	if !byID {
+		return r.candidates(false, true)
+	}
+	if r.Custom != "" {
+		return r.Custom
+	}
+	return `WITH ` + ScopedShipments + `
+			` + r.candidates(true, true)
+}
+
+// ScopedShipments defines the CTE scoped that the check's forms read: the
+// seller $1's shipments among $3, each looked up alone by primary key (the
+// subquery has no other condition to choose an index by, and OFFSET 0 keeps
+// the seller's condition out of it), so the plan is the same whatever the
+// planner believes about the table.
+const ScopedShipments = `scoped AS MATERIALIZED (
+			SELECT s.* FROM unnest($3::uuid[]) AS k(id)
+			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = k.id OFFSET 0) s
+			WHERE s.seller_id = $1::uuid)`
+
+// Scoped is the check's form of Candidates without its reading of the
+// shipments: the statement around it defines scoped (ScopedShipments), so
+// one statement can run every rule over a single reading of the shipments
+// checked. A custom rule keeps its own query.
+func (r Rule) Scoped() string {
+	if r.Custom != "" {
+		return r.Custom
+	}
+	return r.candidates(true, true)
+}
 
 // Matches is the sweep's form of Candidates without the messages (NULL):
 // what finding the shipments whose flag changes needs. Formatting a
@@ -93,14 +123,7 @@ func (r Rule) candidates(byID, messages bool) string {
 	sellers := `($1::uuid IS NULL OR se.id = $1::uuid)`
 	var b strings.Builder
 	if byID {
-		// Each id is looked up alone, by primary key: the subquery has no
-		// other condition to choose an index by, and OFFSET 0 keeps the
-		// seller's condition out of it.
-		b.WriteString(`WITH scoped AS MATERIALIZED (
-			SELECT s.* FROM unnest($3::uuid[]) AS k(id)
-			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = k.id OFFSET 0) s
-			WHERE s.seller_id = $1::uuid)
-			`)
+		// The shipments come from scoped (ScopedShipments).
 		from = `scoped sh WHERE sh.seller_id = se.id`
 		sellers = `se.id = $1::uuid`
 	}

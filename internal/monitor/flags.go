@@ -174,16 +174,14 @@ func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string,
 	if err := s.refreshRisk(ctx, tx, sellerID, locked); err != nil {
 		return err
 	}
-	at := s.now()
-	var raised, resolved []flag.Flag
-	for _, r := range flag.Rules {
-		res, rai, err := s.apply(ctx, tx, r, sellerID, at, locked)
-		if err != nil {
-			return err
-		}
-		raised, resolved = append(raised, rai...), append(resolved, res...)
+	// One statement for every rule: a statement per rule read the
+	// shipments and their flags again for each rule (docs/imports.md).
+	ch, err := s.store.ApplyRules(ctx, tx, flag.Rules, sellerID, s.now(), locked)
+	if err != nil {
+		return err
 	}
-	return s.announce(ctx, tx, raised, resolved)
+	s.metrics.count(ch.Raised, ch.Resolved)
+	return s.announce(ctx, tx, ch.Raised, ch.Resolved)
 }
 
 // Sweep runs the time-based rules over every seller's shipments at time

@@ -84,6 +84,13 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) e
 	case err != nil:
 		return im.fail(ctx, imp, err)
 	}
+	// Batches committed beyond the checkpoint by an earlier attempt are
+	// skipped; the first batch of the file starts at origin.
+	ahead, err := im.store.ImportBatchesAhead(ctx, imp.SellerID, imp.ID)
+	if err != nil {
+		return fmt.Errorf("load import: %w", err)
+	}
+	origin := rd.Offset()
 	writers := []*store.Conn{conn}
 	for len(writers) < im.opt.Writers {
 		c, err := im.store.Conn(ctx)
@@ -97,9 +104,9 @@ func (im *Importer) LoadImport(ctx context.Context, sellerID, importID string) e
 	readDone := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readDone <- im.readBatches(ctx, imp, rd, src, batches)
+		readDone <- im.readBatches(ctx, imp, rd, src, ahead, batches)
 	}()
-	if err := im.writeBatches(ctx, writers, imp, batches); err != nil {
+	if err := im.writeBatches(ctx, writers, imp, origin, batches); err != nil {
 		cancel()
 		for range batches { // drain, so the reader ends
 		}
@@ -164,13 +171,26 @@ type importBatch struct {
 
 type identity struct{ order, number string }
 
-// readBatches reads rows into batches of opt.BatchRows and sends them.
-func (im *Importer) readBatches(ctx context.Context, imp store.Import, rd *ingest.Reader, src *recorder, out chan<- *importBatch) error {
+// readBatches reads rows into batches of opt.BatchRows and sends them. The
+// ranges in ahead (committed by an earlier attempt beyond its checkpoint,
+// by offset) are read past, not sent: a batch ends where one begins.
+func (im *Importer) readBatches(ctx context.Context, imp store.Import, rd *ingest.Reader, src *recorder, ahead []store.ImportBatch, out chan<- *importBatch) error {
 	for eof := false; !eof; {
+		if len(ahead) > 0 && rd.Offset() >= ahead[0].Start {
+			if err := skipRange(rd, src, ahead[0]); err != nil {
+				return err
+			}
+			ahead = ahead[1:]
+			continue
+		}
 		b := &importBatch{writes: make([]store.ShipmentWrite, 0, im.opt.BatchRows)}
+		b.progress.Start, b.progress.Lines = rd.Offset(), -rd.Line()
 		slot := make(map[identity]int, im.opt.BatchRows)
 		seen := make(map[string]bool, im.opt.BatchRows)
 		for n := 0; n < im.opt.BatchRows; n++ {
+			if len(ahead) > 0 && rd.Offset() >= ahead[0].Start {
+				break // a batch committed earlier starts here
+			}
 			start, startLine := rd.Offset(), rd.Line()
 			src.forget(start) // rows before this one are settled
 			row, err := rd.Next()
@@ -214,12 +234,38 @@ func (im *Importer) readBatches(ctx context.Context, imp store.Import, rd *inges
 		}
 		cp := rd.Checkpoint()
 		b.progress.Offset, b.progress.Line = cp.Offset, cp.Line
-		b.progress.RowsProcessed = max(cp.Line-2, 0) // lines after the header
+		b.progress.Lines += cp.Line
+		if cp.Offset == b.progress.Start {
+			continue // nothing read: the end of the file
+		}
 		select {
 		case out <- b:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	return nil
+}
+
+// skipRange reads past a batch an earlier attempt committed, which must
+// end on a row boundary where it said.
+func skipRange(rd *ingest.Reader, src *recorder, b store.ImportBatch) error {
+	if rd.Offset() != b.Start {
+		return fmt.Errorf("a committed batch starts at offset %d; the file has a row boundary at %d", b.Start, rd.Offset())
+	}
+	for rd.Offset() < b.End {
+		src.forget(rd.Offset())
+		_, err := rd.Next()
+		var rerr *ingest.RowError
+		switch {
+		case err == io.EOF:
+			return fmt.Errorf("the file ends at %d, inside a committed batch (%d to %d)", rd.Offset(), b.Start, b.End)
+		case err != nil && !errors.As(err, &rerr):
+			return err
+		}
+	}
+	if rd.Offset() != b.End || rd.Line() != b.EndLine {
+		return fmt.Errorf("a committed batch ends at offset %d, line %d; the file has a row boundary at %d, line %d", b.End, b.EndLine, rd.Offset(), rd.Line())
 	}
 	return nil
 }

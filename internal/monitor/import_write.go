@@ -3,59 +3,38 @@ package monitor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// A load writes several batches at once, one per connection, but commits
-// them strictly in file order: batch k writes its shipments, then waits for
-// batch k-1 to commit before it records its checkpoint and commits. So the
-// committed batches are always a prefix of the file and the checkpoint of
-// the last one is where a resumed load starts.
+// A load writes several batches at once, one per connection, and each
+// commits as soon as it is written: no batch waits, holding its locks, for
+// another to commit. Every batch is an ordinary transaction taking its locks
+// in the order of docs/locking.md, so two batches, or a batch and anything
+// else, never wait on each other in a cycle, and PostgreSQL would see one
+// if they did. The checkpoint stays the end of the committed prefix of the
+// file (store.SaveImportProgress follows the batches committed beyond it),
+// and a resumed load skips what was committed beyond it.
 //
-// Two batches in flight must not wait on each other's row locks, or the
-// later one (waiting in Go for the earlier to commit) and the earlier one
-// (waiting in PostgreSQL for the later's lock, maybe through other
-// transactions or another load of the seller's) would wait forever, and
-// PostgreSQL cannot see a cycle that runs through Go. A batch touches only
-// shipments carrying its tracking numbers (its upserts, and the refresh
-// and check of checkWritten), so a batch sharing a number with one in flight starts only
-// once that one has committed. Beyond that, a batch waiting its turn yields
-// (rolls back, and runs again once the batch before has committed) when it
-// sees the earlier batch wait for one of its locks (pg_blocking_pids), when
-// it has waited longer than turnTimeout (a cycle it cannot see), or when
-// PostgreSQL picks it as a deadlock's victim. Yielding costs one batch's
-// work and never holds back the batch before, so the load always advances.
-
-// errYield makes a batch roll back and run again after the batch before.
-var errYield = errors.New("batch yields to the batch before it")
-
-// blockCheckInterval is how often a batch waiting its turn checks that it
-// does not block the batch before it; turnTimeout is how long it waits at
-// most before yielding anyway. A batch commits in well under a second on
-// an idle server, a few seconds on a crowded one.
-const (
-	blockCheckInterval = 250 * time.Millisecond
-	turnTimeout        = 10 * time.Second
-)
+// Two batches in flight share no tracking number: a batch sharing one with
+// a batch in flight starts (takes its first lock) only once that one has
+// committed. So a shipment repeated across batches is written in file
+// order, the last row winning, and the upserts of two batches never wait on
+// each other's rows.
 
 // writer is a connection that writes batches.
 type writer struct {
 	conn *store.Conn
-	pid  int // its backend's process id
 }
 
 // flight is a batch being written.
 type flight struct {
 	numbers map[string]bool
 	done    chan struct{} // closed once committed
-	pid     int           // the backend writing it
 }
 
 func (f *flight) overlaps(numbers []string) bool {
@@ -67,27 +46,23 @@ func (f *flight) overlaps(numbers []string) bool {
 	return false
 }
 
-// writeBatches writes the batches from in with the given connections,
-// committing them in order, and returns the first error.
-func (im *Importer) writeBatches(ctx context.Context, conns []*store.Conn, imp store.Import, in <-chan *importBatch) error {
+// writeBatches writes the batches from in with the given connections and
+// returns the first error. origin is where the file's first batch starts.
+func (im *Importer) writeBatches(ctx context.Context, conns []*store.Conn, imp store.Import, origin int64, in <-chan *importBatch) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	free := make(chan *writer, len(conns))
 	for _, c := range conns {
-		pid, err := c.BackendPID(ctx)
-		if err != nil {
-			return fmt.Errorf("writer: %w", err)
-		}
-		free <- &writer{conn: c, pid: pid}
+		free <- &writer{conn: c}
 	}
 	var wg sync.WaitGroup
-	var prev *flight
 	var flying []*flight
 	for b := range in {
 		if ctx.Err() != nil {
 			break // a batch failed: the caller drains in
 		}
-		// Wait for batches in flight that share a number, then for a writer.
+		// Wait, holding no lock, for batches in flight that share a
+		// number, then for a writer.
 		for _, f := range flying {
 			if f.overlaps(b.numbers) {
 				select {
@@ -104,15 +79,15 @@ func (im *Importer) writeBatches(ctx context.Context, conns []*store.Conn, imp s
 		if w == nil {
 			break
 		}
-		f := &flight{numbers: make(map[string]bool, len(b.numbers)), done: make(chan struct{}), pid: w.pid}
+		f := &flight{numbers: make(map[string]bool, len(b.numbers)), done: make(chan struct{})}
 		for _, n := range b.numbers {
 			f.numbers[n] = true
 		}
 		flying = append(pending(flying), f)
 		wg.Add(1)
-		go func(b *importBatch, w *writer, prev, f *flight) {
+		go func(b *importBatch, w *writer, f *flight) {
 			defer wg.Done()
-			if err := im.commitBatch(ctx, w, imp, b, prev); err != nil {
+			if err := im.commitBatch(ctx, w, imp, origin, b); err != nil {
 				cancel(err)
 				return
 			}
@@ -121,8 +96,7 @@ func (im *Importer) writeBatches(ctx context.Context, conns []*store.Conn, imp s
 				im.opt.OnBatch(b.created, b.accepted-b.created, b.progress.Rejected)
 			}
 			free <- w
-		}(b, w, prev, f)
-		prev = f
+		}(b, w, f)
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -144,83 +118,34 @@ func pending(fs []*flight) []*flight {
 	return out
 }
 
-// commitBatch writes a batch, its rejected rows and the checkpoint after
-// it in one transaction, committing after prev (nil for the first batch).
-func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import, b *importBatch, prev *flight) error {
-	for {
-		started := time.Now()
-		err := w.conn.Transact(ctx, func(tx *sqlx.Tx) error {
-			created, err := im.store.UpsertImportedShipments(ctx, tx, imp.SellerID, b.writes)
-			if err != nil {
-				return err
-			}
-			// No tracking-number locks here: a batch covers every bucket, so
-			// it would stall the seller's webhooks while it loads. An event
-			// committed meanwhile queues a check of its own, which refreshes
-			// the shipment again once this commits.
-			if err := im.svc.checkWritten(ctx, tx, imp.SellerID, b.numbers); err != nil {
-				return err
-			}
-			if err := im.store.InsertImportErrors(ctx, tx, imp.SellerID, imp.ID, b.errs); err != nil {
-				return err
-			}
-			if err := waitTurn(ctx, tx, w.pid, prev); err != nil {
-				return err
-			}
-			p := b.progress
-			p.Created, p.Updated = created, b.accepted-created
-			b.created = created
-			return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, p)
-		})
-		if err == nil {
-			return im.recheckRaced(ctx, imp.SellerID, b.numbers, started)
-		}
-		var pqErr *pq.Error
-		deadlock := errors.As(err, &pqErr) && pqErr.Code == "40P01"
-		if prev == nil || !(errors.Is(err, errYield) || deadlock) {
+// commitBatch writes a batch, its rejected rows and its range of the file
+// in one transaction.
+func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import, origin int64, b *importBatch) error {
+	started := time.Now()
+	err := w.conn.Transact(ctx, func(tx *sqlx.Tx) error {
+		created, err := im.store.UpsertImportedShipments(ctx, tx, imp.SellerID, b.writes)
+		if err != nil {
 			return err
 		}
-		select { // rolled back: run again once the batch before is in
-		case <-prev.done:
-		case <-ctx.Done():
-			return ctx.Err()
+		// No tracking-number locks here: a batch covers every bucket, so
+		// it would stall the seller's webhooks while it loads. An event
+		// committed meanwhile queues a check of its own, which refreshes
+		// the shipment again once this commits.
+		if err := im.svc.checkWritten(ctx, tx, imp.SellerID, b.numbers); err != nil {
+			return err
 		}
+		if err := im.store.InsertImportErrors(ctx, tx, imp.SellerID, imp.ID, b.errs); err != nil {
+			return err
+		}
+		p := b.progress
+		p.Created, p.Updated = created, b.accepted-created
+		b.created = created
+		return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, origin, p)
+	})
+	if err != nil {
+		return err
 	}
-}
-
-// waitTurn returns once prev has committed, or errYield when prev waits
-// for a lock this transaction (backend pid) holds or prev takes too long.
-func waitTurn(ctx context.Context, tx *sqlx.Tx, pid int, prev *flight) error {
-	if prev == nil {
-		return nil
-	}
-	tick := time.NewTicker(blockCheckInterval)
-	defer tick.Stop()
-	timeout := time.NewTimer(turnTimeout)
-	defer timeout.Stop()
-	for {
-		select {
-		case <-prev.done:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timeout.C:
-			return errYield
-		case <-tick.C:
-		}
-		select {
-		case <-prev.done:
-			return nil
-		default:
-		}
-		var blocking bool
-		if err := tx.GetContext(ctx, &blocking, `SELECT $1::int = ANY(pg_blocking_pids($2))`, pid, prev.pid); err != nil {
-			return fmt.Errorf("wait for the batch before: %w", err)
-		}
-		if blocking {
-			return errYield
-		}
-	}
+	return im.recheckRaced(ctx, imp.SellerID, b.numbers, started)
 }
 
 // raceMargin is how far before a batch started an event may have been

@@ -90,10 +90,12 @@ func TestLoadImportResumes(t *testing.T) {
 				t.Fatalf("LoadImport() finished before it was stopped; make the file bigger")
 			}
 			cur, err := im.Import(ctx, s.ID, up.ID)
-			if err != nil || cur.Status != store.ImportProcessing || cur.CheckpointOffset == nil {
-				t.Fatalf("stopped import = %+v, %v; want PROCESSING with a checkpoint", cur, err)
+			// Batches commit in any order: what committed is a checkpoint,
+			// batches beyond it, or both.
+			if err != nil || cur.Status != store.ImportProcessing || cur.RowsProcessed == 0 {
+				t.Fatalf("stopped import = %+v, %v; want PROCESSING with rows committed", cur, err)
 			}
-			t.Logf("stopped at line %d", *cur.CheckpointLine)
+			t.Logf("stopped after %d rows", cur.RowsProcessed)
 		}
 		// The stopped loader's session may take a moment to end and free
 		// the import: until then it is busy, as a job would find it.

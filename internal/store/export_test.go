@@ -25,6 +25,9 @@ var (
 	LockFlagChangesSQL = lockFlagChangesSQL
 )
 
+// ApplyRulesSQL is the statement of ApplyRules, for plan tests.
+var ApplyRulesSQL = applyRulesSQL
+
 // WrittenShipmentsSQL and RefreshSQL are the statements of
 // WrittenShipments and RefreshShipments, for plan tests.
 var (

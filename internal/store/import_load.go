@@ -91,27 +91,39 @@ func (s *Store) InsertImportErrors(ctx context.Context, tx *sqlx.Tx, sellerID, i
 	return nil
 }
 
-// ImportProgress is what one committed batch did: the checkpoint after it
-// and the counts to add.
+// ImportProgress is what one committed batch did: the range of the file
+// it covered and the counts to add.
 type ImportProgress struct {
-	Offset          int64
-	Line            int
-	RowsProcessed   int // the total so far, not an increment
+	Start           int64 // offset of the batch's first row
+	Offset          int64 // offset after its last row
+	Line            int   // number of the line after its last row
+	Lines           int   // lines it read, rejected rows included
 	Created         int
 	Updated         int
 	Rejected        int
 	InvalidTracking int
 }
 
-// SaveImportProgress records a batch's checkpoint and counts, in the
-// batch's transaction.
-func (s *Store) SaveImportProgress(ctx context.Context, tx *sqlx.Tx, sellerID, importID string, p ImportProgress) error {
+// SaveImportProgress records a batch's range and counts, in the batch's
+// transaction, and moves the import's checkpoint past every batch now
+// committed without a gap after it. origin is where the first batch of the
+// file starts (the checkpoint before any). Batches may commit in any
+// order: one committed beyond the checkpoint stays in
+// shipment_import_batches until the batches before it are in. Concurrent
+// batches of one load wait here on each other for the import row only, as
+// their last statement: none holds it while it waits on anything else.
+func (s *Store) SaveImportProgress(ctx context.Context, tx *sqlx.Tx, sellerID, importID string, origin int64, p ImportProgress) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO shipment_import_batches (import_id, seller_id, start_offset, end_offset, end_line)
+		VALUES ($2, $1, $3, $4, $5)`, sellerID, importID, p.Start, p.Offset, p.Line); err != nil {
+		return fmt.Errorf("save import progress: %w", mapErr(err))
+	}
 	res, err := tx.ExecContext(ctx, `
-		UPDATE shipment_imports SET checkpoint_offset = $3, checkpoint_line = $4, rows_processed = $5,
-			created = created + $6, updated = updated + $7, rejected = rejected + $8,
-			invalid_tracking = invalid_tracking + $9, heartbeat_at = now()
+		UPDATE shipment_imports SET rows_processed = rows_processed + $3,
+			created = created + $4, updated = updated + $5, rejected = rejected + $6,
+			invalid_tracking = invalid_tracking + $7, heartbeat_at = now()
 		WHERE seller_id = $1 AND id = $2 AND status = 'PROCESSING'`,
-		sellerID, importID, p.Offset, p.Line, p.RowsProcessed, p.Created, p.Updated, p.Rejected, p.InvalidTracking)
+		sellerID, importID, p.Lines, p.Created, p.Updated, p.Rejected, p.InvalidTracking)
 	if err != nil {
 		return fmt.Errorf("save import progress: %w", mapErr(err))
 	}
@@ -120,7 +132,49 @@ func (s *Store) SaveImportProgress(ctx context.Context, tx *sqlx.Tx, sellerID, i
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("save import progress: %w", ErrNotFound)
 	}
+	// With the import's row locked, this statement's snapshot sees every
+	// batch committed before: the chain from the checkpoint is complete.
+	_, err = tx.ExecContext(ctx, `
+		WITH RECURSIVE imp AS MATERIALIZED (
+			SELECT coalesce(checkpoint_offset, $3) AS checkpoint FROM shipment_imports WHERE seller_id = $1 AND id = $2
+		), chain AS (
+			SELECT b.start_offset, b.end_offset, b.end_line FROM imp
+			JOIN shipment_import_batches b ON b.import_id = $2 AND b.start_offset = imp.checkpoint
+			UNION ALL
+			SELECT b.start_offset, b.end_offset, b.end_line FROM chain
+			JOIN shipment_import_batches b ON b.import_id = $2 AND b.start_offset = chain.end_offset
+		), absorbed AS (
+			DELETE FROM shipment_import_batches b USING chain c
+			WHERE b.import_id = $2 AND b.start_offset = c.start_offset
+		)
+		UPDATE shipment_imports i SET checkpoint_offset = last.end_offset, checkpoint_line = last.end_line
+		FROM (SELECT end_offset, end_line FROM chain ORDER BY end_offset DESC LIMIT 1) last
+		WHERE i.seller_id = $1 AND i.id = $2`, sellerID, importID, origin)
+	if err != nil {
+		return fmt.Errorf("save import progress: checkpoint: %w", mapErr(err))
+	}
 	return nil
+}
+
+// ImportBatch is a range of an import's file committed beyond its
+// checkpoint.
+type ImportBatch struct {
+	Start   int64 `db:"start_offset"`
+	End     int64 `db:"end_offset"`
+	EndLine int   `db:"end_line"`
+}
+
+// ImportBatchesAhead returns the import's batches committed beyond its
+// checkpoint, by offset: what a resumed load skips.
+func (s *Store) ImportBatchesAhead(ctx context.Context, sellerID, importID string) ([]ImportBatch, error) {
+	out := []ImportBatch{}
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT start_offset, end_offset, end_line FROM shipment_import_batches
+		WHERE seller_id = $1 AND import_id = $2 ORDER BY start_offset`, sellerID, importID)
+	if err != nil {
+		return nil, fmt.Errorf("import batches ahead: %w", mapErr(err))
+	}
+	return out, nil
 }
 
 // CompleteImport marks an import COMPLETED and deletes its stored file.
@@ -137,6 +191,9 @@ func (s *Store) CompleteImport(ctx context.Context, tx *sqlx.Tx, sellerID, impor
 	if _, err := tx.ExecContext(ctx, `DELETE FROM shipment_import_chunks WHERE import_id = $1`, importID); err != nil {
 		return Import{}, fmt.Errorf("complete import: delete file: %w", mapErr(err))
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM shipment_import_batches WHERE seller_id = $1 AND import_id = $2`, sellerID, importID); err != nil {
+		return Import{}, fmt.Errorf("complete import: delete batches: %w", mapErr(err))
+	}
 	return im, nil
 }
 
@@ -152,6 +209,9 @@ func (s *Store) FailImport(ctx context.Context, sellerID, importID, reason strin
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM shipment_import_chunks WHERE import_id = $1`, importID); err != nil {
 			return fmt.Errorf("fail import: delete file: %w", mapErr(err))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM shipment_import_batches WHERE seller_id = $1 AND import_id = $2`, sellerID, importID); err != nil {
+			return fmt.Errorf("fail import: delete batches: %w", mapErr(err))
 		}
 		return nil
 	})

@@ -133,6 +133,18 @@ func TestRulePlans(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ApplyRules", func(t *testing.T) {
+		kinds, severities := ruleArrays(flag.Rules)
+		for _, s := range plan(t, store.ApplyRulesSQL(flag.Rules), seller, now, pq.Array(ids), kinds, severities) {
+			s = s[:strings.LastIndex(s, " (")] // the alias does not matter here
+			switch s {
+			case "Index Scan shipments_pkey", "Index Scan shipments_seller_id_key",
+				"Index Scan shipments_seller_tracking_idx", "Index Only Scan shipments_seller_tracking_idx":
+			default:
+				t.Errorf("applying every rule to 200 shipments reads shipments with %s, want by key", s)
+			}
+		}
+	})
 	for _, r := range flag.Rules {
 		if r.Custom != "" {
 			continue // over disputes, a small table read by its own indexes
@@ -285,6 +297,15 @@ func loadPlanShipments(t *testing.T, su *sqlx.DB, seller string, from, to int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ruleArrays are ApplyRules' kinds and severities of rules.
+func ruleArrays(rules []flag.Rule) (kinds, severities any) {
+	var k, v []string
+	for _, r := range rules {
+		k, v = append(k, string(r.Kind)), append(v, string(r.Severity))
+	}
+	return pq.Array(k), pq.Array(v)
 }
 
 // planScans explains query and lists its scans of shipments.

@@ -56,16 +56,6 @@ func (c *Conn) Transact(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return transact(ctx, c.c, fn)
 }
 
-// BackendPID is the process id of the connection's server backend, as
-// pg_blocking_pids reports it.
-func (c *Conn) BackendPID(ctx context.Context) (int, error) {
-	var pid int
-	if err := c.c.GetContext(ctx, &pid, `SELECT pg_backend_pid()`); err != nil {
-		return 0, fmt.Errorf("backend pid: %w", mapErr(err))
-	}
-	return pid, nil
-}
-
 // Close gives the connection back to the pool, or closes it when its
 // session may still hold a lock.
 func (c *Conn) Close() error {
