@@ -27,6 +27,24 @@ const QueueChecks = "checks"
 // row locks, in one order (docs/locking.md), so more workers are safe.
 const checkWorkers = 6
 
+// QueueWebhooks is the queue of the jobs that process stored webhooks.
+const QueueWebhooks = "webhooks"
+
+// webhookWorkers is how many webhook-processing jobs a process runs at
+// once. Each takes every pending delivery it can (up to a batch), so more
+// jobs at once do not process more: they wait on each other's
+// tracking-number locks while holding pool connections the receivers need
+// to store new webhooks. Two keep one batch going while the next starts.
+const webhookWorkers = 2
+
+// webhookFetchCooldown is how soon after a fetch the webhook queue may
+// fetch again once a worker is free. The receiver enqueues a job for
+// every stored batch (dozens a second under load) and most find their
+// deliveries already taken by the job before: they take a millisecond,
+// and with River's default cooldown (100 ms) two workers would get
+// through only twenty a second, leaving a queue of jobs with nothing to do.
+const webhookFetchCooldown = 5 * time.Millisecond
+
 // Client is the River client type over database/sql.
 type Client = river.Client[*sql.Tx]
 
@@ -62,6 +80,7 @@ func NewClient(db *sql.DB, workers *river.Workers, opt Options) (*Client, error)
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: opt.MaxWorkers},
 			QueueChecks:        {MaxWorkers: checkWorkers},
+			QueueWebhooks:      {MaxWorkers: webhookWorkers, FetchCooldown: webhookFetchCooldown},
 		}
 		cfg.ErrorHandler = &errorHandler{log: opt.Log}
 		if opt.Registry != nil {

@@ -18,6 +18,11 @@ type WebhookArgs struct {
 // Kind implements river.JobArgs.
 func (WebhookArgs) Kind() string { return "shipwatch.webhook.process" }
 
+// InsertOpts implements river.JobArgsWithInsertOpts: processing has a
+// queue of its own, with few workers (webhookWorkers). Jobs queued on the
+// default queue by an earlier version are still worked there.
+func (WebhookArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueWebhooks} }
+
 // WebhookSweepArgs is the periodic job that processes deliveries whose
 // job was lost, so an acknowledged webhook is never left behind.
 type WebhookSweepArgs struct{}
@@ -28,7 +33,9 @@ func (WebhookSweepArgs) Kind() string { return "shipwatch.webhook.sweep" }
 // DeliveryProcessor turns stored deliveries into carrier events. It is
 // idempotent: processed deliveries are skipped.
 type DeliveryProcessor interface {
-	ProcessDeliveries(ctx context.Context, ids []int64) error
+	// DrainDeliveries processes the deliveries ids that no other job
+	// holds, and with them other pending ones, in one batch.
+	DrainDeliveries(ctx context.Context, ids []int64) error
 	// SweepDeliveries processes deliveries left unprocessed for longer
 	// than a job's retries should take.
 	SweepDeliveries(ctx context.Context) error
@@ -48,10 +55,11 @@ type webhookWorker struct {
 	processor DeliveryProcessor
 }
 
-// Work processes the job's deliveries. An error retries the whole job,
-// which is safe: deliveries already processed are skipped.
+// Work processes the job's deliveries, with whatever else is pending. An
+// error retries the whole job, which is safe: deliveries already processed
+// are skipped.
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
-	if err := w.processor.ProcessDeliveries(ctx, job.Args.DeliveryIDs); err != nil {
+	if err := w.processor.DrainDeliveries(ctx, job.Args.DeliveryIDs); err != nil {
 		return fmt.Errorf("process %d deliveries: %w", len(job.Args.DeliveryIDs), err)
 	}
 	return nil

@@ -111,14 +111,15 @@ func unflagged(t *testing.T, db *sqlx.DB, sellerID string) (missing, invalid int
 
 // TestCheckTurnsFairAcrossSellers: a seller's backlog of write-caused
 // checks does not delay another seller's. Seller A writes 2,000 shipments
-// (20 turns of 100 over 4 lanes); seller B then writes one. Run in River's
-// order, B's check is among the first turns, not after A's backlog, and
-// every queued shipment is checked in the end with nothing left queued.
+// (20 turns of 100, each job one round); seller B then writes one. Run in
+// River's order, B's check is among the first turns, not after A's
+// backlog, and every queued shipment is checked in the end with nothing
+// left queued.
 func TestCheckTurnsFairAcrossSellers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.DB(t)
-	svc, st := monitortest.New(t, db, monitor.WithCheckRound(100))
+	svc, st := monitortest.New(t, db, monitor.WithCheckRound(100), monitor.WithCheckTurnBudget(0))
 	a, err := st.InsertSeller(ctx, "Big seller")
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +154,7 @@ func TestCheckTurnsFairAcrossSellers(t *testing.T) {
 			bAt = turns
 		}
 	}
-	// A's four lanes were queued first; B's turn comes right after them,
+	// A's lanes were queued first; B's turn comes right after them,
 	// ahead of A's next turns, which queued behind it.
 	if bAt == 0 || bAt > store.CheckLanes+1 {
 		t.Errorf("B's check ran as turn %d of %d; want within the first %d", bAt, turns, store.CheckLanes+1)
@@ -165,6 +166,40 @@ func TestCheckTurnsFairAcrossSellers(t *testing.T) {
 		if missing, invalid := unflagged(t, db, s.ID); missing != 0 || invalid == 0 {
 			t.Errorf("%s: %d of %d invalid numbers unflagged", s.Name, missing, invalid)
 		}
+	}
+	assertChecksDrained(t, db)
+}
+
+// TestCheckTurnGoesOn: within its budget, one job of a lane checks round
+// after round until nothing is pending, queuing no further job.
+func TestCheckTurnGoesOn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.DB(t)
+	svc, st := monitortest.New(t, db, monitor.WithCheckRound(100), monitor.WithCheckTurnBudget(time.Hour))
+	a, err := st.InsertSeller(ctx, "Big seller")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateShipments(ctx, a.ID, invalidInputs("A", 1000)); err != nil {
+		t.Fatal(err)
+	}
+	jobs := 0
+	for {
+		seller, lane, ok := nextCheckJob(t, db)
+		if !ok {
+			break
+		}
+		jobs++
+		if err := svc.CheckTurn(ctx, seller, lane); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if jobs != store.CheckLanes {
+		t.Errorf("%d check jobs for 1,000 shipments in rounds of 100, want %d: one per lane, going on round after round", jobs, store.CheckLanes)
+	}
+	if missing, invalid := unflagged(t, db, a.ID); missing != 0 || invalid == 0 {
+		t.Errorf("%d of %d invalid numbers unflagged, want none of some", missing, invalid)
 	}
 	assertChecksDrained(t, db)
 }

@@ -81,13 +81,46 @@ func ParseWebhook(name string, body []byte) (webhook.Payload, error) {
 // a statement of its own: a health row in the transaction would make
 // every batch of a source wait for the one before it.
 func (s *Service) ProcessDeliveries(ctx context.Context, ids []int64) error {
+	return s.processDeliveries(ctx, func(tx *sqlx.Tx) ([]store.WebhookDelivery, error) {
+		return s.store.PendingWebhookDeliveries(ctx, tx, ids)
+	})
+}
+
+// drainBatch is how many deliveries besides its own a processing job
+// takes. Each is one tracking number, so a batch takes at most this many
+// tracking-number locks (far fewer once they share buckets), and the
+// statements of one batch stay well under a second.
+const drainBatch = 256
+
+// DrainDeliveries is ProcessDeliveries for the processing job: it takes
+// the deliveries among ids that no other transaction holds and, with
+// them, up to drainBatch other unprocessed deliveries, oldest first
+// (store.ClaimWebhookDeliveries). Under load the receiver enqueues a job
+// for every few webhooks; the first job to run processes what many of
+// them were enqueued for in one batch, and the others find it done.
+// A delivery held by another transaction is not waited for: that
+// transaction processes it, or, if it fails, its job's retry or a later
+// job takes it.
+func (s *Service) DrainDeliveries(ctx context.Context, ids []int64) error {
+	return s.processDeliveries(ctx, func(tx *sqlx.Tx) ([]store.WebhookDelivery, error) {
+		return s.store.ClaimWebhookDeliveries(ctx, tx, ids, drainBatch)
+	})
+}
+
+// processDeliveries processes, in one transaction, the deliveries claim
+// locks in it.
+func (s *Service) processDeliveries(ctx context.Context, claim func(tx *sqlx.Tx) ([]store.WebhookDelivery, error)) error {
 	var outcomes []source.Outcome
 	err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 			return fmt.Errorf("process deliveries: %w", err)
 		}
-		var err error
-		outcomes, err = s.processDeliveries(ctx, tx, ids)
+		ds, err := claim(tx)
+		if err != nil || len(ds) == 0 {
+			outcomes = nil
+			return err
+		}
+		outcomes, err = s.processClaimed(ctx, tx, ds)
 		return err
 	})
 	if err != nil {
@@ -134,11 +167,9 @@ func sourceOutcomes(ds []store.WebhookDelivery, outs []store.WebhookDeliveryOutc
 	return res
 }
 
-func (s *Service) processDeliveries(ctx context.Context, tx *sqlx.Tx, ids []int64) ([]source.Outcome, error) {
-	ds, err := s.store.PendingWebhookDeliveries(ctx, tx, ids)
-	if err != nil || len(ds) == 0 {
-		return nil, err
-	}
+// processClaimed records the events of deliveries whose locks tx holds
+// and marks them processed.
+func (s *Service) processClaimed(ctx context.Context, tx *sqlx.Tx, ds []store.WebhookDelivery) ([]source.Outcome, error) {
 	newest := make([]time.Time, len(ds))
 	outs := make([]store.WebhookDeliveryOutcome, len(ds))
 	// stops are TRACKING_STOPPED pushes: the provider will send nothing

@@ -3,8 +3,11 @@ package monitor_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -84,3 +87,63 @@ func TestSweepProcessesLostDeliveries(t *testing.T) {
 }
 
 func pqInt64s(v []int64) any { return pq.Array(v) }
+
+// TestDrainDeliveries checks the job's batching: a job processes its own
+// deliveries and the others pending with them, and leaves alone, without
+// waiting, a delivery another transaction holds.
+func TestDrainDeliveries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.DB(t)
+	svc, st := monitortest.New(t, db)
+	seller, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := st.InsertTrackingSource(ctx, seller.ID, store.NewTrackingSource{Provider: monitor.ProviderEasyPost, SecretSealed: bytes.Repeat([]byte{1}, 40), KeyID: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []store.NewWebhookDelivery
+	for i := range 4 {
+		body := fmt.Appendf(nil, `{"description":"tracker.updated","result":{"tracking_code":"EZ100000000%d","tracking_details":[
+			{"status":"in_transit","datetime":"2026-11-02T10:00:00Z","message":"Arrived"}]}}`, i)
+		ds = append(ds, store.NewWebhookDelivery{SellerID: seller.ID, SourceID: src.ID, Provider: monitor.ProviderEasyPost, Headers: map[string][]string{}, Body: body})
+	}
+	ids, err := st.InsertWebhookDeliveries(ctx, db, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another transaction holds the last delivery, as a job processing it would.
+	holder, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback() //nolint:errcheck // a rollback after the test's end changes nothing
+	if _, err := holder.ExecContext(ctx, `SELECT id FROM webhook_deliveries WHERE id = $1 FOR UPDATE`, ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := svc.DrainDeliveries(wait, ids[:1]); err != nil {
+		t.Fatalf("DrainDeliveries(%v) = %v", ids[:1], err)
+	}
+	var processed []int64
+	if err := db.Select(&processed, `SELECT id FROM webhook_deliveries WHERE processed_at IS NOT NULL ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if want := ids[:3]; !slices.Equal(processed, want) {
+		t.Errorf("processed deliveries = %v, want %v: the job's own, the two others pending, not the held one", processed, want)
+	}
+	if err := holder.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// The held delivery's own job finds it free and processes it alone.
+	if err := svc.DrainDeliveries(ctx, ids[3:]); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM tracking_events`); err != nil || n != 4 {
+		t.Errorf("%d events stored (%v), want 4, one per delivery", n, err)
+	}
+}

@@ -20,6 +20,10 @@ import (
 // seller's: about a second of work.
 const defaultCheckRound = 1000
 
+// defaultTurnBudget is how long one job of a seller's check lane goes on
+// with the lane's next rounds before it queues them behind other sellers.
+const defaultTurnBudget = time.Second
+
 // turnLostAfter is how long a check turn may go without its job running
 // before the sweep queues it again (its job was lost).
 const turnLostAfter = 10 * time.Minute
@@ -61,13 +65,35 @@ func (s *Service) queueTurns(ctx context.Context, tx *sqlx.Tx, turns []store.Che
 }
 
 // CheckTurn runs one turn of a seller's check lane: it checks the lane's
-// oldest pending shipments (at most WithCheckRound), and then ends the turn or,
-// when more are pending, queues the next one, behind the turns of every
-// other seller already queued. Everything commits together: a turn that
-// fails runs again from the same rows.
+// oldest pending shipments (at most WithCheckRound) in one transaction,
+// and then ends the turn or, when more are pending, goes on with the next
+// round itself for up to the turn budget (WithCheckTurnBudget), and after
+// it queues the lane's next turn behind the turns of every other seller
+// already queued. Each round commits on its own: a round that fails runs
+// again from the same rows.
+//
+// Going on in the same job spares each round the wait for River's next
+// poll (a quarter of a second by default), during which the lane's
+// checks only pile up: with a burst of webhooks that wait, not the work,
+// set how far the checks lagged. Other sellers' turns run on the other
+// check workers meanwhile, and wait at most the budget for this one.
 func (s *Service) CheckTurn(ctx context.Context, sellerID string, lane int) error {
 	t := store.CheckTurn{SellerID: sellerID, Lane: lane}
-	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+	started := time.Now()
+	for {
+		more, err := s.runRound(ctx, t, time.Since(started) < s.turnBudget)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// runRound checks one round of the lane's pending shipments and ends
+// the turn when none is left. When some are, it reports more if goOn,
+// and otherwise queues the lane's next turn.
+func (s *Service) runRound(ctx context.Context, t store.CheckTurn, goOn bool) (more bool, err error) {
+	err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+		more = false
 		ps, err := s.store.PendingChecks(ctx, tx, t, s.checkRound)
 		if err != nil {
 			return err
@@ -83,7 +109,7 @@ func (s *Service) CheckTurn(ctx context.Context, sellerID string, lane int) erro
 			}
 		}
 		if len(ids) > 0 {
-			if err := s.checkTx(ctx, tx, sellerID, ids); err != nil {
+			if err := s.checkTx(ctx, tx, t.SellerID, ids); err != nil {
 				return err
 			}
 			if err := s.store.DonePendingChecks(ctx, tx, t, seqs); err != nil {
@@ -94,8 +120,13 @@ func (s *Service) CheckTurn(ctx context.Context, sellerID string, lane int) erro
 		if err != nil || ended {
 			return err
 		}
+		if goOn {
+			more = true
+			return nil
+		}
 		return s.queueTurns(ctx, tx, []store.CheckTurn{t})
 	})
+	return more, err
 }
 
 // StartIdleChecks starts a turn, and queues its job, for every check lane
@@ -257,7 +288,11 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, r flag.Rule, sellerID 
 	if err != nil {
 		return nil, nil, err
 	}
-	s.metrics.count(ch.Raised, ch.Resolved)
+	// Counted once tx commits: Transact runs a transaction again after a
+	// deadlock or serialization failure, and a rolled-back one raised nothing.
+	if len(ch.Raised) > 0 || len(ch.Resolved) > 0 {
+		s.store.OnCommit(tx, func() { s.metrics.count(ch.Raised, ch.Resolved) })
+	}
 	return ch.Resolved, ch.Raised, nil
 }
 
@@ -278,7 +313,8 @@ func (s *Service) ResolveFlag(ctx context.Context, sellerID, id, note string) (f
 		if f, changed, err = s.store.ResolveFlag(ctx, tx, sellerID, id, note); err != nil || !changed {
 			return err
 		}
-		s.metrics.count(nil, []flag.Flag{f})
+		resolved := f
+		s.store.OnCommit(tx, func() { s.metrics.count(nil, []flag.Flag{resolved}) })
 		return s.announce(ctx, tx, nil, []flag.Flag{f})
 	})
 	if err != nil {

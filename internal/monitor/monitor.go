@@ -27,8 +27,10 @@ type Service struct {
 	guard *netguard.Guard
 	// checkpointKey signs evidence checkpoints.
 	checkpointKey ed25519.PrivateKey
-	// checkRound bounds the shipments of one check turn.
+	// checkRound bounds the shipments of one round of a check turn, and
+	// turnBudget how long a turn's job goes on with further rounds.
 	checkRound int
+	turnBudget time.Duration
 	// registrar and limiter register uploaded numbers with 17TRACK.
 	registrar Registrar
 	limiter   Limiter
@@ -50,6 +52,11 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // check lane checks (default 1,000); tests make turns small.
 func WithCheckRound(n int) Option { return func(s *Service) { s.checkRound = n } }
 
+// WithCheckTurnBudget sets how long one job of a check lane goes on with
+// the lane's next rounds before queuing them behind other sellers' turns
+// (default 1 s); 0 makes every round a turn of its own.
+func WithCheckTurnBudget(d time.Duration) Option { return func(s *Service) { s.turnBudget = d } }
+
 // WithRegistry registers the flag metrics on reg.
 func WithRegistry(reg prometheus.Registerer) Option {
 	return func(s *Service) { s.metrics = newFlagMetrics(reg, s.store) }
@@ -59,7 +66,7 @@ func WithRegistry(reg prometheus.Registerer) Option {
 // insert-only client.
 func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
 	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now, guard: netguard.New(nil, nil),
-		checkpointKey: processCheckpointKey, checkRound: defaultCheckRound}
+		checkpointKey: processCheckpointKey, checkRound: defaultCheckRound, turnBudget: defaultTurnBudget}
 	for _, o := range opts {
 		o(s)
 	}

@@ -91,6 +91,40 @@ func (s *Store) PendingWebhookDeliveries(ctx context.Context, q sqlx.ExtContext,
 	return rows, nil
 }
 
+// ClaimWebhookDeliveries locks and returns, in id order, the deliveries
+// among ids that are not processed yet and, with them, up to more other
+// unprocessed deliveries, oldest first. Unlike PendingWebhookDeliveries it
+// never waits: a delivery another transaction holds is being processed
+// by it, or will be by its job's retry, and is left out.
+//
+// This is what lets a processing job work in large batches: jobs are
+// enqueued one per stored batch of webhooks, a handful each under load,
+// and the first job to run takes what the others were enqueued for,
+// which then find nothing left. Every statement of processing is set-based,
+// so its cost is per batch far more than per event.
+func (s *Store) ClaimWebhookDeliveries(ctx context.Context, q sqlx.ExtContext, ids []int64, more int) ([]WebhookDelivery, error) {
+	rows := []WebhookDelivery{}
+	// The second part reads webhook_deliveries_pending_idx in its order,
+	// so it stops after more rows whatever the planner believes.
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		WITH own AS (
+			SELECT id FROM webhook_deliveries
+			WHERE id = ANY($1::bigint[]) AND processed_at IS NULL
+			ORDER BY id FOR UPDATE SKIP LOCKED
+		), others AS (
+			SELECT id FROM webhook_deliveries
+			WHERE processed_at IS NULL AND id <> ALL($1::bigint[])
+			ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED
+		)
+		SELECT `+webhookDeliveryColumns+` FROM webhook_deliveries
+		WHERE id IN (SELECT id FROM own UNION ALL SELECT id FROM others)
+		ORDER BY id`, pq.Array(ids), more)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", mapErr(err))
+	}
+	return rows, nil
+}
+
 // StaleWebhookDeliveries returns up to limit ids of deliveries received before
 // olderThan and still not processed, oldest first: their job was lost
 // (a crash between attempts) or keeps failing.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -173,11 +174,42 @@ func transact(ctx context.Context, db beginner, fn func(tx *sqlx.Tx) error) erro
 	}
 }
 
+// afterCommit holds, for each transaction transact is running, what to do
+// once it commits (OnCommit). Keyed by the transaction, so that any code
+// handed a transaction can register without the caller's help.
+var afterCommit sync.Map // *sqlx.Tx -> *commitHooks
+
+type commitHooks struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+// OnCommit arranges for fn to run once tx has committed, when tx is a
+// transaction Transact runs: what counts the effects of a transaction
+// (metrics) then counts them once, however often a serialization failure
+// or a deadlock made Transact run fn again, and not at all when the
+// transaction rolled back. For a transaction begun elsewhere, whose commit
+// the store does not see, fn runs at once.
+func (s *Store) OnCommit(tx *sqlx.Tx, fn func()) {
+	v, ok := afterCommit.Load(tx)
+	if !ok {
+		fn()
+		return
+	}
+	h := v.(*commitHooks)
+	h.mu.Lock()
+	h.fns = append(h.fns, fn)
+	h.mu.Unlock()
+}
+
 func transactOnce(ctx context.Context, db beginner, fn func(tx *sqlx.Tx) error) (err error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	hooks := &commitHooks{}
+	afterCommit.Store(tx, hooks)
+	defer afterCommit.Delete(tx)
 	defer func() {
 		if p := recover(); p != nil {
 			tx.Rollback() //nolint:errcheck // the panic is what matters
@@ -192,6 +224,10 @@ func transactOnce(ctx context.Context, db beginner, fn func(tx *sqlx.Tx) error) 
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	afterCommit.Delete(tx)
+	for _, f := range hooks.fns {
+		f()
 	}
 	return nil
 }

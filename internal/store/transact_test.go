@@ -73,6 +73,31 @@ func TestTransact(t *testing.T) {
 		}
 	})
 
+	t.Run("what runs on commit runs once, after the attempt that commits", func(t *testing.T) {
+		calls, counted := 0, 0
+		err := st.Transact(ctx, func(tx *sqlx.Tx) error {
+			calls++
+			st.OnCommit(tx, func() { counted++ })
+			if counted != 0 {
+				t.Errorf("OnCommit ran before the commit (attempt %d)", calls)
+			}
+			if calls == 1 {
+				return &pq.Error{Code: "40P01", Message: "deadlock detected"}
+			}
+			return nil
+		})
+		if err != nil || calls != 2 || counted != 1 {
+			t.Errorf("Transact() = %v after %d calls, counted %d times, want nil after 2 calls, counted once", err, calls, counted)
+		}
+		err = st.Transact(ctx, func(tx *sqlx.Tx) error {
+			st.OnCommit(tx, func() { counted++ })
+			return errors.New("bad input")
+		})
+		if err == nil || counted != 1 {
+			t.Errorf("after a rollback Transact() = %v, counted %d times, want an error and still once", err, counted)
+		}
+	})
+
 	t.Run("a deadlock gives up after three attempts", func(t *testing.T) {
 		calls := 0
 		err := st.Transact(ctx, func(tx *sqlx.Tx) error {
