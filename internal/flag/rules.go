@@ -326,17 +326,21 @@ const degradedSourceOf = `SELECT h.source_id, h.degraded_reason, h.degraded_sinc
 const servedByWebhooks = `NOT EXISTS (SELECT 1 FROM carrier_accounts own
 				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + shipmentCarrier + `)`
 
-// AwaitingWebhookScans holds for an open shipment sh that should be
-// receiving scans by webhook at $2 (the silence check of webhook sources,
-// source.Quiet): shipped since $3 and not scanned yet, or scanned and
-// moved since $3; not delivered, returned or cancelled; and served by
-// webhooks. Its halves follow the partial indexes of INACTIVE_TRACKING
-// and STALLED.
-const AwaitingWebhookScans = `((sh.first_scan_at IS NULL AND sh.cancelled_at IS NULL AND sh.normalized_tracking_number <> ''
-				AND sh.shipped_at IS NOT NULL AND sh.shipped_at >= $3::timestamptz AND sh.shipped_at <= $2::timestamptz)
-			OR (sh.delivered_at IS NULL AND sh.cancelled_at IS NULL AND sh.first_scan_at IS NOT NULL
-				AND sh.status <> 'RETURNED_TO_SENDER' AND sh.last_event_at >= $3::timestamptz))
-			AND ` + servedByWebhooks
+// AwaitingFirstScan and AwaitingNextScan are the two conditions under
+// which an open shipment sh should be receiving scans by webhook at $2
+// (the silence check of webhook sources, source.Quiet): shipped since $3 and not
+// scanned yet; or scanned, not delivered or returned, and moved since $3.
+// Both are served by webhooks and not cancelled. Each follows the partial
+// index of the no-news rule it mirrors (INACTIVE_TRACKING, STALLED), by
+// whose column a query orders it.
+const (
+	AwaitingFirstScan = `sh.first_scan_at IS NULL AND sh.cancelled_at IS NULL AND sh.normalized_tracking_number <> ''
+				AND sh.shipped_at IS NOT NULL AND sh.shipped_at >= $3::timestamptz AND sh.shipped_at <= $2::timestamptz
+				AND ` + servedByWebhooks
+	AwaitingNextScan = `sh.delivered_at IS NULL AND sh.cancelled_at IS NULL AND sh.first_scan_at IS NOT NULL
+				AND sh.status <> 'RETURNED_TO_SENDER' AND sh.last_event_at >= $3::timestamptz
+				AND ` + servedByWebhooks
+)
 
 // sourceDegraded holds for sh when degradedSourceOf finds a source.
 const sourceDegraded = `EXISTS (` + degradedSourceOf + `)`

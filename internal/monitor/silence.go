@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/source"
+	"github.com/shipwatch/shipwatch/internal/store"
 )
 
 // DetectSilentSources marks degraded each webhook source whose silence at
@@ -22,22 +23,28 @@ func (s *Service) DetectSilentSources(ctx context.Context, now time.Time) ([]sou
 	if err != nil {
 		return nil, fmt.Errorf("detect silent sources: %w", err)
 	}
-	var marked []source.Quiet
+	if err := s.baselines(ctx, quiet, now); err != nil {
+		return nil, fmt.Errorf("detect silent sources: %w", err)
+	}
+	// Counting open shipments costs more than the baseline: only for the
+	// sources whose deliveries already say "abnormal".
+	var suspects []source.Quiet
+	var sellers []string
 	for _, q := range quiet {
-		_, baseline := source.SilentHours(q.LastDeliveryAt, now)
-		if q.Baseline, err = s.store.SourceDeliveries(ctx, q.SellerID, q.SourceID, baseline); err != nil {
-			return marked, fmt.Errorf("detect silent sources: %w", err)
+		if q.Judge(now, -1).Suspect {
+			suspects, sellers = append(suspects, q), append(sellers, q.SellerID)
 		}
-		if !q.Judge(now, -1).Suspect {
-			continue
-		}
-		// Counting open shipments costs more than the baseline: only for
-		// a source whose deliveries already say "abnormal".
-		open, err := s.store.ShipmentsAwaitingWebhookScans(ctx, q.SellerID, now, source.SilenceOpenShipments)
-		if err != nil {
-			return marked, fmt.Errorf("detect silent sources: %w", err)
-		}
-		v := q.Judge(now, open)
+	}
+	if len(suspects) == 0 {
+		return nil, nil
+	}
+	open, err := s.store.ShipmentsAwaitingWebhookScans(ctx, sellers, now, source.SilenceOpenShipments)
+	if err != nil {
+		return nil, fmt.Errorf("detect silent sources: %w", err)
+	}
+	var marked []source.Quiet
+	for i, q := range suspects {
+		v := q.Judge(now, open[i])
 		if !v.Abnormal {
 			continue
 		}
@@ -50,4 +57,31 @@ func (s *Service) DetectSilentSources(ctx context.Context, now time.Time) ([]sou
 		}
 	}
 	return marked, nil
+}
+
+// silenceBatch is how many quiet sources one baseline statement reads
+// (seven windows each).
+const silenceBatch = 1000
+
+// baselines fills each quiet source's baseline counts, a batch of sources
+// per statement.
+func (s *Service) baselines(ctx context.Context, quiet []source.Quiet, now time.Time) error {
+	for lo := 0; lo < len(quiet); lo += silenceBatch {
+		batch := quiet[lo:min(lo+silenceBatch, len(quiet))]
+		ws := make([]store.SourceWindow, 0, len(batch)*source.SilenceBaselineDays)
+		for _, q := range batch {
+			_, days := source.SilentHours(q.LastDeliveryAt, now)
+			for _, w := range days {
+				ws = append(ws, store.SourceWindow{SellerID: q.SellerID, SourceID: q.SourceID, Window: w})
+			}
+		}
+		got, err := s.store.SourceDeliveries(ctx, ws)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			batch[i].Baseline = got[i*source.SilenceBaselineDays : (i+1)*source.SilenceBaselineDays]
+		}
+	}
+	return nil
 }

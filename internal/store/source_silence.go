@@ -40,39 +40,59 @@ func (s *Store) QuietSources(ctx context.Context, since, before time.Time) ([]so
 	return qs, nil
 }
 
-// SourceDeliveries returns how many deliveries the seller's source made
-// in each window, in order, from its hourly counts.
-func (s *Store) SourceDeliveries(ctx context.Context, sellerID, sourceID string, ws []source.Window) ([]int, error) {
+// SourceWindow is a range of hours of one seller's source.
+type SourceWindow struct {
+	SellerID, SourceID string
+	source.Window
+}
+
+// SourceDeliveries returns how many deliveries each source made in its
+// window, in order, from the hourly counts: one statement for every quiet
+// source of a sweep, each window read by the source's key.
+func (s *Store) SourceDeliveries(ctx context.Context, ws []SourceWindow) ([]int, error) {
+	sellers, sources := make([]string, len(ws)), make([]string, len(ws))
 	from, to := make([]time.Time, len(ws)), make([]time.Time, len(ws))
 	for i, w := range ws {
-		from[i], to[i] = w.From, w.To
+		sellers[i], sources[i], from[i], to[i] = w.SellerID, w.SourceID, w.From, w.To
 	}
 	got := make([]int, 0, len(ws))
 	err := s.db.SelectContext(ctx, &got, `
 		SELECT coalesce((SELECT sum(d.deliveries) FROM source_delivery_hours d
-			WHERE d.seller_id = $1 AND d.source_id = $2 AND d.hour >= w.f AND d.hour < w.t), 0)
-		FROM unnest($3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w (f, t, n)
-		ORDER BY w.n`, sellerID, sourceID, pq.Array(from), pq.Array(to))
+			WHERE d.seller_id = w.seller_id AND d.source_id = w.source_id AND d.hour >= w.f AND d.hour < w.t), 0)
+		FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w (seller_id, source_id, f, t, n)
+		ORDER BY w.n`, pq.Array(sellers), pq.Array(sources), pq.Array(from), pq.Array(to))
 	if err != nil {
 		return nil, fmt.Errorf("source deliveries: %w", mapErr(err))
 	}
 	return got, nil
 }
 
-// ShipmentsAwaitingWebhookScans counts, up to limit, the seller's open
+// ShipmentsAwaitingWebhookScans counts, for each seller, its open
 // shipments that should be receiving scans by webhook at now
-// (flag.AwaitingWebhookScans).
-func (s *Store) ShipmentsAwaitingWebhookScans(ctx context.Context, sellerID string, now time.Time, limit int) (int, error) {
-	var n int
-	err := s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM (SELECT 1 FROM shipments sh
-			WHERE sh.seller_id = $1 AND `+flag.AwaitingWebhookScans+`
-			LIMIT $4) a`, sellerID, now, now.Add(-source.SilenceScanWindow), limit)
+// (flag.AwaitingFirstScan, flag.AwaitingNextScan), up to limit of each kind, in one
+// statement, in the sellers' order.
+func (s *Store) ShipmentsAwaitingWebhookScans(ctx context.Context, sellerIDs []string, now time.Time, limit int) ([]int, error) {
+	got := make([]int, 0, len(sellerIDs))
+	err := s.db.SelectContext(ctx, &got, awaitingWebhookScansSQL, pq.Array(sellerIDs), now, now.Add(-source.SilenceScanWindow), limit)
 	if err != nil {
-		return 0, fmt.Errorf("shipments awaiting webhook scans: %w", mapErr(err))
+		return nil, fmt.Errorf("shipments awaiting webhook scans: %w", mapErr(err))
 	}
-	return n, nil
+	return got, nil
 }
+
+// awaitingWebhookScansSQL counts, per seller of $1, up to $4 shipments
+// of each kind awaiting webhook scans at $2 that shipped or moved since
+// $3. Each half reads its partial index in that index's order, newest
+// first, and stops at $4, whatever the statistics say.
+const awaitingWebhookScansSQL = `
+		SELECT (SELECT count(*) FROM (
+			(SELECT 1 FROM shipments sh WHERE sh.seller_id = se.id AND ` + flag.AwaitingFirstScan + `
+				ORDER BY sh.shipped_at DESC LIMIT $4)
+			UNION ALL
+			(SELECT 1 FROM shipments sh WHERE sh.seller_id = se.id AND ` + flag.AwaitingNextScan + `
+				ORDER BY sh.last_event_at DESC LIMIT $4)) a)
+		FROM unnest($1::uuid[]) WITH ORDINALITY AS se (id, n)
+		ORDER BY se.n`
 
 // MarkSourceSilent degrades a webhook source for its silence since last,
 // unless it delivered or was degraded meanwhile; the next usable delivery
