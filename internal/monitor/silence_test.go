@@ -190,3 +190,19 @@ func TestQuietWebhookSourceIsNotDegraded(t *testing.T) {
 		})
 	}
 }
+
+// INACTIVE_TRACKING raised before the silence was judged abnormal (the
+// boundary passed in its first hours) gives way to SOURCE_DEGRADED in the
+// sweep that marks the source.
+func TestSilenceResolvesEarlierNoNewsFlag(t *testing.T) {
+	e := newSilenceEnv(t, 20, 3*time.Hour+10*time.Minute, 12, 50*time.Hour)
+	e.clock = e.clock.Add(-20 * time.Minute)
+	if _, raised := e.sweep()[flag.InactiveTracking]; !raised {
+		t.Fatal("INACTIVE_TRACKING not raised while the source still counted as working")
+	}
+	e.clock = e.clock.Add(20 * time.Minute)
+	k := e.sweep()
+	if _, still := k[flag.InactiveTracking]; still || k[flag.SourceDegraded] == "" {
+		t.Errorf("open flags in the sweep that marks the source = %v, want SOURCE_DEGRADED instead of INACTIVE_TRACKING", k)
+	}
+}
