@@ -5,7 +5,7 @@
 -- the silence check compares the silent hours with the same clock hours of
 -- the week before, which needs each source's deliveries per hour: this
 -- table, written with the source's health after each delivery batch and
--- kept eight days.
+-- kept nine days (a week before a silence of up to two days).
 
 CREATE TABLE source_delivery_hours (
     seller_id  uuid NOT NULL,
@@ -20,11 +20,11 @@ CREATE TABLE source_delivery_hours (
 );
 -- The primary key serves the silence check (one source's hours in a
 -- range). The retention delete, once per sweep, removes the hours older
--- than eight days of every source: this index finds them without reading
+-- than nine days of every source: this index finds them without reading
 -- the rest.
 CREATE INDEX source_delivery_hours_hour_idx ON source_delivery_hours (hour);
 COMMENT ON INDEX source_delivery_hours_hour_idx IS
-    'Retention of hourly delivery counts (store.ExpireDeliveryHours): the hours older than eight days.';
+    'Retention of hourly delivery counts (store.ExpireDeliveryHours): the hours older than nine days.';
 -- The silence check counts a seller's open shipments awaiting webhook
 -- scans (store.ShipmentsAwaitingWebhookScans) through the partial indexes
 -- of the two no-news rules.

@@ -47,8 +47,8 @@ const (
 	// judged: past it, the baseline days overlap the silence itself.
 	SilenceJudgedFor = 48 * time.Hour
 	// DeliveryHoursKept is how long the hourly delivery counts are kept:
-	// the baseline days and the longest silence judged.
-	DeliveryHoursKept = (SilenceBaselineDays + 1) * 24 * time.Hour
+	// the baseline days before the longest silence judged.
+	DeliveryHoursKept = SilenceBaselineDays*24*time.Hour + SilenceJudgedFor
 )
 
 // Window is a range of whole clock hours, [From, To).
