@@ -52,6 +52,15 @@ func (r *mutationResolver) AddCarrierAccount(ctx context.Context, input model.Ad
 	})
 }
 
+func (r *mutationResolver) UpdateCarrierAccount(ctx context.Context, input model.UpdateCarrierAccountInput) (*store.CarrierAccount, error) {
+	return bySeller(ctx, func(sellerID string) (store.CarrierAccount, error) {
+		return r.Carriers.UpdateCarrierAccount(ctx, sellerID, input.ID, monitor.CarrierAccountUpdate{
+			Environment: input.Environment, BaseURL: input.BaseURL, ClientID: input.ClientID, ClientSecret: input.ClientSecret,
+			HourlyBudget: input.HourlyBudget, DailyBudget: input.DailyBudget,
+			DefaultBudgets: input.DefaultBudgets != nil && *input.DefaultBudgets, Resume: input.Resume != nil && *input.Resume})
+	})
+}
+
 func (r *mutationResolver) TestCarrierAccount(ctx context.Context, id string) (*monitor.CredentialsTest, error) {
 	return bySeller(ctx, func(sellerID string) (monitor.CredentialsTest, error) {
 		return r.Carriers.TestCarrierAccount(ctx, sellerID, id)

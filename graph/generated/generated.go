@@ -331,6 +331,7 @@ type ComplexityRoot struct {
 		ResolveFlag                func(childComplexity int, id string, note string) int
 		SetNotificationEndpoint    func(childComplexity int, url string) int
 		TestCarrierAccount         func(childComplexity int, id string) int
+		UpdateCarrierAccount       func(childComplexity int, input model.UpdateCarrierAccountInput) int
 		UpdateDispute              func(childComplexity int, id string, input model.DisputeUpdateInput) int
 		UpdateSellerSettings       func(childComplexity int, input model.SellerSettingsInput) int
 		UpdateShipment             func(childComplexity int, id string, input model.ShipmentUpdateInput) int
@@ -783,6 +784,7 @@ type MutationResolver interface {
 	DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error)
 	RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
 	AddCarrierAccount(ctx context.Context, input model.AddCarrierAccountInput) (*store.CarrierAccount, error)
+	UpdateCarrierAccount(ctx context.Context, input model.UpdateCarrierAccountInput) (*store.CarrierAccount, error)
 	TestCarrierAccount(ctx context.Context, id string) (*monitor.CredentialsTest, error)
 	RemoveCarrierAccount(ctx context.Context, id string) (*store.CarrierAccount, error)
 	UploadShipments(ctx context.Context, file graphql.Upload, format *model.ShipmentFileFormat) (*store.Import, error)
@@ -2106,6 +2108,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TestCarrierAccount(childComplexity, args["id"].(string)), true
+	case "Mutation.updateCarrierAccount":
+		if e.ComplexityRoot.Mutation.UpdateCarrierAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCarrierAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCarrierAccount(childComplexity, args["input"].(model.UpdateCarrierAccountInput)), true
 	case "Mutation.updateDispute":
 		if e.ComplexityRoot.Mutation.UpdateDispute == nil {
 			break
@@ -3735,6 +3748,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputShipmentUpdateInput,
 		ec.unmarshalInputTimeRange,
 		ec.unmarshalInputTrackingEventInput,
+		ec.unmarshalInputUpdateCarrierAccountInput,
 	)
 	first := true
 
@@ -5432,6 +5446,31 @@ input AddCarrierAccountInput {
   dailyBudget: Int
 }
 
+"""
+Changes to a carrier account; what is omitted stays as it is. New
+credentials, environment or baseUrl also resume polling (resume).
+"""
+input UpdateCarrierAccountInput {
+  "The account's id."
+  id: ID!
+  "A new environment: leaving CUSTOM drops baseUrl, moving to CUSTOM needs one."
+  environment: CarrierEnvironment
+  "A new URL to call, for CUSTOM."
+  baseUrl: String
+  "A new UPS or USPS client id, FedEx API key; clientSecret must come with it."
+  clientId: String
+  "A new client secret (FedEx secret key); alone, it replaces the secret of the current client id. Stored encrypted, never shown again."
+  clientSecret: String
+  "A new hourly budget of requests."
+  hourlyBudget: Int
+  "A new daily budget of requests."
+  dailyBudget: Int
+  "True: forget the seller's budgets, the operator's default (else the carrier's) applies. Not with hourlyBudget or dailyBudget."
+  defaultBudgets: Boolean
+  "True: poll at the next tick without waiting for the back-off (health.retryAt), as after the carrier's fix."
+  resume: Boolean
+}
+
 "What the carrier's token endpoint said of an account's credentials."
 type CarrierAccountTest {
   "Whether the carrier gave a token for the credentials."
@@ -5459,6 +5498,16 @@ extend type Mutation {
   addCarrierAccount(
     "The carrier, environment, credentials and budget."
     input: AddCarrierAccountInput!
+  ): CarrierAccount!
+  """
+  Changes a carrier account in place: rotates its credentials, moves it to
+  another environment or URL, changes its budgets, or resumes polling after
+  a back-off. Its events, poll schedule, usage and health stay
+  (docs/carriers.md). The credentials are not checked here: testCarrierAccount does.
+  """
+  updateCarrierAccount(
+    "The account and what to change."
+    input: UpdateCarrierAccountInput!
   ): CarrierAccount!
   "Asks the carrier's OAuth token endpoint for a token with the account's credentials."
   testCarrierAccount(
@@ -7516,6 +7565,20 @@ func (ec *executionContext) field_Mutation_testCarrierAccount_args(ctx context.C
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCarrierAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateCarrierAccountInput, error) {
+			return ec.unmarshalNUpdateCarrierAccountInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐUpdateCarrierAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -12825,6 +12888,50 @@ func (ec *executionContext) fieldContext_Mutation_addCarrierAccount(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addCarrierAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCarrierAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCarrierAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCarrierAccount(ctx, fc.Args["input"].(model.UpdateCarrierAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.CarrierAccount) graphql.Marshaler {
+			return ec.marshalNCarrierAccount2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐCarrierAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCarrierAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCarrierAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21308,6 +21415,92 @@ func (ec *executionContext) unmarshalInputTrackingEventInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdateCarrierAccountInput(ctx context.Context, obj any) (model.UpdateCarrierAccountInput, error) {
+	var it model.UpdateCarrierAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "environment", "baseUrl", "clientId", "clientSecret", "hourlyBudget", "dailyBudget", "defaultBudgets", "resume"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "environment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
+			data, err := ec.unmarshalOCarrierEnvironment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋcarrierᚐEnvironment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environment = data
+		case "baseUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseURL = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "hourlyBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hourlyBudget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HourlyBudget = data
+		case "dailyBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyBudget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyBudget = data
+		case "defaultBudgets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultBudgets"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultBudgets = data
+		case "resume":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resume"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resume = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -24291,6 +24484,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addCarrierAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addCarrierAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCarrierAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCarrierAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31366,6 +31566,11 @@ func (ec *executionContext) marshalNTrackingSourceEdge2ᚖgithubᚗcomᚋshipwat
 		return graphql.Null
 	}
 	return ec._TrackingSourceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateCarrierAccountInput2githubᚗcomᚋshipwatchᚋshipwatchᚋgraphᚋmodelᚐUpdateCarrierAccountInput(ctx context.Context, v any) (model.UpdateCarrierAccountInput, error) {
+	res, err := ec.unmarshalInputUpdateCarrierAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {

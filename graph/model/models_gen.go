@@ -445,6 +445,29 @@ type TrackingSourceEdge struct {
 	Node *store.TrackingSource `json:"node"`
 }
 
+// Changes to a carrier account; what is omitted stays as it is. New
+// credentials, environment or baseUrl also resume polling (resume).
+type UpdateCarrierAccountInput struct {
+	// The account's id.
+	ID string `json:"id"`
+	// A new environment: leaving CUSTOM drops baseUrl, moving to CUSTOM needs one.
+	Environment *carrier.Environment `json:"environment,omitempty"`
+	// A new URL to call, for CUSTOM.
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// A new UPS or USPS client id, FedEx API key; clientSecret must come with it.
+	ClientID *string `json:"clientId,omitempty"`
+	// A new client secret (FedEx secret key); alone, it replaces the secret of the current client id. Stored encrypted, never shown again.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// A new hourly budget of requests.
+	HourlyBudget *int `json:"hourlyBudget,omitempty"`
+	// A new daily budget of requests.
+	DailyBudget *int `json:"dailyBudget,omitempty"`
+	// True: forget the seller's budgets, the operator's default (else the carrier's) applies. Not with hourlyBudget or dailyBudget.
+	DefaultBudgets *bool `json:"defaultBudgets,omitempty"`
+	// True: poll at the next tick without waiting for the back-off (health.retryAt), as after the carrier's fix.
+	Resume *bool `json:"resume,omitempty"`
+}
+
 // What a buyer or marketplace disputes.
 type DisputeKind string
 

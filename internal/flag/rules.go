@@ -341,10 +341,29 @@ const degradedSourceOf = `SELECT h.source_id, h.degraded_reason, h.degraded_sinc
 	LEFT JOIN carrier_accounts ca ON ca.id = h.source_id AND ca.seller_id = h.seller_id AND ca.deleted_at IS NULL
 	LEFT JOIN tracking_sources ts ON ts.id = h.source_id AND ts.seller_id = h.seller_id AND ts.deleted_at IS NULL
 	WHERE h.seller_id = sh.seller_id AND h.degraded_since IS NOT NULL
-		AND (ca.carrier = ` + shipmentCarrier + `
-			OR (ts.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM carrier_accounts own
-				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + shipmentCarrier + `)))
+		AND (ca.carrier = ` + shipmentCarrier + ` OR (ts.id IS NOT NULL AND ` + servedByWebhooks + `))
 	ORDER BY h.degraded_since, h.source_id`
+
+// servedByWebhooks holds for sh when the seller has no live carrier
+// account for its carrier: its scans come by webhook.
+const servedByWebhooks = `NOT EXISTS (SELECT 1 FROM carrier_accounts own
+				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + shipmentCarrier + `)`
+
+// AwaitingFirstScan and AwaitingNextScan are the two conditions under
+// which an open shipment sh should be receiving scans by webhook at $2
+// (the silence check of webhook sources, source.Quiet): shipped since $3 and not
+// scanned yet; or scanned, not delivered or returned, and moved since $3.
+// Both are served by webhooks and not cancelled. Each follows the partial
+// index of the no-news rule it mirrors (INACTIVE_TRACKING, STALLED), by
+// whose column a query orders it.
+const (
+	AwaitingFirstScan = `sh.first_scan_at IS NULL AND sh.cancelled_at IS NULL AND sh.normalized_tracking_number <> ''
+				AND sh.shipped_at IS NOT NULL AND sh.shipped_at >= $3::timestamptz AND sh.shipped_at <= $2::timestamptz
+				AND ` + servedByWebhooks
+	AwaitingNextScan = `sh.delivered_at IS NULL AND sh.cancelled_at IS NULL AND sh.first_scan_at IS NOT NULL
+				AND sh.status <> 'RETURNED_TO_SENDER' AND sh.last_event_at >= $3::timestamptz
+				AND ` + servedByWebhooks
+)
 
 // sourceDegraded holds for sh when degradedSourceOf finds a source.
 const sourceDegraded = `EXISTS (` + degradedSourceOf + `)`

@@ -39,8 +39,10 @@ type Carriers struct {
 	// carrier's own (carrier.DefaultBudget).
 	budgets map[carrier.Carrier][2]int
 
-	mu      sync.Mutex
-	clients map[string]*carrier.Client // by account id: tokens outlive one poll run
+	mu sync.Mutex
+	// clients by account id: tokens outlive one poll run; a client of an
+	// older revision of its account is replaced.
+	clients map[string]cachedClient
 }
 
 // CarriersOption configures Carriers.
@@ -92,7 +94,7 @@ func (c *Carriers) Budget(acct store.CarrierAccount) (hourly, daily int) {
 // credentials with key.
 func NewCarriers(svc *Service, key *keyring.Key, opts ...CarriersOption) *Carriers {
 	c := &Carriers{svc: svc, store: svc.store, key: key, guard: netguard.New(nil, nil), policy: carrier.DefaultPolicy,
-		concurrency: 32, clients: map[string]*carrier.Client{}}
+		concurrency: 32, clients: map[string]cachedClient{}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -131,6 +133,12 @@ func carrierHTTPClient(g *netguard.Guard) *http.Client {
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// cachedClient is an account's client as of one revision of the account.
+type cachedClient struct {
+	client   *carrier.Client
+	revision int
 }
 
 // CarrierAccountInput is what a seller gives to add an account.
@@ -172,40 +180,66 @@ func (c *Carriers) CreateCarrierAccount(ctx context.Context, sellerID string, in
 		return store.CarrierAccount{}, err
 	}
 	for _, f := range []struct{ name, v string }{{"clientId", in.ClientID}, {"clientSecret", in.ClientSecret}} {
-		switch {
-		case strings.TrimSpace(f.v) == "":
-			return store.CarrierAccount{}, &shipment.FieldError{Field: f.name, Message: "is required"}
-		case len(f.v) > maxCredentialBytes:
-			return store.CarrierAccount{}, &shipment.FieldError{Field: f.name, Message: fmt.Sprintf("is longer than %d bytes", maxCredentialBytes)}
-		case !utf8.ValidString(f.v) || strings.ContainsAny(f.v, "\x00\r\n"):
-			return store.CarrierAccount{}, &shipment.FieldError{Field: f.name, Message: "must be one line of valid UTF-8"}
+		if err := checkCredential(f.name, f.v); err != nil {
+			return store.CarrierAccount{}, err
 		}
 	}
-	if b := in.HourlyBudget; b != nil && (*b < 1 || *b > maxHourlyBudget) {
-		return store.CarrierAccount{}, &shipment.FieldError{Field: "hourlyBudget", Message: fmt.Sprintf("must be between 1 and %d", maxHourlyBudget)}
+	if err := checkBudgets(in.HourlyBudget, in.DailyBudget); err != nil {
+		return store.CarrierAccount{}, err
 	}
-	if b := in.DailyBudget; b != nil && (*b < 1 || *b > maxDailyBudget) {
-		return store.CarrierAccount{}, &shipment.FieldError{Field: "dailyBudget", Message: fmt.Sprintf("must be between 1 and %d", maxDailyBudget)}
-	}
-	plain, err := json.Marshal(carrier.Credentials{ClientID: in.ClientID, ClientSecret: in.ClientSecret})
+	sealed, hint, err := c.seal(sellerID, in.Carrier, carrier.Credentials{ClientID: in.ClientID, ClientSecret: in.ClientSecret})
 	if err != nil {
 		return store.CarrierAccount{}, fmt.Errorf("create carrier account: %w", err)
-	}
-	sealed, err := c.key.Seal(plain, credentialContext(sellerID, in.Carrier))
-	if err != nil {
-		return store.CarrierAccount{}, fmt.Errorf("create carrier account: %w", err)
-	}
-	hint := in.ClientID
-	if len(hint) > 4 {
-		hint = hint[len(hint)-4:]
 	}
 	acct, err := c.store.InsertCarrierAccount(ctx, sellerID, store.NewCarrierAccount{Carrier: string(in.Carrier),
-		Environment: string(in.Environment), BaseURL: base, ClientIDHint: strings.ToValidUTF8(hint, ""), Sealed: sealed,
+		Environment: string(in.Environment), BaseURL: base, ClientIDHint: hint, Sealed: sealed,
 		KeyID: c.key.ID(), HourlyBudget: in.HourlyBudget, DailyBudget: in.DailyBudget})
 	if errors.Is(err, store.ErrConflict) {
 		return store.CarrierAccount{}, &shipment.FieldError{Field: "carrier", Message: "already has an account: remove it first (one account per carrier)"}
 	}
 	return acct, err
+}
+
+// checkCredential checks one credential field of the input.
+func checkCredential(field, v string) error {
+	switch {
+	case strings.TrimSpace(v) == "":
+		return &shipment.FieldError{Field: field, Message: "is required"}
+	case len(v) > maxCredentialBytes:
+		return &shipment.FieldError{Field: field, Message: fmt.Sprintf("is longer than %d bytes", maxCredentialBytes)}
+	case !utf8.ValidString(v) || strings.ContainsAny(v, "\x00\r\n"):
+		return &shipment.FieldError{Field: field, Message: "must be one line of valid UTF-8"}
+	}
+	return nil
+}
+
+// checkBudgets checks the budgets the seller gave (nil: not given).
+func checkBudgets(hourly, daily *int) error {
+	if b := hourly; b != nil && (*b < 1 || *b > maxHourlyBudget) {
+		return &shipment.FieldError{Field: "hourlyBudget", Message: fmt.Sprintf("must be between 1 and %d", maxHourlyBudget)}
+	}
+	if b := daily; b != nil && (*b < 1 || *b > maxDailyBudget) {
+		return &shipment.FieldError{Field: "dailyBudget", Message: fmt.Sprintf("must be between 1 and %d", maxDailyBudget)}
+	}
+	return nil
+}
+
+// seal seals credentials for the seller's account of the carrier, under
+// this process's key, and returns the client id's hint (its last four
+// characters).
+func (c *Carriers) seal(sellerID string, car carrier.Carrier, creds carrier.Credentials) (sealed []byte, hint string, err error) {
+	plain, err := json.Marshal(creds)
+	if err != nil {
+		return nil, "", err
+	}
+	if sealed, err = c.key.Seal(plain, credentialContext(sellerID, car)); err != nil {
+		return nil, "", err
+	}
+	hint = creds.ClientID
+	if len(hint) > 4 {
+		hint = hint[len(hint)-4:]
+	}
+	return sealed, strings.ToValidUTF8(hint, ""), nil
 }
 
 // checkBaseURL: PRODUCTION and SANDBOX take no URL; CUSTOM needs an
@@ -291,22 +325,15 @@ func (c *Carriers) TestCarrierAccount(ctx context.Context, sellerID, id string) 
 func (c *Carriers) client(acct store.CarrierAccount, cached bool) (*carrier.Client, error) {
 	if cached {
 		c.mu.Lock()
-		cl, ok := c.clients[acct.ID]
+		cc, ok := c.clients[acct.ID]
 		c.mu.Unlock()
-		if ok {
-			return cl, nil
+		if ok && cc.revision == acct.Revision {
+			return cc.client, nil
 		}
 	}
-	if acct.KeyID != c.key.ID() {
-		return nil, fmt.Errorf("carrier account %s sealed under key %s, this process has %s: %w", acct.ID, acct.KeyID, c.key.ID(), ErrWrongKey)
-	}
-	plain, err := c.key.Open(acct.CredentialsSealed, credentialContext(acct.SellerID, carrier.Carrier(acct.Carrier)))
+	creds, err := c.open(acct)
 	if err != nil {
-		return nil, fmt.Errorf("carrier account %s: %w", acct.ID, err)
-	}
-	var creds carrier.Credentials
-	if err := json.Unmarshal(plain, &creds); err != nil {
-		return nil, fmt.Errorf("carrier account %s: credentials: %w", acct.ID, err)
+		return nil, err
 	}
 	base := acct.BaseURL
 	if base == "" {
@@ -316,10 +343,27 @@ func (c *Carriers) client(acct store.CarrierAccount, cached bool) (*carrier.Clie
 		carrier.WithClock(c.svc.now, c.sleep), carrier.WithBeforeRequest(takeRequest))
 	if cached {
 		c.mu.Lock()
-		c.clients[acct.ID] = cl
+		c.clients[acct.ID] = cachedClient{client: cl, revision: acct.Revision}
 		c.mu.Unlock()
 	}
 	return cl, nil
+}
+
+// open opens the account's credentials: here and in a rotation of its
+// secret alone, nowhere else.
+func (c *Carriers) open(acct store.CarrierAccount) (carrier.Credentials, error) {
+	var creds carrier.Credentials
+	if acct.KeyID != c.key.ID() {
+		return creds, fmt.Errorf("carrier account %s sealed under key %s, this process has %s: %w", acct.ID, acct.KeyID, c.key.ID(), ErrWrongKey)
+	}
+	plain, err := c.key.Open(acct.CredentialsSealed, credentialContext(acct.SellerID, carrier.Carrier(acct.Carrier)))
+	if err != nil {
+		return creds, fmt.Errorf("carrier account %s: %w", acct.ID, err)
+	}
+	if err := json.Unmarshal(plain, &creds); err != nil {
+		return creds, fmt.Errorf("carrier account %s: credentials: %w", acct.ID, err)
+	}
+	return creds, nil
 }
 
 // SourceHealth returns the health of the seller's sources among ids

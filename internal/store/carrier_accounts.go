@@ -25,10 +25,14 @@ type CarrierAccount struct {
 	DailyBudget       *int       `db:"daily_budget"`
 	CreatedAt         time.Time  `db:"created_at"`
 	DeletedAt         *time.Time `db:"deleted_at"`
+	// Revision grows with every change (UpdateCarrierAccount): a cached
+	// client of an older revision is stale.
+	Revision  int        `db:"revision"`
+	UpdatedAt *time.Time `db:"updated_at"`
 }
 
 const carrierAccountColumns = `id, seller_id, carrier, environment, base_url, client_id_hint, credentials_sealed, key_id,
-	hourly_budget, daily_budget, created_at, deleted_at`
+	hourly_budget, daily_budget, created_at, deleted_at, revision, updated_at`
 
 // NewCarrierAccount is an account to insert.
 type NewCarrierAccount struct {
@@ -98,6 +102,64 @@ func (s *Store) DeleteCarrierAccount(ctx context.Context, sellerID, id string) (
 	})
 	if err != nil {
 		return CarrierAccount{}, fmt.Errorf("delete carrier account: %w", mapErr(err))
+	}
+	return row, nil
+}
+
+// CarrierAccountChange is a change to an account; nil or false fields
+// change nothing.
+type CarrierAccountChange struct {
+	// Endpoint: Environment and BaseURL replace the account's.
+	Endpoint             bool
+	Environment, BaseURL string
+	// Sealed, with KeyID and ClientIDHint, replaces the credentials.
+	Sealed              []byte
+	KeyID, ClientIDHint string
+	HourlyBudget        *int
+	DailyBudget         *int
+	// DefaultBudgets clears the seller's budgets (the defaults apply).
+	DefaultBudgets bool
+	// Resume clears the account's back-off and makes the shipments it
+	// left for after it due now.
+	Resume bool
+	At     time.Time
+}
+
+// UpdateCarrierAccount applies a change to one of the seller's live
+// accounts and bumps its revision, in one transaction with the resume.
+// The events it brought, its schedule, usage and health stay.
+func (s *Store) UpdateCarrierAccount(ctx context.Context, sellerID, id string, c CarrierAccountChange) (CarrierAccount, error) {
+	var row CarrierAccount
+	err := s.Transact(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &row, `
+			UPDATE carrier_accounts SET
+				environment = CASE WHEN $3 THEN $4 ELSE environment END,
+				base_url = CASE WHEN $3 THEN $5 ELSE base_url END,
+				credentials_sealed = coalesce($6, credentials_sealed),
+				key_id = CASE WHEN $6::bytea IS NULL THEN key_id ELSE $7 END,
+				client_id_hint = CASE WHEN $6::bytea IS NULL THEN client_id_hint ELSE $8 END,
+				hourly_budget = CASE WHEN $11 THEN NULL ELSE coalesce($9, hourly_budget) END,
+				daily_budget = CASE WHEN $11 THEN NULL ELSE coalesce($10, daily_budget) END,
+				revision = revision + 1, updated_at = $12
+			WHERE seller_id = $1 AND id = $2 AND deleted_at IS NULL
+			RETURNING `+carrierAccountColumns,
+			sellerID, id, c.Endpoint, c.Environment, c.BaseURL, c.Sealed, c.KeyID, c.ClientIDHint,
+			c.HourlyBudget, c.DailyBudget, c.DefaultBudgets, c.At); err != nil {
+			return err
+		}
+		if !c.Resume {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE source_health SET retry_at = NULL, updated_at = $3
+			WHERE seller_id = $1 AND source_id = $2 AND retry_at IS NOT NULL`, sellerID, id, c.At); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE carrier_polls SET next_poll_at = $3
+			WHERE seller_id = $1 AND account_id = $2 AND last_result = 'ERROR' AND next_poll_at > $3`, sellerID, id, c.At)
+		return err
+	})
+	if err != nil {
+		return CarrierAccount{}, fmt.Errorf("update carrier account: %w", mapErr(err))
 	}
 	return row, nil
 }

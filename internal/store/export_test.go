@@ -43,3 +43,7 @@ const (
 	ChainHashesSQL = chainHashesSQL
 	ProofSelectSQL = `SELECT ` + proofColumns + ` ` + proofFrom
 )
+
+// AwaitingWebhookScansSQL is the statement of
+// ShipmentsAwaitingWebhookScans, for plan tests.
+const AwaitingWebhookScansSQL = awaitingWebhookScansSQL

@@ -18,8 +18,8 @@ const sourceHealthColumns = `source_id, seller_id, kind, last_success_at, last_f
 // RecordSourceOutcome folds a batch's outcome into its source's health row
 // (created on first use): counts in the hour window, last success or
 // failure, lag, and the degraded state, which source.FailureThreshold
-// failures in a row set and the next success clears. A batch with any
-// success counts as working.
+// failures in a row (or the silence check, MarkSourceSilent) set and the
+// next success clears. A batch with any success counts as working.
 func (s *Store) RecordSourceOutcome(ctx context.Context, o source.Outcome) error {
 	var lag *float64
 	if o.Lag != nil {
@@ -27,7 +27,14 @@ func (s *Store) RecordSourceOutcome(ctx context.Context, o source.Outcome) error
 		lag = &l
 	}
 	hour := o.At.UTC().Truncate(time.Hour)
+	// A webhook source's usable deliveries are also counted per hour, for
+	// the silence check (SilentSources); in the same statement, so the
+	// counts cost no round trip.
 	_, err := s.db.ExecContext(ctx, `
+		WITH counted AS (
+			INSERT INTO source_delivery_hours AS d (seller_id, source_id, hour, deliveries)
+			SELECT $2::uuid, $1::uuid, $4::timestamptz, $5::integer WHERE $3::text = 'WEBHOOK' AND $5::integer > 0
+			ON CONFLICT (source_id, hour) DO UPDATE SET deliveries = d.deliveries + EXCLUDED.deliveries)
 		INSERT INTO source_health AS h (source_id, seller_id, kind, window_start, ok_current, failed_current,
 			last_success_at, last_failure_at, last_error, consecutive_failures, lag_seconds, degraded_since,
 			degraded_reason, retry_at, updated_at)
