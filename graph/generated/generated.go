@@ -453,6 +453,7 @@ type ComplexityRoot struct {
 	SaveItem struct {
 		Action          func(childComplexity int) int
 		Deadline        func(childComplexity int) int
+		Dispute         func(childComplexity int) int
 		Effect          func(childComplexity int) int
 		Metric          func(childComplexity int) int
 		Probability     func(childComplexity int) int
@@ -2711,6 +2712,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SaveItem.Deadline(childComplexity), true
+	case "SaveItem.dispute":
+		if e.ComplexityRoot.SaveItem.Dispute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Dispute(childComplexity), true
 	case "SaveItem.effect":
 		if e.ComplexityRoot.SaveItem.Effect == nil {
 			break
@@ -5912,7 +5919,12 @@ enum SaveAction {
   SHIP_OR_UPGRADE
   "The parcel is on its way and likely late: tell the buyer before the promised date."
   CONTACT_BUYER
-  "A claim is open: answer it with the evidence pack."
+  """
+  A not-received claim (a NOT_RECEIVED dispute, in ITEM_NOT_RECEIVED_RATE's queue) is open on a
+  parcel the carrier scanned: generate its evidence pack and answer it before the dispute's
+  respondBy. The claim counts against the rate as it stands; a claim the marketplace removes
+  after the answer stops counting. Generating the pack takes the item off.
+  """
   ASSEMBLE_EVIDENCE
 }
 
@@ -5928,6 +5940,8 @@ type SaveItem {
   deadline: Time
   "For REPLACE_TRACKING_NUMBER: the likeliest valid number one typo away, ranked by the seller's own numbers; null when there is none."
   suggestedNumber: String
+  "For ASSEMBLE_EVIDENCE: the open claim to answer (its respondBy is the deadline); null for the other actions."
+  dispute: Dispute
   "The chance the shipment counts for the seller if nothing is done."
   probability: Float!
   "How much acting would move the projected rate: the chance of failing over the denominator of the smallest window holding it."
@@ -6619,6 +6633,8 @@ func (ec *executionContext) childFields_SaveItem(ctx context.Context, field grap
 		return ec.fieldContext_SaveItem_deadline(ctx, field)
 	case "suggestedNumber":
 		return ec.fieldContext_SaveItem_suggestedNumber(ctx, field)
+	case "dispute":
+		return ec.fieldContext_SaveItem_dispute(ctx, field)
 	case "probability":
 		return ec.fieldContext_SaveItem_probability(ctx, field)
 	case "effect":
@@ -15296,6 +15312,38 @@ func (ec *executionContext) _SaveItem_suggestedNumber(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_SaveItem_suggestedNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SaveItem", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_dispute(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dispute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_dispute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SaveItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SaveItem_probability(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
@@ -26107,6 +26155,11 @@ func (ec *executionContext) _SaveItem(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "dispute":
+			out.Values[i] = ec._SaveItem_dispute(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "probability":
 			out.Values[i] = ec._SaveItem_probability(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

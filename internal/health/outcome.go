@@ -44,6 +44,10 @@ type outcome struct {
 	nowIn    bool
 	action   Action
 	deadline *time.Time
+	// dispute is the claim an AssembleEvidence item answers. Such an
+	// outcome is in the save queue only: the projection counts the claim
+	// as it stands (see claimOutcome).
+	dispute *store.Dispute
 }
 
 // outcomeInputs is what deciding an open shipment's outcome needs besides
@@ -56,6 +60,9 @@ type outcomeInputs struct {
 	// forecast.
 	base      map[Metric]float64
 	forecasts map[string]forecast.Forecast
+	// claims are the open disputes evidence can still answer
+	// (store.OpenClaims), for AssembleEvidence.
+	claims []store.Claim
 }
 
 // keyOf is the date that places sh in a window keyed by k; ok false when
@@ -207,4 +214,26 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		return outcome{}, false
 	}
 	return o, true
+}
+
+// claimKinds are the disputes whose evidence pack is queued, by metric:
+// the item-not-received rate counts NOT_RECEIVED disputes (docs/health.md).
+var claimKinds = map[Metric][]string{ItemNotReceivedRate: {"NOT_RECEIVED"}}
+
+// claimOutcome is the AssembleEvidence item of an open claim in metric m,
+// keyed by k. Shipwatch counts a claim once it is opened, whatever its
+// answer, so the projection does not move (the claim is in the numerator
+// now and at evaluation: p 1, nowIn); the item is what the seller can do
+// to have the marketplace remove it, which Shipwatch would only learn from
+// the dispute's outcome. Its deadline is the dispute's response deadline.
+func claimOutcome(m Metric, k Keying, c *store.Claim) (outcome, bool) {
+	if _, ok := claimKinds[m]; !ok {
+		return outcome{}, false
+	}
+	key, ok := keyOf(k, &c.Shipment)
+	if !ok {
+		return outcome{}, false
+	}
+	return outcome{shipment: &c.Shipment, key: key, p: 1, nowIn: true, action: AssembleEvidence,
+		deadline: c.Dispute.RespondBy, dispute: &c.Dispute}, true
 }
