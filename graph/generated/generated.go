@@ -224,6 +224,7 @@ type ComplexityRoot struct {
 		ResolvedAt     func(childComplexity int) int
 		Severity       func(childComplexity int) int
 		Shipment       func(childComplexity int) int
+		Subject        func(childComplexity int) int
 	}
 
 	FlagConnection struct {
@@ -743,6 +744,7 @@ type EvidenceVerificationResolver interface {
 }
 type FlagResolver interface {
 	Shipment(ctx context.Context, obj *flag.Flag) (*store.Shipment, error)
+	Subject(ctx context.Context, obj *flag.Flag) (*string, error)
 
 	Resolution(ctx context.Context, obj *flag.Flag) (*flag.Resolution, error)
 	ResolutionNote(ctx context.Context, obj *flag.Flag) (*string, error)
@@ -1550,6 +1552,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Flag.Shipment(childComplexity), true
+	case "Flag.subject":
+		if e.ComplexityRoot.Flag.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Subject(childComplexity), true
 
 	case "FlagConnection.edges":
 		if e.ComplexityRoot.FlagConnection.Edges == nil {
@@ -4765,6 +4773,14 @@ enum FlagKind {
   instead if the condition still holds once the source recovers.
   """
   SOURCE_DEGRADED
+  """
+  An account flag, on no shipment (shipment is null; subject names the standard as
+  MARKETPLACE/METRIC/WINDOW_DAYS): the standard meets its target today but its projection
+  (accountHealthForecast) misses it on the day the marketplace evaluates it. Raised once
+  per crossing by the outlook job (every SHIPWATCH_OUTLOOK_INTERVAL), resolved when the
+  projection is back on target; the message gives the projected and today's rates.
+  """
+  PROJECTED_MISS
 }
 
 "How urgent a flag is."
@@ -4785,12 +4801,14 @@ enum FlagResolution {
   MANUAL
 }
 
-"Something wrong with a shipment, raised by a monitoring rule. At most one flag of a kind is open per shipment; resolved flags are kept as history."
+"Something wrong with a shipment, raised by a monitoring rule, or with one of the seller's standards (an account flag: PROJECTED_MISS). At most one flag of a kind is open per shipment, or per standard and window; resolved flags are kept as history."
 type Flag {
   "The flag's id."
   id: ID!
-  "The shipment the flag is about."
-  shipment: Shipment!
+  "The shipment the flag is about; null for an account flag (PROJECTED_MISS), which is about a standard (subject)."
+  shipment: Shipment
+  "For an account flag: the standard and window it is about, as MARKETPLACE/METRIC/WINDOW_DAYS (AMAZON/VALID_TRACKING_RATE/7); null for a shipment's flag."
+  subject: String
   "What is wrong."
   kind: FlagKind!
   "How urgent it is."
@@ -6245,6 +6263,8 @@ func (ec *executionContext) childFields_Flag(ctx context.Context, field graphql.
 		return ec.fieldContext_Flag_id(ctx, field)
 	case "shipment":
 		return ec.fieldContext_Flag_shipment(ctx, field)
+	case "subject":
+		return ec.fieldContext_Flag_subject(ctx, field)
 	case "kind":
 		return ec.fieldContext_Flag_kind(ctx, field)
 	case "severity":
@@ -10306,10 +10326,10 @@ func (ec *executionContext) _Flag_shipment(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
-			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+			return ec.marshalOShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Flag_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10323,6 +10343,29 @@ func (ec *executionContext) fieldContext_Flag_shipment(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Flag_subject(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Subject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Flag_kind(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
@@ -23202,7 +23245,45 @@ func (ec *executionContext) _Flag(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Flag_shipment(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subject":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_subject(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res

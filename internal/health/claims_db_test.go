@@ -44,7 +44,7 @@ func TestQueueAssembleEvidence(t *testing.T) {
 	}
 	d1 := open(seller, ids["D1"], shipment.DisputeNotReceived, &respondBy) // queued, deadline respondBy
 	d2 := open(seller, ids["D2"], shipment.DisputeNotReceived, &respondBy) // deadline passed (set below)
-	open(seller, ids["D3"], shipment.DisputeAToZClaim, &respondBy)        // not counted by this metric
+	open(seller, ids["D3"], shipment.DisputeAToZClaim, &respondBy)         // not counted by this metric
 	d4 := open(seller, ids["D4"], shipment.DisputeNotReceived, &respondBy) // closed below
 	open(seller, ids["D5"], shipment.DisputeNotReceived, nil)              // queued, no deadline
 	open(seller, ids["S"], shipment.DisputeNotReceived, &respondBy)        // nothing to show

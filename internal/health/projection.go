@@ -76,6 +76,8 @@ type Outlook struct {
 	SellerID    string
 	Marketplace Marketplace
 	Now         time.Time
+	// Location is the seller's time zone, which the windows' days are in.
+	Location    *time.Location
 	Projections []Projection
 }
 
@@ -121,7 +123,7 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	if in.claims, err = s.openClaims(ctx, sellerID, list, now); err != nil {
 		return nil, err
 	}
-	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now}
+	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now, Location: loc}
 	i := 0
 	for _, st := range list {
 		for _, w := range st.Windows {
