@@ -65,6 +65,15 @@ type outcomeInputs struct {
 	claims []store.Claim
 }
 
+// scanRate is the chance a valid number gets its first scan: the seller's
+// valid tracking rate, 1 when the marketplace publishes none.
+func (in *outcomeInputs) scanRate() float64 {
+	if r, ok := in.base[ValidTrackingRate]; ok {
+		return r
+	}
+	return 1
+}
+
 // keyOf is the date that places sh in a window keyed by k; ok false when
 // it has none (the SQL keys of internal/store/standards.go).
 func keyOf(k Keying, sh *store.Shipment) (time.Time, bool) {
@@ -160,6 +169,14 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		o.p, o.action, o.deadline = base, ContactBuyer, sh.DeliverBy
 		if f, ok := in.forecasts[sh.ID]; ok && f.HasDeadline {
 			o.p = 1 - f.MissProbability
+			// The forecast learns from delivered parcels, every one of
+			// them scanned: a number still without a scan is delivered
+			// (as far as the marketplace sees) only if it gets one, with
+			// VTR's chance. The seller's rate, used without a forecast,
+			// already counts the parcels never scanned.
+			if sh.NormalizedTrackingNumber != "" && sh.FirstScanAt == nil {
+				o.p *= scanChance(sh, in.scanRate(), in.now)
+			}
 		}
 		if sh.ShippedAt == nil && sh.FirstScanAt == nil {
 			o.action = ShipOrUpgrade
