@@ -254,4 +254,3 @@ func BenchmarkProjectionBacktest(b *testing.B) {
 			m.metric, m.window, len(r.projection), 100*pm, 100*p9, 100*mean(r.signedProjection), 100*tm, 100*t9, 100*mean(r.signedToday))
 	}
 }
-
