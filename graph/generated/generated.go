@@ -5863,7 +5863,8 @@ extend type Query {
   """
   The shipments whose outcome in one metric can still change, the greatest
   effect on the projected rate first, each with what to do and by when.
-  Acting (a first scan, a corrected number, shipping) takes an item off.
+  Acting (a first scan, a corrected number, shipping, generating a claim's
+  evidence pack) takes an item off.
   """
   saveQueue(
     "Whose standards apply."
@@ -5923,7 +5924,7 @@ type HealthProjection {
   target: HealthTarget!
   "The projected rate's status against the target."
   status: HealthStatus!
-  "True when the metric meets its target today but the projection misses it."
+  "True when the metric meets its target today but the projection misses it. The outlook job (every SHIPWATCH_OUTLOOK_INTERVAL) raises a PROJECTED_MISS account flag once per crossing."
   crossing: Boolean!
 }
 
@@ -5960,9 +5961,9 @@ type SaveItem {
   suggestedNumber: String
   "For ASSEMBLE_EVIDENCE: the open claim to answer (its respondBy is the deadline); null for the other actions."
   dispute: Dispute
-  "The chance the shipment counts for the seller if nothing is done."
+  "The chance the shipment counts for the seller if nothing is done (0 for ASSEMBLE_EVIDENCE: the claim counts against the seller as it stands)."
   probability: Float!
-  "How much acting would move the projected rate: the chance of failing over the denominator of the smallest window holding it."
+  "How much acting would move the projected rate: the chance of failing over the denominator of the smallest window holding it (for ASSEMBLE_EVIDENCE, one shipment over it: what the rate gains if the marketplace removes the claim)."
   effect: Float!
 }
 
