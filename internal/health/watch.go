@@ -49,12 +49,26 @@ func (w *Watch) Run(ctx context.Context, since time.Time, budget time.Duration) 
 	var errs []error
 	ran, err := w.store.WithOutlookLock(ctx, func() error {
 		start := time.Now()
+		// Each seller once per run, whatever the clocks say: a period
+		// started by a leader whose clock is ahead of this process's
+		// would leave the sellers just run still due.
+		done := map[string]bool{}
 		for {
 			due, err := w.store.OutlookDue(ctx, since, dueBatch)
-			if err != nil || len(due) == 0 {
+			if err != nil {
 				return err
 			}
-			for _, sellerID := range due {
+			fresh := due[:0]
+			for _, id := range due {
+				if !done[id] {
+					fresh = append(fresh, id)
+				}
+			}
+			if len(fresh) == 0 {
+				return nil
+			}
+			for _, sellerID := range fresh {
+				done[sellerID] = true
 				if time.Since(start) >= budget {
 					run.More = true
 					return nil
