@@ -120,3 +120,65 @@ func TestOutlookWatchEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveQueueEvidenceEndToEnd lists an open not-received claim in
+// Walmart's item-not-received queue through GraphQL, with its dispute and
+// respondBy, and takes it off once its evidence pack is downloaded. One
+// parcel, scanned and delivered, with the claim: 1 of 1 shipped orders,
+// so the item's effect is 1/1.
+func TestSaveQueueEvidenceEndToEnd(t *testing.T) {
+	env := apptest.Start(t)
+	sellerID, key := env.Seller(t, "Acme")
+	env.MustGraphQL(t, key, `mutation { updateSellerSettings(input: {timeZone: "UTC"}) { timeZone } }`, nil, nil)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	shipped := now.Add(-5 * 24 * time.Hour)
+	n := validUPS(t, 1)
+	res, err := env.App.Monitor.CreateShipments(ctx, sellerID, []shipment.Input{{OrderID: "C1", TrackingNumber: n, ShippedAt: &shipped}})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res)
+	}
+	if _, err := env.App.Monitor.RecordEvents(ctx, sellerID, []shipment.Event{
+		{TrackingNumber: n, OccurredAt: shipped.Add(time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice},
+		{TrackingNumber: n, OccurredAt: shipped.Add(72 * time.Hour), Status: shipment.StatusDelivered, Source: shipment.SourceBackOffice},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	respondBy := now.Add(48 * time.Hour).Truncate(time.Second)
+	var d struct{ OpenDispute struct{ ID string } }
+	env.MustGraphQL(t, key, `mutation($s: ID!, $by: Time!) { openDispute(input: {shipmentId: $s, kind: NOT_RECEIVED, respondBy: $by}) { id } }`,
+		map[string]any{"s": res[0].Shipment.ID, "by": respondBy}, &d)
+
+	const q = `{ saveQueue(marketplace: WALMART, metric: ITEM_NOT_RECEIVED_RATE) { totalCount edges { node {
+		action deadline probability effect shipment { orderId } dispute { id } } } } }`
+	var sq struct {
+		SaveQueue struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Action              string
+					Deadline            *time.Time
+					Probability, Effect float64
+					Shipment            struct{ OrderID string }
+					Dispute             *struct{ ID string }
+				}
+			}
+		}
+	}
+	env.MustGraphQL(t, key, q, nil, &sq)
+	if sq.SaveQueue.TotalCount != 1 || len(sq.SaveQueue.Edges) != 1 {
+		t.Fatalf("saveQueue = %+v, want the claim", sq.SaveQueue)
+	}
+	it := sq.SaveQueue.Edges[0].Node
+	if it.Action != "ASSEMBLE_EVIDENCE" || it.Shipment.OrderID != "C1" || it.Dispute == nil || it.Dispute.ID != d.OpenDispute.ID ||
+		it.Deadline == nil || !it.Deadline.Equal(respondBy) || it.Probability != 0 || it.Effect != 1 {
+		t.Errorf("item = %+v, want ASSEMBLE_EVIDENCE on C1 for dispute %s by %v, probability 0, effect 1", it, d.OpenDispute.ID, respondBy)
+	}
+	if code, _, _ := evGet(t, env, key, "/disputes/"+d.OpenDispute.ID+"/evidence.pdf"); code != 200 {
+		t.Fatalf("evidence.pdf: %d", code)
+	}
+	env.MustGraphQL(t, key, q, nil, &sq)
+	if sq.SaveQueue.TotalCount != 0 {
+		t.Errorf("saveQueue after the pack = %+v, want empty", sq.SaveQueue)
+	}
+}
