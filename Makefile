@@ -56,8 +56,9 @@ bench-suggest: ## suggestions for held-out typos of the conformance set: top-1/t
 	$(GO) test -run '^$$' -bench BenchmarkSuggestionQuality -benchtime 200x ./internal/tracking/
 
 .PHONY: bench-forecast
-bench-forecast: ## delivery forecasts backtested on seeded simulated histories: p50 error against the promised date and a carrier estimate, p90 coverage
+bench-forecast: ## delivery forecasts and the VTR/LSR/OTD projections backtested on seeded simulated histories, each against its baselines (SEEDS=3 for the projections' replay)
 	$(GO) test -run '^$$' -bench BenchmarkBacktest -benchtime 1x ./internal/forecast/
+	$(GO) test -run '^$$' -bench BenchmarkProjectionBacktest -benchtime 1x -timeout 60m ./internal/health/
 
 .PHONY: bench-evidence
 bench-evidence: ## time one evidence pack (read, verify, record, render) and chained event writes

@@ -125,11 +125,18 @@ func (r *flagConnectionResolver) TotalCount(ctx context.Context, obj *model.Flag
 }
 
 func (r *flagResolver) Shipment(ctx context.Context, obj *flag.Flag) (*store.Shipment, error) {
+	if obj.ShipmentID == "" {
+		return nil, nil // an account flag
+	}
 	sh, err := r.shipmentOf(ctx, obj.SellerID, obj.ShipmentID)
 	if err != nil {
 		return nil, err
 	}
 	return &sh, nil
+}
+
+func (r *flagResolver) Subject(_ context.Context, obj *flag.Flag) (*string, error) {
+	return nullable(obj.Subject), nil
 }
 
 func (r *flagResolver) Resolution(_ context.Context, obj *flag.Flag) (*flag.Resolution, error) {

@@ -224,6 +224,7 @@ type ComplexityRoot struct {
 		ResolvedAt     func(childComplexity int) int
 		Severity       func(childComplexity int) int
 		Shipment       func(childComplexity int) int
+		Subject        func(childComplexity int) int
 	}
 
 	FlagConnection struct {
@@ -454,6 +455,7 @@ type ComplexityRoot struct {
 	SaveItem struct {
 		Action          func(childComplexity int) int
 		Deadline        func(childComplexity int) int
+		Dispute         func(childComplexity int) int
 		Effect          func(childComplexity int) int
 		Metric          func(childComplexity int) int
 		Probability     func(childComplexity int) int
@@ -743,6 +745,7 @@ type EvidenceVerificationResolver interface {
 }
 type FlagResolver interface {
 	Shipment(ctx context.Context, obj *flag.Flag) (*store.Shipment, error)
+	Subject(ctx context.Context, obj *flag.Flag) (*string, error)
 
 	Resolution(ctx context.Context, obj *flag.Flag) (*flag.Resolution, error)
 	ResolutionNote(ctx context.Context, obj *flag.Flag) (*string, error)
@@ -1551,6 +1554,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Flag.Shipment(childComplexity), true
+	case "Flag.subject":
+		if e.ComplexityRoot.Flag.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flag.Subject(childComplexity), true
 
 	case "FlagConnection.edges":
 		if e.ComplexityRoot.FlagConnection.Edges == nil {
@@ -2724,6 +2733,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SaveItem.Deadline(childComplexity), true
+	case "SaveItem.dispute":
+		if e.ComplexityRoot.SaveItem.Dispute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SaveItem.Dispute(childComplexity), true
 	case "SaveItem.effect":
 		if e.ComplexityRoot.SaveItem.Effect == nil {
 			break
@@ -4772,6 +4787,14 @@ enum FlagKind {
   instead if the condition still holds once the source recovers.
   """
   SOURCE_DEGRADED
+  """
+  An account flag, on no shipment (shipment is null; subject names the standard as
+  MARKETPLACE/METRIC/WINDOW_DAYS): the standard meets its target today but its projection
+  (accountHealthForecast) misses it on the day the marketplace evaluates it. Raised once
+  per crossing by the outlook job (every SHIPWATCH_OUTLOOK_INTERVAL), resolved when the
+  projection is back on target; the message gives the projected and today's rates.
+  """
+  PROJECTED_MISS
 }
 
 "How urgent a flag is."
@@ -4792,12 +4815,14 @@ enum FlagResolution {
   MANUAL
 }
 
-"Something wrong with a shipment, raised by a monitoring rule. At most one flag of a kind is open per shipment; resolved flags are kept as history."
+"Something wrong with a shipment, raised by a monitoring rule, or with one of the seller's standards (an account flag: PROJECTED_MISS). At most one flag of a kind is open per shipment, or per standard and window; resolved flags are kept as history."
 type Flag {
   "The flag's id."
   id: ID!
-  "The shipment the flag is about."
-  shipment: Shipment!
+  "The shipment the flag is about; null for an account flag (PROJECTED_MISS), which is about a standard (subject)."
+  shipment: Shipment
+  "For an account flag: the standard and window it is about, as MARKETPLACE/METRIC/WINDOW_DAYS (AMAZON/VALID_TRACKING_RATE/7); null for a shipment's flag."
+  subject: String
   "What is wrong."
   kind: FlagKind!
   "How urgent it is."
@@ -5887,7 +5912,8 @@ extend type Query {
   """
   The shipments whose outcome in one metric can still change, the greatest
   effect on the projected rate first, each with what to do and by when.
-  Acting (a first scan, a corrected number, shipping) takes an item off.
+  Acting (a first scan, a corrected number, shipping, generating a claim's
+  evidence pack) takes an item off.
   """
   saveQueue(
     "Whose standards apply."
@@ -5947,7 +5973,7 @@ type HealthProjection {
   target: HealthTarget!
   "The projected rate's status against the target."
   status: HealthStatus!
-  "True when the metric meets its target today but the projection misses it."
+  "True when the metric meets its target today but the projection misses it. The outlook job (every SHIPWATCH_OUTLOOK_INTERVAL) raises a PROJECTED_MISS account flag once per crossing."
   crossing: Boolean!
 }
 
@@ -5961,7 +5987,12 @@ enum SaveAction {
   SHIP_OR_UPGRADE
   "The parcel is on its way and likely late: tell the buyer before the promised date."
   CONTACT_BUYER
-  "A claim is open: answer it with the evidence pack."
+  """
+  A not-received claim (a NOT_RECEIVED dispute, in ITEM_NOT_RECEIVED_RATE's queue) is open on a
+  parcel the carrier scanned: generate its evidence pack and answer it before the dispute's
+  respondBy. The claim counts against the rate as it stands; a claim the marketplace removes
+  after the answer stops counting. Generating the pack takes the item off.
+  """
   ASSEMBLE_EVIDENCE
 }
 
@@ -5977,9 +6008,11 @@ type SaveItem {
   deadline: Time
   "For REPLACE_TRACKING_NUMBER: the likeliest valid number one typo away, ranked by the seller's own numbers; null when there is none."
   suggestedNumber: String
-  "The chance the shipment counts for the seller if nothing is done."
+  "For ASSEMBLE_EVIDENCE: the open claim to answer (its respondBy is the deadline); null for the other actions."
+  dispute: Dispute
+  "The chance the shipment counts for the seller if nothing is done (0 for ASSEMBLE_EVIDENCE: the claim counts against the seller as it stands)."
   probability: Float!
-  "How much acting would move the projected rate: the chance of failing over the denominator of the smallest window holding it."
+  "How much acting would move the projected rate: the chance of failing over the denominator of the smallest window holding it (for ASSEMBLE_EVIDENCE, one shipment over it: what the rate gains if the marketplace removes the claim)."
   effect: Float!
 }
 
@@ -6280,6 +6313,8 @@ func (ec *executionContext) childFields_Flag(ctx context.Context, field graphql.
 		return ec.fieldContext_Flag_id(ctx, field)
 	case "shipment":
 		return ec.fieldContext_Flag_shipment(ctx, field)
+	case "subject":
+		return ec.fieldContext_Flag_subject(ctx, field)
 	case "kind":
 		return ec.fieldContext_Flag_kind(ctx, field)
 	case "severity":
@@ -6668,6 +6703,8 @@ func (ec *executionContext) childFields_SaveItem(ctx context.Context, field grap
 		return ec.fieldContext_SaveItem_deadline(ctx, field)
 	case "suggestedNumber":
 		return ec.fieldContext_SaveItem_suggestedNumber(ctx, field)
+	case "dispute":
+		return ec.fieldContext_SaveItem_dispute(ctx, field)
 	case "probability":
 		return ec.fieldContext_SaveItem_probability(ctx, field)
 	case "effect":
@@ -10353,10 +10390,10 @@ func (ec *executionContext) _Flag_shipment(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Shipment) graphql.Marshaler {
-			return ec.marshalNShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
+			return ec.marshalOShipment2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐShipment(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Flag_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10370,6 +10407,29 @@ func (ec *executionContext) fieldContext_Flag_shipment(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Flag_subject(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flag_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Flag().Subject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flag_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flag", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Flag_kind(ctx context.Context, field graphql.CollectedField, obj *flag.Flag) (ret graphql.Marshaler) {
@@ -15403,6 +15463,38 @@ func (ec *executionContext) _SaveItem_suggestedNumber(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_SaveItem_suggestedNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SaveItem", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SaveItem_dispute(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SaveItem_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dispute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋstoreᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SaveItem_dispute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SaveItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SaveItem_probability(ctx context.Context, field graphql.CollectedField, obj *health.SaveItem) (ret graphql.Marshaler) {
@@ -23347,7 +23439,45 @@ func (ec *executionContext) _Flag(ctx context.Context, sel ast.SelectionSet, obj
 					}
 				}()
 				res = ec._Flag_shipment(ctx, field, obj)
-				if res == graphql.Null {
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subject":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Flag_subject(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -26307,6 +26437,11 @@ func (ec *executionContext) _SaveItem(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "dispute":
+			out.Values[i] = ec._SaveItem_dispute(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "probability":
 			out.Values[i] = ec._SaveItem_probability(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -105,11 +105,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Carriers = monitor.NewCarriers(a.Monitor, key, monitor.WithCarrierGuard(netguard.New(cfg.CarrierAllowCIDRs, nil)),
 		monitor.WithDefaultBudgets(budgets))
 
+	hs := health.New(a.Store)
 	workers := river.NewWorkers()
 	jobs.AddEvidenceWorkers(workers, jobs.EvidenceDeps{Store: a.Store, Log: log, Retention: cfg.EvidenceRetention})
 	jobs.AddMonitorWorkers(workers, jobs.MonitorDeps{Monitor: a.Monitor, Store: a.Store, Log: log, SecretKey: key,
 		RetrySchedule: cfg.NotifyRetrySchedule, Registry: reg, HTTPClient: jobs.NewNotifyClient(guard)})
 	jobs.AddHealthWorkers(workers, a.Store)
+	jobs.AddOutlookWorker(workers, health.NewWatch(hs, a.Monitor), log)
 	jobs.AddWebhookWorkers(workers, a.Monitor)
 	jobs.AddRegisterWorker(workers, a.Monitor, monitor.ErrRegistrationHalted)
 	jobs.AddCarrierWorkers(workers, a.Carriers, cfg.CarrierPollInterval, log)
@@ -122,6 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			jobs.StartChecksJob(),
 			jobs.EvidencePurgeJob(),
 			jobs.HealthCompactJob(cfg.HealthCompactInterval),
+			jobs.OutlookJob(cfg.OutlookInterval),
 			jobs.CheckpointJob(cfg.CheckpointInterval),
 			jobs.ImportResumeJob(),
 			jobs.WebhookSweepJob(),
@@ -138,7 +141,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 	resolver := &graph.Resolver{Store: a.Store, Monitor: a.Monitor, Log: log, PubSub: a.PubSub, Webhooks: a.Webhooks, Imports: a.Imports,
 		Carriers: a.Carriers}
-	resolver.Health = health.New(a.Store)
+	resolver.Health = hs
 	resolver.Evidence = graph.EvidenceOptions{MaxImageBytes: cfg.MaxImageBytes, PublicURL: cfg.PublicURL}
 	dash, err := dashboard.New(dashboard.Deps{
 		Store: a.Store, Monitor: a.Monitor, Health: resolver.Health, Imports: a.Imports, PubSub: a.PubSub, Log: log,

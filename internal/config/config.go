@@ -64,6 +64,9 @@ type Config struct {
 	// HealthCompactInterval is how often the account-health rollup's
 	// deltas are folded (reads stay fast; counts are exact either way).
 	HealthCompactInterval time.Duration
+	// OutlookInterval is how often the outlook job projects every seller's
+	// standards and flags those projected to miss (docs/forecast.md).
+	OutlookInterval time.Duration
 	// SecretKey (base64 of 32 bytes) encrypts webhook and notification
 	// signing secrets at rest.
 	// When empty, the key is read from SecretKeyFile, which is created on
@@ -104,6 +107,7 @@ func Default() Config {
 		SweepInterval:         time.Minute,
 		CarrierPollInterval:   time.Minute,
 		HealthCompactInterval: time.Minute,
+		OutlookInterval:       time.Hour,
 		CheckpointInterval:    time.Minute,
 		MaxWebhookBytes:       1 << 20,
 		SeventeenTrackURL:     "https://api.17track.net",
@@ -191,6 +195,7 @@ func Load(getenv Env, addrFlag string) (Config, error) {
 	}
 	c.NotifyRetrySchedule = r.durations("SHIPWATCH_NOTIFY_RETRY_SCHEDULE")
 	c.HealthCompactInterval = r.duration("SHIPWATCH_HEALTH_COMPACT_INTERVAL", c.HealthCompactInterval, time.Second)
+	c.OutlookInterval = r.duration("SHIPWATCH_OUTLOOK_INTERVAL", c.OutlookInterval, time.Second)
 	c.MaxWebhookBytes = r.bytes("SHIPWATCH_MAX_WEBHOOK_BYTES", c.MaxWebhookBytes)
 	c.SeventeenTrackURL = strings.TrimRight(r.str("SHIPWATCH_17TRACK_URL", c.SeventeenTrackURL), "/")
 	if u, err := url.Parse(c.SeventeenTrackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

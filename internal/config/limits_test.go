@@ -80,7 +80,8 @@ func FuzzLoad(f *testing.F) {
 	names := []string{"SHIPWATCH_MAX_BODY_BYTES", "SHIPWATCH_MAX_UPLOAD_BYTES", "SHIPWATCH_MAX_ROW_BYTES",
 		"SHIPWATCH_MAX_IMAGE_BYTES", "SHIPWATCH_MAX_WEBHOOK_BYTES", "SHIPWATCH_UPLOAD_MIN_RATE",
 		"SHIPWATCH_JOB_POLL_INTERVAL", "SHIPWATCH_SHUTDOWN_TIMEOUT", "SHIPWATCH_EVIDENCE_RETENTION",
-		"SHIPWATCH_SWEEP_INTERVAL", "SHIPWATCH_HEALTH_COMPACT_INTERVAL", "SHIPWATCH_BODY_TIMEOUT",
+		"SHIPWATCH_SWEEP_INTERVAL", "SHIPWATCH_HEALTH_COMPACT_INTERVAL", "SHIPWATCH_OUTLOOK_INTERVAL",
+		"SHIPWATCH_BODY_TIMEOUT",
 		"SHIPWATCH_READ_HEADER_TIMEOUT", "SHIPWATCH_UPLOAD_RATE_WINDOW", "SHIPWATCH_NOTIFY_RETRY_SCHEDULE",
 		"SHIPWATCH_JOB_WORKERS", "SHIPWATCH_RATE_ADDRESS", "SHIPWATCH_RATE_ADDRESS_BURST", "SHIPWATCH_RATE_KEY",
 		"SHIPWATCH_RATE_KEY_BURST", "SHIPWATCH_RATE_WEBHOOK", "SHIPWATCH_RATE_WEBHOOK_BURST",
@@ -100,7 +101,7 @@ func FuzzLoad(f *testing.F) {
 				}
 			}
 			ds := append([]time.Duration{c.JobPollInterval, c.ShutdownTimeout, c.EvidenceRetention, c.SweepInterval,
-				c.HealthCompactInterval, c.BodyTimeout, c.ReadHeaderTimeout, c.UploadRateWindow}, c.NotifyRetrySchedule...)
+				c.HealthCompactInterval, c.OutlookInterval, c.BodyTimeout, c.ReadHeaderTimeout, c.UploadRateWindow}, c.NotifyRetrySchedule...)
 			for _, d := range ds {
 				if d <= 0 || d > MaxDuration {
 					t.Fatalf("Load(%s=%q) gave a duration of %v", name, s, d)

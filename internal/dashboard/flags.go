@@ -124,11 +124,14 @@ func (h *Dashboard) flagsPage(w http.ResponseWriter, r *http.Request, s session)
 	h.pages.render(w, r, http.StatusOK, "flags", h.data(s, "flags", "Flags", v))
 }
 
-// flagRows joins flags to their shipments' order ids, in one query.
+// flagRows joins flags to their shipments' order ids, in one query; an
+// account flag (PROJECTED_MISS) has none.
 func (h *Dashboard) flagRows(r *http.Request, sellerID string, flags []flag.Flag) ([]flagRow, error) {
 	ids := make([]string, 0, len(flags))
 	for _, f := range flags {
-		ids = append(ids, f.ShipmentID)
+		if f.ShipmentID != "" { // an account flag has none
+			ids = append(ids, f.ShipmentID)
+		}
 	}
 	list, err := h.d.Store.ShipmentsByID(r.Context(), sellerID, ids)
 	if err != nil {

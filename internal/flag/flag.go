@@ -31,7 +31,24 @@ const (
 	// SourceDegraded stands in for INACTIVE_TRACKING and STALLED while the
 	// source that would bring the shipment's scans is failing.
 	SourceDegraded Kind = "SOURCE_DEGRADED"
+	// ProjectedMiss is an account flag: a marketplace standard meets its
+	// target today but is projected to miss it on the day the marketplace
+	// evaluates it. No rule of the catalogue raises it: the outlook job
+	// does (internal/health), and resolves it when the projection is back
+	// on target. It names no shipment; Flag.Subject names the standard.
+	ProjectedMiss Kind = "PROJECTED_MISS"
 )
+
+// accountKinds are the kinds about a seller's account rather than one
+// shipment, with their severity.
+var accountKinds = map[Kind]Severity{ProjectedMiss: Warning}
+
+// AccountSeverity returns the severity of an account kind; ok is false for
+// the catalogue's shipment kinds.
+func AccountSeverity(k Kind) (Severity, bool) {
+	s, ok := accountKinds[k]
+	return s, ok
+}
 
 // Severity is how urgent a flag is (GraphQL enum FlagSeverity).
 type Severity string
@@ -55,13 +72,18 @@ const (
 	Manual Resolution = "MANUAL"
 )
 
-// Flag is a problem a monitoring rule raised on a shipment. It is open
+// Flag is a problem a monitoring rule raised on a shipment, or an account
+// flag (ProjectedMiss) about one of the seller's standards. It is open
 // until resolved: AUTO when its condition stopped holding, MANUAL when the
 // seller closed it.
 type Flag struct {
-	ID             string     `db:"id"`
-	SellerID       string     `db:"seller_id"`
-	ShipmentID     string     `db:"shipment_id"`
+	ID       string `db:"id"`
+	SellerID string `db:"seller_id"`
+	// ShipmentID is "" for an account flag.
+	ShipmentID string `db:"shipment_id"`
+	// Subject is, for an account flag, what it is about
+	// (MARKETPLACE/METRIC/WINDOW_DAYS); "" for a shipment flag.
+	Subject        string     `db:"subject"`
 	Kind           Kind       `db:"kind"`
 	Severity       Severity   `db:"severity"`
 	Message        string     `db:"message"`
@@ -79,7 +101,8 @@ func (f Flag) Open() bool { return f.ResolvedAt == nil }
 // Valid reports whether k is a kind of the catalogue.
 func (k Kind) Valid() bool {
 	_, ok := byKind[k]
-	return ok
+	_, account := accountKinds[k]
+	return ok || account
 }
 
 // Valid reports whether s is a known severity.

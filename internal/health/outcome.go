@@ -44,6 +44,10 @@ type outcome struct {
 	nowIn    bool
 	action   Action
 	deadline *time.Time
+	// dispute is the claim an AssembleEvidence item answers. Such an
+	// outcome is in the save queue only: the projection counts the claim
+	// as it stands (see claimOutcome).
+	dispute *store.Dispute
 }
 
 // outcomeInputs is what deciding an open shipment's outcome needs besides
@@ -56,6 +60,18 @@ type outcomeInputs struct {
 	// forecast.
 	base      map[Metric]float64
 	forecasts map[string]forecast.Forecast
+	// claims are the open disputes evidence can still answer
+	// (store.OpenClaims), for AssembleEvidence.
+	claims []store.Claim
+}
+
+// scanRate is the chance a valid number gets its first scan: the seller's
+// valid tracking rate, 1 when the marketplace publishes none.
+func (in *outcomeInputs) scanRate() float64 {
+	if r, ok := in.base[ValidTrackingRate]; ok {
+		return r
+	}
+	return 1
 }
 
 // keyOf is the date that places sh in a window keyed by k; ok false when
@@ -153,6 +169,14 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		o.p, o.action, o.deadline = base, ContactBuyer, sh.DeliverBy
 		if f, ok := in.forecasts[sh.ID]; ok && f.HasDeadline {
 			o.p = 1 - f.MissProbability
+			// The forecast learns from delivered parcels, every one of
+			// them scanned: a number still without a scan is delivered
+			// (as far as the marketplace sees) only if it gets one, with
+			// VTR's chance. The seller's rate, used without a forecast,
+			// already counts the parcels never scanned.
+			if sh.NormalizedTrackingNumber != "" && sh.FirstScanAt == nil {
+				o.p *= scanChance(sh, in.scanRate(), in.now)
+			}
 		}
 		if sh.ShippedAt == nil && sh.FirstScanAt == nil {
 			o.action = ShipOrUpgrade
@@ -207,4 +231,26 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		return outcome{}, false
 	}
 	return o, true
+}
+
+// claimKinds are the disputes whose evidence pack is queued, by metric:
+// the item-not-received rate counts NOT_RECEIVED disputes (docs/health.md).
+var claimKinds = map[Metric][]string{ItemNotReceivedRate: {"NOT_RECEIVED"}}
+
+// claimOutcome is the AssembleEvidence item of an open claim in metric m,
+// keyed by k. Shipwatch counts a claim once it is opened, whatever its
+// answer, so the projection does not move (the claim is in the numerator
+// now and at evaluation: p 1, nowIn); the item is what the seller can do
+// to have the marketplace remove it, which Shipwatch would only learn from
+// the dispute's outcome. Its deadline is the dispute's response deadline.
+func claimOutcome(m Metric, k Keying, c *store.Claim) (outcome, bool) {
+	if _, ok := claimKinds[m]; !ok {
+		return outcome{}, false
+	}
+	key, ok := keyOf(k, &c.Shipment)
+	if !ok {
+		return outcome{}, false
+	}
+	return outcome{shipment: &c.Shipment, key: key, p: 1, nowIn: true, action: AssembleEvidence,
+		deadline: c.Dispute.RespondBy, dispute: &c.Dispute}, true
 }

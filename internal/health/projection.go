@@ -76,6 +76,8 @@ type Outlook struct {
 	SellerID    string
 	Marketplace Marketplace
 	Now         time.Time
+	// Location is the seller's time zone, which the windows' days are in.
+	Location    *time.Location
 	Projections []Projection
 }
 
@@ -118,7 +120,10 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	if in.forecasts, err = monitor.DeliveryForecasts(ctx, s.store, sellerID, due, now); err != nil {
 		return nil, err
 	}
-	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now}
+	if in.claims, err = s.openClaims(ctx, sellerID, list, now); err != nil {
+		return nil, err
+	}
+	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now, Location: loc}
 	i := 0
 	for _, st := range list {
 		for _, w := range st.Windows {
@@ -133,6 +138,19 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 		}
 	}
 	return out, nil
+}
+
+// openClaims reads the open claims of the disputes the listed standards
+// queue evidence for; none (and no query) when no standard does.
+func (s *Service) openClaims(ctx context.Context, sellerID string, list []Standard, now time.Time) ([]store.Claim, error) {
+	var kinds []string
+	for _, st := range list {
+		kinds = append(kinds, claimKinds[st.Metric]...)
+	}
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	return s.store.OpenClaims(ctx, sellerID, kinds, now.AddDate(0, 0, -openSinceDays), now)
 }
 
 // baseRates is each metric's rate over its longest window, 0.5 when
@@ -194,6 +212,13 @@ func project(p *Projection, open []store.Shipment, in *outcomeInputs) {
 		hi += 1 - in0
 	}
 	p.Open = len(p.outcomes)
+	// Claims are queued, not projected: each is counted as it stands.
+	for i := range in.claims {
+		o, ok := claimOutcome(p.Metric, p.KeyedBy, &in.claims[i])
+		if ok && !o.key.Before(p.From) && o.key.Before(p.EvaluatedAt) {
+			p.outcomes = append(p.outcomes, o)
+		}
+	}
 	sd := math.Sqrt(variance)
 	p.Expected = mean
 	p.Low = math.Max(lo, mean-z90*sd)
@@ -219,6 +244,8 @@ type SaveItem struct {
 	// SuggestedNumber is, for ReplaceTrackingNumber, the likeliest valid
 	// number one typo away, "" when there is none.
 	SuggestedNumber string
+	// Dispute is, for AssembleEvidence, the open claim to answer.
+	Dispute *store.Dispute
 }
 
 // Queue returns the outlook's save queue for one metric: every open
@@ -241,7 +268,8 @@ func (o *Outlook) Queue(metric Metric) ([]SaveItem, error) {
 			effect := fail / float64(p.Denominator)
 			it := items[oc.shipment.ID]
 			if it == nil {
-				it = &SaveItem{Shipment: *oc.shipment, Metric: metric, Action: oc.action, Deadline: oc.deadline, Probability: 1 - fail}
+				it = &SaveItem{Shipment: *oc.shipment, Metric: metric, Action: oc.action, Deadline: oc.deadline, Probability: 1 - fail,
+					Dispute: oc.dispute}
 				items[oc.shipment.ID] = it
 			}
 			it.Effect = math.Max(it.Effect, effect)

@@ -67,3 +67,29 @@ func TestProjectOnTimeDelivery(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectOnTimeDeliveryUnscanned discounts a forecast's on-time chance
+// by the chance of a first scan when the number has none yet.
+func TestProjectOnTimeDeliveryUnscanned(t *testing.T) {
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	open := []store.Shipment{
+		// Shipped 4 days ago with a valid number, never scanned.
+		{ID: "g", DeliverBy: at(2 * day), ShippedAt: at(-4 * day), CreatedAt: now.Add(-4*day - time.Hour),
+			TrackingReceivedAt: at(-4*day - time.Hour), NormalizedTrackingNumber: "1ZG", TrackingValid: true},
+		// Scanned: the forecast alone.
+		{ID: "h", DeliverBy: at(2 * day), ShippedAt: at(-day), FirstScanAt: at(-day), CreatedAt: now.Add(-day),
+			NormalizedTrackingNumber: "1ZH", TrackingValid: true},
+	}
+	p := Projection{Standard: standards[Amazon][3], WindowDays: 14, From: now.Add(-14 * day), EvaluatedAt: now.Add(7 * day), Denominator: 10, Known: 8}
+	in := &outcomeInputs{now: now, loc: time.UTC, base: map[Metric]float64{OnTimeDeliveryRate: 0.9, ValidTrackingRate: 0.96},
+		forecasts: map[string]forecast.Forecast{"g": {HasDeadline: true, MissProbability: 0.25}, "h": {HasDeadline: true, MissProbability: 0.25}}}
+	project(&p, open, in)
+	// g: 4 whole days since its number, 2 past the grace: scan chance
+	// 0.96 × 0.5² = 0.24; on time 0.75 × 0.24 = 0.18. h: 0.75.
+	// expected = 8 + 0.18 + 0.75 = 8.93.
+	if p.Open != 2 || !approx(p.Expected, 8.93) {
+		t.Errorf("project(OTD) = open %d expected %v, want 2 8.93", p.Open, p.Expected)
+	}
+}

@@ -25,7 +25,7 @@ type fixture struct {
 	hs  *health.Service
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	url := dbtest.URL(t)
 	db := sqlx.MustOpen("postgres", url)
 	t.Cleanup(func() { db.Close() })

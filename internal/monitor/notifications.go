@@ -63,7 +63,8 @@ func (s *Service) SetNotificationEndpoint(ctx context.Context, sellerID, rawURL 
 }
 
 // notifyFlags records a notification per raised and resolved flag of the
-// sellers with an endpoint, and enqueues their delivery.
+// sellers with an endpoint, and enqueues their delivery. An account flag
+// (no shipment) is sent without a shipment.
 func (s *Service) notifyFlags(ctx context.Context, tx *sqlx.Tx, raised, resolved []flag.Flag) error {
 	type event struct {
 		typ  string
@@ -78,24 +79,33 @@ func (s *Service) notifyFlags(ctx context.Context, tx *sqlx.Tx, raised, resolved
 	}
 	sellers := map[string][]string{} // seller -> shipment ids
 	for _, e := range events {
-		sellers[e.flag.SellerID] = append(sellers[e.flag.SellerID], e.flag.ShipmentID)
+		ids := sellers[e.flag.SellerID]
+		if e.flag.ShipmentID != "" {
+			ids = append(ids, e.flag.ShipmentID)
+		}
+		sellers[e.flag.SellerID] = ids
 	}
-	shipments, err := s.notifiedShipments(ctx, tx, sellers)
-	if err != nil || len(shipments) == 0 {
+	notified, shipments, err := s.notifiedShipments(ctx, tx, sellers)
+	if err != nil || len(notified) == 0 {
 		return err
 	}
 	var ds []store.NewDelivery
 	for _, e := range events {
-		sh, ok := shipments[e.flag.ShipmentID]
-		if !ok {
+		f := e.flag
+		p := notify.Payload{Type: e.typ, SellerID: f.SellerID,
+			Flag: &notify.Flag{ID: f.ID, Kind: f.Kind, Severity: f.Severity, Message: f.Message, Subject: f.Subject,
+				RaisedAt: f.RaisedAt, ResolvedAt: f.ResolvedAt, Resolution: f.Resolution, ResolutionNote: f.ResolutionNote}}
+		if !notified[f.SellerID] {
 			continue
 		}
-		f := e.flag
-		d, err := s.newDelivery(notify.Payload{
-			Type: e.typ, SellerID: f.SellerID, Shipment: payloadShipment(sh),
-			Flag: &notify.Flag{ID: f.ID, Kind: f.Kind, Severity: f.Severity, Message: f.Message, RaisedAt: f.RaisedAt,
-				ResolvedAt: f.ResolvedAt, Resolution: f.Resolution, ResolutionNote: f.ResolutionNote},
-		})
+		if f.ShipmentID != "" {
+			sh, ok := shipments[f.ShipmentID]
+			if !ok {
+				continue
+			}
+			p.Shipment = payloadShipment(sh)
+		}
+		d, err := s.newDelivery(p)
 		if err != nil {
 			return err
 		}
@@ -111,7 +121,7 @@ func (s *Service) notifyStatus(ctx context.Context, tx *sqlx.Tx, sellerID string
 	for i, c := range changes {
 		ids[i] = c.ShipmentID
 	}
-	shipments, err := s.notifiedShipments(ctx, tx, map[string][]string{sellerID: ids})
+	_, shipments, err := s.notifiedShipments(ctx, tx, map[string][]string{sellerID: ids})
 	if err != nil || len(shipments) == 0 {
 		return err
 	}
@@ -132,28 +142,31 @@ func (s *Service) notifyStatus(ctx context.Context, tx *sqlx.Tx, sellerID string
 	return s.enqueueDeliveries(ctx, tx, ds)
 }
 
-// notifiedShipments loads, inside tx, the shipments of the sellers that
-// have an endpoint; the others get no notification.
-func (s *Service) notifiedShipments(ctx context.Context, tx *sqlx.Tx, sellers map[string][]string) (map[string]store.Shipment, error) {
+// notifiedShipments returns, inside tx, the sellers that have an endpoint
+// and their given shipments; the other sellers get no notification.
+func (s *Service) notifiedShipments(ctx context.Context, tx *sqlx.Tx, sellers map[string][]string) (map[string]bool, map[string]store.Shipment, error) {
 	ids := make([]string, 0, len(sellers))
 	for id := range sellers {
 		ids = append(ids, id)
 	}
 	notified, err := s.store.NotifiedSellers(ctx, tx, ids)
 	if err != nil || len(notified) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string]store.Shipment{}
 	for seller := range notified {
+		if len(sellers[seller]) == 0 {
+			continue
+		}
 		list, err := s.store.ShipmentsByIDTx(ctx, tx, seller, sellers[seller])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, sh := range list {
 			out[sh.ID] = sh
 		}
 	}
-	return out, nil
+	return notified, out, nil
 }
 
 // newDelivery gives a payload its id and time and encodes it: the bytes

@@ -39,7 +39,8 @@ type Payload struct {
 	CreatedAt time.Time `json:"createdAt"`
 	SellerID  string    `json:"sellerId"`
 	// Shipment is absent from evidence.checkpoint, which is about every
-	// chain of the seller.
+	// chain of the seller, and from an account flag's flag.raised and
+	// flag.resolved.
 	Shipment Shipment `json:"shipment,omitzero"`
 	Flag     *Flag    `json:"flag,omitempty"`
 	// Checkpoint is set on evidence.checkpoint.
@@ -62,10 +63,14 @@ type Shipment struct {
 
 // Flag is the flag a notification is about.
 type Flag struct {
-	ID             string          `json:"id"`
-	Kind           flag.Kind       `json:"kind"`
-	Severity       flag.Severity   `json:"severity"`
-	Message        string          `json:"message"`
+	ID       string        `json:"id"`
+	Kind     flag.Kind     `json:"kind"`
+	Severity flag.Severity `json:"severity"`
+	Message  string        `json:"message"`
+	// Subject is set on an account flag (PROJECTED_MISS): the standard it
+	// is about, MARKETPLACE/METRIC/WINDOW_DAYS. Such a notification has no
+	// shipment.
+	Subject        string          `json:"subject,omitempty"`
 	RaisedAt       time.Time       `json:"raisedAt"`
 	ResolvedAt     *time.Time      `json:"resolvedAt,omitempty"`
 	Resolution     flag.Resolution `json:"resolution,omitempty"`

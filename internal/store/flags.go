@@ -12,7 +12,9 @@ import (
 	"github.com/shipwatch/shipwatch/internal/flag"
 )
 
-const flagColumns = `id, seller_id, shipment_id, kind, severity, message, raised_at, acknowledged_at,
+// flagColumns reads an account flag's missing shipment as "" and a
+// shipment flag's missing subject as "".
+const flagColumns = `id, seller_id, coalesce(shipment_id::text, '') AS shipment_id, coalesce(subject, '') AS subject, kind, severity, message, raised_at, acknowledged_at,
 	resolved_at, coalesce(resolution, '') AS resolution, resolution_note`
 
 // RuleChanges is what one rule changed on some shipments.

@@ -60,18 +60,25 @@ const sweepLockKey = 0x7377656570
 // so two sweeps never run at once even when one period's sweep outlasts
 // the interval. ran is false when another sweep holds it.
 func (s *Store) WithSweepLock(ctx context.Context, fn func() error) (ran bool, err error) {
+	return s.withTryLock(ctx, sweepLockKey, "sweep lock", fn)
+}
+
+// withTryLock runs fn while holding the session advisory lock key, taken
+// without waiting on a connection of its own; ran is false when another
+// session holds it.
+func (s *Store) withTryLock(ctx context.Context, key int64, what string, fn func() error) (ran bool, err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return false, fmt.Errorf("sweep lock: %w", err)
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	defer conn.Close()
 	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, sweepLockKey).Scan(&got); err != nil {
-		return false, fmt.Errorf("sweep lock: %w", err)
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	if !got {
 		return false, nil
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, sweepLockKey) //nolint:errcheck // released with the session anyway
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key) //nolint:errcheck // released with the session anyway
 	return true, fn()
 }
