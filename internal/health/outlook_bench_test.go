@@ -3,14 +3,11 @@ package health_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -50,28 +47,8 @@ func loadOutlookShipments(ctx context.Context, db *sqlx.DB, sellerID string, n i
 // a tenth of them open, against a direct computation's first step in the
 // same run: reading every shipment of the projection's 120 days into Go.
 func BenchmarkHealthForecast(b *testing.B) {
-	n := benchShipments
-	if v, err := strconv.Atoi(os.Getenv("SHIPMENTS")); err == nil && v > 0 {
-		n = v
-	}
 	ctx := context.Background()
-	db, err := sqlx.Open("postgres", dbtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	st := store.New(db)
-	hs := health.New(st)
-	seller, err := st.InsertSeller(ctx, "Bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := loadOutlookShipments(ctx, db, seller.ID, n); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE shipments`); err != nil {
-		b.Fatal(err)
-	}
+	db, hs, seller, n := benchSeller(b, loadOutlookShipments)
 	direct, err := median(3, func() error {
 		var rows []store.Shipment
 		return db.SelectContext(ctx, &rows, `SELECT id, seller_id, order_id, carrier, tracking_number, normalized_tracking_number,

@@ -20,28 +20,8 @@ import (
 // (1,000,000) shipments in the last 30 days, against the 30-day report
 // (rollup) in the same run.
 func BenchmarkStandards(b *testing.B) {
-	n := benchShipments
-	if v, err := strconv.Atoi(os.Getenv("SHIPMENTS")); err == nil && v > 0 {
-		n = v
-	}
 	ctx := context.Background()
-	db, err := sqlx.Open("postgres", dbtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	st := store.New(db)
-	hs := health.New(st)
-	seller, err := st.InsertSeller(ctx, "Bench")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := loadBenchShipments(ctx, db, seller.ID, n); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE shipments`); err != nil {
-		b.Fatal(err)
-	}
+	_, hs, seller, n := benchSeller(b, loadBenchShipments)
 	report, err := median(5, func() error { _, err := hs.Report(ctx, seller.ID, health.Amazon, 30, time.Time{}); return err })
 	if err != nil {
 		b.Fatal(err)
@@ -61,4 +41,34 @@ func BenchmarkStandards(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchSeller opens a fresh database, creates one seller, writes its
+// shipments with load (SHIPMENTS=N, default benchShipments) and analyses
+// them: the setup every benchmark of a seller's health shares. It returns
+// how many shipments it wrote.
+func benchSeller(b *testing.B, load func(ctx context.Context, db *sqlx.DB, sellerID string, n int) error) (*sqlx.DB, *health.Service, store.Seller, int) {
+	b.Helper()
+	n := benchShipments
+	if v, err := strconv.Atoi(os.Getenv("SHIPMENTS")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	db, err := sqlx.Open("postgres", dbtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	st := store.New(db)
+	seller, err := st.InsertSeller(ctx, "Bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := load(ctx, db, seller.ID, n); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE shipments`); err != nil {
+		b.Fatal(err)
+	}
+	return db, health.New(st), seller, n
 }
