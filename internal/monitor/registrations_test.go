@@ -44,12 +44,43 @@ func (c *virtualClock) Sleep(_ context.Context, d time.Duration) error {
 }
 
 type registerEnv struct {
-	db    *sqlx.DB
-	svc   *monitor.Service
-	st    *store.Store
-	hooks *monitor.Webhooks
-	fake  *track17test.Fake
+	db     *sqlx.DB
+	svc    *monitor.Service
+	st     *store.Store
+	hooks  *monitor.Webhooks
+	fake   *track17test.Fake
+	clock  *virtualClock
+	starts *startLog
+}
+
+// startLog is the limiter the service waits on, recording the virtual
+// time at which each wait was granted. The waits are taken one at a
+// time: the clock only moves inside a wait (the limiter's sleep), so
+// the time read right after one is the time it was granted, whatever
+// the other worker's request is doing meanwhile. The fake's own arrival
+// stamps are not used for the rate: a request granted at t can reach
+// it after another worker's wait has moved the clock on.
+type startLog struct {
+	inner monitor.Limiter
 	clock *virtualClock
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (l *startLog) Wait(ctx context.Context, key string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.inner.Wait(ctx, key); err != nil {
+		return err
+	}
+	l.at = append(l.at, l.clock.Now())
+	return nil
+}
+
+func (l *startLog) times() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.at...)
 }
 
 // newRegisterEnv wires a Service to a fake 17TRACK and a limiter of
@@ -63,10 +94,10 @@ func newRegisterEnv(t *testing.T, perSecond int) registerEnv {
 	clock := &virtualClock{now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
 	fake := track17test.New(accountKey, clock.Now)
 	t.Cleanup(fake.Close)
-	lim := track17.NewLimiterClock(perSecond, time.Second, clock.Now, clock.Sleep)
+	lim := &startLog{inner: track17.NewLimiterClock(perSecond, time.Second, clock.Now, clock.Sleep), clock: clock}
 	db := dbtest.DB(t)
 	svc, st := monitortest.New(t, db, monitor.WithSecretKey(key), monitor.WithRegistrar(track17.New(fake.URL(), nil), lim))
-	return registerEnv{db: db, svc: svc, st: st, hooks: monitor.NewWebhooks(st, nil, key, ""), fake: fake, clock: clock}
+	return registerEnv{db: db, svc: svc, st: st, hooks: monitor.NewWebhooks(st, nil, key, ""), fake: fake, clock: clock, starts: lim}
 }
 
 // seller creates a seller with a 17TRACK source and n shipments, written
@@ -107,12 +138,13 @@ func countStates(t *testing.T, st *store.Store, sellerID, sourceID string) store
 	return c
 }
 
-func maxPerSecond(calls []track17test.Call) int {
+// maxPerSecond is the most starts within any one second.
+func maxPerSecond(starts []time.Time) int {
 	most := 0
-	for i := range calls {
+	for i := range starts {
 		n := 0
-		for _, c := range calls {
-			if !c.At.Before(calls[i].At) && c.At.Sub(calls[i].At) < time.Second {
+		for _, c := range starts {
+			if !c.Before(starts[i]) && c.Sub(starts[i]) < time.Second {
 				n++
 			}
 		}
@@ -150,7 +182,9 @@ func TestRegisterBatchesAndRate(t *testing.T) {
 	if fmt.Sprint(sizes) != "[40 40 40 10]" {
 		t.Errorf("call sizes = %v, want [40 40 40 10]", sizes)
 	}
-	if got := maxPerSecond(calls); got > 3 {
+	if starts := e.starts.times(); len(starts) != len(calls) {
+		t.Errorf("%d waits on the limiter for %d calls", len(starts), len(calls))
+	} else if got := maxPerSecond(starts); got > 3 {
 		t.Errorf("%d calls within one second, want at most 3", got)
 	}
 	if c := countStates(t, e.st, sel.ID, src.ID); c.Registered != 130 || c.Pending != 0 {
@@ -195,7 +229,9 @@ func TestRegisterLimitSharedByWorkers(t *testing.T) {
 	if len(calls) != 10 {
 		t.Errorf("%d calls, want 10 (5 of 40 per seller)", len(calls))
 	}
-	if got := maxPerSecond(calls); got > 3 {
+	if starts := e.starts.times(); len(starts) != len(calls) {
+		t.Errorf("%d waits on the limiter for %d calls", len(starts), len(calls))
+	} else if got := maxPerSecond(starts); got > 3 {
 		t.Errorf("%d calls within one second across the two workers, want at most 3", got)
 	}
 }
