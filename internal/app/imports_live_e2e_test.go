@@ -28,10 +28,16 @@ type wsMessage struct {
 }
 
 // subscribe opens a graphql-transport-ws subscription and returns every
-// payload until the server completes it.
+// payload until the server completes it. It waits as long as the test
+// binary may run (less 30 s to report): on a crowded machine a
+// 40,000-line import can take minutes, and a hang still fails.
 func subscribe(t *testing.T, env *apptest.Env, key, query string, vars map[string]any) []json.RawMessage {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	limit := 10 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		limit = max(time.Until(d)-30*time.Second, time.Minute)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.URL, "http")+"/graphql",
 		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
