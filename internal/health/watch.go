@@ -119,6 +119,20 @@ func Subject(m Marketplace, metric Metric, windowDays int) string {
 	return string(m) + "/" + string(metric) + "/" + strconv.Itoa(windowDays)
 }
 
+// ParseSubject reads a subject written by Subject; ok is false for any
+// other text.
+func ParseSubject(s string) (m Marketplace, metric Metric, windowDays int, ok bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return "", "", 0, false
+	}
+	w, err := strconv.Atoi(parts[2])
+	if err != nil || w <= 0 {
+		return "", "", 0, false
+	}
+	return Marketplace(parts[0]), Metric(parts[1]), w, true
+}
+
 type outlookKey struct {
 	metric string
 	window int
