@@ -109,7 +109,9 @@ func TestProjectedMissInBrowser(t *testing.T) {
 	poll(t, b, "the page after resolving", `document.readyState === "complete" && !document.getElementById("`+id+`") && document.getElementById("open-PROJECTED_MISS").innerText === "1"`, 15*time.Second)
 	var fl struct {
 		Flags struct {
-			Edges []struct{ Node struct{ Subject, ResolutionNote string } }
+			Edges []struct {
+				Node struct{ Subject, ResolutionNote string }
+			}
 		}
 	}
 	env.MustGraphQL(t, key, `{ flags(filter: {kinds: [PROJECTED_MISS], open: false}) { edges { node { subject resolutionNote } } } }`, nil, &fl)

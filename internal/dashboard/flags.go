@@ -27,7 +27,7 @@ type kindCount struct {
 // or, for an account flag, its subject in words and the page that shows it.
 type flagRow struct {
 	flag.Flag
-	OrderID, TrackingNumber string
+	OrderID, TrackingNumber  string
 	SubjectLabel, SubjectURL string
 }
 
