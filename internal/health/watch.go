@@ -94,7 +94,8 @@ func (w *Watch) Run(ctx context.Context, since time.Time, budget time.Duration) 
 				at := w.now()
 				same, err := w.unchanged(ctx, sellerID, at)
 				if err != nil {
-					return err
+					// Not known to be unchanged: projected.
+					errs = append(errs, fmt.Errorf("seller %s: %w", sellerID, err))
 				}
 				if same {
 					if err := w.store.RecordOutlookRun(ctx, sellerID, w.now(), true, nil); err != nil {
