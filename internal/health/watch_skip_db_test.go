@@ -12,24 +12,26 @@ import (
 
 // TestWatchSkipsUnchanged: the outlook job projects a seller again only
 // when something of the seller's was written since its last projection
-// (a shipment, a setting) or the seller's day has changed. The job's clock
-// is set by hand and given no slack, so a write counts exactly when it
-// comes after the projection's start; the sellers' zone puts their local
-// time near noon, so the minutes the clock moves stay within one day.
+// (a shipment, a setting, a dispute) or the seller's day has changed. The
+// job is given no slack, so a write counts exactly when it comes after the
+// projection's start; its clock is read at each run, then moved a day on;
+// the sellers' zone puts their local time near noon, so the test's seconds
+// stay within one day.
 func TestWatchSkipsUnchanged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t)
 	zone := fmt.Sprintf("Etc/GMT%+d", time.Now().UTC().Hour()-12) // Etc/GMT-3 is UTC+3
 	a, b := f.seller(t, "A", zone), f.seller(t, "B", zone)
-	create := func(sellerID, order string, n int) {
+	create := func(sellerID, order string, n int) string {
 		t.Helper()
 		res, err := f.svc.CreateShipments(ctx, sellerID, []shipment.Input{{OrderID: order, TrackingNumber: upsNumber(n, true)}})
 		if err != nil || res[0].Err != nil {
 			t.Fatal(err, res)
 		}
+		return res[0].Shipment.ID
 	}
-	create(a, "A1", 1)
+	a1 := create(a, "A1", 1)
 	create(b, "B1", 2)
 	w := health.NewWatch(f.hs, f.svc)
 	clock := time.Now().Truncate(time.Microsecond)
@@ -55,14 +57,14 @@ func TestWatchSkipsUnchanged(t *testing.T) {
 		t.Fatalf("projections at %v and %v, want both at %v", computed(a), computed(b), first)
 	}
 
-	clock = clock.Add(time.Minute)
+	clock = time.Now().Truncate(time.Microsecond)
 	run("nothing written", 0, 2)
 	if !computed(a).Equal(first) || !computed(b).Equal(first) {
 		t.Errorf("skipped sellers' projections at %v and %v, want both still at %v", computed(a), computed(b), first)
 	}
 
 	create(a, "A2", 3)
-	clock = clock.Add(time.Minute)
+	clock = time.Now().Truncate(time.Microsecond)
 	run("a shipment of A written", 1, 1)
 	if !computed(a).Equal(clock) || !computed(b).Equal(first) {
 		t.Errorf("projections at %v (A) and %v (B), want %v and %v", computed(a), computed(b), clock, first)
@@ -72,10 +74,20 @@ func TestWatchSkipsUnchanged(t *testing.T) {
 	if _, err := f.db.Exec(`UPDATE sellers SET stalled_days = stalled_days + 1 WHERE id = $1`, b); err != nil {
 		t.Fatal(err)
 	}
-	clock = clock.Add(time.Minute)
+	clock = time.Now().Truncate(time.Microsecond)
 	run("a setting of B written", 1, 1)
 	if !computed(a).Equal(second) || !computed(b).Equal(clock) {
 		t.Errorf("projections at %v (A) and %v (B), want %v and %v", computed(a), computed(b), second, clock)
+	}
+
+	third := clock
+	if _, err := f.svc.OpenDispute(ctx, a, a1, shipment.DisputeInput{Kind: shipment.DisputeNotReceived}); err != nil {
+		t.Fatal(err)
+	}
+	clock = time.Now().Truncate(time.Microsecond)
+	run("a dispute of A opened", 1, 1)
+	if !computed(a).Equal(clock) || !computed(b).Equal(third) {
+		t.Errorf("projections at %v (A) and %v (B), want %v and %v", computed(a), computed(b), clock, third)
 	}
 
 	// A day later, nothing written: the windows have moved, both again.
