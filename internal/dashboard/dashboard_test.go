@@ -69,3 +69,31 @@ func TestPagesParse(t *testing.T) {
 		}
 	}
 }
+
+// An account flag's row names its standard and links to its marketplace's
+// account health over its window; the kind filter and a severity's kinds
+// include PROJECTED_MISS.
+func TestAccountFlagRows(t *testing.T) {
+	for s, want := range map[string][2]string{
+		"AMAZON/VALID_TRACKING_RATE/7":     {"Amazon valid tracking rate over 7 days", "/app/health?days=7&marketplace=AMAZON"},
+		"WALMART/ON_TIME_DELIVERY_RATE/30": {"Walmart on time delivery rate over 30 days", "/app/health?days=30&marketplace=WALMART"},
+		"something else":                   {"something else", "/app/health"},
+		"AMAZON/VALID_TRACKING_RATE/seven": {"AMAZON/VALID_TRACKING_RATE/seven", "/app/health"},
+	} {
+		if text, link := subject(s); text != want[0] || link != want[1] {
+			t.Errorf("subject(%q) = %q, %q, want %q, %q", s, text, link, want[0], want[1])
+		}
+	}
+	f, _, _, _ := flagFilter(url.Values{"kind": {"PROJECTED_MISS"}})
+	if len(f.Kinds) != 1 || f.Kinds[0] != flag.ProjectedMiss {
+		t.Errorf("kind PROJECTED_MISS filters on %v", f.Kinds)
+	}
+	f, _, _, _ = flagFilter(url.Values{"severity": {"WARNING"}})
+	found := false
+	for _, k := range f.Kinds {
+		found = found || k == flag.ProjectedMiss
+	}
+	if !found {
+		t.Errorf("severity WARNING filters on %v, without PROJECTED_MISS", f.Kinds)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/health"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
@@ -21,10 +23,12 @@ type kindCount struct {
 	Open     int
 }
 
-// flagRow is a flag with the order it is about.
+// flagRow is a flag with what it is about: the order of a shipment flag,
+// or, for an account flag, its subject in words and the page that shows it.
 type flagRow struct {
 	flag.Flag
-	OrderID, TrackingNumber string
+	OrderID, TrackingNumber  string
+	SubjectLabel, SubjectURL string
 }
 
 // flagsView is the flags page.
@@ -44,13 +48,14 @@ type flagsView struct {
 }
 
 // flagFilter reads the page's filters: a kind, a severity (the kinds of
-// that severity in the catalogue) and open, resolved or all.
+// that severity, the catalogue's and the account kinds) and open, resolved
+// or all.
 func flagFilter(q url.Values) (store.FlagFilter, string, string, string) {
 	var f store.FlagFilter
 	kind, sev, state := q.Get("kind"), q.Get("severity"), q.Get("state")
-	for _, r := range flag.Rules {
-		if (kind == "" || string(r.Kind) == kind) && (sev == "" || string(r.Severity) == sev) {
-			f.Kinds = append(f.Kinds, r.Kind)
+	for _, e := range flag.Kinds() {
+		if (kind == "" || string(e.Kind) == kind) && (sev == "" || string(e.Severity) == sev) {
+			f.Kinds = append(f.Kinds, e.Kind)
 		}
 	}
 	if len(f.Kinds) == 0 { // an unknown kind or severity matches nothing
@@ -105,13 +110,13 @@ func (h *Dashboard) flagsPage(w http.ResponseWriter, r *http.Request, s session)
 		v.Shown += string(k)
 	}
 	open := true
-	for _, rule := range flag.Rules {
-		n, err := h.d.Store.CountFlags(ctx, s.Seller.ID, store.FlagFilter{Kinds: []flag.Kind{rule.Kind}, Open: &open})
+	for _, e := range flag.Kinds() {
+		n, err := h.d.Store.CountFlags(ctx, s.Seller.ID, store.FlagFilter{Kinds: []flag.Kind{e.Kind}, Open: &open})
 		if err != nil {
 			h.fail(w, r, "count flags", err)
 			return
 		}
-		v.Kinds = append(v.Kinds, kindCount{Kind: rule.Kind, Severity: rule.Severity, Open: n})
+		v.Kinds = append(v.Kinds, kindCount{Kind: e.Kind, Severity: e.Severity, Open: n})
 	}
 	if v.Rows, err = h.flagRows(r, s.Seller.ID, page.Items); err != nil {
 		h.fail(w, r, "flags' shipments", err)
@@ -145,8 +150,25 @@ func (h *Dashboard) flagRows(r *http.Request, sellerID string, flags []flag.Flag
 	for i, f := range flags {
 		sh := byID[f.ShipmentID]
 		rows[i] = flagRow{Flag: f, OrderID: sh.OrderID, TrackingNumber: sh.TrackingNumber}
+		if f.ShipmentID == "" {
+			rows[i].SubjectLabel, rows[i].SubjectURL = subject(f.Subject)
+		}
 	}
 	return rows, nil
+}
+
+// subject says what an account flag is about, in words, and links to the
+// account-health page of its marketplace and window, where its projection
+// and save queue are: "Amazon valid tracking rate over 7 days". A subject
+// of another form is shown as it is, linked to the account-health page.
+func subject(s string) (text, link string) {
+	m, metric, days, ok := health.ParseSubject(s)
+	if !ok {
+		return s, "/app/health"
+	}
+	q := url.Values{"marketplace": {string(m)}, "days": {strconv.Itoa(days)}}
+	return label(string(m)) + " " + strings.ToLower(label(string(metric))) + " over " + strconv.Itoa(days) + " days",
+		"/app/health?" + q.Encode()
 }
 
 // back is where a form returns to: the page it was sent from, on the

@@ -19,6 +19,12 @@ type liveFlag struct {
 	ShipmentID     string `json:"shipmentId"`
 	OrderID        string `json:"orderId"`
 	TrackingNumber string `json:"trackingNumber"`
+	// Subject is an account flag's (PROJECTED_MISS) subject, SubjectLabel
+	// it in words and SubjectURL the page that shows it; "" for a
+	// shipment flag.
+	Subject      string `json:"subject,omitempty"`
+	SubjectLabel string `json:"subjectLabel,omitempty"`
+	SubjectURL   string `json:"subjectUrl,omitempty"`
 	// AcknowledgedAt and ResolvedAt are "" while the flag is not
 	// acknowledged or resolved; Resolution is AUTO or MANUAL once resolved.
 	AcknowledgedAt string `json:"acknowledgedAt,omitempty"`
@@ -108,7 +114,7 @@ func (h *Dashboard) liveFlags(r *http.Request, sellerID string, data pageData, i
 	for i, f := range rows {
 		ev := liveFlag{ID: f.ID, Kind: string(f.Kind), KindLabel: label(string(f.Kind)), Severity: string(f.Severity),
 			Message: f.Message, RaisedAt: data.When(f.RaisedAt), ShipmentID: f.ShipmentID, OrderID: f.OrderID,
-			TrackingNumber: f.TrackingNumber, Resolution: string(f.Resolution), ResolutionNote: f.ResolutionNote}
+			TrackingNumber: f.TrackingNumber, Subject: f.Subject, SubjectLabel: f.SubjectLabel, SubjectURL: f.SubjectURL, Resolution: string(f.Resolution), ResolutionNote: f.ResolutionNote}
 		if f.AcknowledgedAt != nil {
 			ev.AcknowledgedAt = data.When(*f.AcknowledgedAt)
 		}

@@ -8,6 +8,7 @@ package flag
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -42,6 +43,30 @@ const (
 // accountKinds are the kinds about a seller's account rather than one
 // shipment, with their severity.
 var accountKinds = map[Kind]Severity{ProjectedMiss: Warning}
+
+// Entry is a kind a flag can have, with its severity; Account is true for
+// the account kinds, whose flags name a subject instead of a shipment.
+type Entry struct {
+	Kind     Kind
+	Severity Severity
+	Account  bool
+}
+
+// Kinds lists every kind a flag can have: the catalogue's rules in their
+// order, then the account kinds (ProjectedMiss). Lists and filters of
+// flags offer these, so an account flag is as reachable as any other.
+func Kinds() []Entry {
+	out := make([]Entry, 0, len(Rules)+len(accountKinds))
+	for _, r := range Rules {
+		out = append(out, Entry{Kind: r.Kind, Severity: r.Severity})
+	}
+	account := make([]Entry, 0, len(accountKinds))
+	for k, s := range accountKinds {
+		account = append(account, Entry{Kind: k, Severity: s, Account: true})
+	}
+	sort.Slice(account, func(i, j int) bool { return account[i].Kind < account[j].Kind })
+	return append(out, account...)
+}
 
 // AccountSeverity returns the severity of an account kind; ok is false for
 // the catalogue's shipment kinds.

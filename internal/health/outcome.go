@@ -1,7 +1,6 @@
 package health
 
 import (
-	"math"
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/forecast"
@@ -30,8 +29,9 @@ const (
 	AssembleEvidence Action = "ASSEMBLE_EVIDENCE"
 )
 
-// scanGraceDays is how long a valid number may wait for its first scan
-// before its chance of one halves with each further day.
+// scanGraceDays is, for a seller with too few numbers to learn its own
+// delays from (scanDelays), how long a valid number may wait for its first
+// scan before its chance of one halves with each further day.
 const scanGraceDays = 2
 
 // outcome is an open shipment's standing in one metric: the probability
@@ -60,6 +60,9 @@ type outcomeInputs struct {
 	// forecast.
 	base      map[Metric]float64
 	forecasts map[string]forecast.Forecast
+	// scans are the seller's own first-scan delays; nil or too few: the
+	// fixed rule (scanChance).
+	scans *scanDelays
 	// claims are the open disputes evidence can still answer
 	// (store.OpenClaims), for AssembleEvidence.
 	claims []store.Claim
@@ -112,24 +115,6 @@ func endOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc).Add(-time.Microsecond)
 }
 
-// scanChance is the chance that sh's number gets its first scan: none for
-// a number that fails the check, else the seller's rate, halving with each
-// day past scanGraceDays since the number was received.
-func scanChance(sh *store.Shipment, base float64, now time.Time) float64 {
-	if !sh.TrackingValid {
-		return 0
-	}
-	since := sh.CreatedAt
-	if sh.TrackingReceivedAt != nil {
-		since = *sh.TrackingReceivedAt
-	}
-	late := math.Floor(now.Sub(since).Hours()/24) - scanGraceDays
-	if late <= 0 {
-		return base
-	}
-	return base * math.Pow(0.5, late)
-}
-
 // numberAction is what to do about a number without a scan.
 func numberAction(sh *store.Shipment) Action {
 	if !sh.TrackingValid {
@@ -154,7 +139,7 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		if sh.NormalizedTrackingNumber == "" || sh.FirstScanAt != nil {
 			return outcome{}, false
 		}
-		o.p, o.action, o.deadline = scanChance(sh, base, in.now), numberAction(sh), sh.DeliverBy
+		o.p, o.action, o.deadline = in.scanChance(sh, base, nil), numberAction(sh), sh.DeliverBy
 	case LateShipmentRate:
 		if sh.ShipBy == nil || sh.ShippedAt != nil || !sh.ShipBy.After(in.now) {
 			return outcome{}, false
@@ -175,7 +160,7 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 			// VTR's chance. The seller's rate, used without a forecast,
 			// already counts the parcels never scanned.
 			if sh.NormalizedTrackingNumber != "" && sh.FirstScanAt == nil {
-				o.p *= scanChance(sh, in.scanRate(), in.now)
+				o.p *= in.scanChance(sh, in.scanRate(), nil)
 			}
 		}
 		if sh.ShippedAt == nil && sh.FirstScanAt == nil {
@@ -197,7 +182,7 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		case sh.NormalizedTrackingNumber == "" || sh.ShippedAt == nil:
 			o.action = ShipOrUpgrade
 		default:
-			o.p, o.action = scanChance(sh, base, in.now), numberAction(sh)
+			o.p, o.action = in.scanChance(sh, base, &end), numberAction(sh)
 		}
 	case TrackingOnTimeRate:
 		if sh.ShipBy == nil || sh.FirstScanAt != nil {
@@ -218,7 +203,7 @@ func openOutcome(m Metric, k Keying, sh *store.Shipment, in *outcomeInputs) (out
 		if received.After(end) {
 			return outcome{}, false
 		}
-		o.p, o.action = scanChance(sh, base, in.now), numberAction(sh)
+		o.p, o.action = in.scanChance(sh, base, nil), numberAction(sh)
 		if !sh.TrackingValid {
 			if !end.After(in.now) {
 				// A corrected number would arrive after the ship-by day.

@@ -104,6 +104,11 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 		return nil, err
 	}
 	in := &outcomeInputs{now: now, loc: loc, base: baseRates(current)}
+	delays, err := s.store.ScanDelays(ctx, sellerID, now.AddDate(0, 0, -scanDelayFrom), now.AddDate(0, 0, -scanDelaySettled), scanDelaySample)
+	if err != nil {
+		return nil, err
+	}
+	in.scans = newScanDelays(delays)
 	// Read after the counts, outside their snapshot: a shipment settled in
 	// between (a scan arriving) is neither in the counts' numerator nor
 	// open here, so the projection misses it until the next request.

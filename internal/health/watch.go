@@ -26,19 +26,34 @@ type Watch struct {
 	health  *Service
 	monitor *monitor.Service
 	store   *store.Store
+	now     func() time.Time
+	// slack is how long before a projection started a write still counts
+	// as after it (store.OutlookChanged).
+	slack time.Duration
 }
+
+// changeSlack covers a transaction that wrote before a projection started
+// and committed after the projection read, and the difference between
+// this process's clock and the database's.
+const changeSlack = 10 * time.Minute
+
+// changesKept is how long the notes of writes are kept: longer than a
+// projection can be relied on (a new day re-projects).
+const changesKept = 48 * time.Hour
 
 // NewWatch returns the outlook job's work over the projections of h,
 // recording flags through mon.
 func NewWatch(h *Service, mon *monitor.Service) *Watch {
-	return &Watch{health: h, monitor: mon, store: h.store}
+	return &Watch{health: h, monitor: mon, store: h.store, now: time.Now, slack: changeSlack}
 }
 
 // dueBatch is how many due sellers are read at a time.
 const dueBatch = 100
 
-// Run projects, one seller after another, the sellers not projected since
+// Run projects, one seller after another, the sellers not run since
 // `since` (the period's start), until none is left or budget has passed.
+// A seller with nothing written since its last projection, on the same
+// local day, is skipped (unchanged) and counted done for the period.
 // It holds the job's advisory lock throughout, so with any number of
 // replicas only one seller's forecast runs at a time. A seller whose
 // projection fails is still marked done for the period (the next period
@@ -49,6 +64,9 @@ func (w *Watch) Run(ctx context.Context, since time.Time, budget time.Duration) 
 	var errs []error
 	ran, err := w.store.WithOutlookLock(ctx, func() error {
 		start := time.Now()
+		if err := w.store.PruneSellerChanges(ctx, w.now().Add(-changesKept)); err != nil {
+			return err
+		}
 		// Each seller once per run, whatever the clocks say: a period
 		// started by a leader whose clock is ahead of this process's
 		// would leave the sellers just run still due.
@@ -73,11 +91,26 @@ func (w *Watch) Run(ctx context.Context, since time.Time, budget time.Duration) 
 					run.More = true
 					return nil
 				}
-				raised, resolved, err := w.Seller(ctx, sellerID, time.Time{})
+				at := w.now()
+				same, err := w.unchanged(ctx, sellerID, at)
 				if err != nil {
+					// Not known to be unchanged: projected.
 					errs = append(errs, fmt.Errorf("seller %s: %w", sellerID, err))
 				}
-				if err := w.store.RecordOutlookRun(ctx, sellerID, time.Now()); err != nil {
+				if same {
+					if err := w.store.RecordOutlookRun(ctx, sellerID, w.now(), true, nil); err != nil {
+						return err
+					}
+					run.Skipped++
+					continue
+				}
+				raised, resolved, err := w.Seller(ctx, sellerID, at)
+				projected := &at
+				if err != nil {
+					errs = append(errs, fmt.Errorf("seller %s: %w", sellerID, err))
+					projected = nil
+				}
+				if err := w.store.RecordOutlookRun(ctx, sellerID, w.now(), false, projected); err != nil {
 					return err
 				}
 				run.Sellers++
@@ -88,6 +121,27 @@ func (w *Watch) Run(ctx context.Context, since time.Time, budget time.Duration) 
 	})
 	run.Ran = ran
 	return run, errors.Join(append(errs, err)...)
+}
+
+// unchanged reports whether the seller's last projection still holds at
+// now: nothing of the seller's written since it started (less w.slack),
+// and the same local day, so no window has moved to a new day. Two
+// primary-key reads and the seller's settings; no shipment is read.
+func (w *Watch) unchanged(ctx context.Context, sellerID string, now time.Time) (bool, error) {
+	projected, changed, err := w.store.OutlookChanged(ctx, sellerID, w.slack)
+	if err != nil || projected == nil || changed {
+		return false, err
+	}
+	set, err := w.store.SellerSettings(ctx, sellerID)
+	if err != nil {
+		return false, err
+	}
+	loc, err := time.LoadLocation(set.TimeZone)
+	if err != nil {
+		return false, fmt.Errorf("outlook: seller time zone: %w", err)
+	}
+	a, b := projected.In(loc), now.In(loc)
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay(), nil
 }
 
 // Seller projects the seller's standards on every watched marketplace at
@@ -117,6 +171,20 @@ func (w *Watch) Seller(ctx context.Context, sellerID string, now time.Time) (rai
 // MARKETPLACE/METRIC/WINDOW_DAYS.
 func Subject(m Marketplace, metric Metric, windowDays int) string {
 	return string(m) + "/" + string(metric) + "/" + strconv.Itoa(windowDays)
+}
+
+// ParseSubject reads a subject written by Subject; ok is false for any
+// other text.
+func ParseSubject(s string) (m Marketplace, metric Metric, windowDays int, ok bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return "", "", 0, false
+	}
+	w, err := strconv.Atoi(parts[2])
+	if err != nil || w <= 0 {
+		return "", "", 0, false
+	}
+	return Marketplace(parts[0]), Metric(parts[1]), w, true
 }
 
 type outlookKey struct {

@@ -23,9 +23,11 @@ type Outlooker interface {
 type OutlookRun struct {
 	// Ran is false when another process was running the job: nothing done.
 	Ran bool
-	// Sellers is how many sellers were projected; More is true when some
-	// not projected since the period's start remain (the budget ran out).
-	Sellers          int
+	// Sellers is how many sellers were projected; Skipped how many were
+	// not, nothing of theirs having changed since their last projection
+	// on the same day; More is true when some not run since the period's
+	// start remain (the budget ran out).
+	Sellers, Skipped int
 	More             bool
 	Raised, Resolved int
 }
@@ -57,7 +59,7 @@ func (w *outlookWorker) Work(ctx context.Context, job *river.Job[OutlookArgs]) e
 		w.log.WarnContext(ctx, "outlook skipped: another run holds the lock", "period", job.Args.Period)
 		return nil
 	}
-	w.log.InfoContext(ctx, "outlook run", "period", job.Args.Period, "sellers", run.Sellers, "raised", run.Raised,
+	w.log.InfoContext(ctx, "outlook run", "period", job.Args.Period, "sellers", run.Sellers, "skipped", run.Skipped, "raised", run.Raised,
 		"resolved", run.Resolved, "more", run.More, "duration_ms", time.Since(begin).Milliseconds())
 	if err != nil {
 		return err

@@ -172,12 +172,51 @@ func (s *Store) OutlookDue(ctx context.Context, since time.Time, limit int) ([]s
 	return out, nil
 }
 
-// RecordOutlookRun notes that the seller's standards were projected at at.
-func (s *Store) RecordOutlookRun(ctx context.Context, sellerID string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO health_outlook_runs (seller_id, ran_at) VALUES ($1, $2)
-		ON CONFLICT (seller_id) DO UPDATE SET ran_at = EXCLUDED.ran_at`, sellerID, at)
+// RecordOutlookRun notes that the outlook job ran the seller at at. A
+// skipped seller (unchanged) keeps its projected_at; otherwise projectedAt
+// is when its projection started, nil when the projection failed (so the
+// next period projects it again).
+func (s *Store) RecordOutlookRun(ctx context.Context, sellerID string, at time.Time, skipped bool, projectedAt *time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO health_outlook_runs (seller_id, ran_at, projected_at) VALUES ($1, $2, $4)
+		ON CONFLICT (seller_id) DO UPDATE SET ran_at = EXCLUDED.ran_at,
+			projected_at = CASE WHEN $3 THEN health_outlook_runs.projected_at ELSE EXCLUDED.projected_at END`,
+		sellerID, at, skipped, projectedAt)
 	if err != nil {
 		return fmt.Errorf("record outlook run: %w", mapErr(err))
+	}
+	return nil
+}
+
+// OutlookChanged returns when the outlook job last projected the seller
+// (nil: never) and whether the seller's shipments, disputes or settings
+// were written since then, less slack (seller_changes, migration 0140).
+// slack covers a transaction that wrote before the projection started and
+// committed after the projection's snapshot. It reads the primary keys of
+// health_outlook_runs and seller_changes only: no shipment is read.
+func (s *Store) OutlookChanged(ctx context.Context, sellerID string, slack time.Duration) (projectedAt *time.Time, changed bool, err error) {
+	var row struct {
+		ProjectedAt *time.Time `db:"projected_at"`
+		Changed     bool       `db:"changed"`
+	}
+	err = s.db.GetContext(ctx, &row, `
+		SELECT r.projected_at, EXISTS (SELECT 1 FROM seller_changes c
+			WHERE c.seller_id = $1 AND c.at >= r.projected_at - make_interval(secs => $2)) AS changed
+		FROM (SELECT $1::uuid AS seller_id) AS se
+		LEFT JOIN health_outlook_runs r ON r.seller_id = se.seller_id`, sellerID, slack.Seconds())
+	if err != nil {
+		return nil, false, fmt.Errorf("outlook changed: %w", mapErr(err))
+	}
+	return row.ProjectedAt, row.Changed, nil
+}
+
+// PruneSellerChanges deletes the notes of writes older than before that
+// no transaction holds: a transaction writing one now keeps it, and the
+// prune never waits for it.
+func (s *Store) PruneSellerChanges(ctx context.Context, before time.Time) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM seller_changes WHERE (seller_id, backend) IN (
+		SELECT seller_id, backend FROM seller_changes WHERE at < $1 FOR UPDATE SKIP LOCKED)`, before)
+	if err != nil {
+		return fmt.Errorf("prune seller changes: %w", mapErr(err))
 	}
 	return nil
 }

@@ -56,7 +56,10 @@
       var el = document.getElementById(id);
       if (el) { el.textContent = String(Number(el.textContent) + by); }
     };
-    var onOrder = function (f) { return f.kindLabel + ' on order ' + f.orderId; };
+    // A shipment flag is about an order; an account flag (PROJECTED_MISS)
+    // about a standard of the account, its subject.
+    var about = function (f) { return f.subject ? f.subjectLabel : 'order ' + f.orderId; };
+    var onOrder = function (f) { return f.kindLabel + ' on ' + about(f); };
     var es = new EventSource(status.dataset.live);
     es.addEventListener('ready', function () {
       status.textContent = state === 'resolved' ? 'Live: the open counts follow; reload to list flags resolved since.'
@@ -78,8 +81,13 @@
       sev.className = 'sev sev-' + f.severity.toLowerCase();
       node.querySelector('.kind').textContent = f.kindLabel;
       var order = node.querySelector('.order');
-      order.textContent = 'order ' + f.orderId;
-      order.href = '/app/shipments/' + encodeURIComponent(f.shipmentId);
+      order.textContent = about(f);
+      if (f.subject) {
+        order.className = 'subject';
+        order.href = f.subjectUrl;
+      } else {
+        order.href = '/app/shipments/' + encodeURIComponent(f.shipmentId);
+      }
       node.querySelector('.message').textContent = f.message;
       node.querySelector('.when').textContent = 'Raised ' + f.raisedAt;
       var back = list.dataset.back || '/app/flags';

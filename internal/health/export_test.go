@@ -1,0 +1,29 @@
+package health
+
+import (
+	"time"
+
+	"github.com/shipwatch/shipwatch/internal/store"
+)
+
+// SetClock sets the outlook watch's clock and the slack given to writes
+// before a projection (tests only).
+func (w *Watch) SetClock(now func() time.Time, slack time.Duration) { w.now, w.slack = now, slack }
+
+// OpenOutcome is one open outcome of a projection: its shipment and the
+// probability it counts in the numerator (tests only).
+type OpenOutcome struct {
+	Shipment *store.Shipment
+	P        float64
+}
+
+// OpenOutcomes lists p's open outcomes (tests only).
+func (p *Projection) OpenOutcomes() []OpenOutcome {
+	out := make([]OpenOutcome, 0, len(p.outcomes))
+	for _, o := range p.outcomes {
+		if o.dispute == nil {
+			out = append(out, OpenOutcome{Shipment: o.shipment, P: o.p})
+		}
+	}
+	return out
+}
