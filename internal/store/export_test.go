@@ -47,3 +47,10 @@ const (
 // AwaitingWebhookScansSQL is the statement of
 // ShipmentsAwaitingWebhookScans, for plan tests.
 const AwaitingWebhookScansSQL = awaitingWebhookScansSQL
+
+// RiskCandidatesSQL and TrackingNumbersOfSQL are the statements of
+// RiskCandidates and TrackingNumbersOf, for plan tests.
+var (
+	RiskCandidatesSQL    = riskCandidatesSQL
+	TrackingNumbersOfSQL = trackingNumbersOfSQL
+)
