@@ -48,9 +48,11 @@ const (
 // ShipmentsAwaitingWebhookScans, for plan tests.
 const AwaitingWebhookScansSQL = awaitingWebhookScansSQL
 
-// RiskCandidatesSQL and TrackingNumbersOfSQL are the statements of
-// RiskCandidates and TrackingNumbersOf, for plan tests.
+// RiskCandidatesSQL, TrackingNumbersOfSQL and SetForecastRiskSQL are the
+// statements of RiskCandidates, TrackingNumbersOf and SetForecastRisk, for
+// plan tests.
 var (
 	RiskCandidatesSQL    = riskCandidatesSQL
 	TrackingNumbersOfSQL = trackingNumbersOfSQL
+	SetForecastRiskSQL   = setForecastRiskSQL
 )

@@ -124,6 +124,8 @@ func TestRulePlans(t *testing.T) {
 		// refresh: read by key, or every batch reads the seller's range.
 		"RiskCandidates":    {store.RiskCandidatesSQL, []any{seller, pq.Array(ids)}},
 		"TrackingNumbersOf": {store.TrackingNumbersOfSQL, []any{seller, pq.Array(ids)}},
+		"SetForecastRisk": {store.SetForecastRiskSQL, []any{seller, pq.Array(ids),
+			pq.Array(make([]*time.Time, len(ids))), pq.Array(make([]float64, len(ids))), pq.Array(make([]string, len(ids)))}},
 	}
 	for name, k := range keyed {
 		t.Run(name, func(t *testing.T) {

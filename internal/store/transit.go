@@ -172,19 +172,25 @@ func (s *Store) SetForecastRisk(ctx context.Context, q sqlx.ExecerContext, selle
 	for i, r := range rs {
 		ids[i], froms[i], probs[i], lanes[i] = r.ShipmentID, r.From, r.Probability, r.Lane
 	}
-	_, err := q.ExecContext(ctx, `
-		UPDATE shipments sh SET forecast_risk_from = u.risk_from,
-			forecast_miss_probability = CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, forecast_lane = u.lane
-		FROM unnest($2::uuid[], $3::timestamptz[], $4::float8[], $5::text[]) AS u(id, risk_from, prob, lane)
-		WHERE sh.seller_id = $1 AND sh.id = u.id
-			AND (sh.forecast_risk_from, sh.forecast_miss_probability, sh.forecast_lane)
-				IS DISTINCT FROM (u.risk_from, CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, u.lane)`,
-		sellerID, pq.Array(ids), pq.Array(froms), pq.Array(probs), pq.Array(lanes))
+	_, err := q.ExecContext(ctx, setForecastRiskSQL, sellerID, pq.Array(ids), pq.Array(froms), pq.Array(probs), pq.Array(lanes))
 	if err != nil {
 		return fmt.Errorf("set forecast risk: %w", mapErr(err))
 	}
 	return nil
 }
+
+// setForecastRiskSQL finds each shipment by primary key alone (OFFSET 0
+// keeps the seller's condition out of the lookup), checks its seller, and
+// updates it by primary key: with sh.seller_id = $1 on the updated
+// table the planner hashed the seller's whole range for every import batch.
+const setForecastRiskSQL = `
+		UPDATE shipments sh SET forecast_risk_from = u.risk_from,
+			forecast_miss_probability = CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, forecast_lane = u.lane
+		FROM unnest($2::uuid[], $3::timestamptz[], $4::float8[], $5::text[]) AS u(id, risk_from, prob, lane)
+		CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = u.id OFFSET 0) k
+		WHERE k.seller_id = $1 AND sh.id = k.id
+			AND (sh.forecast_risk_from, sh.forecast_miss_probability, sh.forecast_lane)
+				IS DISTINCT FROM (u.risk_from, CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, u.lane)`
 
 // UndeliveredWithDeadline returns the ids of the seller's shipments that
 // are not delivered nor cancelled and have a deliverBy, ascending, through
