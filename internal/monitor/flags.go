@@ -205,6 +205,10 @@ func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string,
 // checkLockedTimed is checkLocked, timing its steps on clk (nil: untimed).
 func (s *Service) checkLockedTimed(ctx context.Context, tx *sqlx.Tx, sellerID string, locked []string, clk *stepClock) error {
 	if len(locked) == 0 {
+		// Nothing to check; each batch still times every step once.
+		clk.lap(StepRisk)
+		clk.lap(StepRules)
+		clk.lap(StepAnnounce)
 		return nil
 	}
 	if err := s.refreshRisk(ctx, tx, sellerID, locked); err != nil {
