@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shipwatch/shipwatch/internal/config"
@@ -15,7 +17,13 @@ func importOptions(cfg config.Config, enqueue *jobs.Client, reg *prometheus.Regi
 		Name: "shipwatch_import_rows_total",
 		Help: "Rows of uploaded files loaded, by result: created, updated or rejected.",
 	}, []string{"result"})
-	reg.MustRegister(rows)
+	steps := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "shipwatch_import_batch_step_seconds",
+		Help: "Time each step of an import batch took, by step (parse, upsert, refresh, registrations, lookup, risk, rules, announce, errors, progress, commit, recheck).",
+		// A batch is 10,000 rows: its steps take from a millisecond to seconds.
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"step"})
+	reg.MustRegister(rows, steps)
 	return monitor.ImportOptions{
 		MaxFileBytes: cfg.MaxUploadBytes,
 		MaxRowBytes:  cfg.MaxRowBytes,
@@ -25,5 +33,6 @@ func importOptions(cfg config.Config, enqueue *jobs.Client, reg *prometheus.Regi
 			rows.WithLabelValues("updated").Add(float64(updated))
 			rows.WithLabelValues("rejected").Add(float64(rejected))
 		},
+		OnStep: func(step string, d time.Duration) { steps.WithLabelValues(step).Observe(d.Seconds()) },
 	}
 }

@@ -1,11 +1,15 @@
 package app_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -85,6 +89,7 @@ func BenchmarkImport(b *testing.B) {
 	var up struct{ UploadShipments struct{ ID string } }
 	r.Decode(b, &up)
 	var im importJSON
+	var half stepTimes // the batch steps' totals once half the lines are in
 	for {
 		var out struct{ ShipmentImport importJSON }
 		env.MustGraphQL(b, key, `query($id: ID!) { shipmentImport(id: $id) { `+importFields+` } }`,
@@ -92,9 +97,13 @@ func BenchmarkImport(b *testing.B) {
 		if im = out.ShipmentImport; im.Status == "COMPLETED" || im.Status == "FAILED" {
 			break
 		}
+		if half == nil && im.RowsProcessed >= lines/2 {
+			half = scrapeSteps(b, proc.URL)
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	done := time.Now()
+	all := scrapeSteps(b, proc.URL)
 	peak, err := proc.PeakRSS()
 	if err != nil {
 		b.Fatal(err)
@@ -153,7 +162,75 @@ func BenchmarkImport(b *testing.B) {
 		lines, shipments, float64(size)/1e6, accepted.Sub(start).Round(time.Millisecond), load.Round(time.Millisecond), importRate, float64(lines)/load.Seconds())
 	fmt.Printf("import: raw COPY of the same %d rows into the same table: %s, %.0f rows/s\n", shipments, copyTime.Round(time.Millisecond), copyRate)
 	fmt.Printf("import: %s flags open at COMPLETED (the import's own checks)\n", flagged)
+	printSteps(all, half)
 	fmt.Printf("import: targets: ratio >= 0.80, peak RSS < 300 MB\n")
 	fmt.Printf("import: %d rows, %.0f rows/s checked; COPY %.0f rows/s; ratio %.2f; peak RSS %.0f MB\n",
 		lines, importRate, copyRate, ratio, float64(peak)/1e6)
+}
+
+// stepTimes is the server's shipwatch_import_batch_step_seconds histogram:
+// per step, the seconds spent and the batches counted.
+type stepTimes map[string]struct {
+	sum   float64
+	count int
+}
+
+var stepSample = regexp.MustCompile(`^shipwatch_import_batch_step_seconds_(sum|count)\{step="([a-z]+)"\} (\S+)$`)
+
+// scrapeSteps reads the batch steps' totals from the server's /metrics.
+func scrapeSteps(b *testing.B, url string) stepTimes {
+	b.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := stepTimes{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		m := stepSample.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			b.Fatalf("/metrics: %q: %v", sc.Text(), err)
+		}
+		st := out[m[2]]
+		if m[1] == "sum" {
+			st.sum = v
+		} else {
+			st.count = int(v)
+		}
+		out[m[2]] = st
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// printSteps prints where the batches' time went, step by step, and each
+// step's mean per batch in the first and the second half of the file: a
+// step whose mean grows from one half to the other grows with the table.
+func printSteps(all, half stepTimes) {
+	steps := make([]string, 0, len(all))
+	var total float64
+	for step, st := range all {
+		steps = append(steps, step)
+		total += st.sum
+	}
+	sort.Slice(steps, func(i, j int) bool { return all[steps[i]].sum > all[steps[j]].sum })
+	mean := func(sum float64, n int) float64 {
+		if n == 0 {
+			return 0
+		}
+		return 1000 * sum / float64(n)
+	}
+	fmt.Printf("import: batch steps (seconds summed over every batch and writer; ms per batch in the first and second half of the file)\n")
+	for _, step := range steps {
+		a, h := all[step], half[step]
+		fmt.Printf("import:   %-13s %8.1fs %5.1f%%  %8.1f ms  %8.1f ms\n", step, a.sum, 100*a.sum/total,
+			mean(h.sum, h.count), mean(a.sum-h.sum, a.count-h.count))
+	}
 }

@@ -253,6 +253,14 @@ func TestUploadShipments(t *testing.T) {
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+	// Three uploads of a few rows: one batch each, every step timed once.
+	for _, step := range []string{"parse", "upsert", "refresh", "registrations", "lookup", "risk", "rules",
+		"announce", "errors", "progress", "commit", "recheck"} {
+		m := `shipwatch_import_batch_step_seconds_count{step="` + step + `"} 3`
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 
 	var imports struct {
 		ShipmentImports struct{ Edges []struct{ Node importJSON } }

@@ -199,20 +199,35 @@ func (s *Service) checkTx(ctx context.Context, tx *sqlx.Tx, sellerID string, ids
 // checkLocked runs every rule on shipments whose row locks tx holds; the
 // caller has prepared tx (store.PrepareRuleTx, keyed).
 func (s *Service) checkLocked(ctx context.Context, tx *sqlx.Tx, sellerID string, locked []string) error {
+	return s.checkLockedTimed(ctx, tx, sellerID, locked, nil)
+}
+
+// checkLockedTimed is checkLocked, timing its steps on clk (nil: untimed).
+func (s *Service) checkLockedTimed(ctx context.Context, tx *sqlx.Tx, sellerID string, locked []string, clk *stepClock) error {
 	if len(locked) == 0 {
+		// Nothing to check; each batch still times every step once.
+		clk.lap(StepRisk)
+		clk.lap(StepRules)
+		clk.lap(StepAnnounce)
 		return nil
 	}
 	if err := s.refreshRisk(ctx, tx, sellerID, locked); err != nil {
 		return err
 	}
+	clk.lap(StepRisk)
 	// One statement for every rule: a statement per rule read the
 	// shipments and their flags again for each rule (docs/imports.md).
 	ch, err := s.store.ApplyRules(ctx, tx, flag.Rules, sellerID, s.now(), locked)
 	if err != nil {
 		return err
 	}
+	clk.lap(StepRules)
 	s.metrics.count(ch.Raised, ch.Resolved)
-	return s.announce(ctx, tx, ch.Raised, ch.Resolved)
+	if err := s.announce(ctx, tx, ch.Raised, ch.Resolved); err != nil {
+		return err
+	}
+	clk.lap(StepAnnounce)
+	return nil
 }
 
 // Sweep runs the time-based rules over every seller's shipments at time

@@ -183,6 +183,7 @@ func (im *Importer) readBatches(ctx context.Context, imp store.Import, rd *inges
 			ahead = ahead[1:]
 			continue
 		}
+		parseStart := time.Now()
 		b := &importBatch{writes: make([]store.ShipmentWrite, 0, im.opt.BatchRows)}
 		b.progress.Start, b.progress.Lines = rd.Offset(), -rd.Line()
 		slot := make(map[identity]int, im.opt.BatchRows)
@@ -237,6 +238,9 @@ func (im *Importer) readBatches(ctx context.Context, imp store.Import, rd *inges
 		b.progress.Lines += cp.Line
 		if cp.Offset == b.progress.Start {
 			continue // nothing read: the end of the file
+		}
+		if im.opt.OnStep != nil {
+			im.opt.OnStep(StepParse, time.Since(parseStart))
 		}
 		select {
 		case out <- b:

@@ -122,30 +122,42 @@ func pending(fs []*flight) []*flight {
 // in one transaction.
 func (im *Importer) commitBatch(ctx context.Context, w *writer, imp store.Import, origin int64, b *importBatch) error {
 	started := time.Now()
+	clk := newStepClock(im.opt.OnStep)
 	err := w.conn.Transact(ctx, func(tx *sqlx.Tx) error {
 		created, err := im.store.UpsertImportedShipments(ctx, tx, imp.SellerID, b.writes)
 		if err != nil {
 			return err
 		}
+		clk.lap(StepUpsert)
 		// No tracking-number locks here: a batch covers every bucket, so
 		// it would stall the seller's webhooks while it loads. An event
 		// committed meanwhile queues a check of its own, which refreshes
 		// the shipment again once this commits.
-		if err := im.svc.checkWritten(ctx, tx, imp.SellerID, b.numbers); err != nil {
+		if err := im.svc.checkWritten(ctx, tx, imp.SellerID, b.numbers, clk); err != nil {
 			return err
 		}
 		if err := im.store.InsertImportErrors(ctx, tx, imp.SellerID, imp.ID, b.errs); err != nil {
 			return err
 		}
+		clk.lap(StepErrors)
 		p := b.progress
 		p.Created, p.Updated = created, b.accepted-created
 		b.created = created
-		return im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, origin, p)
+		if err := im.store.SaveImportProgress(ctx, tx, imp.SellerID, imp.ID, origin, p); err != nil {
+			return err
+		}
+		clk.lap(StepProgress)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return im.recheckRaced(ctx, imp.SellerID, b.numbers, started)
+	clk.lap(StepCommit)
+	if err := im.recheckRaced(ctx, imp.SellerID, b.numbers, started); err != nil {
+		return err
+	}
+	clk.lap(StepRecheck)
+	return nil
 }
 
 // raceMargin is how far before a batch started an event may have been

@@ -51,6 +51,9 @@ type ImportOptions struct {
 	MaxUploads, MaxLoads int
 	// OnBatch, when set, is told what each committed batch did (metrics).
 	OnBatch func(created, updated, rejected int)
+	// OnStep, when set, is told how long each step of each batch took
+	// (the Step constants): where a load's time goes (metrics).
+	OnStep func(step string, d time.Duration)
 	// Enqueue inserts the job that loads an import, in the caller's
 	// transaction (the upload's, or the resume sweep's).
 	Enqueue func(ctx context.Context, tx *sqlx.Tx, sellerID, importID string) error

@@ -254,7 +254,7 @@ func (s *Service) afterWrite(ctx context.Context, tx *sqlx.Tx, sellerID string, 
 // import never fills the shared check queue, so it cannot delay another
 // seller's checks (docs/locking.md: the batch holds its rows' locks, and
 // a batch sharing a number with one in flight waits for it to commit).
-func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string) error {
+func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string, numbers []string, clk *stepClock) error {
 	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
 		return err
 	}
@@ -265,16 +265,19 @@ func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string
 	if err := s.announceStatus(ctx, tx, sellerID, changes); err != nil {
 		return err
 	}
+	clk.lap(StepRefresh)
 	if err := s.queueRegistrations(ctx, tx, sellerID, numbers); err != nil {
 		return err
 	}
+	clk.lap(StepRegistrations)
 	// RefreshShipments locked every shipment carrying these numbers, in
 	// ascending id: exactly the shipments WrittenShipments returns.
 	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
 	if err != nil {
 		return err
 	}
-	return s.checkLocked(ctx, tx, sellerID, ids)
+	clk.lap(StepLookup)
+	return s.checkLockedTimed(ctx, tx, sellerID, ids, clk)
 }
 
 func numbersOf(ws []store.ShipmentWrite) []string {

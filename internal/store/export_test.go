@@ -47,3 +47,12 @@ const (
 // AwaitingWebhookScansSQL is the statement of
 // ShipmentsAwaitingWebhookScans, for plan tests.
 const AwaitingWebhookScansSQL = awaitingWebhookScansSQL
+
+// RiskCandidatesSQL, TrackingNumbersOfSQL and SetForecastRiskSQL are the
+// statements of RiskCandidates, TrackingNumbersOf and SetForecastRisk, for
+// plan tests.
+var (
+	RiskCandidatesSQL    = riskCandidatesSQL
+	TrackingNumbersOfSQL = trackingNumbersOfSQL
+	SetForecastRiskSQL   = setForecastRiskSQL
+)

@@ -120,6 +120,12 @@ func TestRulePlans(t *testing.T) {
 		"LockChecked":      {store.LockCheckedSQL, []any{seller, pq.Array(ids)}},
 		"WrittenShipments": {store.WrittenShipmentsSQL, []any{seller, pq.Array(numbers)}},
 		"RefreshShipments": {store.RefreshSQL, []any{seller, pq.Array(numbers), nil}},
+		// The forecast risk of an import batch's shipments, and a check's
+		// refresh: read by key, or every batch reads the seller's range.
+		"RiskCandidates":    {store.RiskCandidatesSQL, []any{seller, pq.Array(ids)}},
+		"TrackingNumbersOf": {store.TrackingNumbersOfSQL, []any{seller, pq.Array(ids)}},
+		"SetForecastRisk": {store.SetForecastRiskSQL, []any{seller, pq.Array(ids),
+			pq.Array(make([]*time.Time, len(ids))), pq.Array(make([]float64, len(ids))), pq.Array(make([]string, len(ids)))}},
 	}
 	for name, k := range keyed {
 		t.Run(name, func(t *testing.T) {

@@ -117,12 +117,28 @@ var refreshSQL = `
 // shipments with these ids (” left out).
 func (s *Store) TrackingNumbersOf(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) ([]string, error) {
 	numbers := []string{}
-	err := sqlx.SelectContext(ctx, q, &numbers, `SELECT DISTINCT normalized_tracking_number FROM shipments
-		WHERE seller_id = $1 AND id = ANY($2::uuid[]) AND normalized_tracking_number <> ''`, sellerID, pq.Array(ids))
+	err := sqlx.SelectContext(ctx, q, &numbers, trackingNumbersOfSQL, sellerID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("tracking numbers of shipments: %w", mapErr(err))
 	}
 	return numbers, nil
+}
+
+// trackingNumbersOfSQL reads each id by primary key (byKey).
+var trackingNumbersOfSQL = `SELECT DISTINCT normalized_tracking_number FROM ` + byKey("$2") + ` sh
+		WHERE seller_id = $1 AND normalized_tracking_number <> ''`
+
+// byKey is a subquery for a FROM item (the caller names it): the shipments with the distinct ids of the uuid
+// array param, each read alone by primary key, whatever the planner
+// believes about the table. Compared with seller_id = $1 AND id = ANY(...),
+// a seller that holds most of the table (its first large import) made the
+// planner read the seller's whole range of an index and filter it by id:
+// a cost that grows with the table for every batch. The subquery has no
+// other condition to choose an index by, and OFFSET 0 keeps the caller's
+// conditions out of it; the caller filters on the seller.
+func byKey(param string) string {
+	return `(SELECT s.* FROM (SELECT DISTINCT id FROM unnest(` + param + `::uuid[]) AS k(id)) k
+		CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = k.id OFFSET 0) s)`
 }
 
 // byNumber is a subquery for a LATERAL join: the ids of the shipments of

@@ -37,9 +37,9 @@ func (s *Store) DeliveriesToLearn(ctx context.Context, q sqlx.QueryerContext, se
 				WHEN se.origin_postal_code <> '' THEN se.origin_country ELSE coalesce(fs.country, '') END AS origin_country,
 			sh.destination_postal_code, sh.destination_country, se.time_zone,
 			coalesce(sh.shipped_at, sh.first_scan_at) AS shipped_at, sh.delivered_at
-		FROM shipments sh JOIN sellers se ON se.id = sh.seller_id
+		FROM `+byKey("$2")+` sh JOIN sellers se ON se.id = sh.seller_id
 		LEFT JOIN LATERAL (`+firstScanPlace+`) fs ON true
-		WHERE sh.seller_id = $1 AND sh.id = ANY($2::uuid[]) AND sh.delivered_at IS NOT NULL AND NOT sh.transit_learned
+		WHERE sh.seller_id = $1 AND sh.delivered_at IS NOT NULL AND NOT sh.transit_learned
 			AND sh.cancelled_at IS NULL AND coalesce(sh.shipped_at, sh.first_scan_at) IS NOT NULL
 		ORDER BY sh.id`, sellerID, pq.Array(ids))
 	if err != nil {
@@ -66,9 +66,9 @@ func (s *Store) FirstScanPlaces(ctx context.Context, q sqlx.QueryerContext, sell
 		Country    string `db:"country"`
 	}{}
 	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT sh.id, fs.postal_code, fs.country FROM shipments sh
+		SELECT sh.id, fs.postal_code, fs.country FROM `+byKey("$2")+` sh
 		CROSS JOIN LATERAL (`+firstScanPlace+`) fs
-		WHERE sh.seller_id = $1 AND sh.id = ANY($2::uuid[])`, sellerID, pq.Array(ids))
+		WHERE sh.seller_id = $1`, sellerID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("first scan places: %w", mapErr(err))
 	}
@@ -136,17 +136,24 @@ type RiskCandidate struct {
 // a risk to clear, read in tx by key.
 func (s *Store) RiskCandidates(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) ([]RiskCandidate, error) {
 	out := []RiskCandidate{}
-	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT `+shipmentColumns+`, forecast_risk_from IS NOT NULL AS has_risk
-		FROM shipments WHERE seller_id = $1 AND id = ANY($2::uuid[])
-			AND (forecast_risk_from IS NOT NULL OR (delivered_at IS NULL AND cancelled_at IS NULL
-				AND deliver_by IS NOT NULL AND coalesce(shipped_at, first_scan_at) IS NOT NULL))
-		ORDER BY id`, sellerID, pq.Array(ids))
+	err := sqlx.SelectContext(ctx, q, &out, riskCandidatesSQL, sellerID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("risk candidates: %w", mapErr(err))
 	}
 	return out, nil
 }
+
+// riskCandidatesSQL reads each of the ids by primary key (byKey), whatever
+// the statistics: with seller_id = $1 AND id = ANY($2) the planner read the
+// seller's whole range of an index for each import batch, which grew with
+// the table (docs/imports.md).
+var riskCandidatesSQL = `
+		SELECT ` + shipmentColumns + `, forecast_risk_from IS NOT NULL AS has_risk
+		FROM ` + byKey("$2") + ` sh
+		WHERE seller_id = $1
+			AND (forecast_risk_from IS NOT NULL OR (delivered_at IS NULL AND cancelled_at IS NULL
+				AND deliver_by IS NOT NULL AND coalesce(shipped_at, first_scan_at) IS NOT NULL))
+		ORDER BY id`
 
 // ForecastRisk is a shipment's computed risk; From nil clears it.
 type ForecastRisk struct {
@@ -165,19 +172,25 @@ func (s *Store) SetForecastRisk(ctx context.Context, q sqlx.ExecerContext, selle
 	for i, r := range rs {
 		ids[i], froms[i], probs[i], lanes[i] = r.ShipmentID, r.From, r.Probability, r.Lane
 	}
-	_, err := q.ExecContext(ctx, `
-		UPDATE shipments sh SET forecast_risk_from = u.risk_from,
-			forecast_miss_probability = CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, forecast_lane = u.lane
-		FROM unnest($2::uuid[], $3::timestamptz[], $4::float8[], $5::text[]) AS u(id, risk_from, prob, lane)
-		WHERE sh.seller_id = $1 AND sh.id = u.id
-			AND (sh.forecast_risk_from, sh.forecast_miss_probability, sh.forecast_lane)
-				IS DISTINCT FROM (u.risk_from, CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, u.lane)`,
-		sellerID, pq.Array(ids), pq.Array(froms), pq.Array(probs), pq.Array(lanes))
+	_, err := q.ExecContext(ctx, setForecastRiskSQL, sellerID, pq.Array(ids), pq.Array(froms), pq.Array(probs), pq.Array(lanes))
 	if err != nil {
 		return fmt.Errorf("set forecast risk: %w", mapErr(err))
 	}
 	return nil
 }
+
+// setForecastRiskSQL finds each shipment by primary key alone (OFFSET 0
+// keeps the seller's condition out of the lookup), checks its seller, and
+// updates it by primary key: with sh.seller_id = $1 on the updated
+// table the planner hashed the seller's whole range for every import batch.
+const setForecastRiskSQL = `
+		UPDATE shipments sh SET forecast_risk_from = u.risk_from,
+			forecast_miss_probability = CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, forecast_lane = u.lane
+		FROM unnest($2::uuid[], $3::timestamptz[], $4::float8[], $5::text[]) AS u(id, risk_from, prob, lane)
+		CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = u.id OFFSET 0) k
+		WHERE k.seller_id = $1 AND sh.id = k.id
+			AND (sh.forecast_risk_from, sh.forecast_miss_probability, sh.forecast_lane)
+				IS DISTINCT FROM (u.risk_from, CASE WHEN u.risk_from IS NULL THEN NULL ELSE u.prob END, u.lane)`
 
 // UndeliveredWithDeadline returns the ids of the seller's shipments that
 // are not delivered nor cancelled and have a deliverBy, ascending, through
