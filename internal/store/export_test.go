@@ -47,3 +47,7 @@ const (
 // AwaitingWebhookScansSQL is the statement of
 // ShipmentsAwaitingWebhookScans, for plan tests.
 const AwaitingWebhookScansSQL = awaitingWebhookScansSQL
+
+// StandardKeysBound is the expression shipments_standard_key_idx indexes,
+// for its plan test.
+var StandardKeysBound = standardKeysBound
