@@ -175,10 +175,11 @@ func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []Standa
 	for i, r := range rows {
 		froms[i], nows[i] = r.From, r.Now
 	}
-	// Only the shipments some window can hold are read, through the index
-	// of the keys' bound whatever the statistics say: a seller's history
-	// before the longest window is never read. The setting is the
-	// transaction's only.
+	// Only the shipments some window can hold are counted: the bound is a
+	// cheap filter before the FILTERed counts, and through
+	// shipments_standard_key_idx the seller's history before the longest
+	// window is not even read. Either plan counts the same rows; the
+	// planner picks (the index when few rows are recent enough).
 	var earliest any
 	bound := `$4::timestamptz IS NULL`
 	if bounded {
@@ -190,9 +191,6 @@ func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []Standa
 			}
 		}
 		earliest = e
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-			return nil, fmt.Errorf("standard counts: %w", mapErr(err))
-		}
 	}
 	var raw []int64
 	err = tx.QueryRowxContext(ctx, `
