@@ -112,7 +112,11 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	// Read after the counts, outside their snapshot: a shipment settled in
 	// between (a scan arriving) is neither in the counts' numerator nor
 	// open here, so the projection misses it until the next request.
-	open, err := s.store.OpenShipments(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
+	read := s.store.OpenShipments
+	if s.direct {
+		read = s.store.OpenShipmentsDirect
+	}
+	open, err := read(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +194,11 @@ func (s *Service) countsAt(ctx context.Context, sellerID string, list []Standard
 			ahead = append(ahead, q)
 		}
 	}
-	res, err := s.store.StandardCounts(ctx, sellerID, append(today, ahead...), now)
+	counts := s.store.StandardCounts
+	if s.direct {
+		counts = s.store.StandardCountsDirect
+	}
+	res, err := counts(ctx, sellerID, append(today, ahead...), now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("health forecast: %w", err)
 	}
@@ -307,9 +315,15 @@ func (o *Outlook) Queue(metric Metric) ([]SaveItem, error) {
 // replacement number (as for TrackingCheck.suggestions).
 const recentNumbers = 500
 
-// Suggest fills SuggestedNumber on the items that replace a number, from
-// the tracking check's suggestions ranked by the seller's own numbers.
+// Suggest completes items for display: it reads their shipments in full
+// (the outlook holds only what the projection reads, see
+// store.OpenShipments) and fills SuggestedNumber on the items that
+// replace a number, from the tracking check's suggestions ranked by the
+// seller's own numbers. Call it on the page shown, not the whole queue.
 func (s *Service) Suggest(ctx context.Context, sellerID string, items []SaveItem) error {
+	if err := s.complete(ctx, sellerID, items); err != nil {
+		return err
+	}
 	var numbers *tracking.Numbers
 	for i := range items {
 		it := &items[i]
@@ -325,6 +339,32 @@ func (s *Service) Suggest(ctx context.Context, sellerID string, items []SaveItem
 		}
 		if sug := tracking.Check(it.Shipment.TrackingNumber, it.Shipment.Carrier).SuggestionsFrom(numbers); len(sug) > 0 {
 			it.SuggestedNumber = sug[0]
+		}
+	}
+	return nil
+}
+
+// complete replaces each item's shipment with the whole row, read by key
+// in one query. A shipment deleted since the outlook keeps what it had.
+func (s *Service) complete(ctx context.Context, sellerID string, items []SaveItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Shipment.ID
+	}
+	shs, err := s.store.ShipmentsByID(ctx, sellerID, ids)
+	if err != nil {
+		return fmt.Errorf("save queue: %w", err)
+	}
+	byID := make(map[string]store.Shipment, len(shs))
+	for _, sh := range shs {
+		byID[sh.ID] = sh
+	}
+	for i := range items {
+		if sh, ok := byID[items[i].Shipment.ID]; ok {
+			items[i].Shipment = sh
 		}
 	}
 	return nil

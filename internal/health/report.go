@@ -125,6 +125,11 @@ func (r *Report) Metric(m Metric) *MetricReport {
 // Service builds reports from the store.
 type Service struct {
 	store *store.Store
+	// direct makes the forecast read as it did before the keys' bound and
+	// the lean read of open shipments (store.StandardCountsDirect,
+	// store.OpenShipmentsDirect): the benchmarks' baseline, set only by
+	// the tests' constructor.
+	direct bool
 }
 
 // New returns a Service.

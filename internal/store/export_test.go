@@ -56,3 +56,7 @@ var (
 	TrackingNumbersOfSQL = trackingNumbersOfSQL
 	SetForecastRiskSQL   = setForecastRiskSQL
 )
+
+// StandardKeysBound is the expression shipments_standard_key_idx indexes,
+// for its plan test.
+var StandardKeysBound = standardKeysBound

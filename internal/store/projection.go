@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -14,7 +15,55 @@ import (
 // cancelled, not delivered, and either never scanned, or still before
 // their deliverBy, or not shipped before their shipBy. The projection of
 // account health (internal/health) and its save queue read them.
+//
+// A seller can have a hundred thousand of them, so only the columns the
+// projection and the delivery forecast read are filled (the order id,
+// the number as sent, the last event's source, the cancellation, the
+// return, the reason of the check and updatedAt are left empty), the
+// instants travel as microseconds since the epoch (parsing timestamps
+// as text dominated the read), and the rows are scanned without
+// reflection. ShipmentsByID reads the few that are shown in full.
 func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now time.Time) ([]Shipment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, seller_id, carrier, normalized_tracking_number, service,
+			`+micros("ship_by")+`, `+micros("shipped_at")+`, `+micros("deliver_by")+`,
+			destination_postal_code, destination_country, status, `+micros("last_event_at")+`,
+			`+micros("estimated_delivery_at")+`, `+micros("first_scan_at")+`,
+			`+micros("coalesce(tracking_received_at, created_at)")+`, origin_postal_code, origin_country,
+			tracking_valid, tracking_carrier, `+micros("created_at")+`
+		FROM shipments
+		WHERE seller_id = $1 AND created_at >= $2 AND cancelled_at IS NULL AND delivered_at IS NULL
+			AND (first_scan_at IS NULL OR deliver_by > $3 OR (shipped_at IS NULL AND ship_by > $3))`,
+		sellerID, since, now)
+	if err != nil {
+		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []Shipment{}
+	var at [8]sql.NullInt64
+	for rows.Next() {
+		var sh Shipment
+		if err := rows.Scan(&sh.ID, &sh.SellerID, &sh.Carrier, &sh.NormalizedTrackingNumber, &sh.Service,
+			&at[0], &at[1], &at[2], &sh.DestinationPostalCode, &sh.DestinationCountry, &sh.Status, &at[3],
+			&at[4], &at[5], &at[6], &sh.OriginPostalCode, &sh.OriginCountry,
+			&sh.TrackingValid, &sh.TrackingCarrier, &at[7]); err != nil {
+			return nil, fmt.Errorf("open shipments: %w", mapErr(err))
+		}
+		sh.ShipBy, sh.ShippedAt, sh.DeliverBy = fromMicros(at[0]), fromMicros(at[1]), fromMicros(at[2])
+		sh.LastEventAt, sh.EstimatedDeliveryAt, sh.FirstScanAt = fromMicros(at[3]), fromMicros(at[4]), fromMicros(at[5])
+		sh.TrackingReceivedAt = fromMicros(at[6])
+		sh.CreatedAt = time.UnixMicro(at[7].Int64).UTC()
+		out = append(out, sh)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// OpenShipmentsDirect is OpenShipments with every column, scanned by
+// sqlx as the other reads of shipments are: how they were read before,
+// the reference the forecast's benchmark times OpenShipments against.
+func (s *Store) OpenShipmentsDirect(ctx context.Context, sellerID string, since, now time.Time) ([]Shipment, error) {
 	out := []Shipment{}
 	err := sqlx.SelectContext(ctx, s.db, &out, `SELECT `+shipmentColumns+` FROM shipments
 		WHERE seller_id = $1 AND created_at >= $2 AND cancelled_at IS NULL AND delivered_at IS NULL
@@ -24,6 +73,19 @@ func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now t
 		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
 	}
 	return out, nil
+}
+
+// micros is a timestamptz column as whole microseconds since the epoch
+// (extract returns an exact numeric: nothing is lost).
+func micros(col string) string { return `(extract(epoch FROM ` + col + `) * 1000000)::bigint` }
+
+// fromMicros is micros' value back as an instant; nil for NULL.
+func fromMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.UnixMicro(v.Int64).UTC()
+	return &t
 }
 
 // Claim is an open dispute whose answer evidence can still change, with
