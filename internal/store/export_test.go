@@ -47,3 +47,6 @@ const (
 // AwaitingWebhookScansSQL is the statement of
 // ShipmentsAwaitingWebhookScans, for plan tests.
 const AwaitingWebhookScansSQL = awaitingWebhookScansSQL
+
+// SourceDeliveriesSQL is the statement of SourceDeliveries, for plan tests.
+const SourceDeliveriesSQL = sourceDeliveriesSQL
