@@ -45,9 +45,9 @@ func (r *mutationResolver) CreateTrackingSource(ctx context.Context, provider mo
 	})
 }
 
-func (r *mutationResolver) UpdateTrackingSource(ctx context.Context, id string, autoRegister bool) (*store.TrackingSource, error) {
+func (r *mutationResolver) UpdateTrackingSource(ctx context.Context, id string, autoRegister *bool, secret *string) (*store.TrackingSource, error) {
 	return bySeller(ctx, func(sellerID string) (store.TrackingSource, error) {
-		return r.Webhooks.SetAutoRegister(ctx, sellerID, id, autoRegister)
+		return r.Webhooks.UpdateSource(ctx, sellerID, id, monitor.SourceUpdate{AutoRegister: autoRegister, Secret: secret})
 	})
 }
 

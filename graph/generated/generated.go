@@ -336,7 +336,7 @@ type ComplexityRoot struct {
 		UpdateDispute              func(childComplexity int, id string, input model.DisputeUpdateInput) int
 		UpdateSellerSettings       func(childComplexity int, input model.SellerSettingsInput) int
 		UpdateShipment             func(childComplexity int, id string, input model.ShipmentUpdateInput) int
-		UpdateTrackingSource       func(childComplexity int, id string, autoRegister bool) int
+		UpdateTrackingSource       func(childComplexity int, id string, autoRegister *bool, secret *string) int
 		UploadShipments            func(childComplexity int, file graphql.Upload, format *model.ShipmentFileFormat) int
 	}
 
@@ -673,6 +673,7 @@ type ComplexityRoot struct {
 	TrackingSource struct {
 		AutoRegister  func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
+		HasSecret     func(childComplexity int) int
 		Health        func(childComplexity int) int
 		ID            func(childComplexity int) int
 		LastError     func(childComplexity int) int
@@ -783,7 +784,7 @@ type MutationResolver interface {
 	SetNotificationEndpoint(ctx context.Context, url string) (*model.SetNotificationEndpointPayload, error)
 	RemoveNotificationEndpoint(ctx context.Context) (bool, error)
 	CreateTrackingSource(ctx context.Context, provider model.TrackingProvider, secret *string, autoRegister *bool) (*store.TrackingSource, error)
-	UpdateTrackingSource(ctx context.Context, id string, autoRegister bool) (*store.TrackingSource, error)
+	UpdateTrackingSource(ctx context.Context, id string, autoRegister *bool, secret *string) (*store.TrackingSource, error)
 	DeleteTrackingSource(ctx context.Context, id string) (*store.TrackingSource, error)
 	RecordTrackingEvents(ctx context.Context, input []*model.TrackingEventInput) (*model.RecordTrackingEventsPayload, error)
 	AddCarrierAccount(ctx context.Context, input model.AddCarrierAccountInput) (*store.CarrierAccount, error)
@@ -2171,7 +2172,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateTrackingSource(childComplexity, args["id"].(string), args["autoRegister"].(bool)), true
+		return e.ComplexityRoot.Mutation.UpdateTrackingSource(childComplexity, args["id"].(string), args["autoRegister"].(*bool), args["secret"].(*string)), true
 	case "Mutation.uploadShipments":
 		if e.ComplexityRoot.Mutation.UploadShipments == nil {
 			break
@@ -3658,6 +3659,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackingSource.CreatedAt(childComplexity), true
+	case "TrackingSource.hasSecret":
+		if e.ComplexityRoot.TrackingSource.HasSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackingSource.HasSecret(childComplexity), true
 	case "TrackingSource.health":
 		if e.ComplexityRoot.TrackingSource.Health == nil {
 			break
@@ -5269,17 +5276,23 @@ extend type Mutation {
   createTrackingSource(
     "The tracking provider that will post webhooks."
     provider: TrackingProvider!
-    "The webhook secret set in the provider's dashboard, which signs its webhooks (the account's security key for 17TRACK; none for Shippo)."
+    "The webhook secret set in the provider's dashboard, which signs its webhooks (the account's security key for 17TRACK). Optional for Shippo: the HMAC secret agreed with Shippo, checked on top of the URL token."
     secret: String
     "17TRACK only: register every shipment uploaded from now on with 17TRACK."
     autoRegister: Boolean = false
   ): TrackingSource!
-  "Turns a 17TRACK source's registration of uploaded shipments on or off."
+  """
+  Changes a tracking source; omitted arguments stay as they are. secret replaces
+  the webhook secret (a rotated one, a new 17TRACK key) or sets a Shippo source's
+  HMAC secret, which an empty string removes.
+  """
   updateTrackingSource(
     "The source's id."
     id: ID!
-    "Whether uploaded shipments are registered with 17TRACK."
-    autoRegister: Boolean!
+    "Whether uploaded shipments are registered with 17TRACK (17TRACK only)."
+    autoRegister: Boolean
+    "The new webhook secret; for Shippo, the HMAC secret, or an empty string to stop checking the HMAC."
+    secret: String
   ): TrackingSource!
   """
   Stops a tracking source: its webhooks are refused (404) from now on and its
@@ -5324,7 +5337,7 @@ enum TrackingProvider {
   AFTERSHIP
   "17TRACK (API v2.2 push)."
   SEVENTEEN_TRACK
-  "Shippo track_updated webhooks (a token in the URL)."
+  "Shippo track_updated webhooks (a token in the URL, and optionally Shippo-Auth-Signature)."
   SHIPPO
 }
 
@@ -5341,6 +5354,8 @@ type TrackingSource {
   webhookUrl: String!
   "Whether uploaded shipments are registered with the provider (17TRACK)."
   autoRegister: Boolean!
+  "Whether the source holds a webhook secret: always for EasyPost, AfterShip and 17TRACK; for Shippo, whether the Shippo-Auth-Signature HMAC is checked on top of the URL token."
+  hasSecret: Boolean!
   "What the provider answered to the last failed call (a spent quota, a refused key); null once a later call succeeded."
   lastError: String
   "When the last failed call was answered; null once a later call succeeded."
@@ -7125,6 +7140,8 @@ func (ec *executionContext) childFields_TrackingSource(ctx context.Context, fiel
 		return ec.fieldContext_TrackingSource_webhookUrl(ctx, field)
 	case "autoRegister":
 		return ec.fieldContext_TrackingSource_autoRegister(ctx, field)
+	case "hasSecret":
+		return ec.fieldContext_TrackingSource_hasSecret(ctx, field)
 	case "lastError":
 		return ec.fieldContext_TrackingSource_lastError(ctx, field)
 	case "lastErrorAt":
@@ -7689,13 +7706,21 @@ func (ec *executionContext) field_Mutation_updateTrackingSource_args(ctx context
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "autoRegister",
-		func(ctx context.Context, v any) (bool, error) {
-			return ec.unmarshalNBoolean2bool(ctx, v)
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["autoRegister"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "secret",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["secret"] = arg2
 	return args, nil
 }
 
@@ -12788,7 +12813,7 @@ func (ec *executionContext) _Mutation_updateTrackingSource(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateTrackingSource(ctx, fc.Args["id"].(string), fc.Args["autoRegister"].(bool))
+			return ec.Resolvers.Mutation().UpdateTrackingSource(ctx, fc.Args["id"].(string), fc.Args["autoRegister"].(*bool), fc.Args["secret"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.TrackingSource) graphql.Marshaler {
@@ -19164,6 +19189,29 @@ func (ec *executionContext) _TrackingSource_autoRegister(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_TrackingSource_autoRegister(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackingSource", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TrackingSource_hasSecret(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackingSource_hasSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasSecret(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackingSource_hasSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackingSource", field, true, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _TrackingSource_lastError(ctx context.Context, field graphql.CollectedField, obj *store.TrackingSource) (ret graphql.Marshaler) {
@@ -29577,6 +29625,11 @@ func (ec *executionContext) _TrackingSource(ctx context.Context, sel ast.Selecti
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "autoRegister":
 			out.Values[i] = ec._TrackingSource_autoRegister(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hasSecret":
+			out.Values[i] = ec._TrackingSource_hasSecret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

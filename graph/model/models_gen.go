@@ -1289,7 +1289,7 @@ const (
 	TrackingProviderAftership TrackingProvider = "AFTERSHIP"
 	// 17TRACK (API v2.2 push).
 	TrackingProviderSeventeenTrack TrackingProvider = "SEVENTEEN_TRACK"
-	// Shippo track_updated webhooks (a token in the URL).
+	// Shippo track_updated webhooks (a token in the URL, and optionally Shippo-Auth-Signature).
 	TrackingProviderShippo TrackingProvider = "SHIPPO"
 )
 

@@ -98,10 +98,6 @@ func TestSeventeenTrackAndShippoWebhooks(t *testing.T) {
 	if listed := carrierSources(t, env, key)["SHIPPO"]; strings.Contains(listed.WebhookURL, u.Query().Get("token")) {
 		t.Errorf("the listed Shippo URL %q shows the token again", listed.WebhookURL)
 	}
-	if r := env.GraphQL(t, key, `mutation { createTrackingSource(provider: SHIPPO, secret: "hmac") { id } }`, nil); len(r.Errors) == 0 ||
-		!strings.Contains(r.Errors[0].Message, "secret") {
-		t.Errorf("Shippo source with a secret: %+v, want an error naming secret", r.Errors)
-	}
 
 	stBody := bytes.TrimSuffix(fixture(t, "17track-tracking-updated.json"), []byte("\n"))
 	sign := func(b []byte) []string { return []string{"sign", webhook.SeventeenTrackSign(b, seventeenKey)} }
@@ -253,5 +249,113 @@ func TestSeventeenTrackRegistersUploads(t *testing.T) {
 	create(t, env, key, map[string]any{"orderId": "R-7", "trackingNumber": "RG0000000007"})
 	if n := count(t, env, `SELECT count(*) FROM tracking_registrations WHERE normalized_tracking_number = 'RG0000000007'`); upd.UpdateTrackingSource.AutoRegister || n != 0 {
 		t.Errorf("after turning autoRegister off: %v, %d rows queued", upd.UpdateTrackingSource.AutoRegister, n)
+	}
+}
+
+// TestShippoHMAC: a Shippo source with an HMAC secret (set at creation or
+// later) needs both its URL token and a Shippo-Auth-Signature over the
+// raw body from within five minutes; removing the secret goes back to the
+// token alone. Refused webhooks store nothing.
+func TestShippoHMAC(t *testing.T) {
+	t.Parallel()
+	const secret = "shippo-hmac-secret"
+	env := apptest.Start(t)
+	_, key := env.Seller(t, "Acme")
+	var created struct {
+		CreateTrackingSource struct {
+			ID, WebhookURL string
+			HasSecret      bool
+		}
+	}
+	env.MustGraphQL(t, key, `mutation($s: String) { createTrackingSource(provider: SHIPPO, secret: $s) { id webhookUrl hasSecret } }`,
+		map[string]any{"s": secret}, &created)
+	src := created.CreateTrackingSource
+	if !src.HasSecret {
+		t.Fatalf("Shippo source created with a secret: hasSecret false")
+	}
+	body := fixture(t, "shippo-track-updated.json")
+	now := time.Now().Unix()
+	sig := func(b []byte, s string, ts int64) []string {
+		return []string{webhook.ShippoSignatureHeader, webhook.ShippoSign(b, s, ts)}
+	}
+	u, err := url.Parse(src.WebhookURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := bytes.Replace(body, []byte("TRANSIT"), []byte("DELIVERED"), 1)
+	refusals := []struct {
+		name    string
+		path    string
+		body    []byte
+		headers []string
+		reason  string
+	}{
+		{"token without the signature", src.WebhookURL, body, nil, "missing signature"},
+		{"signature without the token", u.Path, body, sig(body, secret, now), "missing signature"},
+		{"wrong secret", src.WebhookURL, body, sig(body, "another-secret", now), "does not match"},
+		{"tampered body", src.WebhookURL, tampered, sig(body, secret, now), "does not match"},
+		{"stale timestamp", src.WebhookURL, body, sig(body, secret, now-600), "timestamp"},
+		{"malformed header", src.WebhookURL, body, []string{webhook.ShippoSignatureHeader, "v1=00"}, "does not match"},
+	}
+	for _, tt := range refusals {
+		r := post(t, env, tt.path, tt.body, tt.headers...)
+		reason, _ := r.Body["error"].(string)
+		if r.Status != http.StatusUnauthorized || !strings.Contains(reason, tt.reason) {
+			t.Errorf("%s: %d %v, want 401 saying %q", tt.name, r.Status, r.Body, tt.reason)
+		}
+	}
+	if n := count(t, env, `SELECT count(*) FROM webhook_deliveries`); n != 0 {
+		t.Fatalf("%d deliveries stored by refused webhooks, want none", n)
+	}
+	// Signed, twice within the window: a replay is stored but its events
+	// are deduplicated.
+	for i := 0; i < 2; i++ {
+		if r := post(t, env, src.WebhookURL, body, sig(body, secret, now)...); r.Status != http.StatusOK || r.Body["status"] != "stored" {
+			t.Fatalf("signed Shippo webhook: %d %v", r.Status, r.Body)
+		}
+	}
+	waitProcessed(t, env)
+	if n := count(t, env, `SELECT count(*) FROM tracking_events`); n != 4 {
+		t.Errorf("%d events after a signed webhook and its replay, want the fixture's 4 once", n)
+	}
+	stored := count(t, env, `SELECT count(*) FROM webhook_deliveries WHERE headers ? 'Shippo-Auth-Signature'`)
+	if stored != 2 {
+		t.Errorf("%d deliveries kept the signature header, want 2", stored)
+	}
+
+	// Removing the secret: the token alone is enough again.
+	var upd struct{ UpdateTrackingSource struct{ HasSecret bool } }
+	env.MustGraphQL(t, key, `mutation($id: ID!) { updateTrackingSource(id: $id, secret: "") { hasSecret } }`, map[string]any{"id": src.ID}, &upd)
+	if upd.UpdateTrackingSource.HasSecret {
+		t.Error("after removing the secret: hasSecret true")
+	}
+	if r := post(t, env, src.WebhookURL, body); r.Status != http.StatusOK {
+		t.Errorf("token alone after removing the secret: %d %v", r.Status, r.Body)
+	}
+	// Setting one later, as when Shippo's setup completes.
+	env.MustGraphQL(t, key, `mutation($id: ID!, $s: String) { updateTrackingSource(id: $id, secret: $s) { hasSecret } }`,
+		map[string]any{"id": src.ID, "s": "rotated-secret"}, &upd)
+	if r := post(t, env, src.WebhookURL, body); r.Status != http.StatusUnauthorized || !upd.UpdateTrackingSource.HasSecret {
+		t.Errorf("token alone after setting a secret: %d, hasSecret %v; want 401, true", r.Status, upd.UpdateTrackingSource.HasSecret)
+	}
+	if r := post(t, env, src.WebhookURL, body, sig(body, secret, now)...); r.Status != http.StatusUnauthorized {
+		t.Errorf("signed with the old secret: %d, want 401", r.Status)
+	}
+	if r := post(t, env, src.WebhookURL, body, sig(body, "rotated-secret", now)...); r.Status != http.StatusOK {
+		t.Errorf("signed with the new secret: %d %v", r.Status, r.Body)
+	}
+	// Bad input names the field.
+	for _, q := range []string{
+		`mutation($id: ID!) { updateTrackingSource(id: $id, autoRegister: true) { id } }`,
+	} {
+		if r := env.GraphQL(t, key, q, map[string]any{"id": src.ID}); len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "autoRegister") {
+			t.Errorf("%s: %+v, want an error naming autoRegister", q, r.Errors)
+		}
+	}
+	var easy struct{ CreateTrackingSource struct{ ID string } }
+	env.MustGraphQL(t, key, `mutation { createTrackingSource(provider: EASYPOST, secret: "whsec") { id } }`, nil, &easy)
+	if r := env.GraphQL(t, key, `mutation($id: ID!) { updateTrackingSource(id: $id, secret: "") { id } }`,
+		map[string]any{"id": easy.CreateTrackingSource.ID}); len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "secret") {
+		t.Errorf("removing an EasyPost secret: %+v, want an error naming secret", r.Errors)
 	}
 }

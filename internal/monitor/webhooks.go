@@ -97,7 +97,8 @@ type NewSource struct {
 	Provider string
 	// Secret is the webhook secret set at (EasyPost) or given by
 	// (AfterShip) the provider, or the 17TRACK account's security key.
-	// Shippo sources take none: Shipwatch makes the URL token.
+	// For Shippo it is optional: the HMAC secret agreed with Shippo,
+	// checked on top of the URL token Shipwatch makes.
 	Secret string
 	// AutoRegister registers every uploaded shipment with 17TRACK.
 	AutoRegister bool
@@ -119,22 +120,19 @@ func (w *Webhooks) CreateSource(ctx context.Context, sellerID string, in NewSour
 	n := store.NewTrackingSource{Provider: in.Provider, KeyID: w.key.ID(), AutoRegister: in.AutoRegister}
 	var token string
 	if in.Provider == ProviderShippo {
-		if in.Secret != "" {
-			return store.TrackingSource{}, &shipment.FieldError{Field: "secret", Message: "is not taken for SHIPPO: Shipwatch makes the token of the webhook URL (Shippo's HMAC is not supported)"}
-		}
 		buf := make([]byte, tokenBytes)
 		if _, err := rand.Read(buf); err != nil {
 			return store.TrackingSource{}, fmt.Errorf("create tracking source: %w", err)
 		}
 		token = base64.RawURLEncoding.EncodeToString(buf)
 		n.TokenHash = webhook.HashToken(token)
-	} else {
-		if err := checkSecret(in.Secret); err != nil {
-			return store.TrackingSource{}, err
-		}
-		sealed, err := w.key.Seal([]byte(in.Secret), sealContext(sellerID, in.Provider))
+	}
+	// A Shippo source's secret is optional: its HMAC secret, which Shippo
+	// sets up on request, checked on top of the URL token.
+	if in.Provider != ProviderShippo || in.Secret != "" {
+		sealed, err := w.sealSecret(sellerID, in.Provider, in.Secret)
 		if err != nil {
-			return store.TrackingSource{}, fmt.Errorf("create tracking source: %w", err)
+			return store.TrackingSource{}, err
 		}
 		n.SecretSealed = sealed
 	}
@@ -146,10 +144,23 @@ func (w *Webhooks) CreateSource(ctx context.Context, sellerID string, in NewSour
 	return src, nil
 }
 
+// sealSecret checks a webhook secret and seals it for its seller and
+// provider.
+func (w *Webhooks) sealSecret(sellerID, provider, secret string) ([]byte, error) {
+	if err := checkSecret(secret); err != nil {
+		return nil, err
+	}
+	sealed, err := w.key.Seal([]byte(secret), sealContext(sellerID, provider))
+	if err != nil {
+		return nil, fmt.Errorf("seal webhook secret: %w", err)
+	}
+	return sealed, nil
+}
+
 func checkSecret(secret string) error {
 	switch {
 	case strings.TrimSpace(secret) == "":
-		return &shipment.FieldError{Field: "secret", Message: "is required: the webhook secret set at the provider (17TRACK: the account's security key)"}
+		return &shipment.FieldError{Field: "secret", Message: "is required: the webhook secret set at the provider (17TRACK: the account's security key; Shippo: the HMAC secret agreed with Shippo)"}
 	case len(secret) > MaxSecretBytes:
 		return &shipment.FieldError{Field: "secret", Message: fmt.Sprintf("is longer than %d bytes", MaxSecretBytes)}
 	case !utf8.ValidString(secret):
@@ -158,21 +169,55 @@ func checkSecret(secret string) error {
 	return nil
 }
 
+// SourceUpdate is a change to a tracking source; nil fields stay as they are.
+type SourceUpdate struct {
+	// AutoRegister turns a 17TRACK source's registration of uploaded
+	// shipments on or off.
+	AutoRegister *bool
+	// Secret replaces the webhook secret (a rotated EasyPost or AfterShip
+	// secret, a new 17TRACK key), or sets a Shippo source's HMAC secret,
+	// which "" removes (the URL token alone then authenticates it).
+	Secret *string
+}
+
 // SetAutoRegister turns a 17TRACK source's registration of uploaded
-// shipments on or off. Turning it on also sends the numbers still pending
-// (after a spent quota was topped up, say); shipments uploaded before the
-// source registered are not registered.
+// shipments on or off (UpdateSource with AutoRegister alone).
 func (w *Webhooks) SetAutoRegister(ctx context.Context, sellerID, id string, on bool) (store.TrackingSource, error) {
+	return w.UpdateSource(ctx, sellerID, id, SourceUpdate{AutoRegister: &on})
+}
+
+// UpdateSource applies u to one of the seller's live sources, in one
+// transaction. Turning registration on also sends the numbers still
+// pending (after a spent quota was topped up, say); shipments uploaded
+// before the source registered are not registered. A new secret takes
+// effect at once on this process, within the source cache's TTL on the
+// others.
+func (w *Webhooks) UpdateSource(ctx context.Context, sellerID, id string, u SourceUpdate) (store.TrackingSource, error) {
 	var src store.TrackingSource
 	err := w.store.Transact(ctx, func(tx *sqlx.Tx) error {
 		cur, err := w.store.TrackingSource(ctx, sellerID, id)
 		if err != nil {
 			return err
 		}
-		if cur.Provider != ProviderSeventeenTrack {
+		src = cur
+		if u.AutoRegister != nil && cur.Provider != ProviderSeventeenTrack {
 			return &shipment.FieldError{Field: "autoRegister", Message: "applies to SEVENTEEN_TRACK sources only"}
 		}
-		if src, err = w.store.SetAutoRegister(ctx, tx, sellerID, id, on); err != nil || !on {
+		if u.Secret != nil {
+			var sealed []byte
+			if cur.Provider != ProviderShippo || *u.Secret != "" {
+				if sealed, err = w.sealSecret(sellerID, cur.Provider, *u.Secret); err != nil {
+					return err
+				}
+			}
+			if src, err = w.store.SetSourceSecret(ctx, tx, sellerID, id, sealed, w.key.ID()); err != nil {
+				return err
+			}
+		}
+		if u.AutoRegister == nil {
+			return nil
+		}
+		if src, err = w.store.SetAutoRegister(ctx, tx, sellerID, id, *u.AutoRegister); err != nil || !*u.AutoRegister {
 			return err
 		}
 		if _, err := w.inbox.client.InsertTx(ctx, tx.Tx, jobs.RegisterArgs{SellerID: sellerID, SourceID: id}, nil); err != nil {

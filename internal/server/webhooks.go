@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shipwatch/shipwatch/internal/auth"
 	"github.com/shipwatch/shipwatch/internal/monitor"
@@ -48,11 +49,21 @@ var verifiers = map[string]verifier{
 	monitor.ProviderEasyPost:       bySignature(webhook.VerifyEasyPost),
 	monitor.ProviderAfterShip:      bySignature(webhook.VerifyAfterShip),
 	monitor.ProviderSeventeenTrack: bySignature(webhook.VerifySeventeenTrack),
-	// Shippo: the token of the source's URL, compared in constant time
-	// with its stored hash (docs/events.md: no documented HMAC found).
-	monitor.ProviderShippo: func(r *http.Request, _ []byte, src monitor.Source) error {
-		return webhook.VerifyToken(r.URL.Query().Get(webhook.ShippoTokenParam), src.TokenHash)
-	},
+	monitor.ProviderShippo:         verifyShippo,
+}
+
+// verifyShippo checks the token of the source's URL, compared in constant
+// time with its stored hash, and, when the source has an HMAC secret
+// (Shippo sets one up on request), the Shippo-Auth-Signature header too:
+// a source with a secret refuses a webhook without it.
+func verifyShippo(r *http.Request, body []byte, src monitor.Source) error {
+	if err := webhook.VerifyToken(r.URL.Query().Get(webhook.ShippoTokenParam), src.TokenHash); err != nil {
+		return err
+	}
+	if src.Secret == "" {
+		return nil
+	}
+	return webhook.VerifyShippo(body, r.Header, src.Secret, time.Now())
 }
 
 type webhookHandler struct {
@@ -101,11 +112,7 @@ func (h *webhookHandler) serve(provider string, verify verifier) http.HandlerFun
 		// reads them; an unsigned body is neither parsed nor stored.
 		if err := verify(r, body, src); err != nil {
 			log.WarnContext(ctx, "webhook signature refused", "err", err)
-			if errors.Is(err, webhook.ErrMissingSignature) {
-				webhookError(w, http.StatusUnauthorized, "missing signature: set the webhook secret at the provider to the one this source was created with (Shippo: the URL's token)")
-				return
-			}
-			webhookError(w, http.StatusUnauthorized, "the signature does not match the body under this source's secret (Shippo: the URL's token is wrong)")
+			webhookError(w, http.StatusUnauthorized, refusal(err))
 			return
 		}
 
@@ -140,6 +147,18 @@ func (h *webhookHandler) serve(provider string, verify verifier) http.HandlerFun
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"status": "stored", "delivery_id": deliveryID, "events": len(p.Events)})
 	}
+}
+
+// refusal is the reason a 401 gives: what the sender (or the seller
+// setting it up) must fix, never anything about the secret itself.
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, webhook.ErrStaleSignature):
+		return "the signature's timestamp is more than " + webhook.ShippoSignatureTolerance.String() + " from this server's clock"
+	case errors.Is(err, webhook.ErrMissingSignature):
+		return "missing signature: set the webhook secret at the provider to the one this source was created with (Shippo: the URL's token, and the Shippo-Auth-Signature header once an HMAC secret is set)"
+	}
+	return "the signature does not match the body under this source's secret (Shippo: the URL's token or the HMAC secret is wrong)"
 }
 
 func webhookError(w http.ResponseWriter, code int, message string) {

@@ -60,3 +60,6 @@ var (
 // StandardKeysBound is the expression shipments_standard_key_idx indexes,
 // for its plan test.
 var StandardKeysBound = standardKeysBound
+
+// SourceDeliveriesSQL is the statement of SourceDeliveries, for plan tests.
+const SourceDeliveriesSQL = sourceDeliveriesSQL

@@ -19,7 +19,10 @@ const sourceHealthColumns = `source_id, seller_id, kind, last_success_at, last_f
 // (created on first use): counts in the hour window, last success or
 // failure, lag, and the degraded state, which source.FailureThreshold
 // failures in a row (or the silence check, MarkSourceSilent) set and the
-// next success clears. A batch with any success counts as working.
+// next success clears. A batch with any success counts as working. A
+// source the flow check holds (MarkSourceThinned) is the exception: a
+// delivery is what a trickle already brings, so only the flow check
+// recovers it (RecoverThinnedSource), or failures take it over.
 func (s *Store) RecordSourceOutcome(ctx context.Context, o source.Outcome) error {
 	var lag *float64
 	if o.Lag != nil {
@@ -56,10 +59,11 @@ func (s *Store) RecordSourceOutcome(ctx context.Context, o source.Outcome) error
 			last_error = CASE WHEN $5 = 0 AND $6 > 0 THEN $8 ELSE h.last_error END,
 			consecutive_failures = CASE WHEN $5 > 0 THEN 0 ELSE h.consecutive_failures + $6 END,
 			lag_seconds = coalesce($9, h.lag_seconds),
-			degraded_since = CASE WHEN $5 > 0 THEN NULL
-				WHEN h.consecutive_failures + $6 >= $10 THEN coalesce(h.degraded_since, $7) ELSE h.degraded_since END,
-			degraded_reason = CASE WHEN $5 > 0 THEN ''
-				WHEN h.consecutive_failures + $6 >= $10 THEN $8 ELSE h.degraded_reason END,
+			degraded_since = CASE WHEN $5 > 0 AND NOT h.degraded_thinned THEN NULL
+				WHEN $5 = 0 AND h.consecutive_failures + $6 >= $10 THEN coalesce(h.degraded_since, $7) ELSE h.degraded_since END,
+			degraded_reason = CASE WHEN $5 > 0 AND NOT h.degraded_thinned THEN ''
+				WHEN $5 = 0 AND h.consecutive_failures + $6 >= $10 THEN $8 ELSE h.degraded_reason END,
+			degraded_thinned = h.degraded_thinned AND NOT ($5 = 0 AND h.consecutive_failures + $6 >= $10),
 			retry_at = CASE WHEN $5 > 0 THEN NULL ELSE coalesce($11, h.retry_at) END,
 			updated_at = $7`,
 		o.SourceID, o.SellerID, string(o.Kind), hour, o.OK, o.Failed, o.At, reason(o.Error), lag,

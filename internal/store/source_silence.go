@@ -56,16 +56,21 @@ func (s *Store) SourceDeliveries(ctx context.Context, ws []SourceWindow) ([]int,
 		sellers[i], sources[i], from[i], to[i] = w.SellerID, w.SourceID, w.From, w.To
 	}
 	got := make([]int, 0, len(ws))
-	err := s.db.SelectContext(ctx, &got, `
-		SELECT coalesce((SELECT sum(d.deliveries) FROM source_delivery_hours d
-			WHERE d.seller_id = w.seller_id AND d.source_id = w.source_id AND d.hour >= w.f AND d.hour < w.t), 0)
-		FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w (seller_id, source_id, f, t, n)
-		ORDER BY w.n`, pq.Array(sellers), pq.Array(sources), pq.Array(from), pq.Array(to))
+	err := s.db.SelectContext(ctx, &got, sourceDeliveriesSQL, pq.Array(sellers), pq.Array(sources), pq.Array(from), pq.Array(to))
 	if err != nil {
 		return nil, fmt.Errorf("source deliveries: %w", mapErr(err))
 	}
 	return got, nil
 }
+
+// sourceDeliveriesSQL sums each window's hourly counts, in the windows'
+// order, by the counts' primary key (source_id, hour): every window is a
+// range of one source's hours, whatever the statistics say.
+const sourceDeliveriesSQL = `
+		SELECT coalesce((SELECT sum(d.deliveries) FROM source_delivery_hours d
+			WHERE d.seller_id = w.seller_id AND d.source_id = w.source_id AND d.hour >= w.f AND d.hour < w.t), 0)
+		FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS w (seller_id, source_id, f, t, n)
+		ORDER BY w.n`
 
 // ShipmentsAwaitingWebhookScans counts, for each seller, its open
 // shipments that should be receiving scans by webhook at now

@@ -34,6 +34,10 @@ type TrackingSource struct {
 	Token string `db:"-"`
 }
 
+// HasSecret says whether the source holds a sealed webhook secret: every
+// live source but a Shippo one without an HMAC secret.
+func (t TrackingSource) HasSecret() bool { return len(t.SecretSealed) > 0 }
+
 const sourceColumns = `id, seller_id, provider, secret_sealed, key_id, token_hash, auto_register,
 	last_error, last_error_at, last_success_at, created_at, deleted_at`
 
@@ -134,6 +138,20 @@ func (s *Store) SetAutoRegister(ctx context.Context, q sqlx.ExtContext, sellerID
 		RETURNING `+sourceColumns, sellerID, id, on)
 	if err != nil {
 		return TrackingSource{}, fmt.Errorf("set auto register: %w", mapErr(err))
+	}
+	return src, nil
+}
+
+// SetSourceSecret replaces a live source's sealed secret (nil removes a
+// Shippo source's HMAC secret; the schema refuses removing any other
+// source's) and the id of the key that sealed it.
+func (s *Store) SetSourceSecret(ctx context.Context, q sqlx.ExtContext, sellerID, id string, sealed []byte, keyID string) (TrackingSource, error) {
+	var src TrackingSource
+	err := sqlx.GetContext(ctx, q, &src, `UPDATE tracking_sources SET secret_sealed = $3, key_id = $4
+		WHERE seller_id = $1 AND id = $2 AND deleted_at IS NULL
+		RETURNING `+sourceColumns, sellerID, id, sealed, keyID)
+	if err != nil {
+		return TrackingSource{}, fmt.Errorf("set source secret: %w", mapErr(err))
 	}
 	return src, nil
 }
