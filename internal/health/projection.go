@@ -99,19 +99,69 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	if err != nil {
 		return nil, fmt.Errorf("health forecast: seller time zone: %w", err)
 	}
-	current, counts, err := s.countsAt(ctx, sellerID, list, now, loc)
+	// The counts are one statement over the seller's windows; everything
+	// else below reads the open shipments. Neither needs the other until
+	// the projection, so the counts run on a connection of their own
+	// meanwhile (each read has its own snapshot either way). The direct
+	// computation, the benchmark's baseline, reads one after the other
+	// as the forecast did before.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the counts when the open side fails
+	type countsDone struct {
+		current []StandardValue
+		counts  []store.StandardResult
+		err     error
+	}
+	done := make(chan countsDone, 1)
+	countNow := func() {
+		current, counts, err := s.countsAt(ctx, sellerID, list, now, loc)
+		done <- countsDone{current, counts, err}
+	}
+	if s.direct {
+		countNow()
+	} else {
+		go countNow()
+	}
+	in := &outcomeInputs{now: now, loc: loc}
+	open, err := s.openInputs(ctx, sellerID, list, now, in)
 	if err != nil {
 		return nil, err
 	}
-	in := &outcomeInputs{now: now, loc: loc, base: baseRates(current)}
+	c := <-done
+	if c.err != nil {
+		return nil, c.err
+	}
+	current, counts := c.current, c.counts
+	in.base = baseRates(current)
+	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now, Location: loc}
+	i := 0
+	for _, st := range list {
+		for _, w := range st.Windows {
+			c := counts[i]
+			p := Projection{Standard: st, WindowDays: w, From: c.From, EvaluatedAt: c.To,
+				Denominator: c.Denominator, Known: c.Numerator, Current: current[i]}
+			p.Target.WindowDays = w
+			project(&p, open, in)
+			p.Crossing = p.Current.Status != Failing && p.Status == Failing
+			out.Projections = append(out.Projections, p)
+			i++
+		}
+	}
+	return out, nil
+}
+
+// openInputs reads the open shipments and what deciding their outcomes
+// needs besides the counts (the seller's first-scan delays, the delivery
+// forecasts of those due, the open claims) into in, and returns them.
+func (s *Service) openInputs(ctx context.Context, sellerID string, list []Standard, now time.Time, in *outcomeInputs) ([]store.Shipment, error) {
 	delays, err := s.store.ScanDelays(ctx, sellerID, now.AddDate(0, 0, -scanDelayFrom), now.AddDate(0, 0, -scanDelaySettled), scanDelaySample)
 	if err != nil {
 		return nil, err
 	}
 	in.scans = newScanDelays(delays)
-	// Read after the counts, outside their snapshot: a shipment settled in
-	// between (a scan arriving) is neither in the counts' numerator nor
-	// open here, so the projection misses it until the next request.
+	// Read beside the counts, outside their snapshot: a shipment settled
+	// in between (a scan arriving) can be neither in the counts' numerator
+	// nor open here, so the projection misses it until the next request.
 	read := s.store.OpenShipments
 	if s.direct {
 		read = s.store.OpenShipmentsDirect
@@ -132,21 +182,7 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	if in.claims, err = s.openClaims(ctx, sellerID, list, now); err != nil {
 		return nil, err
 	}
-	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now, Location: loc}
-	i := 0
-	for _, st := range list {
-		for _, w := range st.Windows {
-			c := counts[i]
-			p := Projection{Standard: st, WindowDays: w, From: c.From, EvaluatedAt: c.To,
-				Denominator: c.Denominator, Known: c.Numerator, Current: current[i]}
-			p.Target.WindowDays = w
-			project(&p, open, in)
-			p.Crossing = p.Current.Status != Failing && p.Status == Failing
-			out.Projections = append(out.Projections, p)
-			i++
-		}
-	}
-	return out, nil
+	return open, nil
 }
 
 // openClaims reads the open claims of the disputes the listed standards
