@@ -55,30 +55,7 @@ func BenchmarkDetectThinnedSources(b *testing.B) {
 // hours, recent in each of those, and a health row saying so.
 func seedFlowSources(b *testing.B, su *sqlx.DB, n, perHour, recent int, now time.Time) {
 	b.Helper()
-	if n == 0 {
-		return
-	}
 	hour := now.Truncate(time.Hour)
-	last := hour.Add(-50 * time.Minute)
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{`INSERT INTO sellers (name) SELECT 'Flow ' || i FROM generate_series(1, $1::int) AS i`, []any{n}},
-		{`INSERT INTO tracking_sources (seller_id, provider, secret_sealed, key_id)
-			SELECT id, 'EASYPOST', decode(repeat('01', 40), 'hex'), 'bench' FROM sellers`, nil},
-		{`INSERT INTO source_health (source_id, seller_id, kind, last_success_at, window_start, ok_current)
-			SELECT id, seller_id, 'WEBHOOK', $1, $2, 1 FROM tracking_sources`, []any{last, last.Truncate(time.Hour)}},
-		{`INSERT INTO source_delivery_hours (seller_id, source_id, hour, deliveries)
-			SELECT ts.seller_id, ts.id, h, CASE WHEN h >= $4::timestamptz THEN $5::int ELSE $1::int END FROM tracking_sources ts,
-				generate_series($2::timestamptz, $3::timestamptz, interval '1 hour') AS h`,
-			[]any{perHour, now.Add(-source.DeliveryHoursKept).Truncate(time.Hour), hour.Add(-time.Hour), hour.Add(-source.ThinWindow), recent}},
-	} {
-		if _, err := su.Exec(q.sql, q.args...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if _, err := su.Exec(`ANALYZE`); err != nil {
-		b.Fatal(err)
-	}
+	seedWebhookSources(b, su, webhookSeed{n: n, perHour: perHour, recent: recent, lastSuccess: hour.Add(-50 * time.Minute),
+		from: now.Add(-source.DeliveryHoursKept).Truncate(time.Hour), to: hour.Add(-time.Hour), recentFrom: hour.Add(-source.ThinWindow)})
 }

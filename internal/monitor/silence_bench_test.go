@@ -53,23 +53,46 @@ func BenchmarkDetectSilentSources(b *testing.B) {
 // 3 h 10 min, and a health row saying so.
 func seedSilentSources(b *testing.B, su *sqlx.DB, n, perHour int, now time.Time) {
 	b.Helper()
-	if n == 0 {
+	last := now.Add(-3*time.Hour - 10*time.Minute)
+	seedWebhookSources(b, su, webhookSeed{n: n, perHour: perHour, lastSuccess: last,
+		from: now.Add(-source.DeliveryHoursKept).Truncate(time.Hour), to: last.Truncate(time.Hour)})
+}
+
+// webhookSeed is what seedWebhookSources writes: n sellers with one
+// EasyPost source each, whose last usable delivery was lastSuccess, with
+// perHour deliveries in every hour from `from` to `to` (inclusive),
+// except recent in the hours from recentFrom on (zero: none).
+type webhookSeed struct {
+	n, perHour, recent int
+	from, to           time.Time
+	recentFrom         time.Time
+	lastSuccess        time.Time
+}
+
+// seedWebhookSources writes the sellers, sources, health rows and hourly
+// counts of sd as the superuser, then analyses.
+func seedWebhookSources(b *testing.B, su *sqlx.DB, sd webhookSeed) {
+	b.Helper()
+	if sd.n == 0 {
 		return
 	}
-	last := now.Add(-3*time.Hour - 10*time.Minute)
+	recentFrom := sd.recentFrom
+	if recentFrom.IsZero() {
+		recentFrom = sd.to.Add(time.Hour)
+	}
 	for _, q := range []struct {
 		sql  string
 		args []any
 	}{
-		{`INSERT INTO sellers (name) SELECT 'Quiet ' || i FROM generate_series(1, $1::int) AS i`, []any{n}},
+		{`INSERT INTO sellers (name) SELECT 'Webhooks ' || i FROM generate_series(1, $1::int) AS i`, []any{sd.n}},
 		{`INSERT INTO tracking_sources (seller_id, provider, secret_sealed, key_id)
 			SELECT id, 'EASYPOST', decode(repeat('01', 40), 'hex'), 'bench' FROM sellers`, nil},
 		{`INSERT INTO source_health (source_id, seller_id, kind, last_success_at, window_start, ok_current)
-			SELECT id, seller_id, 'WEBHOOK', $1, $2, 1 FROM tracking_sources`, []any{last, last.Truncate(time.Hour)}},
+			SELECT id, seller_id, 'WEBHOOK', $1, $2, 1 FROM tracking_sources`, []any{sd.lastSuccess, sd.lastSuccess.Truncate(time.Hour)}},
 		{`INSERT INTO source_delivery_hours (seller_id, source_id, hour, deliveries)
-			SELECT ts.seller_id, ts.id, h, $1 FROM tracking_sources ts,
+			SELECT ts.seller_id, ts.id, h, CASE WHEN h >= $4::timestamptz THEN $5::int ELSE $1::int END FROM tracking_sources ts,
 				generate_series($2::timestamptz, $3::timestamptz, interval '1 hour') AS h`,
-			[]any{perHour, now.Add(-source.DeliveryHoursKept).Truncate(time.Hour), last.Truncate(time.Hour)}},
+			[]any{sd.perHour, sd.from, sd.to, recentFrom, sd.recent}},
 	} {
 		if _, err := su.Exec(q.sql, q.args...); err != nil {
 			b.Fatal(err)
