@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/shipwatch/shipwatch/internal/app/apptest"
 	"github.com/shipwatch/shipwatch/internal/config"
-	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
 // TestProjectedMissInBrowser: the dashboard's flags page lists PROJECTED_MISS
@@ -29,34 +26,7 @@ func TestProjectedMissInBrowser(t *testing.T) {
 	env := apptest.Start(t, func(c *config.Config) { c.OutlookInterval = time.Second })
 	sellerID, key := env.Seller(t, "Harbour Supply")
 	env.MustGraphQL(t, key, `mutation { updateSellerSettings(input: {timeZone: "UTC"}) { timeZone } }`, nil, nil)
-	ctx := context.Background()
-	t0 := time.Now().UTC().Truncate(24 * time.Hour)
-	yesterday, tomorrow := t0.Add(-12*time.Hour), t0.Add(36*time.Hour)
-	var in []shipment.Input
-	var evs []shipment.Event
-	for i := range 20 {
-		n := validUPS(t, i)
-		in = append(in, shipment.Input{OrderID: fmt.Sprintf("H%d", i), TrackingNumber: n, DeliverBy: &yesterday})
-		if i < 19 {
-			evs = append(evs, shipment.Event{TrackingNumber: n, OccurredAt: t0.Add(-3 * 24 * time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice})
-		}
-	}
-	create := func(in []shipment.Input) {
-		t.Helper()
-		res, err := env.App.Monitor.CreateShipments(ctx, sellerID, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range res {
-			if r.Err != nil {
-				t.Fatal(r.Err)
-			}
-		}
-	}
-	create(in)
-	if _, err := env.App.Monitor.RecordEvents(ctx, sellerID, evs); err != nil {
-		t.Fatal(err)
-	}
+	vtrAtRisk(t, env, sellerID)
 
 	b := browser(t, 1280, 900)
 	signIn(t, b, env, key, "/app/flags")
@@ -64,8 +34,7 @@ func TestProjectedMissInBrowser(t *testing.T) {
 	if open := text(t, b, "#open-PROJECTED_MISS"); open != "0" {
 		t.Errorf("open projected-miss flags before the crossing = %q, want 0", open)
 	}
-	create([]shipment.Input{{OrderID: "I1", TrackingNumber: "1Z999AA10123456780", DeliverBy: &tomorrow},
-		{OrderID: "I2", TrackingNumber: "1Z999AA10123456781", DeliverBy: &tomorrow}})
+	tipVTR(t, env, sellerID)
 	poll(t, b, "the account flags live", `[...document.querySelectorAll("li.flag.new")].filter(li => li.innerText.includes("Projected miss")).length === 2`, 30*time.Second)
 	row := `[...document.querySelectorAll("li.flag.new")].find(li => li.querySelector("a.subject") && li.querySelector("a.subject").innerText === "Amazon valid tracking rate over 7 days")`
 	if href := eval[string](t, b, "the live row's link", row+`.querySelector("a.subject").getAttribute("href")`); href != "/app/health?days=7&marketplace=AMAZON" {

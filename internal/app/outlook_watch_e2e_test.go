@@ -41,32 +41,8 @@ func TestOutlookWatchEndToEnd(t *testing.T) {
 	sub := env.Subscribe(t, key, `subscription { flagRaised { id kind subject message shipment { orderId } } }`)
 	apptest.Eventually(t, 10*time.Second, "the subscription to be listening", func() bool { return env.App.PubSub.Subscribers() == 1 })
 
-	t0 := time.Now().UTC().Truncate(24 * time.Hour)
-	yesterday, tomorrow := t0.Add(-12*time.Hour), t0.Add(36*time.Hour)
-	var in []shipment.Input
-	var evs []shipment.Event
-	for i := range 20 {
-		n := validUPS(t, i)
-		in = append(in, shipment.Input{OrderID: fmt.Sprintf("H%d", i), TrackingNumber: n, DeliverBy: &yesterday})
-		if i < 19 {
-			evs = append(evs, shipment.Event{TrackingNumber: n, OccurredAt: t0.Add(-3 * 24 * time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice})
-		}
-	}
-	in = append(in, shipment.Input{OrderID: "I1", TrackingNumber: "1Z999AA10123456780", DeliverBy: &tomorrow},
-		shipment.Input{OrderID: "I2", TrackingNumber: "1Z999AA10123456781", DeliverBy: &tomorrow})
-	ctx := context.Background()
-	res, err := env.App.Monitor.CreateShipments(ctx, sellerID, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range res {
-		if r.Err != nil {
-			t.Fatal(r.Err)
-		}
-	}
-	if _, err := env.App.Monitor.RecordEvents(ctx, sellerID, evs); err != nil {
-		t.Fatal(err)
-	}
+	vtrAtRisk(t, env, sellerID)
+	tipVTR(t, env, sellerID)
 
 	var got []string
 	deadline := time.Now().Add(60 * time.Second)
@@ -180,5 +156,50 @@ func TestSaveQueueEvidenceEndToEnd(t *testing.T) {
 	env.MustGraphQL(t, key, q, nil, &sq)
 	if sq.SaveQueue.TotalCount != 0 {
 		t.Errorf("saveQueue after the pack = %+v, want empty", sq.SaveQueue)
+	}
+}
+
+// vtrAtRisk writes the history TestOutlookWatchEndToEnd describes, but
+// the two parcels tipVTR adds: 20 parcels promised yesterday (UTC), 19
+// of them scanned three days ago, so Amazon's 7-day VTR is 19/20 = 95%.
+func vtrAtRisk(t *testing.T, env *apptest.Env, sellerID string) {
+	t.Helper()
+	yesterday := time.Now().UTC().Truncate(24 * time.Hour).Add(-12 * time.Hour)
+	var in []shipment.Input
+	var evs []shipment.Event
+	for i := range 20 {
+		n := validUPS(t, i)
+		in = append(in, shipment.Input{OrderID: fmt.Sprintf("H%d", i), TrackingNumber: n, DeliverBy: &yesterday})
+		if i < 19 {
+			evs = append(evs, shipment.Event{TrackingNumber: n, OccurredAt: yesterday.Add(-60 * time.Hour), Status: shipment.StatusInTransit, Source: shipment.SourceBackOffice})
+		}
+	}
+	createShipments(t, env, sellerID, in)
+	if _, err := env.App.Monitor.RecordEvents(context.Background(), sellerID, evs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tipVTR adds two parcels promised tomorrow whose numbers fail the check:
+// after vtrAtRisk, the 7-day VTR projects to 90.7%, a crossing.
+func tipVTR(t *testing.T, env *apptest.Env, sellerID string) {
+	t.Helper()
+	tomorrow := time.Now().UTC().Truncate(24 * time.Hour).Add(36 * time.Hour)
+	createShipments(t, env, sellerID, []shipment.Input{
+		{OrderID: "I1", TrackingNumber: "1Z999AA10123456780", DeliverBy: &tomorrow},
+		{OrderID: "I2", TrackingNumber: "1Z999AA10123456781", DeliverBy: &tomorrow}})
+}
+
+// createShipments writes in through the monitor, failing t on any error.
+func createShipments(t *testing.T, env *apptest.Env, sellerID string, in []shipment.Input) {
+	t.Helper()
+	res, err := env.App.Monitor.CreateShipments(context.Background(), sellerID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
 	}
 }
