@@ -180,3 +180,55 @@ func TestRiskFromHandBuilt(t *testing.T) {
 		t.Errorf("RiskFrom without deliverBy: ok, want none")
 	}
 }
+
+// HalfLife on hand-built weeks, now Monday 12-07: the last two weeks are
+// those of 11-30 and 12-07; the four weeks before them (11-02 to 11-23,
+// 1 to 4 weeks before 11-30) hold 20 deliveries each.
+//
+//   - Steady: every week's 20 took 2 days, and so did the last two weeks'
+//     40. Each half-life puts all its weight T on 2 days, so each of the 40
+//     has p = (T + 1/31)/(T + 1): the largest T, 4 weeks', wins.
+//   - Slowed: the week of 11-23 (1 week old) already took 4 days, and so
+//     did the last two weeks' 40. Weight at 4 days / total: 4 weeks
+//     20·0.8409/20·2.6426 (p = 16.85/53.85 = 0.3129), 2 weeks
+//     20·0.7071/20·1.8107 (p = 14.17/37.21 = 0.3809), 1 week 10/18.75
+//     (p = 10.03/19.75 = 0.5080). Log-likelihoods 40·ln p: -46.5, -38.6,
+//     -27.1: 1 week wins by 19 nats, more than minGain.
+//   - Too few: the slowed case with only 20 deliveries in the last two
+//     weeks keeps the default.
+func TestHalfLifeHandBuilt(t *testing.T) {
+	now := at(12, 7, 9)
+	week := func(month time.Month, day int) time.Time { return time.Date(2026, month, day, 0, 0, 0, 0, time.UTC) }
+	old := func(last int) []Observation {
+		var obs []Observation
+		for _, w := range []time.Time{week(11, 2), week(11, 9), week(11, 16)} {
+			obs = append(obs, Observation{"ups", w, 2, 20})
+		}
+		return append(obs, Observation{"ups", week(11, 23), last, 20})
+	}
+	steady := append(old(2), Observation{"ups", week(11, 30), 2, 20}, Observation{"ups", week(12, 7), 2, 20})
+	slowed := append(old(4), Observation{"ups", week(11, 30), 4, 20}, Observation{"ups", week(12, 7), 4, 20})
+	few := append(old(4), Observation{"ups", week(11, 30), 4, 20})
+	for _, tc := range []struct {
+		name string
+		obs  []Observation
+		want float64
+	}{{"steady", steady, 4}, {"slowed", slowed, 1}, {"too few", few, 4}} {
+		if got := HalfLife(tc.obs, now); got != tc.want {
+			t.Errorf("%s: HalfLife = %v weeks, want %v", tc.name, got, tc.want)
+		}
+	}
+
+	// Build applies the carrier's half-life to every key of the carrier: a
+	// delivery of 11-23 (2 weeks old at 12-07) on ups|ground weighs 0.5^2
+	// once ups follows its last week, 0.5^(2/4) on fedex|home (no recent
+	// fedex deliveries, so the default).
+	obs := append(slowed, Observation{"ups|ground", week(11, 23), 4, 1}, Observation{"fedex|home", week(11, 23), 4, 1})
+	hists := Build(obs, week(12, 7))
+	if got := hists["ups|ground"].Weight[4]; math.Abs(got-0.25) > 1e-9 {
+		t.Errorf("ups|ground weight = %v, want 0.25 (half-life 1 week)", got)
+	}
+	if got := hists["fedex|home"].Weight[4]; math.Abs(got-math.Pow(0.5, 0.5)) > 1e-9 {
+		t.Errorf("fedex|home weight = %v, want 0.7071 (half-life 4 weeks)", got)
+	}
+}
