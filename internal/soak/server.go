@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,8 +31,10 @@ type server struct {
 	done   chan struct{}
 
 	mu    sync.Mutex
-	tail  []string // the last lines it logged, for an error report
-	warns int      // lines logged at WARN or ERROR
+	tail  []string       // the last lines it logged, for an error report
+	warns int            // lines logged at WARN or ERROR
+	kinds map[string]int // those lines by level and message
+	first map[string]string
 }
 
 // buildServer builds cmd/shipwatch into dir.
@@ -124,6 +128,14 @@ func (s *server) read(r io.Reader, addr chan<- string) {
 		s.mu.Lock()
 		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
 			s.warns++
+			k := warningKind(line)
+			if s.kinds == nil {
+				s.kinds, s.first = map[string]int{}, map[string]string{}
+			}
+			if s.kinds[k] == 0 {
+				s.first[k] = line
+			}
+			s.kinds[k]++
 		}
 		s.tail = append(s.tail, line)
 		if len(s.tail) > 40 {
@@ -143,6 +155,52 @@ func (s *server) warnings() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.warns
+}
+
+// Warning is one kind of warning or error the server logged: its level and
+// message, how many times, and the first such line in full.
+type Warning struct {
+	Kind  string
+	Count int
+	First string
+}
+
+// warningKinds returns the kinds logged, the most frequent first.
+func (s *server) warningKinds() []Warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Warning, 0, len(s.kinds))
+	for k, n := range s.kinds {
+		out = append(out, Warning{Kind: k, Count: n, First: s.first[k]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
+}
+
+var (
+	levelRE = regexp.MustCompile(`level=(WARN|ERROR)`)
+	msgRE   = regexp.MustCompile(`msg=("(?:[^"\\]|\\.)*"|\S+)`)
+)
+
+// warningKind is a logged line's level and message (slog's text format),
+// without its attributes: the lines of one cause group together.
+func warningKind(line string) string {
+	level, msg := "", line
+	if m := levelRE.FindStringSubmatch(line); m != nil {
+		level = m[1]
+	}
+	if m := msgRE.FindStringSubmatch(line); m != nil {
+		msg = m[1]
+		if u, err := strconv.Unquote(msg); err == nil {
+			msg = u
+		}
+	}
+	return level + " " + msg
 }
 
 // exited reports whether the process has ended (crashed, if not stopped).

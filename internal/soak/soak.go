@@ -80,6 +80,7 @@ type Report struct {
 	Mismatched                   int
 	MismatchByKind               []Mismatch
 	ServerWarnings               int
+	WarningKinds                 []Warning
 	Problems                     []string // what went wrong beyond the counters
 }
 
@@ -187,6 +188,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	}
 	srv.stop()
 	rep.ServerWarnings = srv.warnings()
+	rep.WarningKinds = srv.warningKinds()
 	rep.LoadAvg[1] = loadAvg()
 
 	end, err := deadlocks(ctx, db)
@@ -411,6 +413,9 @@ func (r Report) Print(w io.Writer) {
 	}
 	if r.ServerWarnings > 0 {
 		fmt.Fprintf(w, "server:      %d warnings or errors logged\n", r.ServerWarnings)
+		for _, k := range r.WarningKinds {
+			fmt.Fprintf(w, "             %5d  %s\n                    first: %s\n", k.Count, k.Kind, k.First)
+		}
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "problem:     %s\n", p)
