@@ -215,7 +215,7 @@ var shipmentRules = []Rule{
 		// and never scanned: a label is not a scan.
 		Kind: InactiveTracking, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: inactiveCond + ` AND NOT ` + sourceDegraded,
+			Cond: inactiveCond + ` AND NOT ` + sourceDegraded + ` AND NOT ` + carrierDegraded,
 			Message: `format('No carrier scan %s hours after the parcel shipped (threshold: %s hours).',
 				floor(extract(epoch FROM $2::timestamptz - sh.shipped_at) / 3600)::bigint, se.inactive_tracking_hours)`,
 			Order: `sh.shipped_at`,
@@ -226,7 +226,7 @@ var shipmentRules = []Rule{
 		// of 24 hours (sellers.stalled_days).
 		Kind: Stalled, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: stalledCond + ` AND NOT ` + sourceDegraded,
+			Cond: stalledCond + ` AND NOT ` + sourceDegraded + ` AND NOT ` + carrierDegraded,
 			Message: `format('No carrier event for %s days (threshold: %s days); the last status is %s.',
 				floor(extract(epoch FROM $2::timestamptz - sh.last_event_at) / 86400)::bigint, se.stalled_days, sh.status)`,
 			Order: `sh.last_event_at`,
@@ -235,7 +235,10 @@ var shipmentRules = []Rule{
 	{
 		// INACTIVE_TRACKING's or STALLED's condition holds, but the source
 		// that would bring the shipment's scans is failing: that source,
-		// not the parcel, is the news. The held rule takes over when the
+		// not the parcel, is the news. The source fails as a whole, or it
+		// is a working webhook source failing for the shipment's carrier
+		// (cases of their own: each condition stays a single EXISTS the
+		// planner turns into a join). The held rule takes over when the
 		// source recovers.
 		Kind: SourceDegraded, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
@@ -243,11 +246,19 @@ var shipmentRules = []Rule{
 			Message: degradedMessage(`no carrier scan`),
 			Order:   `sh.shipped_at`,
 		}, {
+			Cond:    inactiveCond + ` AND NOT ` + sourceDegraded + ` AND ` + carrierDegraded,
+			Message: degradedMessage(`no carrier scan`),
+			Order:   `sh.shipped_at`,
+		}, {
 			Cond:    stalledCond + ` AND ` + sourceDegraded,
 			Message: degradedMessage(`no carrier event`),
 			Order:   `sh.last_event_at`,
+		}, {
+			Cond:    stalledCond + ` AND NOT ` + sourceDegraded + ` AND ` + carrierDegraded,
+			Message: degradedMessage(`no carrier event`),
+			Order:   `sh.last_event_at`,
 		}},
-		Join: `CROSS JOIN LATERAL (` + degradedSourceOf + ` LIMIT 1) ds`,
+		Join: `CROSS JOIN LATERAL (` + heldBy + ` LIMIT 1) ds`,
 	},
 	{
 		// Shipped (shippedAt, else the first scan) on a later local day
@@ -326,9 +337,10 @@ const inactiveCond = `sh.first_scan_at IS NULL AND sh.normalized_tracking_number
 const stalledCond = `sh.delivered_at IS NULL AND sh.first_scan_at IS NOT NULL AND sh.status <> 'RETURNED_TO_SENDER'
 				AND sh.last_event_at <= $2::timestamptz - make_interval(hours => 24 * se.stalled_days)`
 
-// shipmentCarrier is the carrier of sh as carrier accounts name it: the
-// one its number belongs to, else the declared one.
-const shipmentCarrier = `upper(CASE WHEN sh.tracking_carrier <> '' THEN sh.tracking_carrier ELSE sh.carrier END)`
+// ShipmentCarrier is the carrier of sh as carrier accounts and the
+// carrier check of webhook sources name it: the one its number belongs
+// to, else the declared one, upper case ("USPS").
+const ShipmentCarrier = `upper(CASE WHEN sh.tracking_carrier <> '' THEN sh.tracking_carrier ELSE sh.carrier END)`
 
 // degradedSourceOf selects the failing sources (source.Degraded) that would
 // bring sh's scans: the seller's live carrier account for the shipment's
@@ -341,13 +353,27 @@ const degradedSourceOf = `SELECT h.source_id, h.degraded_reason, h.degraded_sinc
 	LEFT JOIN carrier_accounts ca ON ca.id = h.source_id AND ca.seller_id = h.seller_id AND ca.deleted_at IS NULL
 	LEFT JOIN tracking_sources ts ON ts.id = h.source_id AND ts.seller_id = h.seller_id AND ts.deleted_at IS NULL
 	WHERE h.seller_id = sh.seller_id AND h.degraded_since IS NOT NULL
-		AND (ca.carrier = ` + shipmentCarrier + ` OR (ts.id IS NOT NULL AND ` + servedByWebhooks + `))
-	ORDER BY h.degraded_since, h.source_id`
+		AND (ca.carrier = ` + ShipmentCarrier + ` OR (ts.id IS NOT NULL AND ` + servedByWebhooks + `))`
+
+// degradedCarrierOf selects the live webhook sources that work but fail
+// for sh's carrier (the carrier check, source.CarrierFlow), when sh's
+// scans come by webhook. One probe of the seller's held carriers, empty
+// for nearly every seller.
+const degradedCarrierOf = `SELECT c.source_id, c.degraded_reason, c.degraded_since,
+		ts.provider || ' webhooks for ' || c.carrier AS source_name
+	FROM source_carrier_health c
+	JOIN tracking_sources ts ON ts.id = c.source_id AND ts.seller_id = c.seller_id AND ts.deleted_at IS NULL
+	WHERE c.seller_id = sh.seller_id AND c.carrier = ` + ShipmentCarrier + ` AND ` + servedByWebhooks
+
+// heldBy selects every source holding sh's no-news rules, the longest
+// held first.
+const heldBy = `SELECT * FROM ((` + degradedSourceOf + `) UNION ALL (` + degradedCarrierOf + `)) held
+	ORDER BY held.degraded_since, held.source_id`
 
 // servedByWebhooks holds for sh when the seller has no live carrier
 // account for its carrier: its scans come by webhook.
 const servedByWebhooks = `NOT EXISTS (SELECT 1 FROM carrier_accounts own
-				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + shipmentCarrier + `)`
+				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + ShipmentCarrier + `)`
 
 // AwaitingFirstScan and AwaitingNextScan are the two conditions under
 // which an open shipment sh should be receiving scans by webhook at $2
@@ -365,8 +391,14 @@ const (
 				AND ` + servedByWebhooks
 )
 
-// sourceDegraded holds for sh when degradedSourceOf finds a source.
-const sourceDegraded = `EXISTS (` + degradedSourceOf + `)`
+// sourceDegraded holds for sh when degradedSourceOf finds a source, and
+// carrierDegraded when degradedCarrierOf does. Either holds its no-news
+// rules; they stay two conditions, each one EXISTS, so the planner turns
+// each into a join (an OR of the two would run a subplan per row).
+const (
+	sourceDegraded  = `EXISTS (` + degradedSourceOf + `)`
+	carrierDegraded = `EXISTS (` + degradedCarrierOf + `)`
+)
 
 // degradedMessage names the failing source, since when, and why.
 func degradedMessage(what string) string {
