@@ -215,7 +215,7 @@ var shipmentRules = []Rule{
 		// and never scanned: a label is not a scan.
 		Kind: InactiveTracking, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: inactiveCond + ` AND NOT ` + sourceDegraded + ` AND NOT ` + carrierDegraded,
+			Cond: inactiveCond + ` AND NOT ` + sourceDegraded,
 			Message: `format('No carrier scan %s hours after the parcel shipped (threshold: %s hours).',
 				floor(extract(epoch FROM $2::timestamptz - sh.shipped_at) / 3600)::bigint, se.inactive_tracking_hours)`,
 			Order: `sh.shipped_at`,
@@ -226,7 +226,7 @@ var shipmentRules = []Rule{
 		// of 24 hours (sellers.stalled_days).
 		Kind: Stalled, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
-			Cond: stalledCond + ` AND NOT ` + sourceDegraded + ` AND NOT ` + carrierDegraded,
+			Cond: stalledCond + ` AND NOT ` + sourceDegraded,
 			Message: `format('No carrier event for %s days (threshold: %s days); the last status is %s.',
 				floor(extract(epoch FROM $2::timestamptz - sh.last_event_at) / 86400)::bigint, se.stalled_days, sh.status)`,
 			Order: `sh.last_event_at`,
@@ -235,10 +235,7 @@ var shipmentRules = []Rule{
 	{
 		// INACTIVE_TRACKING's or STALLED's condition holds, but the source
 		// that would bring the shipment's scans is failing: that source,
-		// not the parcel, is the news. The source fails as a whole, or it
-		// is a working webhook source failing for the shipment's carrier
-		// (cases of their own: each condition stays a single EXISTS the
-		// planner turns into a join). The held rule takes over when the
+		// not the parcel, is the news. The held rule takes over when the
 		// source recovers.
 		Kind: SourceDegraded, Severity: Warning, TimeBased: true,
 		Cases: []Case{{
@@ -246,19 +243,11 @@ var shipmentRules = []Rule{
 			Message: degradedMessage(`no carrier scan`),
 			Order:   `sh.shipped_at`,
 		}, {
-			Cond:    inactiveCond + ` AND NOT ` + sourceDegraded + ` AND ` + carrierDegraded,
-			Message: degradedMessage(`no carrier scan`),
-			Order:   `sh.shipped_at`,
-		}, {
 			Cond:    stalledCond + ` AND ` + sourceDegraded,
 			Message: degradedMessage(`no carrier event`),
 			Order:   `sh.last_event_at`,
-		}, {
-			Cond:    stalledCond + ` AND NOT ` + sourceDegraded + ` AND ` + carrierDegraded,
-			Message: degradedMessage(`no carrier event`),
-			Order:   `sh.last_event_at`,
 		}},
-		Join: `CROSS JOIN LATERAL (` + heldBy + ` LIMIT 1) ds`,
+		Join: `CROSS JOIN LATERAL (` + degradedSourceOf + ` ORDER BY held.degraded_since, held.source_id LIMIT 1) ds`,
 	},
 	{
 		// Shipped (shippedAt, else the first scan) on a later local day
@@ -342,33 +331,37 @@ const stalledCond = `sh.delivered_at IS NULL AND sh.first_scan_at IS NOT NULL AN
 // to, else the declared one, upper case ("USPS").
 const ShipmentCarrier = `upper(CASE WHEN sh.tracking_carrier <> '' THEN sh.tracking_carrier ELSE sh.carrier END)`
 
-// degradedSourceOf selects the failing sources (source.Degraded) that would
-// bring sh's scans: the seller's live carrier account for the shipment's
-// carrier when it has one, else each of its live webhook sources. It reads
-// the seller's degraded rows first, through their partial index: for a
-// seller with none (nearly always) it costs one index probe.
-const degradedSourceOf = `SELECT h.source_id, h.degraded_reason, h.degraded_since,
+// heldSources are the rows that can hold a seller's no-news rules: each
+// failing source (source.Degraded; a carrier account's carrier, or a
+// webhook source's id), and each carrier a working webhook source fails
+// for (the carrier check, source.CarrierFlow). One relation, so that
+// holding a shipment stays one EXISTS, which the planner turns into a join
+// against the seller's rows, read once; both tables hold rows only while
+// something fails, so for a seller with none (nearly always) it costs two
+// index probes.
+const heldSources = `SELECT h.seller_id, h.source_id, h.degraded_reason, h.degraded_since,
+		ca.carrier AS account_carrier, ts.id AS webhook_id, NULL::text AS webhook_carrier,
 		coalesce(ca.carrier || ' account', ts.provider || ' webhooks') AS source_name
 	FROM source_health h
 	LEFT JOIN carrier_accounts ca ON ca.id = h.source_id AND ca.seller_id = h.seller_id AND ca.deleted_at IS NULL
 	LEFT JOIN tracking_sources ts ON ts.id = h.source_id AND ts.seller_id = h.seller_id AND ts.deleted_at IS NULL
-	WHERE h.seller_id = sh.seller_id AND h.degraded_since IS NOT NULL
-		AND (ca.carrier = ` + ShipmentCarrier + ` OR (ts.id IS NOT NULL AND ` + servedByWebhooks + `))`
-
-// degradedCarrierOf selects the live webhook sources that work but fail
-// for sh's carrier (the carrier check, source.CarrierFlow), when sh's
-// scans come by webhook. One probe of the seller's held carriers, empty
-// for nearly every seller.
-const degradedCarrierOf = `SELECT c.source_id, c.degraded_reason, c.degraded_since,
-		ts.provider || ' webhooks for ' || c.carrier AS source_name
+	WHERE h.degraded_since IS NOT NULL
+	UNION ALL
+	SELECT c.seller_id, c.source_id, c.degraded_reason, c.degraded_since,
+		NULL::text, ts.id, c.carrier, ts.provider || ' webhooks for ' || c.carrier
 	FROM source_carrier_health c
-	JOIN tracking_sources ts ON ts.id = c.source_id AND ts.seller_id = c.seller_id AND ts.deleted_at IS NULL
-	WHERE c.seller_id = sh.seller_id AND c.carrier = ` + ShipmentCarrier + ` AND ` + servedByWebhooks
+	JOIN tracking_sources ts ON ts.id = c.source_id AND ts.seller_id = c.seller_id AND ts.deleted_at IS NULL`
 
-// heldBy selects every source holding sh's no-news rules, the longest
-// held first.
-const heldBy = `SELECT * FROM ((` + degradedSourceOf + `) UNION ALL (` + degradedCarrierOf + `)) held
-	ORDER BY held.degraded_since, held.source_id`
+// degradedSourceOf selects the sources holding sh's no-news rules: the
+// seller's live carrier account for the shipment's carrier when it has one
+// and it fails; else each of its live webhook sources that fails, or that
+// fails for the shipment's carrier.
+const degradedSourceOf = `SELECT held.source_id, held.degraded_reason, held.degraded_since, held.source_name
+	FROM (` + heldSources + `) held
+	WHERE held.seller_id = sh.seller_id
+		AND (held.account_carrier = ` + ShipmentCarrier + `
+			OR (held.webhook_id IS NOT NULL AND coalesce(held.webhook_carrier = ` + ShipmentCarrier + `, true)
+				AND ` + servedByWebhooks + `))`
 
 // servedByWebhooks holds for sh when the seller has no live carrier
 // account for its carrier: its scans come by webhook.
@@ -391,14 +384,8 @@ const (
 				AND ` + servedByWebhooks
 )
 
-// sourceDegraded holds for sh when degradedSourceOf finds a source, and
-// carrierDegraded when degradedCarrierOf does. Either holds its no-news
-// rules; they stay two conditions, each one EXISTS, so the planner turns
-// each into a join (an OR of the two would run a subplan per row).
-const (
-	sourceDegraded  = `EXISTS (` + degradedSourceOf + `)`
-	carrierDegraded = `EXISTS (` + degradedCarrierOf + `)`
-)
+// sourceDegraded holds for sh when degradedSourceOf finds a source.
+const sourceDegraded = `EXISTS (` + degradedSourceOf + `)`
 
 // degradedMessage names the failing source, since when, and why.
 func degradedMessage(what string) string {
