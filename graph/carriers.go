@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/shipwatch/shipwatch/graph/generated"
 	"github.com/shipwatch/shipwatch/graph/model"
@@ -19,8 +20,19 @@ func (r *Resolver) CarrierAccount() generated.CarrierAccountResolver {
 // SourceHealth returns the SourceHealth field resolvers.
 func (r *Resolver) SourceHealth() generated.SourceHealthResolver { return &sourceHealthResolver{r} }
 
+// DegradedCarrier returns the DegradedCarrier field resolvers.
+func (r *Resolver) DegradedCarrier() generated.DegradedCarrierResolver {
+	return &degradedCarrierResolver{r}
+}
+
 type carrierAccountResolver struct{ *Resolver }
 type sourceHealthResolver struct{ *Resolver }
+type degradedCarrierResolver struct{ *Resolver }
+
+// Carrier writes the carrier as shipments do: its lower-case code.
+func (r *degradedCarrierResolver) Carrier(_ context.Context, obj *source.CarrierHold) (string, error) {
+	return strings.ToLower(obj.Carrier), nil
+}
 
 func (r *queryResolver) CarrierAccounts(ctx context.Context, first *int, after *string) (*model.CarrierAccountConnection, error) {
 	sellerID, limit, cursor, err := sellerPage(ctx, first, after)

@@ -41,6 +41,7 @@ type ResolverRoot interface {
 	AccountHealth() AccountHealthResolver
 	CarrierAccount() CarrierAccountResolver
 	CarrierHealth() CarrierHealthResolver
+	DegradedCarrier() DegradedCarrierResolver
 	DeliveryForecast() DeliveryForecastResolver
 	Dispute() DisputeResolver
 	DisputeConnection() DisputeConnectionResolver
@@ -151,6 +152,12 @@ type ComplexityRoot struct {
 		Numerator   func(childComplexity int) int
 		Rate        func(childComplexity int) int
 		To          func(childComplexity int) int
+	}
+
+	DegradedCarrier struct {
+		Carrier        func(childComplexity int) int
+		DegradedReason func(childComplexity int) int
+		DegradedSince  func(childComplexity int) int
 	}
 
 	DeliveryForecast struct {
@@ -584,15 +591,16 @@ type ComplexityRoot struct {
 	}
 
 	SourceHealth struct {
-		DegradedReason func(childComplexity int) int
-		DegradedSince  func(childComplexity int) int
-		ErrorRate      func(childComplexity int) int
-		LagSeconds     func(childComplexity int) int
-		LastError      func(childComplexity int) int
-		LastFailureAt  func(childComplexity int) int
-		LastSuccessAt  func(childComplexity int) int
-		RetryAt        func(childComplexity int) int
-		State          func(childComplexity int) int
+		DegradedCarriers func(childComplexity int) int
+		DegradedReason   func(childComplexity int) int
+		DegradedSince    func(childComplexity int) int
+		ErrorRate        func(childComplexity int) int
+		LagSeconds       func(childComplexity int) int
+		LastError        func(childComplexity int) int
+		LastFailureAt    func(childComplexity int) int
+		LastSuccessAt    func(childComplexity int) int
+		RetryAt          func(childComplexity int) int
+		State            func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -719,6 +727,9 @@ type CarrierAccountResolver interface {
 }
 type CarrierHealthResolver interface {
 	Carrier(ctx context.Context, obj *health.CarrierValue) (*string, error)
+}
+type DegradedCarrierResolver interface {
+	Carrier(ctx context.Context, obj *source.CarrierHold) (string, error)
 }
 type DeliveryForecastResolver interface {
 	MissProbability(ctx context.Context, obj *forecast.Forecast) (*float64, error)
@@ -1253,6 +1264,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DailyHealth.To(childComplexity), true
+
+	case "DegradedCarrier.carrier":
+		if e.ComplexityRoot.DegradedCarrier.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DegradedCarrier.Carrier(childComplexity), true
+	case "DegradedCarrier.degradedReason":
+		if e.ComplexityRoot.DegradedCarrier.DegradedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DegradedCarrier.DegradedReason(childComplexity), true
+	case "DegradedCarrier.degradedSince":
+		if e.ComplexityRoot.DegradedCarrier.DegradedSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DegradedCarrier.DegradedSince(childComplexity), true
 
 	case "DeliveryForecast.basedOn":
 		if e.ComplexityRoot.DeliveryForecast.BasedOn == nil {
@@ -3268,6 +3298,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShipmentImportErrorEdge.Node(childComplexity), true
 
+	case "SourceHealth.degradedCarriers":
+		if e.ComplexityRoot.SourceHealth.DegradedCarriers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceHealth.DegradedCarriers(childComplexity), true
 	case "SourceHealth.degradedReason":
 		if e.ComplexityRoot.SourceHealth.DegradedReason == nil {
 			break
@@ -5403,6 +5439,23 @@ type SourceHealth {
   degradedReason: String
   "The carrier asked to wait (Retry-After) or the poller backs off until then."
   retryAt: Time
+  """
+  The carriers whose events this webhook source stopped or thinned while its other carriers'
+  keep coming (an aggregator failing for one carrier): INACTIVE_TRACKING and STALLED are held
+  for that carrier's shipments and SOURCE_DEGRADED names the source and the carrier. The
+  source's state stays OK for its other carriers. Empty while none is, and for carrier accounts.
+  """
+  degradedCarriers: [DegradedCarrier!]!
+}
+
+"A carrier a webhook source fails for while it works for its other carriers."
+type DegradedCarrier {
+  "The carrier's code (ups, usps, fedex, ...), as on shipments."
+  carrier: String!
+  "The start of the hours judged: when its events stopped or thinned."
+  degradedSince: Time!
+  "Why, as SOURCE_DEGRADED flags say it."
+  degradedReason: String!
 }
 
 # --- Carrier accounts ---
@@ -6204,6 +6257,18 @@ func (ec *executionContext) childFields_DailyHealth(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type DailyHealth", field.Name)
 }
 
+func (ec *executionContext) childFields_DegradedCarrier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "carrier":
+		return ec.fieldContext_DegradedCarrier_carrier(ctx, field)
+	case "degradedSince":
+		return ec.fieldContext_DegradedCarrier_degradedSince(ctx, field)
+	case "degradedReason":
+		return ec.fieldContext_DegradedCarrier_degradedReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DegradedCarrier", field.Name)
+}
+
 func (ec *executionContext) childFields_DeliveryForecast(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "p50":
@@ -6988,6 +7053,8 @@ func (ec *executionContext) childFields_SourceHealth(ctx context.Context, field 
 		return ec.fieldContext_SourceHealth_degradedReason(ctx, field)
 	case "retryAt":
 		return ec.fieldContext_SourceHealth_retryAt(ctx, field)
+	case "degradedCarriers":
+		return ec.fieldContext_SourceHealth_degradedCarriers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SourceHealth", field.Name)
 }
@@ -9458,6 +9525,75 @@ func (ec *executionContext) _DailyHealth_failing(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_DailyHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DailyHealth", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DegradedCarrier_carrier(ctx context.Context, field graphql.CollectedField, obj *source.CarrierHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DegradedCarrier_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DegradedCarrier().Carrier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DegradedCarrier_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DegradedCarrier", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DegradedCarrier_degradedSince(ctx context.Context, field graphql.CollectedField, obj *source.CarrierHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DegradedCarrier_degradedSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradedSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DegradedCarrier_degradedSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DegradedCarrier", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DegradedCarrier_degradedReason(ctx context.Context, field graphql.CollectedField, obj *source.CarrierHold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DegradedCarrier_degradedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DegradedCarrier_degradedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DegradedCarrier", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _DeliveryForecast_p50(ctx context.Context, field graphql.CollectedField, obj *forecast.Forecast) (ret graphql.Marshaler) {
@@ -17812,6 +17948,38 @@ func (ec *executionContext) fieldContext_SourceHealth_retryAt(_ context.Context,
 	return graphql.NewScalarFieldContext("SourceHealth", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _SourceHealth_degradedCarriers(ctx context.Context, field graphql.CollectedField, obj *source.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceHealth_degradedCarriers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradedCarriers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []source.CarrierHold) graphql.Marshaler {
+			return ec.marshalNDegradedCarrier2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐCarrierHoldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceHealth_degradedCarriers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SourceHealth",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DegradedCarrier(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_flagRaised(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -22555,6 +22723,87 @@ func (ec *executionContext) _DailyHealth(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._DailyHealth_failing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var degradedCarrierImplementors = []string{"DegradedCarrier"}
+
+func (ec *executionContext) _DegradedCarrier(ctx context.Context, sel ast.SelectionSet, obj *source.CarrierHold) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, degradedCarrierImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DegradedCarrier")
+		case "carrier":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DegradedCarrier_carrier(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "degradedSince":
+			out.Values[i] = ec._DegradedCarrier_degradedSince(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "degradedReason":
+			out.Values[i] = ec._DegradedCarrier_degradedReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -28354,6 +28603,11 @@ func (ec *executionContext) _SourceHealth(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "degradedCarriers":
+			out.Values[i] = ec._SourceHealth_degradedCarriers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30402,6 +30656,26 @@ func (ec *executionContext) marshalNDailyHealth2ᚕgithubᚗcomᚋshipwatchᚋsh
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDailyHealth2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋhealthᚐDayValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDegradedCarrier2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐCarrierHold(ctx context.Context, sel ast.SelectionSet, v source.CarrierHold) graphql.Marshaler {
+	return ec._DegradedCarrier(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDegradedCarrier2ᚕgithubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐCarrierHoldᚄ(ctx context.Context, sel ast.SelectionSet, v []source.CarrierHold) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDegradedCarrier2githubᚗcomᚋshipwatchᚋshipwatchᚋinternalᚋsourceᚐCarrierHold(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -247,7 +247,7 @@ var shipmentRules = []Rule{
 			Message: degradedMessage(`no carrier event`),
 			Order:   `sh.last_event_at`,
 		}},
-		Join: `CROSS JOIN LATERAL (` + degradedSourceOf + ` LIMIT 1) ds`,
+		Join: `CROSS JOIN LATERAL (` + degradedSourceOf + ` ORDER BY held.degraded_since, held.source_id LIMIT 1) ds`,
 	},
 	{
 		// Shipped (shippedAt, else the first scan) on a later local day
@@ -326,28 +326,47 @@ const inactiveCond = `sh.first_scan_at IS NULL AND sh.normalized_tracking_number
 const stalledCond = `sh.delivered_at IS NULL AND sh.first_scan_at IS NOT NULL AND sh.status <> 'RETURNED_TO_SENDER'
 				AND sh.last_event_at <= $2::timestamptz - make_interval(hours => 24 * se.stalled_days)`
 
-// shipmentCarrier is the carrier of sh as carrier accounts name it: the
-// one its number belongs to, else the declared one.
-const shipmentCarrier = `upper(CASE WHEN sh.tracking_carrier <> '' THEN sh.tracking_carrier ELSE sh.carrier END)`
+// ShipmentCarrier is the carrier of sh as carrier accounts and the
+// carrier check of webhook sources name it: the one its number belongs
+// to, else the declared one, upper case ("USPS").
+const ShipmentCarrier = `upper(CASE WHEN sh.tracking_carrier <> '' THEN sh.tracking_carrier ELSE sh.carrier END)`
 
-// degradedSourceOf selects the failing sources (source.Degraded) that would
-// bring sh's scans: the seller's live carrier account for the shipment's
-// carrier when it has one, else each of its live webhook sources. It reads
-// the seller's degraded rows first, through their partial index: for a
-// seller with none (nearly always) it costs one index probe.
-const degradedSourceOf = `SELECT h.source_id, h.degraded_reason, h.degraded_since,
+// heldSources are the rows that can hold a seller's no-news rules: each
+// failing source (source.Degraded; a carrier account's carrier, or a
+// webhook source's id), and each carrier a working webhook source fails
+// for (the carrier check, source.CarrierFlow). One relation, so that
+// holding a shipment stays one EXISTS, which the planner turns into a join
+// against the seller's rows, read once; both tables hold rows only while
+// something fails, so for a seller with none (nearly always) it costs two
+// index probes.
+const heldSources = `SELECT h.seller_id, h.source_id, h.degraded_reason, h.degraded_since,
+		ca.carrier AS account_carrier, ts.id AS webhook_id, NULL::text AS webhook_carrier,
 		coalesce(ca.carrier || ' account', ts.provider || ' webhooks') AS source_name
 	FROM source_health h
 	LEFT JOIN carrier_accounts ca ON ca.id = h.source_id AND ca.seller_id = h.seller_id AND ca.deleted_at IS NULL
 	LEFT JOIN tracking_sources ts ON ts.id = h.source_id AND ts.seller_id = h.seller_id AND ts.deleted_at IS NULL
-	WHERE h.seller_id = sh.seller_id AND h.degraded_since IS NOT NULL
-		AND (ca.carrier = ` + shipmentCarrier + ` OR (ts.id IS NOT NULL AND ` + servedByWebhooks + `))
-	ORDER BY h.degraded_since, h.source_id`
+	WHERE h.degraded_since IS NOT NULL
+	UNION ALL
+	SELECT c.seller_id, c.source_id, c.degraded_reason, c.degraded_since,
+		NULL::text, ts.id, c.carrier, ts.provider || ' webhooks for ' || c.carrier
+	FROM source_carrier_health c
+	JOIN tracking_sources ts ON ts.id = c.source_id AND ts.seller_id = c.seller_id AND ts.deleted_at IS NULL`
+
+// degradedSourceOf selects the sources holding sh's no-news rules: the
+// seller's live carrier account for the shipment's carrier when it has one
+// and it fails; else each of its live webhook sources that fails, or that
+// fails for the shipment's carrier.
+const degradedSourceOf = `SELECT held.source_id, held.degraded_reason, held.degraded_since, held.source_name
+	FROM (` + heldSources + `) held
+	WHERE held.seller_id = sh.seller_id
+		AND (held.account_carrier = ` + ShipmentCarrier + `
+			OR (held.webhook_id IS NOT NULL AND coalesce(held.webhook_carrier = ` + ShipmentCarrier + `, true)
+				AND ` + servedByWebhooks + `))`
 
 // servedByWebhooks holds for sh when the seller has no live carrier
 // account for its carrier: its scans come by webhook.
 const servedByWebhooks = `NOT EXISTS (SELECT 1 FROM carrier_accounts own
-				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + shipmentCarrier + `)`
+				WHERE own.seller_id = sh.seller_id AND own.deleted_at IS NULL AND own.carrier = ` + ShipmentCarrier + `)`
 
 // AwaitingFirstScan and AwaitingNextScan are the two conditions under
 // which an open shipment sh should be receiving scans by webhook at $2

@@ -137,14 +137,18 @@ func (s *Service) processDeliveries(ctx context.Context, claim func(tx *sqlx.Tx)
 // sourceOutcomes sums processed deliveries per source: a delivery whose
 // body could not be used is a failure; lag is how long after its newest
 // event the freshest delivery arrived.
-func sourceOutcomes(ds []store.WebhookDelivery, outs []store.WebhookDeliveryOutcome, newest []time.Time, now time.Time) []source.Outcome {
+// A usable delivery is also counted for its carrier (carriers[i], "" when
+// not known), for the carrier check.
+func sourceOutcomes(ds []store.WebhookDelivery, outs []store.WebhookDeliveryOutcome, newest []time.Time, carriers []string, now time.Time) []source.Outcome {
 	bySource := map[string]*source.Outcome{}
+	byCarrier := map[string]map[string]int{}
 	var order []string
 	for i, d := range ds {
 		o, ok := bySource[d.SourceID]
 		if !ok {
 			o = &source.Outcome{SellerID: d.SellerID, SourceID: d.SourceID, Kind: source.Webhook, At: now}
 			bySource[d.SourceID] = o
+			byCarrier[d.SourceID] = map[string]int{}
 			order = append(order, d.SourceID)
 		}
 		if outs[i].Error != "" {
@@ -153,6 +157,9 @@ func sourceOutcomes(ds []store.WebhookDelivery, outs []store.WebhookDeliveryOutc
 			continue
 		}
 		o.OK++
+		if carriers[i] != "" {
+			byCarrier[d.SourceID][carriers[i]]++
+		}
 		if !newest[i].IsZero() {
 			lag := max(0, d.ReceivedAt.Sub(newest[i]))
 			if o.Lag == nil || lag < *o.Lag {
@@ -162,15 +169,34 @@ func sourceOutcomes(ds []store.WebhookDelivery, outs []store.WebhookDeliveryOutc
 	}
 	res := make([]source.Outcome, 0, len(order))
 	for _, id := range order {
-		res = append(res, *bySource[id])
+		o := bySource[id]
+		for c, n := range byCarrier[id] {
+			o.Carriers = append(o.Carriers, source.CarrierCount{Carrier: c, Deliveries: n})
+		}
+		slices.SortFunc(o.Carriers, func(a, b source.CarrierCount) int { return strings.Compare(a.Carrier, b.Carrier) })
+		res = append(res, *o)
 	}
 	return res
+}
+
+// deliveryCarrier is the carrier of a webhook's number as the rules name a
+// shipment's (flag.ShipmentCarrier): the carrier the number belongs to,
+// the provider's carrier helping to decide, else the provider's carrier
+// when Shipwatch knows its name; "" when neither tells.
+func deliveryCarrier(p webhook.Payload) string {
+	declared, _ := tracking.ResolveCarrier(p.Carrier)
+	c := tracking.Check(p.TrackingNumber, declared).Carrier
+	if c == "" {
+		c = declared
+	}
+	return strings.ToUpper(c)
 }
 
 // processClaimed records the events of deliveries whose locks tx holds
 // and marks them processed.
 func (s *Service) processClaimed(ctx context.Context, tx *sqlx.Tx, ds []store.WebhookDelivery) ([]source.Outcome, error) {
 	newest := make([]time.Time, len(ds))
+	carriers := make([]string, len(ds))
 	outs := make([]store.WebhookDeliveryOutcome, len(ds))
 	// stops are TRACKING_STOPPED pushes: the provider will send nothing
 	// more for the number, which the seller sees among the source's
@@ -195,6 +221,7 @@ func (s *Service) processClaimed(ctx context.Context, tx *sqlx.Tx, ds []store.We
 		case err != nil:
 			return nil, err
 		}
+		carriers[i] = deliveryCarrier(p)
 		if p.Stopped {
 			stops = append(stops, stop{d.SellerID, d.SourceID, tracking.Normalize(p.TrackingNumber)})
 			continue
@@ -239,7 +266,7 @@ func (s *Service) processClaimed(ctx context.Context, tx *sqlx.Tx, ds []store.We
 	if err := s.store.MarkWebhookDeliveriesProcessed(ctx, tx, outs); err != nil {
 		return nil, err
 	}
-	return sourceOutcomes(ds, outs, newest, s.now()), nil
+	return sourceOutcomes(ds, outs, newest, carriers, s.now()), nil
 }
 
 // sortForInsert orders events by number and fingerprint: two batches

@@ -232,9 +232,10 @@ func (s *Service) checkLockedTimed(ctx context.Context, tx *sqlx.Tx, sellerID st
 
 // Sweep runs the time-based rules over every seller's shipments at time
 // at, one transaction per seller, and returns how many flags it raised and
-// resolved. Silent and thinned webhook sources are marked first
-// (DetectSilentSources, DetectThinnedSources), so the rules they hold are
-// held in the same sweep. It never waits on a lock (docs/locking.md), so it cannot
+// resolved. Silent and thinned webhook sources, and the carriers failing
+// behind working ones, are marked first (DetectSilentSources,
+// DetectThinnedSources, DetectDegradedCarriers), so the rules they hold
+// are held in the same sweep. It never waits on a lock (docs/locking.md), so it cannot
 // deadlock with the checks and writes running beside it.
 func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int, err error) {
 	if err := s.requeueLostTurns(ctx); err != nil {
@@ -244,6 +245,9 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 		return 0, 0, fmt.Errorf("sweep: %w", err)
 	}
 	if _, _, err := s.DetectThinnedSources(ctx, at); err != nil {
+		return 0, 0, fmt.Errorf("sweep: %w", err)
+	}
+	if _, _, err := s.DetectDegradedCarriers(ctx, at); err != nil {
 		return 0, 0, fmt.Errorf("sweep: %w", err)
 	}
 	sellers, err := s.store.SellersWithShipments(ctx)

@@ -60,6 +60,9 @@ type Health struct {
 	DegradedReason      string     `db:"degraded_reason"`
 	RetryAt             *time.Time `db:"retry_at"`
 	UpdatedAt           time.Time  `db:"updated_at"`
+	// DegradedCarriers are the carriers the carrier check holds for a
+	// webhook source that works for its others, by carrier.
+	DegradedCarriers []CarrierHold `db:"-"`
 }
 
 // State is the health's state.
@@ -96,6 +99,16 @@ type Outcome struct {
 	Error string
 	// RetryAt: do not call the source before then (a Retry-After).
 	RetryAt *time.Time
+	// Carriers counts a webhook source's usable deliveries by carrier, in
+	// the carriers' order (the carrier check's hourly counts); deliveries
+	// whose carrier is not known are left out.
+	Carriers []CarrierCount
+}
+
+// CarrierCount is how many usable deliveries of one carrier a batch made.
+type CarrierCount struct {
+	Carrier    string
+	Deliveries int
 }
 
 // MarshalGQL writes s as a GraphQL enum value.

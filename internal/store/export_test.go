@@ -63,3 +63,10 @@ var StandardKeysBound = standardKeysBound
 
 // SourceDeliveriesSQL is the statement of SourceDeliveries, for plan tests.
 const SourceDeliveriesSQL = sourceDeliveriesSQL
+
+// CarrierDeliveriesSQL and AwaitingCarrierScansSQL are the carrier check's
+// statements, for plan tests.
+const (
+	CarrierDeliveriesSQL    = carrierDeliveriesSQL
+	AwaitingCarrierScansSQL = awaitingCarrierScansSQL
+)

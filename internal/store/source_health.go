@@ -31,13 +31,26 @@ func (s *Store) RecordSourceOutcome(ctx context.Context, o source.Outcome) error
 	}
 	hour := o.At.UTC().Truncate(time.Hour)
 	// A webhook source's usable deliveries are also counted per hour, for
-	// the silence check (SilentSources); in the same statement, so the
-	// counts cost no round trip.
+	// the silence check (SilentSources), and per hour and carrier, for the
+	// carrier check (CarrierFlows); in the same statement, so the counts
+	// cost no round trip. The carriers' rows are written after the
+	// source's hour (they read counted), in the carriers' order: two
+	// batches of a source lock them in the same order.
+	carriers, counts := make([]string, len(o.Carriers)), make([]int64, len(o.Carriers))
+	for i, c := range o.Carriers {
+		carriers[i], counts[i] = c.Carrier, int64(c.Deliveries)
+	}
 	_, err := s.db.ExecContext(ctx, `
 		WITH counted AS (
 			INSERT INTO source_delivery_hours AS d (seller_id, source_id, hour, deliveries)
 			SELECT $2::uuid, $1::uuid, $4::timestamptz, $5::integer WHERE $3::text = 'WEBHOOK' AND $5::integer > 0
-			ON CONFLICT (source_id, hour) DO UPDATE SET deliveries = d.deliveries + EXCLUDED.deliveries)
+			ON CONFLICT (source_id, hour) DO UPDATE SET deliveries = d.deliveries + EXCLUDED.deliveries
+			RETURNING 1), by_carrier AS (
+			INSERT INTO source_carrier_hours AS d (seller_id, source_id, hour, carrier, deliveries)
+			SELECT $2::uuid, $1::uuid, $4::timestamptz, c.carrier, c.n
+			FROM counted, unnest($12::text[], $13::integer[]) WITH ORDINALITY AS c (carrier, n, i)
+			WHERE c.n > 0 ORDER BY c.i
+			ON CONFLICT (source_id, hour, carrier) DO UPDATE SET deliveries = d.deliveries + EXCLUDED.deliveries)
 		INSERT INTO source_health AS h (source_id, seller_id, kind, window_start, ok_current, failed_current,
 			last_success_at, last_failure_at, last_error, consecutive_failures, lag_seconds, degraded_since,
 			degraded_reason, retry_at, updated_at)
@@ -67,7 +80,7 @@ func (s *Store) RecordSourceOutcome(ctx context.Context, o source.Outcome) error
 			retry_at = CASE WHEN $5 > 0 THEN NULL ELSE coalesce($11, h.retry_at) END,
 			updated_at = $7`,
 		o.SourceID, o.SellerID, string(o.Kind), hour, o.OK, o.Failed, o.At, reason(o.Error), lag,
-		source.FailureThreshold, o.RetryAt)
+		source.FailureThreshold, o.RetryAt, pq.Array(carriers), pq.Array(counts))
 	if err != nil {
 		return fmt.Errorf("record source outcome: %w", mapErr(err))
 	}
@@ -82,14 +95,34 @@ func reason(s string) string {
 	return strings.ToValidUTF8(s[:480], "") + "…"
 }
 
-// SourceHealth returns the health of the seller's sources among ids; a
-// source with no row yet is absent.
+// SourceHealth returns the health of the seller's sources among ids, with
+// the carriers the carrier check holds for each; a source with no row yet
+// is absent.
 func (s *Store) SourceHealth(ctx context.Context, sellerID string, ids []string) ([]source.Health, error) {
 	rows := []source.Health{}
 	err := s.db.SelectContext(ctx, &rows, `SELECT `+sourceHealthColumns+` FROM source_health
 		WHERE seller_id = $1 AND source_id = ANY($2::uuid[])`, sellerID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("source health: %w", mapErr(err))
+	}
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	holds := []source.CarrierHold{}
+	err = s.db.SelectContext(ctx, &holds, `SELECT source_id, carrier, degraded_since, degraded_reason
+		FROM source_carrier_health WHERE seller_id = $1 AND source_id = ANY($2::uuid[])
+		ORDER BY source_id, carrier`, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("source health: %w", mapErr(err))
+	}
+	at := make(map[string]int, len(rows))
+	for i, r := range rows {
+		at[r.SourceID] = i
+	}
+	for _, c := range holds {
+		if i, ok := at[c.SourceID]; ok {
+			rows[i].DegradedCarriers = append(rows[i].DegradedCarriers, c)
+		}
 	}
 	return rows, nil
 }

@@ -118,10 +118,14 @@ func (s *Store) MarkSourceSilent(ctx context.Context, sellerID, sourceID string,
 	return n == 1, nil
 }
 
-// ExpireDeliveryHours deletes the hourly delivery counts older than
-// before, of every source (retention, not tenant data read).
+// ExpireDeliveryHours deletes the hourly delivery counts, and those per
+// carrier, older than before, of every source (retention, not tenant data
+// read).
 func (s *Store) ExpireDeliveryHours(ctx context.Context, before time.Time) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM source_delivery_hours WHERE hour < $1`, before); err != nil {
+		return fmt.Errorf("expire delivery hours: %w", mapErr(err))
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM source_carrier_hours WHERE hour < $1`, before); err != nil {
 		return fmt.Errorf("expire delivery hours: %w", mapErr(err))
 	}
 	return nil
