@@ -19,7 +19,7 @@ func importOptions(cfg config.Config, enqueue *jobs.Client, reg *prometheus.Regi
 	}, []string{"result"})
 	steps := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "shipwatch_import_batch_step_seconds",
-		Help: "Time each step of an import batch took, by step (parse, upsert, refresh, registrations, lookup, risk, rules, announce, errors, progress, commit, recheck).",
+		Help: "Time each step of an import batch took, by step (parse, upsert, refresh, registrations, risk, rules, announce, errors, progress, commit, recheck).",
 		// A batch is 10,000 rows: its steps take from a millisecond to seconds.
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"step"})

@@ -254,7 +254,7 @@ func TestUploadShipments(t *testing.T) {
 		}
 	}
 	// Three uploads of a few rows: one batch each, every step timed once.
-	for _, step := range []string{"parse", "upsert", "refresh", "registrations", "lookup", "risk", "rules",
+	for _, step := range []string{"parse", "upsert", "refresh", "registrations", "risk", "rules",
 		"announce", "errors", "progress", "commit", "recheck"} {
 		m := `shipwatch_import_batch_step_seconds_count{step="` + step + `"} 3`
 		if !strings.Contains(string(metrics), m) {

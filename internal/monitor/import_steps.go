@@ -9,9 +9,8 @@ import "time"
 const (
 	StepParse         = "parse"         // read, parse and check the rows (tracking check included)
 	StepUpsert        = "upsert"        // write the shipments (one upsert with the no-op guard)
-	StepRefresh       = "refresh"       // event-derived state of the batch's numbers, status announcements
+	StepRefresh       = "refresh"       // event-derived state of the batch's numbers (locking every shipment of them, the ones to check), status announcements
 	StepRegistrations = "registrations" // queue numbers with auto-registering sources, and their jobs
-	StepLookup        = "lookup"        // every shipment of the batch's numbers, for the check
 	StepRisk          = "risk"          // forecast risk of the shipments that can be at risk
 	StepRules         = "rules"         // every rule in one statement: flags raised and resolved
 	StepAnnounce      = "announce"      // flag messages and notifications

@@ -258,7 +258,9 @@ func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string
 	if err := s.store.PrepareRuleTx(ctx, tx, true); err != nil {
 		return err
 	}
-	changes, err := s.store.RefreshShipments(ctx, tx, sellerID, nonEmpty(numbers))
+	// The refresh locks every shipment carrying these numbers, in
+	// ascending id, and returns them: the shipments to check.
+	ids, changes, err := s.store.RefreshWritten(ctx, tx, sellerID, nonEmpty(numbers))
 	if err != nil {
 		return err
 	}
@@ -270,13 +272,6 @@ func (s *Service) checkWritten(ctx context.Context, tx *sqlx.Tx, sellerID string
 		return err
 	}
 	clk.lap(StepRegistrations)
-	// RefreshShipments locked every shipment carrying these numbers, in
-	// ascending id: exactly the shipments WrittenShipments returns.
-	ids, err := s.store.WrittenShipments(ctx, tx, sellerID, nonEmpty(numbers))
-	if err != nil {
-		return err
-	}
-	clk.lap(StepLookup)
 	return s.checkLockedTimed(ctx, tx, sellerID, ids, clk)
 }
 

@@ -23,6 +23,16 @@ type StatusChange struct {
 // dated before later scans stays history. A cancelled shipment keeps its
 // status. It returns the shipments whose status changed.
 func (s *Store) RefreshShipments(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers []string) ([]StatusChange, error) {
+	_, changes, err := s.refresh(ctx, q, sellerID, numbers, nil)
+	return changes, err
+}
+
+// RefreshWritten is RefreshShipments that also returns the ids of every
+// shipment it locked (every shipment carrying the numbers, ascending id):
+// the shipments an import batch then checks, holding their row locks. A
+// second reading of the numbers' shipments could also return one written
+// by another transaction since, whose lock the batch does not hold.
+func (s *Store) RefreshWritten(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers []string) (ids []string, changes []StatusChange, err error) {
 	return s.refresh(ctx, q, sellerID, numbers, nil)
 }
 
@@ -35,13 +45,16 @@ func (s *Store) RefreshLocked(ctx context.Context, q sqlx.ExtContext, sellerID s
 	if err != nil {
 		return nil, err
 	}
-	return s.refresh(ctx, q, sellerID, numbers, ids)
+	_, changes, err := s.refresh(ctx, q, sellerID, numbers, ids)
+	return changes, err
 }
 
-func (s *Store) refresh(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers, only []string) ([]StatusChange, error) {
-	changes := []StatusChange{}
+// refresh returns the ids of the shipments it locked and those whose
+// status changed.
+func (s *Store) refresh(ctx context.Context, q sqlx.ExtContext, sellerID string, numbers, only []string) ([]string, []StatusChange, error) {
+	locked := []StatusChange{}
 	if len(numbers) == 0 {
-		return changes, nil
+		return []string{}, locked, nil
 	}
 	// Each number's events are read through the timeline index by (seller,
 	// number), one LATERAL per number: the plan does not depend on
@@ -54,21 +67,25 @@ func (s *Store) refresh(ctx context.Context, q sqlx.ExtContext, sellerID string,
 	if only != nil {
 		ids = pq.Array(only)
 	}
-	err := sqlx.SelectContext(ctx, q, &changes, refreshSQL, sellerID, pq.Array(numbers), ids)
+	err := sqlx.SelectContext(ctx, q, &locked, refreshSQL, sellerID, pq.Array(numbers), ids)
 	if err != nil {
-		return nil, fmt.Errorf("refresh shipments: %w", mapErr(err))
+		return nil, nil, fmt.Errorf("refresh shipments: %w", mapErr(err))
 	}
-	out := changes[:0]
-	for _, c := range changes {
+	all := make([]string, len(locked))
+	changes := []StatusChange{}
+	for i, c := range locked {
+		all[i] = c.ShipmentID
 		if c.From != c.To {
-			out = append(out, c)
+			changes = append(changes, c)
 		}
 	}
-	return out, nil
+	return all, changes, nil
 }
 
 // refreshSQL is RefreshShipments' statement: $1 the seller, $2 the
-// numbers, $3 the only shipments to update (NULL for all of theirs).
+// numbers, $3 the only shipments to update (NULL for all of theirs). It
+// returns every shipment it locked, in ascending id, with its status
+// before and after (the same when the row was left as it was).
 var refreshSQL = `
 		WITH numbers AS (
 			SELECT DISTINCT n FROM unnest($2::text[]) AS n WHERE n <> ''
@@ -104,14 +121,18 @@ var refreshSQL = `
 				f.estimated_delivery_at, f.first_scan_at, coalesce(f.source, '') AS last_event_source
 			FROM (SELECT * FROM found ORDER BY id) f
 			CROSS JOIN LATERAL (SELECT * FROM shipments WHERE id = f.id FOR NO KEY UPDATE) sh
+		), updated AS (
+			UPDATE shipments sh SET status = t.status, last_event_at = t.last_event_at,
+				delivered_at = t.delivered_at, estimated_delivery_at = t.estimated_delivery_at,
+				first_scan_at = t.first_scan_at, last_event_source = t.last_event_source, updated_at = now()
+			FROM target t
+			WHERE sh.id = t.id AND (sh.status, sh.last_event_at, sh.delivered_at, sh.estimated_delivery_at, sh.first_scan_at, sh.last_event_source)
+				IS DISTINCT FROM (t.status, t.last_event_at, t.delivered_at, t.estimated_delivery_at, t.first_scan_at, t.last_event_source)
+			RETURNING sh.id, sh.status
 		)
-		UPDATE shipments sh SET status = t.status, last_event_at = t.last_event_at,
-			delivered_at = t.delivered_at, estimated_delivery_at = t.estimated_delivery_at,
-			first_scan_at = t.first_scan_at, last_event_source = t.last_event_source, updated_at = now()
-		FROM target t
-		WHERE sh.id = t.id AND (sh.status, sh.last_event_at, sh.delivered_at, sh.estimated_delivery_at, sh.first_scan_at, sh.last_event_source)
-			IS DISTINCT FROM (t.status, t.last_event_at, t.delivered_at, t.estimated_delivery_at, t.first_scan_at, t.last_event_source)
-		RETURNING sh.id, t.old_status, sh.status`
+		SELECT t.id, t.old_status, coalesce(u.status, t.old_status) AS status
+		FROM target t LEFT JOIN updated u ON u.id = t.id
+		ORDER BY t.id`
 
 // TrackingNumbersOf returns the distinct normalised numbers of the seller's
 // shipments with these ids (” left out).
