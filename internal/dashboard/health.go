@@ -129,18 +129,17 @@ func (h *Dashboard) forecast(r *http.Request, s session, m health.Marketplace, v
 			continue
 		}
 		seen[p.Metric] = true
-		q, err := out.Queue(p.Metric)
+		page, err := out.Page(p.Metric, 0, queueTop)
 		if err != nil {
 			return err
 		}
-		if len(q) == 0 {
+		if len(page.Items) == 0 {
 			continue
 		}
-		top := q[:min(queueTop, len(q))]
-		if err := h.d.Health.Suggest(r.Context(), s.Seller.ID, top); err != nil {
+		if err := h.d.Health.Suggest(r.Context(), s.Seller.ID, page.Items); err != nil {
 			return err
 		}
-		v.Queues = append(v.Queues, queueView{Metric: string(p.Metric), Total: len(q), Items: top})
+		v.Queues = append(v.Queues, queueView{Metric: string(p.Metric), Total: page.Total, Items: page.Items})
 	}
 	return nil
 }

@@ -158,6 +158,25 @@ func TestForecastMatchesDirectRandom(t *testing.T) {
 							t.Fatalf("round %d, seller %d, %s at %s: %s queue (-direct +fast):\n%s(seed %d)", round, i, m, at, p.Metric, diff, seed)
 						}
 					}
+					// A page of one metric's queue, as saveQueue asks for it:
+					// projected from that metric's standards only and not
+					// sorted whole, it must be the direct queue's slice.
+					metric := fast.Projections[rng.IntN(len(fast.Projections))].Metric
+					want := queueOf(t, slow, metric)
+					offset, limit := rng.IntN(len(want)+2), 1+rng.IntN(20)
+					page, err := f.hs.SaveQueue(ctx, s, m, metric, offset, limit, at)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want = want[min(offset, len(want)):min(offset+limit, len(want))]
+					got := make([]queueFigures, len(page.Items))
+					for j, it := range page.Items {
+						got[j] = queueFigures{it.Shipment.ID, it.Action, it.Deadline, it.Probability, it.Effect}
+					}
+					if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" || page.Total != len(queueOf(t, slow, metric)) {
+						t.Fatalf("round %d, seller %d, %s at %s: %s saveQueue from %d, %d items, total %d (-direct +page):\n%s(seed %d)",
+							round, i, m, at, metric, offset, limit, page.Total, diff, seed)
+					}
 				}
 			}
 		}

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/forecast"
 	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 	"github.com/shipwatch/shipwatch/internal/store"
-	"github.com/shipwatch/shipwatch/internal/tracking"
 )
 
 // z90 bounds the central 90% of a normal distribution.
@@ -88,6 +87,12 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	if err != nil {
 		return nil, &shipment.FieldError{Field: "marketplace", Message: err.Error()}
 	}
+	return s.outlook(ctx, sellerID, m, list, now)
+}
+
+// outlook projects the listed standards of the marketplace (all of them,
+// or what one metric's save queue needs: queueStandards).
+func (s *Service) outlook(ctx context.Context, sellerID string, m Marketplace, list []Standard, now time.Time) (*Outlook, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
@@ -136,12 +141,15 @@ func (s *Service) Forecast(ctx context.Context, sellerID string, m Marketplace, 
 	out := &Outlook{SellerID: sellerID, Marketplace: m, Now: now, Location: loc}
 	i := 0
 	for _, st := range list {
+		// A shipment's outcome in a metric is the same in each of its
+		// windows: decided once, then placed by its key.
+		decided := decide(st, open, in)
 		for _, w := range st.Windows {
 			c := counts[i]
 			p := Projection{Standard: st, WindowDays: w, From: c.From, EvaluatedAt: c.To,
 				Denominator: c.Denominator, Known: c.Numerator, Current: current[i]}
 			p.Target.WindowDays = w
-			project(&p, open, in)
+			project(&p, decided, in)
 			p.Crossing = p.Current.Status != Failing && p.Status == Failing
 			out.Projections = append(out.Projections, p)
 			i++
@@ -170,19 +178,42 @@ func (s *Service) openInputs(ctx context.Context, sellerID string, list []Standa
 	if err != nil {
 		return nil, err
 	}
-	var due []store.Shipment
-	for _, sh := range open {
-		if sh.DeliverBy != nil && sh.DeliverBy.After(now) {
-			due = append(due, sh)
-		}
-	}
-	if in.forecasts, err = monitor.DeliveryForecasts(ctx, s.store, sellerID, due, now); err != nil {
+	if in.forecasts, err = s.dueForecasts(ctx, sellerID, list, open, now); err != nil {
 		return nil, err
 	}
 	if in.claims, err = s.openClaims(ctx, sellerID, list, now); err != nil {
 		return nil, err
 	}
 	return open, nil
+}
+
+// dueForecasts forecasts the open shipments whose deliverBy is ahead, the
+// only ones an outcome reads a forecast of (the on-time delivery rate's);
+// none, and no read, when no listed standard is that rate.
+func (s *Service) dueForecasts(ctx context.Context, sellerID string, list []Standard, open []store.Shipment, now time.Time) (map[string]forecast.Forecast, error) {
+	needed := s.direct
+	for _, st := range list {
+		needed = needed || st.Metric == OnTimeDeliveryRate
+	}
+	if !needed {
+		return nil, nil
+	}
+	n := 0
+	for i := range open {
+		if open[i].DeliverBy != nil && open[i].DeliverBy.After(now) {
+			n++
+		}
+	}
+	due := open
+	if n < len(open) {
+		due = make([]store.Shipment, 0, n)
+		for _, sh := range open {
+			if sh.DeliverBy != nil && sh.DeliverBy.After(now) {
+				due = append(due, sh)
+			}
+		}
+	}
+	return monitor.DeliveryForecasts(ctx, s.store, sellerID, due, now)
 }
 
 // openClaims reads the open claims of the disputes the listed standards
@@ -241,16 +272,36 @@ func (s *Service) countsAt(ctx context.Context, sellerID string, list []Standard
 	return standardValues(list, res[:len(today)]), res[len(today):], nil
 }
 
-// project adds the open outcomes keyed in p's window to its known counts.
-func project(p *Projection, open []store.Shipment, in *outcomeInputs) {
+// decide returns the outcomes of the open shipments whose outcome in st's
+// metric can still change, each keyed by st's keying date.
+func decide(st Standard, open []store.Shipment, in *outcomeInputs) []outcome {
+	out := make([]outcome, 0, len(open)/4)
+	for i := range open {
+		if o, ok := openOutcome(st.Metric, st.KeyedBy, &open[i], in); ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// project adds the decided open outcomes keyed in p's window to its known
+// counts.
+func project(p *Projection, decided []outcome, in *outcomeInputs) {
 	mean, variance := float64(p.Known), 0.0
 	lo, hi := float64(p.Known), float64(p.Known)
-	for i := range open {
-		o, ok := openOutcome(p.Metric, p.KeyedBy, &open[i], in)
-		if !ok || o.key.Before(p.From) || !o.key.Before(p.EvaluatedAt) {
+	n := 0
+	for i := range decided {
+		if k := decided[i].key; !k.Before(p.From) && k.Before(p.EvaluatedAt) {
+			n++
+		}
+	}
+	p.outcomes = make([]outcome, 0, n)
+	for i := range decided {
+		o := &decided[i]
+		if o.key.Before(p.From) || !o.key.Before(p.EvaluatedAt) {
 			continue
 		}
-		p.outcomes = append(p.outcomes, o)
+		p.outcomes = append(p.outcomes, *o)
 		in0 := 0.0
 		if o.nowIn {
 			in0 = 1
@@ -275,163 +326,5 @@ func project(p *Projection, open []store.Shipment, in *outcomeInputs) {
 	p.Status = p.Target.Evaluate(int(math.Round(mean)), p.Denominator)
 }
 
-// SaveItem is an open shipment whose outcome in a metric can still
-// change, with what to do and by when.
-type SaveItem struct {
-	Shipment store.Shipment
-	Metric   Metric
-	Action   Action
-	// Deadline is when acting stops helping; nil when only the evaluation
-	// day bounds it.
-	Deadline *time.Time
-	// Probability is the chance the shipment counts for the seller
-	// (succeeds, or is not late) if nothing is done.
-	Probability float64
-	// Effect is how much acting would move the projected rate: the chance
-	// of failing over the denominator of the smallest window holding it.
-	Effect float64
-	// SuggestedNumber is, for ReplaceTrackingNumber, the likeliest valid
-	// number one typo away, "" when there is none.
-	SuggestedNumber string
-	// Dispute is, for AssembleEvidence, the open claim to answer.
-	Dispute *store.Dispute
-}
-
-// Queue returns the outlook's save queue for one metric: every open
-// shipment of any of its windows, the greatest effect first, then the
-// earliest deadline, then the shipment id.
-func (o *Outlook) Queue(metric Metric) ([]SaveItem, error) {
-	items := map[string]*SaveItem{}
-	found := false
-	for i := range o.Projections {
-		p := &o.Projections[i]
-		if p.Metric != metric {
-			continue
-		}
-		found = true
-		for _, oc := range p.outcomes {
-			fail := oc.p
-			if metric.HigherIsBetter() {
-				fail = 1 - oc.p
-			}
-			effect := fail / float64(p.Denominator)
-			it := items[oc.shipment.ID]
-			if it == nil {
-				it = &SaveItem{Shipment: *oc.shipment, Metric: metric, Action: oc.action, Deadline: oc.deadline, Probability: 1 - fail,
-					Dispute: oc.dispute}
-				items[oc.shipment.ID] = it
-			}
-			it.Effect = math.Max(it.Effect, effect)
-		}
-	}
-	if !found {
-		return nil, &shipment.FieldError{Field: "metric", Message: fmt.Sprintf("%s is not a published standard of %s", metric, o.Marketplace)}
-	}
-	out := make([]SaveItem, 0, len(items))
-	for _, it := range items {
-		out = append(out, *it)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Effect != b.Effect {
-			return a.Effect > b.Effect
-		}
-		if (a.Deadline == nil) != (b.Deadline == nil) {
-			return a.Deadline != nil
-		}
-		if a.Deadline != nil && !a.Deadline.Equal(*b.Deadline) {
-			return a.Deadline.Before(*b.Deadline)
-		}
-		return a.Shipment.ID < b.Shipment.ID
-	})
-	return out, nil
-}
-
-// recentNumbers is how many of the seller's latest valid numbers rank a
-// replacement number (as for TrackingCheck.suggestions).
-const recentNumbers = 500
-
-// Suggest completes items for display: it reads their shipments in full
-// (the outlook holds only what the projection reads, see
-// store.OpenShipments) and fills SuggestedNumber on the items that
-// replace a number, from the tracking check's suggestions ranked by the
-// seller's own numbers. Call it on the page shown, not the whole queue.
-func (s *Service) Suggest(ctx context.Context, sellerID string, items []SaveItem) error {
-	if err := s.complete(ctx, sellerID, items); err != nil {
-		return err
-	}
-	var numbers *tracking.Numbers
-	for i := range items {
-		it := &items[i]
-		if it.Action != ReplaceTrackingNumber {
-			continue
-		}
-		if numbers == nil {
-			recent, err := s.store.RecentTrackingNumbers(ctx, sellerID, recentNumbers)
-			if err != nil {
-				return err
-			}
-			numbers = tracking.NewNumbers(recent)
-		}
-		if sug := tracking.Check(it.Shipment.TrackingNumber, it.Shipment.Carrier).SuggestionsFrom(numbers); len(sug) > 0 {
-			it.SuggestedNumber = sug[0]
-		}
-	}
-	return nil
-}
-
-// complete replaces each item's shipment with the whole row, read by key
-// in one query. A shipment deleted since the outlook keeps what it had.
-func (s *Service) complete(ctx context.Context, sellerID string, items []SaveItem) error {
-	if len(items) == 0 {
-		return nil
-	}
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.Shipment.ID
-	}
-	shs, err := s.store.ShipmentsByID(ctx, sellerID, ids)
-	if err != nil {
-		return fmt.Errorf("save queue: %w", err)
-	}
-	byID := make(map[string]store.Shipment, len(shs))
-	for _, sh := range shs {
-		byID[sh.ID] = sh
-	}
-	for i := range items {
-		if sh, ok := byID[items[i].Shipment.ID]; ok {
-			items[i].Shipment = sh
-		}
-	}
-	return nil
-}
-
 // Horizon is how many days after today the projection's window ends.
 func (p *Projection) Horizon() int { return Horizon(p.WindowDays) }
-
-// QueuePage is a page of a save queue.
-type QueuePage struct {
-	Items []SaveItem
-	// Offset is the first item's place in the queue; Total the queue's size.
-	Offset, Total int
-}
-
-// SaveQueue projects the marketplace's standards at now (zero: the current
-// time) and returns limit items of the metric's save queue from offset,
-// with suggestions for the numbers to replace.
-func (s *Service) SaveQueue(ctx context.Context, sellerID string, m Marketplace, metric Metric, offset, limit int, now time.Time) (QueuePage, error) {
-	out, err := s.Forecast(ctx, sellerID, m, now)
-	if err != nil {
-		return QueuePage{}, err
-	}
-	q, err := out.Queue(metric)
-	if err != nil {
-		return QueuePage{}, err
-	}
-	offset = min(max(offset, 0), len(q))
-	page := q[offset:min(offset+limit, len(q))]
-	if err := s.Suggest(ctx, sellerID, page); err != nil {
-		return QueuePage{}, err
-	}
-	return QueuePage{Items: page, Offset: offset, Total: len(q)}, nil
-}

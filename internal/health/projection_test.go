@@ -26,7 +26,7 @@ func TestProjectLateShipment(t *testing.T) {
 	}
 	p := Projection{Standard: standards[Amazon][1], WindowDays: 10, From: now.Add(-10 * day), EvaluatedAt: now.Add(5 * day), Denominator: 42, Known: 3}
 	in := &outcomeInputs{now: now, loc: time.UTC, base: map[Metric]float64{LateShipmentRate: 0.025}}
-	project(&p, open, in)
+	project(&p, decide(p.Standard, open, in), in)
 	// Known 3 counts a as late; it is late with 0.025:
 	//   expected = 3 + (0.025 − 1) = 2.025; variance 0.025 × 0.975 = 0.024375,
 	//   sd 0.1561249, × 1.6448536 = 0.2568028: low max(2, 1.7681972) = 2,
@@ -53,7 +53,7 @@ func TestProjectOnTimeDelivery(t *testing.T) {
 	p := Projection{Standard: standards[Amazon][3], WindowDays: 14, From: now.Add(-14 * day), EvaluatedAt: now.Add(7 * day), Denominator: 10, Known: 8}
 	in := &outcomeInputs{now: now, loc: time.UTC, base: map[Metric]float64{OnTimeDeliveryRate: 0.9},
 		forecasts: map[string]forecast.Forecast{"e": {HasDeadline: true, MissProbability: 0.4}}}
-	project(&p, open, in)
+	project(&p, decide(p.Standard, open, in), in)
 	// expected = 8 + 0.6 + 0.9 = 9.5; variance 0.6×0.4 + 0.9×0.1 = 0.33,
 	// sd 0.5744563, × 1.6448536 = 0.9448966: low 8.5551034, high
 	// min(10, 10.4448966) = 10. round(9.5) = 10: 100%, above 97%: OK.
@@ -85,7 +85,7 @@ func TestProjectOnTimeDeliveryUnscanned(t *testing.T) {
 	p := Projection{Standard: standards[Amazon][3], WindowDays: 14, From: now.Add(-14 * day), EvaluatedAt: now.Add(7 * day), Denominator: 10, Known: 8}
 	in := &outcomeInputs{now: now, loc: time.UTC, base: map[Metric]float64{OnTimeDeliveryRate: 0.9, ValidTrackingRate: 0.96},
 		forecasts: map[string]forecast.Forecast{"g": {HasDeadline: true, MissProbability: 0.25}, "h": {HasDeadline: true, MissProbability: 0.25}}}
-	project(&p, open, in)
+	project(&p, decide(p.Standard, open, in), in)
 	// g: 4 whole days since its number, 2 past the grace: scan chance
 	// 0.96 × 0.5² = 0.24; on time 0.75 × 0.24 = 0.18. h: 0.75.
 	// expected = 8 + 0.18 + 0.75 = 8.93.

@@ -108,16 +108,16 @@ func firstScans(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sel
 	if set.OriginPostalCode != "" {
 		return nil, nil
 	}
-	var ids []string
+	var ids, numbers []string
 	for _, sh := range shs {
 		if sh.OriginPostalCode == "" && sh.FirstScanAt != nil {
-			ids = append(ids, sh.ID)
+			ids, numbers = append(ids, sh.ID), append(numbers, sh.NormalizedTrackingNumber)
 		}
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return st.FirstScanPlaces(ctx, q, sellerID, ids)
+	return st.FirstScanPlaces(ctx, q, sellerID, ids, numbers)
 }
 
 // histograms reads the seller's histograms of every key of the lanes, as

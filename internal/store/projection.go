@@ -38,10 +38,21 @@ func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now t
 		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
 	}
 	defer rows.Close()
-	out := []Shipment{}
+	// The rows are gathered in blocks (each twice the last, up to
+	// openBlock) and copied once into a slice of their number: appending
+	// a hundred thousand shipments to one slice copies them again at
+	// every growth.
+	var blocks [][]Shipment
+	n := 0
+	block := make([]Shipment, 0, 64)
 	var at [8]sql.NullInt64
 	for rows.Next() {
-		var sh Shipment
+		if len(block) == cap(block) {
+			blocks, n = append(blocks, block), n+len(block)
+			block = make([]Shipment, 0, min(2*cap(block), openBlock))
+		}
+		block = append(block, Shipment{})
+		sh := &block[len(block)-1]
 		if err := rows.Scan(&sh.ID, &sh.SellerID, &sh.Carrier, &sh.NormalizedTrackingNumber, &sh.Service,
 			&at[0], &at[1], &at[2], &sh.DestinationPostalCode, &sh.DestinationCountry, &sh.Status, &at[3],
 			&at[4], &at[5], &at[6], &sh.OriginPostalCode, &sh.OriginCountry,
@@ -52,13 +63,22 @@ func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now t
 		sh.LastEventAt, sh.EstimatedDeliveryAt, sh.FirstScanAt = fromMicros(at[3]), fromMicros(at[4]), fromMicros(at[5])
 		sh.TrackingReceivedAt = fromMicros(at[6])
 		sh.CreatedAt = time.UnixMicro(at[7].Int64).UTC()
-		out = append(out, sh)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
 	}
+	if len(blocks) == 0 {
+		return block, nil
+	}
+	out := make([]Shipment, 0, n+len(block))
+	for _, b := range append(blocks, block) {
+		out = append(out, b...)
+	}
 	return out, nil
 }
+
+// openBlock is how many open shipments OpenShipments gathers per block.
+const openBlock = 4096
 
 // OpenShipmentsDirect is OpenShipments with every column, scanned by
 // sqlx as the other reads of shipments are: how they were read before,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -122,6 +123,23 @@ func (s *Store) StandardCountsDirect(ctx context.Context, sellerID string, qs []
 	return s.standardCounts(ctx, sellerID, qs, now, false)
 }
 
+// places sorts the windows' starts and ends, without repeats, and returns
+// them with each start's and end's place in them (from 1, as width_bucket
+// counts).
+func places(froms, nows []time.Time) ([]time.Time, []int64, []int64) {
+	t := append(append([]time.Time{}, froms...), nows...)
+	sort.Slice(t, func(i, j int) bool { return t[i].Before(t[j]) })
+	t = slices.CompactFunc(t, time.Time.Equal)
+	place := func(ts []time.Time) []int64 {
+		out := make([]int64, len(ts))
+		for i, x := range ts {
+			out[i] = int64(sort.Search(len(t), func(j int) bool { return !t[j].Before(x) })) + 1
+		}
+		return out
+	}
+	return t, place(froms), place(nows)
+}
+
 func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []StandardQuery, now time.Time, bounded bool) ([]StandardResult, error) {
 	if len(qs) == 0 {
 		return []StandardResult{}, nil
@@ -132,10 +150,9 @@ func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []Standa
 	}
 	days := make([]int64, len(qs))
 	ats := make([]*time.Time, len(qs))
-	var counts strings.Builder
 	for i, q := range qs {
-		conds, ok := standardCounts[q.Count]
-		key, okKey := standardKeys[q.Keying]
+		_, ok := standardCounts[q.Count]
+		_, okKey := standardKeys[q.Keying]
 		if !ok || !okKey || q.Days < 1 {
 			return nil, fmt.Errorf("standard counts: no count %q keyed by %q over %d days", q.Count, q.Keying, q.Days)
 		}
@@ -143,10 +160,6 @@ func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []Standa
 		if !q.At.IsZero() {
 			ats[i] = &q.At
 		}
-		// The fragments are constants of this file; i is an index.
-		end := fmt.Sprintf("w.nows[%d]", i+1)
-		in := fmt.Sprintf(`%s >= w.froms[%d] AND %s < %s AND %s`, key, i+1, key, end, strings.ReplaceAll(conds[0], "w.now", end))
-		fmt.Fprintf(&counts, ",\n\t\t\tcount(*) FILTER (WHERE %s AND %s), count(*) FILTER (WHERE %s)", in, strings.ReplaceAll(conds[1], "w.now", end), in)
 	}
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
@@ -192,13 +205,19 @@ func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []Standa
 		}
 		earliest = e
 	}
+	count := countsGrouped
+	if !bounded {
+		count = countsPerWindow
+	}
+	t, pfroms, pnows := places(froms, nows)
 	var raw []int64
 	err = tx.QueryRowxContext(ctx, `
 		WITH w AS MATERIALIZED (
-			SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS froms FROM sellers se WHERE se.id = $1)
-		SELECT ARRAY[0`+counts.String()+`]
-		FROM w JOIN shipments sh ON sh.seller_id = $1 AND `+bound,
-		sellerID, pq.Array(nows), pq.Array(froms), earliest).Scan(pq.Array(&raw))
+			SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS froms,
+				$5::timestamptz[] AS t, $6::int[] AS pfroms, $7::int[] AS pnows
+			FROM sellers se WHERE se.id = $1)
+		`+count(qs, bound), sellerID, pq.Array(nows), pq.Array(froms), earliest,
+		pq.Array(t), pq.Array(pfroms), pq.Array(pnows)).Scan(pq.Array(&raw))
 	if err != nil {
 		return nil, fmt.Errorf("standard counts: %w", mapErr(err))
 	}

@@ -58,17 +58,26 @@ const firstScanPlace = `SELECT e.postal_code, e.country FROM tracking_events e
 
 // FirstScanPlaces returns, by shipment id, where the first carrier scan
 // of each of the shipments (ids) was, for those whose scans name a postal
-// code.
-func (s *Store) FirstScanPlaces(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) (map[string][2]string, error) {
+// code. numbers[i] is ids[i]'s normalised number as the caller read it:
+// the events are read by it through the timeline index (the seller a
+// column of a materialised CTE, as for byNumber), without reading the
+// shipments again by key (25,000 of them took about 0.3 s for a
+// forecast of 100,000 open shipments).
+func (s *Store) FirstScanPlaces(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids, numbers []string) (map[string][2]string, error) {
+	if len(ids) != len(numbers) {
+		return nil, fmt.Errorf("first scan places: %d ids, %d numbers", len(ids), len(numbers))
+	}
 	rows := []struct {
 		ID         string `db:"id"`
 		PostalCode string `db:"postal_code"`
 		Country    string `db:"country"`
 	}{}
 	err := sqlx.SelectContext(ctx, q, &rows, `
-		SELECT sh.id, fs.postal_code, fs.country FROM `+byKey("$2")+` sh
-		CROSS JOIN LATERAL (`+firstScanPlace+`) fs
-		WHERE sh.seller_id = $1`, sellerID, pq.Array(ids))
+		WITH se AS MATERIALIZED (SELECT $1::uuid AS seller_id)
+		SELECT sh.id, fs.postal_code, fs.country
+		FROM (SELECT k.id, se.seller_id, k.number AS normalized_tracking_number
+			FROM se, unnest($2::uuid[], $3::text[]) AS k(id, number)) sh
+		CROSS JOIN LATERAL (`+firstScanPlace+`) fs`, sellerID, pq.Array(ids), pq.Array(numbers))
 	if err != nil {
 		return nil, fmt.Errorf("first scan places: %w", mapErr(err))
 	}
