@@ -2,7 +2,9 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -261,12 +263,7 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 		}
 	}
 	for _, seller := range sellers {
-		var rai, res int
-		err := s.store.Transact(ctx, func(tx *sqlx.Tx) error {
-			var err error
-			rai, res, err = s.sweepSellerTx(ctx, tx, seller, timeBased, at)
-			return err
-		})
+		rai, res, err := s.sweepSellerParts(ctx, seller, timeBased, at)
 		if err != nil {
 			return raised, resolved, fmt.Errorf("sweep: %w", err)
 		}
@@ -275,26 +272,66 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 	return raised, resolved, nil
 }
 
+// sweepParts is how many parts of a seller's shipments the sweep runs at
+// once, each on its own connection and in its own transaction: most of a
+// sweep that raises or resolves many flags is PostgreSQL writing them, one
+// statement at a time on one core per connection (docs/monitoring.md,
+// Figures). The parts hold disjoint shipments, so their transactions never
+// wait on each other's rows (docs/locking.md).
+const sweepParts = 2
+
+// sweepSellerParts runs rules over one seller's shipments at time at, its
+// parts (store.ShipmentParts) at once, and returns how many flags they
+// raised and resolved. A part that fails leaves the others' work
+// committed; the next sweep evaluates its shipments again.
+func (s *Service) sweepSellerParts(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
+	parts := store.ShipmentParts(sweepParts)
+	type result struct {
+		raised, resolved int
+		err              error
+	}
+	results := make([]result, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &results[i]
+			r.err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+				var err error
+				r.raised, r.resolved, err = s.sweepSellerTx(ctx, tx, sellerID, part, rules, at)
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		raised, resolved, err = raised+r.raised, resolved+r.resolved, errors.Join(err, r.err)
+	}
+	return raised, resolved, err
+}
+
 // sweepSeller runs rules over all of one seller's shipments at time at.
 func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) error {
 	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
-		_, _, err := s.sweepSellerTx(ctx, tx, sellerID, rules, at)
+		_, _, err := s.sweepSellerTx(ctx, tx, sellerID, store.ShipmentPart{}, rules, at)
 		return err
 	})
 }
 
-// sweepSellerTx evaluates each rule over the seller's shipments through
-// its partial indexes, locks the shipments whose flag changes without
-// waiting, and applies the rule to those only, reading them by key: with
-// their locks held, that second reading sees every write committed before
-// it, and no write can change them before the sweep commits.
-func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
+// sweepSellerTx evaluates each rule over the seller's shipments in part
+// through its partial indexes, locks the shipments whose flag changes
+// without waiting, and applies the rule to those only, reading them by
+// key: with their locks held, that second reading sees every write
+// committed before it, and no write can change them before the sweep
+// commits.
+func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, part store.ShipmentPart, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
 	if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
 		return 0, 0, err
 	}
 	var rai, res []flag.Flag
 	for _, r := range rules {
-		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, at)
+		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, at, part)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -67,9 +67,13 @@ const lockCheckedSQL = `
 // small, the planner read the seller's whole range of another index
 // instead. Every change is one of the seller's shipments (its candidates
 // and the shipments of its flags), so no other seller's row is locked.
-func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time) ([]string, error) {
+//
+// Only the changes of shipments in part are found and locked: a sweep can
+// split a seller into parts that run on their own connections at once
+// (ShipmentParts).
+func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, part ShipmentPart) ([]string, error) {
 	locked := []string{}
-	err := sqlx.SelectContext(ctx, q, &locked, lockFlagChangesSQL(r), sellerID, at, nil, r.Kind)
+	err := sqlx.SelectContext(ctx, q, &locked, lockFlagChangesSQL(r), sellerID, at, nil, r.Kind, part.from(), part.to())
 	if err != nil {
 		return nil, fmt.Errorf("lock %s changes: %w", r.Kind, mapErr(err))
 	}
@@ -77,13 +81,17 @@ func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r fl
 }
 
 // lockFlagChangesSQL is LockFlagChanges's statement for a rule: $1 the
-// seller, $2 the time, $3 NULL, $4 the kind.
+// seller, $2 the time, $3 NULL, $4 the kind, $5 and $6 the part's bounds
+// (NULL: unbounded). The candidates are read whole and cut to the part
+// after: the partial indexes they come from do not hold the id.
 func lockFlagChangesSQL(r flag.Rule) string {
 	return `
-		WITH c AS MATERIALIZED (` + r.Matches() + `
+		WITH c AS MATERIALIZED (SELECT m.shipment_id FROM (` + r.Matches() + `
+			) m WHERE (m.shipment_id >= $5::uuid OR $5::uuid IS NULL) AND (m.shipment_id < $6::uuid OR $6::uuid IS NULL)
 		), held AS MATERIALIZED (
 			SELECT shipment_id FROM flags
 			WHERE seller_id = $1 AND kind = $4 AND (resolved_at IS NULL OR suppressing)
+				AND (shipment_id >= $5::uuid OR $5::uuid IS NULL) AND (shipment_id < $6::uuid OR $6::uuid IS NULL)
 		), changes AS (
 			SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
 			FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
@@ -93,6 +101,43 @@ func lockFlagChangesSQL(r flag.Rule) string {
 		CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = k.id FOR NO KEY UPDATE SKIP LOCKED OFFSET 0) l
 		WHERE l.seller_id = $1
 			AND $2::timestamptz IS NOT NULL AND $3::uuid[] IS NULL -- typed here for the rules that do not read them`
+}
+
+// ShipmentPart is a range of shipment ids, [From, To); "" leaves a side
+// unbounded. The zero part is every shipment.
+type ShipmentPart struct{ From, To string }
+
+func (p ShipmentPart) from() any { return nullIfEmpty(p.From) }
+func (p ShipmentPart) to() any   { return nullIfEmpty(p.To) }
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// ShipmentParts splits the shipment ids into n parts of the same width.
+// Ids are random (gen_random_uuid), so each part holds about 1/n of a
+// seller's shipments.
+func ShipmentParts(n int) []ShipmentPart {
+	if n <= 1 {
+		return []ShipmentPart{{}}
+	}
+	parts := make([]ShipmentPart, n)
+	for i := range parts {
+		if i > 0 {
+			parts[i].From = uuidAt(i, n)
+			parts[i-1].To = parts[i].From
+		}
+	}
+	return parts
+}
+
+// uuidAt is the uuid i/n of the way through the id space.
+func uuidAt(i, n int) string {
+	top := uint64(i) * (1 << 32) / uint64(n)
+	return fmt.Sprintf("%08x-0000-0000-0000-000000000000", top)
 }
 
 // SellersWithShipments returns the ids of sellers that have shipments,

@@ -4,15 +4,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 )
 
-// TestShipmentIndexesSayWhy fails when an index on shipments has no
+// TestIndexesSayWhy fails when an index on shipments or flags has no
 // comment naming the query that needs it: every index costs every write of
-// a shipment, so one nobody can name goes.
-func TestShipmentIndexesSayWhy(t *testing.T) {
+// a row (a million shipments loaded, 90,000 flags raised by the first sweep
+// after), so one nobody can name goes.
+func TestIndexesSayWhy(t *testing.T) {
 	t.Parallel()
 	db := dbtest.DB(t)
+	for _, table := range []string{"shipments", "flags"} {
+		t.Run(table, func(t *testing.T) { indexesSayWhy(t, db, table) })
+	}
+}
+
+func indexesSayWhy(t *testing.T, db *sqlx.DB, table string) {
 	rows := []struct {
 		Name    string `db:"name"`
 		Comment string `db:"comment"`
@@ -21,11 +30,11 @@ func TestShipmentIndexesSayWhy(t *testing.T) {
 	if err := db.Select(&rows, `
 		SELECT indexrelid::regclass::text AS name, coalesce(obj_description(indexrelid, 'pg_class'), '') AS comment,
 			pg_get_indexdef(indexrelid) AS def
-		FROM pg_index WHERE indrelid = 'shipments'::regclass ORDER BY 1`); err != nil {
+		FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1`, table); err != nil {
 		t.Fatal(err)
 	}
 	if len(rows) == 0 {
-		t.Fatal("no index on shipments")
+		t.Fatalf("no index on %s", table)
 	}
 	defs := map[string]string{}
 	for _, r := range rows {

@@ -100,7 +100,8 @@ func (s *Store) SaveOutlook(ctx context.Context, tx *sqlx.Tx, sellerID string, s
 }
 
 // RaiseAccountFlags opens account flags of one kind on the seller, at at,
-// and returns those it opened. A subject that already has an open flag of
+// and returns those it opened. An account flag names its seller twice: in
+// account_seller_id too, which references the seller (migration 0150). A subject that already has an open flag of
 // the kind keeps it (flags_account_open_once) and is not returned.
 func (s *Store) RaiseAccountFlags(ctx context.Context, tx *sqlx.Tx, sellerID string, kind flag.Kind, sev flag.Severity, fs []AccountFlag, at time.Time) ([]flag.Flag, error) {
 	out := []flag.Flag{}
@@ -113,8 +114,8 @@ func (s *Store) RaiseAccountFlags(ctx context.Context, tx *sqlx.Tx, sellerID str
 	}
 	err := tx.SelectContext(ctx, &out, `
 		WITH raised AS (
-			INSERT INTO flags (seller_id, shipment_id, subject, kind, severity, message, raised_at)
-			SELECT $1, NULL, u.subject, $2, $3, u.message, $4
+			INSERT INTO flags (seller_id, account_seller_id, shipment_id, subject, kind, severity, message, raised_at)
+			SELECT $1, $1, NULL, u.subject, $2, $3, u.message, $4
 			FROM unnest($5::text[], $6::text[]) AS u(subject, message)
 			ON CONFLICT (seller_id, kind, subject) WHERE resolved_at IS NULL AND shipment_id IS NULL DO NOTHING
 			RETURNING *)
