@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -64,5 +65,41 @@ func TestShipmentIDsAreTimeOrdered(t *testing.T) {
 		}
 		ids = append(ids, last)
 		time.Sleep(2 * time.Millisecond) // ids of one millisecond are in random order
+	}
+}
+
+// TestFlagIDsAreTimeOrdered: a new flag's id is a version 7 UUID too
+// (migration 0190), so flags raised later sort after those before.
+func TestFlagIDsAreTimeOrdered(t *testing.T) {
+	t.Parallel()
+	db := dbtest.DB(t)
+	ctx := context.Background()
+	st := store.New(db)
+	seller, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for round := 0; round < 2; round++ {
+		var ids []string
+		if err := db.SelectContext(ctx, &ids, `
+			WITH s AS (
+				INSERT INTO shipments (seller_id, order_id) SELECT $1, 'O-' || $2 || '-' || i FROM generate_series(1, 50) AS i
+				RETURNING seller_id, id)
+			INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
+			SELECT seller_id, id, 'STALLED', 'WARNING', 'm', now() FROM s
+			RETURNING id`, seller.ID, round); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if id[14] != '7' {
+				t.Fatalf("flag id %s has version %c, want 7", id, id[14])
+			}
+			if id <= last {
+				t.Errorf("flag id %s of round %d sorts before %s of the round before", id, round, last)
+			}
+		}
+		last = slices.Max(ids)
+		time.Sleep(5 * time.Millisecond) // the next round's milliseconds
 	}
 }
