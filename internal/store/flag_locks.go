@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -73,7 +74,7 @@ const lockCheckedSQL = `
 // (ShipmentParts).
 func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, part ShipmentPart) ([]string, error) {
 	locked := []string{}
-	err := sqlx.SelectContext(ctx, q, &locked, lockFlagChangesSQL(r), sellerID, at, nil, r.Kind, part.from(), part.to())
+	err := sqlx.SelectContext(ctx, q, &locked, lockFlagChangesSQL(r), sellerID, at, nil, r.Kind, part.index(), part.of())
 	if err != nil {
 		return nil, fmt.Errorf("lock %s changes: %w", r.Kind, mapErr(err))
 	}
@@ -81,17 +82,18 @@ func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r fl
 }
 
 // lockFlagChangesSQL is LockFlagChanges's statement for a rule: $1 the
-// seller, $2 the time, $3 NULL, $4 the kind, $5 and $6 the part's bounds
-// (NULL: unbounded). The candidates are read whole and cut to the part
-// after: the partial indexes they come from do not hold the id.
+// seller, $2 the time, $3 NULL, $4 the kind, $5 the part's index and $6
+// how many parts (NULL: every shipment). The candidates are read whole and
+// cut to the part after: the partial indexes they come from do not hold
+// the id.
 func lockFlagChangesSQL(r flag.Rule) string {
 	return `
 		WITH c AS MATERIALIZED (SELECT m.shipment_id FROM (` + r.Matches() + `
-			) m WHERE (m.shipment_id >= $5::uuid OR $5::uuid IS NULL) AND (m.shipment_id < $6::uuid OR $6::uuid IS NULL)
+			) m WHERE ($6::int IS NULL OR get_byte(uuid_send(m.shipment_id), 15) % $6::int = $5::int)
 		), held AS MATERIALIZED (
 			SELECT shipment_id FROM flags
 			WHERE seller_id = $1 AND kind = $4 AND (resolved_at IS NULL OR suppressing)
-				AND (shipment_id >= $5::uuid OR $5::uuid IS NULL) AND (shipment_id < $6::uuid OR $6::uuid IS NULL)
+				AND ($6::int IS NULL OR get_byte(uuid_send(shipment_id), 15) % $6::int = $5::int)
 		), changes AS (
 			SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
 			FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
@@ -103,41 +105,50 @@ func lockFlagChangesSQL(r flag.Rule) string {
 			AND $2::timestamptz IS NOT NULL AND $3::uuid[] IS NULL -- typed here for the rules that do not read them`
 }
 
-// ShipmentPart is a range of shipment ids, [From, To); "" leaves a side
-// unbounded. The zero part is every shipment.
-type ShipmentPart struct{ From, To string }
+// ShipmentPart is one of Of parts of a seller's shipments: those whose
+// id's last byte is Index modulo Of. The zero part is every shipment.
+//
+// The last byte is random in every id, the random ones of
+// gen_random_uuid() and the time-ordered ones of migration 0160 alike, so
+// each part holds about 1/Of of the shipments whenever they were created
+// (a split by id range put every time-ordered id in the first part).
+type ShipmentPart struct{ Index, Of int }
 
-func (p ShipmentPart) from() any { return nullIfEmpty(p.From) }
-func (p ShipmentPart) to() any   { return nullIfEmpty(p.To) }
-
-func nullIfEmpty(s string) any {
-	if s == "" {
+func (p ShipmentPart) index() any {
+	if p.Of <= 1 {
 		return nil
 	}
-	return s
+	return p.Index
 }
 
-// ShipmentParts splits the shipment ids into n parts of the same width.
-// Ids are random (gen_random_uuid), so each part holds about 1/n of a
-// seller's shipments.
+func (p ShipmentPart) of() any {
+	if p.Of <= 1 {
+		return nil
+	}
+	return p.Of
+}
+
+// Holds reports whether the shipment id belongs to the part, as the
+// statements decide it.
+func (p ShipmentPart) Holds(id string) bool {
+	if p.Of <= 1 {
+		return true
+	}
+	b, err := strconv.ParseUint(id[len(id)-2:], 16, 8)
+	return err == nil && int(b)%p.Of == p.Index
+}
+
+// ShipmentParts splits a seller's shipments into n parts of about the same
+// size.
 func ShipmentParts(n int) []ShipmentPart {
 	if n <= 1 {
 		return []ShipmentPart{{}}
 	}
 	parts := make([]ShipmentPart, n)
 	for i := range parts {
-		if i > 0 {
-			parts[i].From = uuidAt(i, n)
-			parts[i-1].To = parts[i].From
-		}
+		parts[i] = ShipmentPart{Index: i, Of: n}
 	}
 	return parts
-}
-
-// uuidAt is the uuid i/n of the way through the id space.
-func uuidAt(i, n int) string {
-	top := uint64(i) * (1 << 32) / uint64(n)
-	return fmt.Sprintf("%08x-0000-0000-0000-000000000000", top)
 }
 
 // SellersWithShipments returns the ids of sellers that have shipments,

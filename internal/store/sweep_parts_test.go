@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -14,22 +15,43 @@ import (
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
-// TestShipmentParts checks that the parts cover every id once, in order.
+// TestShipmentParts checks that the parts cover every id once, and split
+// both kinds of ids, random and time-ordered (migration 0160), evenly.
 func TestShipmentParts(t *testing.T) {
 	t.Parallel()
 	if got, want := store.ShipmentParts(1), []store.ShipmentPart{{}}; !cmp.Equal(got, want) {
 		t.Errorf("ShipmentParts(1) = %v, want %v", got, want)
 	}
-	want := []store.ShipmentPart{
-		{To: "80000000-0000-0000-0000-000000000000"},
-		{From: "80000000-0000-0000-0000-000000000000"},
-	}
-	if got := store.ShipmentParts(2); !cmp.Equal(got, want) {
+	if got, want := store.ShipmentParts(2), []store.ShipmentPart{{Index: 0, Of: 2}, {Index: 1, Of: 2}}; !cmp.Equal(got, want) {
 		t.Errorf("ShipmentParts(2) = %v, want %v", got, want)
 	}
-	parts := store.ShipmentParts(3)
-	if parts[0].From != "" || parts[2].To != "" || parts[0].To != parts[1].From || parts[1].To != parts[2].From || !(parts[1].From < parts[2].From) {
-		t.Errorf("ShipmentParts(3) = %v, want contiguous ranges from the first id to the last", parts)
+	ids := map[string]string{
+		// The same milliseconds and the same first 64 bits: a split by
+		// id range would put them all in one part.
+		"time-ordered": "019afa3c-1f2e-7%03x-8000-0000000000%02x",
+		"random":       "%08x-0000-4000-8000-0000000000%02x",
+	}
+	for kind, format := range ids {
+		parts := store.ShipmentParts(3)
+		count := make([]int, len(parts))
+		for i := range 300 {
+			id := fmt.Sprintf(format, i, i%256)
+			held := 0
+			for k, p := range parts {
+				if p.Holds(id) {
+					held++
+					count[k]++
+				}
+			}
+			if held != 1 || !(store.ShipmentPart{}).Holds(id) {
+				t.Fatalf("%s id %s is in %d of the 3 parts, want exactly one (and in the whole)", kind, id, held)
+			}
+		}
+		for k, n := range count {
+			if n < 80 || n > 120 {
+				t.Errorf("%s ids: part %d holds %d of 300, want about 100", kind, k, n)
+			}
+		}
 	}
 }
 
@@ -82,14 +104,14 @@ func TestLockFlagChangesByParts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, id := range first {
-			if id >= parts[0].To {
-				t.Errorf("%s: the first part locked %s, beyond its end %s", r.Kind, id, parts[0].To)
+		for i, ids := range [][]string{first, second} {
+			for _, id := range ids {
+				if !parts[i].Holds(id) {
+					t.Errorf("%s: part %d locked %s, which is not its own", r.Kind, i, id)
+				}
 			}
-		}
-		for _, id := range second {
-			if id < parts[1].From {
-				t.Errorf("%s: the second part locked %s, before its start %s", r.Kind, id, parts[1].From)
+			if len(whole) >= 20 && len(ids) < len(whole)/4 {
+				t.Errorf("%s: part %d locked %d of the %d changes, want about half", r.Kind, i, len(ids), len(whole))
 			}
 		}
 		both := append(append([]string{}, first...), second...)
