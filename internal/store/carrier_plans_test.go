@@ -31,14 +31,7 @@ func TestCarrierDeliveriesPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 200 sources, nine days of hours each, three carriers: 129,600 rows.
-	var sources []string
-	err := su.SelectContext(ctx, &sources, `
-		INSERT INTO tracking_sources (seller_id, provider, secret_sealed, key_id)
-		SELECT $1, 'EASYPOST', decode(repeat('ab', 40), 'hex'), 'k' FROM generate_series(1, 200)
-		RETURNING id`, seller)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sources := insertWebhookSources(t, su, seller, 200)
 	now := time.Now().UTC().Truncate(time.Hour)
 	if _, err := su.ExecContext(ctx, `
 		INSERT INTO source_carrier_hours (seller_id, source_id, hour, carrier, deliveries)

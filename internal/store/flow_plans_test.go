@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
@@ -29,14 +30,7 @@ func TestSourceDeliveriesPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 500 sources, nine days of hours each: 108,000 rows.
-	var sources []string
-	err := su.SelectContext(ctx, &sources, `
-		INSERT INTO tracking_sources (seller_id, provider, secret_sealed, key_id)
-		SELECT $1, 'EASYPOST', decode(repeat('ab', 40), 'hex'), 'k' FROM generate_series(1, 500)
-		RETURNING id`, seller)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sources := insertWebhookSources(t, su, seller, 500)
 	now := time.Now().UTC().Truncate(time.Hour)
 	if _, err := su.ExecContext(ctx, `
 		INSERT INTO source_delivery_hours (seller_id, source_id, hour, deliveries)
@@ -100,4 +94,19 @@ func (n hoursPlan) scans(out []string) []string {
 		out = c.scans(out)
 	}
 	return out
+}
+
+// insertWebhookSources adds n EasyPost sources to the seller (as the
+// superuser su) and returns their ids: the busy sources the plan tests of
+// the silence, flow and carrier checks read.
+func insertWebhookSources(t *testing.T, su *sqlx.DB, seller string, n int) []string {
+	t.Helper()
+	var sources []string
+	if err := su.SelectContext(context.Background(), &sources, `
+		INSERT INTO tracking_sources (seller_id, provider, secret_sealed, key_id)
+		SELECT $1, 'EASYPOST', decode(repeat('ab', 40), 'hex'), 'k' FROM generate_series(1, $2::int)
+		RETURNING id`, seller, n); err != nil {
+		t.Fatal(err)
+	}
+	return sources
 }
