@@ -170,7 +170,7 @@ func (s *Service) openInputs(ctx context.Context, sellerID string, list []Standa
 	// Read beside the counts, outside their snapshot: a shipment settled
 	// in between (a scan arriving) can be neither in the counts' numerator
 	// nor open here, so the projection misses it until the next request.
-	read := s.store.OpenShipments
+	read := s.openShipments
 	if s.direct {
 		read = s.store.OpenShipmentsDirect
 	}
@@ -261,7 +261,7 @@ func (s *Service) countsAt(ctx context.Context, sellerID string, list []Standard
 			ahead = append(ahead, q)
 		}
 	}
-	counts := s.store.StandardCounts
+	counts := s.standardCounts
 	if s.direct {
 		counts = s.store.StandardCountsDirect
 	}
