@@ -3,8 +3,11 @@ package health
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/forecast"
+	"github.com/shipwatch/shipwatch/internal/monitor"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -39,6 +42,10 @@ type keptOpen struct {
 	token      string
 	since, now time.Time
 	rows       []store.Shipment
+	// forecasts is what the delivery forecasts of the rows due read (set
+	// by the request that read it), for the later requests that forecast
+	// some of them.
+	forecasts atomic.Pointer[monitor.ForecastReads]
 }
 
 func (k *kept) seller(id string) *keptSeller {
@@ -68,25 +75,45 @@ func (k *kept) seller(id string) *keptSeller {
 // store.OpenShipments(since, now) would read them now: from the kept read
 // when nothing of the seller was written since it, otherwise by reading
 // (and keeping) them.
-func (s *Service) openShipments(ctx context.Context, sellerID string, since, now time.Time) ([]store.Shipment, error) {
+func (s *Service) openShipments(ctx context.Context, sellerID string, since, now time.Time) ([]store.Shipment, *keptOpen, error) {
 	token, err := s.store.SellerChangeToken(ctx, sellerID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.kept.mu.Lock()
 	ko := s.kept.seller(sellerID).open
 	s.kept.mu.Unlock()
 	if ko != nil && ko.token == token && !since.Before(ko.since) && !now.Before(ko.now) {
-		return stillOpen(ko.rows, since, now), nil
+		return stillOpen(ko.rows, since, now), ko, nil
 	}
 	rows, err := s.store.OpenShipments(ctx, sellerID, since, now)
 	if err != nil {
+		return nil, nil, err
+	}
+	ko = &keptOpen{token: token, since: since, now: now, rows: rows}
+	s.kept.mu.Lock()
+	s.kept.seller(sellerID).open = ko
+	s.kept.mu.Unlock()
+	return rows, ko, nil
+}
+
+// deliveryForecasts is monitor.DeliveryForecasts of due (some of ko's
+// rows) from what ko keeps of an earlier request's reads when it can
+// answer, otherwise reading (and keeping) them. The reads follow the
+// token ko was read under, as the rows do.
+func (s *Service) deliveryForecasts(ctx context.Context, sellerID string, due []store.Shipment, now time.Time, ko *keptOpen) (map[string]forecast.Forecast, error) {
+	if r := ko.forecasts.Load(); r != nil {
+		if out, ok, err := r.Forecasts(due, now); err != nil || ok {
+			return out, err
+		}
+	}
+	r, err := monitor.ReadForecasts(ctx, s.store, sellerID, due, now)
+	if err != nil {
 		return nil, err
 	}
-	s.kept.mu.Lock()
-	s.kept.seller(sellerID).open = &keptOpen{token: token, since: since, now: now, rows: rows}
-	s.kept.mu.Unlock()
-	return rows, nil
+	ko.forecasts.Store(r)
+	out, _, err := r.Forecasts(due, now)
+	return out, err
 }
 
 // stillOpen is the rows OpenShipments reads at since and now among rows
