@@ -12,13 +12,14 @@ import (
 )
 
 // keptSellers is how many sellers' reads a Service keeps: the last ones
-// forecast. A seller with 100,000 open shipments keeps about 40 MB.
+// forecast. A seller with 100,000 open shipments keeps about 60 MB.
 const keptSellers = 4
 
 // kept is what a Service keeps of its last forecasts' reads, per seller,
 // for the next request while nothing of the seller is written
-// (store.SellerChangeToken): the open shipments and, per set of windows,
-// the counts' pass (store.CountsKept). A request after any write reads
+// (store.SellerChangeToken): the open shipments with what their delivery
+// forecasts read (monitor.ForecastReads) and, per set of windows, the
+// counts' pass (store.CountsKept). A request after any write reads
 // afresh, so the answers are the reads' exactly.
 type kept struct {
 	mu      sync.Mutex

@@ -51,7 +51,11 @@ func loadOutlookShipments(ctx context.Context, db *sqlx.DB, sellerID string, n i
 // the same forecast and queue read as before (every shipment of the
 // seller counted, every column of the open ones read through sqlx:
 // health.NewDirect). It fails unless both give the same projections and
-// the same page.
+// the same page, and a second request (answered from what the first
+// kept) the same projections as the direct computation at its instant.
+// The timed requests follow each other with nothing written, so they are
+// answered from what the first kept; the first request after a write of
+// the seller is timed apart.
 func BenchmarkHealthForecast(b *testing.B) {
 	ctx := context.Background()
 	db, hs, seller, n := benchSeller(b, loadOutlookShipments)
