@@ -33,3 +33,22 @@ func (p *Projection) OpenOutcomes() []OpenOutcome {
 // BenchmarkHealthForecast and the reference of the tests comparing the
 // two.
 func NewDirect(st *store.Store) *Service { return &Service{store: st, direct: true} }
+
+// KeptAt returns when the seller's kept reads were made: the open
+// shipments' read (zero when none is kept) and each kept counts pass
+// (tests only).
+func (s *Service) KeptAt(sellerID string) (open time.Time, counts []time.Time) {
+	s.kept.mu.Lock()
+	defer s.kept.mu.Unlock()
+	ks := s.kept.sellers[sellerID]
+	if ks == nil {
+		return time.Time{}, nil
+	}
+	if ks.open != nil {
+		open = ks.open.now
+	}
+	for _, c := range ks.counts {
+		counts = append(counts, c.At())
+	}
+	return open, counts
+}

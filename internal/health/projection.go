@@ -170,15 +170,17 @@ func (s *Service) openInputs(ctx context.Context, sellerID string, list []Standa
 	// Read beside the counts, outside their snapshot: a shipment settled
 	// in between (a scan arriving) can be neither in the counts' numerator
 	// nor open here, so the projection misses it until the next request.
-	read := s.store.OpenShipments
+	var open []store.Shipment
+	var ko *keptOpen
 	if s.direct {
-		read = s.store.OpenShipmentsDirect
+		open, err = s.store.OpenShipmentsDirect(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
+	} else {
+		open, ko, err = s.openShipments(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
 	}
-	open, err := read(ctx, sellerID, now.AddDate(0, 0, -openSinceDays), now)
 	if err != nil {
 		return nil, err
 	}
-	if in.forecasts, err = s.dueForecasts(ctx, sellerID, list, open, now); err != nil {
+	if in.forecasts, err = s.dueForecasts(ctx, sellerID, list, open, now, ko); err != nil {
 		return nil, err
 	}
 	if in.claims, err = s.openClaims(ctx, sellerID, list, now); err != nil {
@@ -190,7 +192,7 @@ func (s *Service) openInputs(ctx context.Context, sellerID string, list []Standa
 // dueForecasts forecasts the open shipments whose deliverBy is ahead, the
 // only ones an outcome reads a forecast of (the on-time delivery rate's);
 // none, and no read, when no listed standard is that rate.
-func (s *Service) dueForecasts(ctx context.Context, sellerID string, list []Standard, open []store.Shipment, now time.Time) (map[string]forecast.Forecast, error) {
+func (s *Service) dueForecasts(ctx context.Context, sellerID string, list []Standard, open []store.Shipment, now time.Time, ko *keptOpen) (map[string]forecast.Forecast, error) {
 	needed := s.direct
 	for _, st := range list {
 		needed = needed || st.Metric == OnTimeDeliveryRate
@@ -212,6 +214,9 @@ func (s *Service) dueForecasts(ctx context.Context, sellerID string, list []Stan
 				due = append(due, sh)
 			}
 		}
+	}
+	if ko != nil {
+		return s.deliveryForecasts(ctx, sellerID, due, now, ko)
 	}
 	return monitor.DeliveryForecasts(ctx, s.store, sellerID, due, now)
 }
@@ -261,7 +266,7 @@ func (s *Service) countsAt(ctx context.Context, sellerID string, list []Standard
 			ahead = append(ahead, q)
 		}
 	}
-	counts := s.store.StandardCounts
+	counts := s.standardCounts
 	if s.direct {
 		counts = s.store.StandardCountsDirect
 	}

@@ -130,6 +130,9 @@ type Service struct {
 	// store.OpenShipmentsDirect): the benchmarks' baseline, set only by
 	// the tests' constructor.
 	direct bool
+	// kept is the last forecasts' reads, for the next requests while
+	// nothing of their seller is written.
+	kept kept
 }
 
 // New returns a Service.

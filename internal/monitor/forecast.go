@@ -150,51 +150,136 @@ func histograms(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sel
 // of the histograms of all their lanes. A shipment without any history is
 // left out.
 func DeliveryForecasts(ctx context.Context, st *store.Store, sellerID string, shs []store.Shipment, now time.Time) (map[string]forecast.Forecast, error) {
-	out := map[string]forecast.Forecast{}
+	r, err := ReadForecasts(ctx, st, sellerID, shs, now)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := r.Forecasts(shs, now)
+	return out, err
+}
+
+// ForecastReads is what DeliveryForecasts reads for some shipments: the
+// seller's settings, the first-scan places of those without an origin,
+// and the lane histograms' rows of their lanes from a week on. It
+// forecasts those shipments, or any of them, at any instant of a week
+// whose history starts that week, as DeliveryForecasts would with the
+// same rows in the database. Read only after it is made; safe to share.
+type ForecastReads struct {
+	sellerID string
+	set      store.SellerSettings
+	loc      *time.Location
+	asked    map[string]bool // the shipments whose first-scan place was asked for
+	scans    map[string][2]string
+	since    time.Time
+	keys     map[string]bool
+	obs      []forecast.Observation
+}
+
+// ReadForecasts reads what forecasting shs at now needs: the settings,
+// then the first scans and the histograms in one snapshot.
+func ReadForecasts(ctx context.Context, st *store.Store, sellerID string, shs []store.Shipment, now time.Time) (*ForecastReads, error) {
 	set, err := st.SellerSettings(ctx, sellerID)
 	if err != nil {
 		return nil, err
 	}
-	// The first scans and the histograms are read in one snapshot.
-	var scans map[string][2]string
-	var hists map[string]*forecast.Histogram
-	ids := map[string]forecast.Parcel{}
-	var loc *time.Location
+	r := &ForecastReads{sellerID: sellerID, set: set, asked: map[string]bool{}, keys: map[string]bool{},
+		since: forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks)}
+	if r.loc, err = time.LoadLocation(set.TimeZone); err != nil {
+		return nil, fmt.Errorf("delivery forecasts: seller time zone: %w", err)
+	}
 	err = st.Transact(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		if scans, err = firstScans(ctx, st, tx, sellerID, set, shs); err != nil {
+		if r.scans, err = firstScans(ctx, st, tx, sellerID, set, shs); err != nil {
 			return err
 		}
-		var lanes []forecast.Lane
-		for _, sh := range shs {
-			if p, ok := parcelOf(sh, set, scans); ok && sh.SellerID == sellerID {
-				ids[sh.ID] = p
-				lanes = append(lanes, p.Lane)
+		if set.OriginPostalCode == "" {
+			for _, sh := range shs {
+				if sh.OriginPostalCode == "" && sh.FirstScanAt != nil {
+					r.asked[sh.ID] = true
+				}
 			}
 		}
-		if len(ids) == 0 {
+		var keys []string
+		for _, sh := range shs {
+			if p, ok := parcelOf(sh, set, r.scans); ok && sh.SellerID == sellerID {
+				for _, k := range p.Lane.Keys() {
+					if !r.keys[k] {
+						r.keys[k] = true
+						keys = append(keys, k)
+					}
+				}
+			}
+		}
+		if len(keys) == 0 {
 			return nil
 		}
-		if loc, err = time.LoadLocation(set.TimeZone); err != nil {
-			return fmt.Errorf("delivery forecasts: seller time zone: %w", err)
+		rows, err := st.LaneTransit(ctx, tx, sellerID, keys, r.since)
+		if err != nil {
+			return err
 		}
-		hists, err = histograms(ctx, st, tx, sellerID, lanes, now)
-		return err
+		r.obs = make([]forecast.Observation, len(rows))
+		for i, row := range rows {
+			r.obs[i] = forecast.Observation{Key: row.Lane, Week: row.Week, Days: row.Days, N: row.Deliveries}
+		}
+		return nil
 	})
-	if err != nil || len(ids) == 0 {
-		return out, err
+	if err != nil {
+		return nil, err
 	}
+	return r, nil
+}
+
+// Forecasts forecasts shs at now from what r read, as DeliveryForecasts
+// does: the histograms built from the rows of shs's lanes only. ok is
+// false (and nothing forecast) when r cannot answer: its history starts
+// another week, or a shipment's first-scan place or lane was not read.
+func (r *ForecastReads) Forecasts(shs []store.Shipment, now time.Time) (out map[string]forecast.Forecast, ok bool, err error) {
+	if !forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks).Equal(r.since) {
+		return nil, false, nil
+	}
+	ids := map[string]forecast.Parcel{}
+	keys := map[string]bool{}
+	for _, sh := range shs {
+		if r.set.OriginPostalCode == "" && sh.OriginPostalCode == "" && sh.FirstScanAt != nil && !r.asked[sh.ID] {
+			return nil, false, nil
+		}
+		p, ok := parcelOf(sh, r.set, r.scans)
+		if !ok || sh.SellerID != r.sellerID {
+			continue
+		}
+		ids[sh.ID] = p
+		for _, k := range p.Lane.Keys() {
+			if !r.keys[k] {
+				return nil, false, nil
+			}
+			keys[k] = true
+		}
+	}
+	out = map[string]forecast.Forecast{}
+	if len(ids) == 0 {
+		return out, true, nil
+	}
+	obs := r.obs
+	if len(keys) < len(r.keys) {
+		obs = make([]forecast.Observation, 0, len(r.obs))
+		for _, o := range r.obs {
+			if keys[o.Key] {
+				obs = append(obs, o)
+			}
+		}
+	}
+	hists := forecast.Build(obs, now)
 	for id, p := range ids {
-		f, err := forecast.Predict(p, hists, now, loc)
+		f, err := forecast.Predict(p, hists, now, r.loc)
 		if err == forecast.ErrNoHistory {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out[id] = f
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // refreshRisk computes, in the check's transaction, when each checked

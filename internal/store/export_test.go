@@ -70,3 +70,13 @@ const (
 	CarrierDeliveriesSQL    = carrierDeliveriesSQL
 	AwaitingCarrierScansSQL = awaitingCarrierScansSQL
 )
+
+// StandardCountConditions is every count's denominator and numerator
+// condition, for the clock test of CountsKept.
+func StandardCountConditions() []string {
+	var out []string
+	for _, c := range standardCounts {
+		out = append(out, c[0], c[1])
+	}
+	return out
+}

@@ -23,38 +23,69 @@ import (
 // million rows make a hundred groups or so, and the dozen windows'
 // FILTERs run over those instead of every row.
 func countsGrouped(qs []StandardQuery, bound string) string {
+	g := groupColumns(qs)
 	var cols, counts strings.Builder
-	names := []string{}
-	column := func(expr string) string {
-		name := fmt.Sprintf("c%d", len(names))
-		names = append(names, name)
-		fmt.Fprintf(&cols, ",\n\t\t\t\t%s AS %s", expr, name)
-		return name
+	names := make([]string, len(g.exprs))
+	for i, e := range g.exprs {
+		names[i] = fmt.Sprintf("c%d", i)
+		fmt.Fprintf(&cols, ",\n\t\t\t\t%s AS %s", e, names[i])
 	}
-	keyCol, denCol, numCol := map[string]string{}, map[StandardCount]string{}, map[StandardCount]string{}
-	for i, q := range qs {
-		conds := standardCounts[q.Count]
-		if _, ok := keyCol[q.Keying]; !ok {
-			keyCol[q.Keying] = column(`width_bucket(` + standardKeys[q.Keying] + `, w.t)`)
-		}
-		den, ok := denCol[q.Count]
-		if strings.Contains(conds[0], "w.now") {
-			den = column(strings.ReplaceAll(conds[0], "w.now", fmt.Sprintf("w.nows[%d]", i+1)))
-		} else if !ok {
-			den = column(conds[0])
-			denCol[q.Count] = den
-		}
-		if _, ok := numCol[q.Count]; !ok {
-			numCol[q.Count] = column(conds[1])
-		}
-		k := "g." + keyCol[q.Keying]
-		in := fmt.Sprintf(`%s >= w.pfroms[%d] AND %s < w.pnows[%d] AND g.%s`, k, i+1, k, i+1, den)
-		fmt.Fprintf(&counts, ",\n\t\t\tcoalesce(sum(g.n) FILTER (WHERE %s AND g.%s), 0), coalesce(sum(g.n) FILTER (WHERE %s), 0)", in, numCol[q.Count], in)
+	for i, q := range g.queries {
+		k := "g." + names[q.key]
+		in := fmt.Sprintf(`%s >= w.pfroms[%d] AND %s < w.pnows[%d] AND g.%s`, k, i+1, k, i+1, names[q.den])
+		fmt.Fprintf(&counts, ",\n\t\t\tcoalesce(sum(g.n) FILTER (WHERE %s AND g.%s), 0), coalesce(sum(g.n) FILTER (WHERE %s), 0)", in, names[q.num], in)
 	}
 	return `SELECT ARRAY[0` + counts.String() + `]::bigint[]
 		FROM w, (SELECT count(*) AS n` + cols.String() + `
 			FROM w JOIN shipments sh ON sh.seller_id = $1 AND ` + bound + `
 			GROUP BY ` + strings.Join(names, ", ") + `) g`
+}
+
+// groupedCols are the columns countsGrouped groups the rows by (each an
+// expression on sh and w: a keying's place among w.t, a condition, a
+// denominator reading the clock at a query's end w.nows[i]), which of
+// them are places, the keyings in the order of their columns, and each
+// query's key, denominator and numerator column.
+type groupedCols struct {
+	exprs   []string
+	isKey   []bool
+	keyings []string
+	queries []groupedQuery
+}
+
+type groupedQuery struct{ key, den, num int }
+
+func groupColumns(qs []StandardQuery) groupedCols {
+	var g groupedCols
+	column := func(expr string, key bool) int {
+		g.exprs = append(g.exprs, expr)
+		g.isKey = append(g.isKey, key)
+		return len(g.exprs) - 1
+	}
+	keyCol, denCol, numCol := map[string]int{}, map[StandardCount]int{}, map[StandardCount]int{}
+	for i, q := range qs {
+		conds := standardCounts[q.Count]
+		key, ok := keyCol[q.Keying]
+		if !ok {
+			key = column(`width_bucket(`+standardKeys[q.Keying]+`, w.t)`, true)
+			keyCol[q.Keying] = key
+			g.keyings = append(g.keyings, q.Keying)
+		}
+		den, ok := denCol[q.Count]
+		if strings.Contains(conds[0], "w.now") {
+			den = column(strings.ReplaceAll(conds[0], "w.now", fmt.Sprintf("w.nows[%d]", i+1)), false)
+		} else if !ok {
+			den = column(conds[0], false)
+			denCol[q.Count] = den
+		}
+		num, ok := numCol[q.Count]
+		if !ok {
+			num = column(conds[1], false)
+			numCol[q.Count] = num
+		}
+		g.queries = append(g.queries, groupedQuery{key, den, num})
+	}
+	return g
 }
 
 // countsPerWindow is the statement as it was before countsGrouped:

@@ -34,3 +34,18 @@ func TestStandardKeysBoundIndexed(t *testing.T) {
 		t.Errorf("shipments by the keys' bound %s are not read through shipments_standard_key_idx:\n%s", store.StandardKeysBound(), p)
 	}
 }
+
+// TestStandardCountsClock fails when a count's condition reads the clock
+// (w.now, the window's end) other than as deliver_by < w.now: a
+// CountsKept counts again, at each call's instant, only the rows with a
+// key or a deliverBy near it, so any other column compared with the clock
+// would go stale in the kept groups.
+func TestStandardCountsClock(t *testing.T) {
+	t.Parallel()
+	for _, c := range store.StandardCountConditions() {
+		if rest := strings.ReplaceAll(c, "sh.deliver_by < w.now", ""); strings.Contains(rest, "w.now") || strings.Contains(rest, "now()") ||
+			strings.Contains(rest, "clock_timestamp") || strings.Contains(rest, "current_") {
+			t.Errorf("condition %q reads the clock other than as sh.deliver_by < w.now", c)
+		}
+	}
+}
