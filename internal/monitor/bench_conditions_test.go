@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +98,9 @@ type serverActivity struct {
 	autovacuum  int // samples with an autovacuum worker running
 	vacuumed    map[string]bool
 	otherActive int // active client sessions of other databases, summed over samples
+	// waits counts, over samples, the wait events of this database's
+	// active sessions other than the sampler's ("CPU" when not waiting).
+	waits map[string]int
 }
 
 // sampledActivity samples the server until stop is called.
@@ -107,7 +111,7 @@ func sampledActivity(ctx context.Context, su *sqlx.DB) (a *serverActivity, stop 
 
 // sampleServer samples the server every 50 ms until ctx ends.
 func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
-	a := &serverActivity{vacuumed: map[string]bool{}}
+	a := &serverActivity{vacuumed: map[string]bool{}, waits: map[string]int{}}
 	go func() {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
@@ -120,12 +124,14 @@ func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
 			// state (spreading writes, writing, syncing) is a checkpoint.
 			err := su.SelectContext(ctx, &rows, `
 				SELECT CASE WHEN backend_type = 'checkpointer' THEN 'checkpoint'
-					WHEN backend_type = 'autovacuum worker' THEN 'autovacuum' ELSE 'other' END AS kind,
-					coalesce(query, '') AS query
+					WHEN backend_type = 'autovacuum worker' THEN 'autovacuum'
+					WHEN datname = current_database() THEN 'own' ELSE 'other' END AS kind,
+					CASE WHEN backend_type = 'client backend' AND datname = current_database()
+						THEN coalesce(wait_event_type || ':' || wait_event, 'CPU') ELSE coalesce(query, '') END AS query
 				FROM pg_stat_activity
 				WHERE (backend_type = 'checkpointer' AND wait_event IS DISTINCT FROM 'CheckpointerMain')
 					OR backend_type = 'autovacuum worker'
-					OR (backend_type = 'client backend' AND state = 'active' AND datname <> current_database())`)
+					OR (backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid())`)
 			if err == nil {
 				a.mu.Lock()
 				a.samples++
@@ -137,6 +143,8 @@ func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
 					case "autovacuum":
 						av = true
 						a.vacuumed[strings.TrimPrefix(r.Query, "autovacuum: ")] = true
+					case "own":
+						a.waits[r.Query]++
 					default:
 						a.otherActive++
 					}
@@ -187,6 +195,20 @@ func describeConditions(before, after serverCounters, a *serverActivity) string 
 	if secs > 0 {
 		busy = int(float64(after.DiskBusyMS-before.DiskBusyMS) / 10 / secs)
 	}
+	type wait struct {
+		name string
+		n    int
+	}
+	var waits []wait
+	total := 0
+	for name, n := range a.waits {
+		waits, total = append(waits, wait{name, n}), total+n
+	}
+	sort.Slice(waits, func(i, j int) bool { return waits[i].n > waits[j].n })
+	var waitList []string
+	for _, w := range waits {
+		waitList = append(waitList, fmt.Sprintf("%s %d%%", w.name, 100*w.n/total))
+	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	loadFields := strings.Fields(string(load))
 	if len(loadFields) > 3 {
@@ -196,7 +218,7 @@ func describeConditions(before, after serverCounters, a *serverActivity) string 
 		"checkpoints begun %d (timed %d, requested %d), one in progress in %d%% of samples, last began %s before the end; "+
 		"buffers written by checkpointer %d, bgwriter %d, backends %d; shipments blocks read %d (hit %d); "+
 		"autovacuum of shipments %d, autoanalyze %d, autovacuum workers: %s; other databases' active sessions %.1f on average; "+
-		"disks: %.0f MB written, busy %d%%; load average %s",
+		"disks: %.0f MB written, busy %d%%; load average %s; this database's sessions: %s",
 		(after.WALBytes-before.WALBytes)/1e6, after.WALRecords-before.WALRecords, after.WALFPI-before.WALFPI,
 		after.WALBuffersFull-before.WALBuffersFull, after.WALWrites-before.WALWrites, after.WALSyncs-before.WALSyncs,
 		(after.Timed+after.Requested)-(before.Timed+before.Requested), after.Timed-before.Timed, after.Requested-before.Requested,
@@ -204,5 +226,6 @@ func describeConditions(before, after serverCounters, a *serverActivity) string 
 		after.BufCheckpoint-before.BufCheckpoint, after.BufClean-before.BufClean, after.BufBackend-before.BufBackend,
 		after.HeapRead-before.HeapRead, after.HeapHit-before.HeapHit,
 		after.Autovacuums-before.Autovacuums, after.Autoanalyzes-before.Autoanalyzes, av, other,
-		float64(after.DiskSectorsWritten-before.DiskSectorsWritten)*512/1e6, busy, strings.Join(loadFields, " "))
+		float64(after.DiskSectorsWritten-before.DiskSectorsWritten)*512/1e6, busy, strings.Join(loadFields, " "),
+		strings.Join(waitList, ", "))
 }
