@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -101,6 +102,11 @@ type serverActivity struct {
 	// waits counts, over samples, the wait events of this database's
 	// active sessions other than the sampler's ("CPU" when not waiting).
 	waits map[string]int
+	// cpuFirst and cpuLast are the CPU ticks (user and system) of each of
+	// this database's server processes when first and last sampled.
+	cpuFirst, cpuLast map[int]int64
+	// selfFirst is this process's CPU time when sampling began.
+	selfFirst time.Duration
 }
 
 // sampledActivity samples the server until stop is called.
@@ -111,7 +117,8 @@ func sampledActivity(ctx context.Context, su *sqlx.DB) (a *serverActivity, stop 
 
 // sampleServer samples the server every 50 ms until ctx ends.
 func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
-	a := &serverActivity{vacuumed: map[string]bool{}, waits: map[string]int{}}
+	a := &serverActivity{vacuumed: map[string]bool{}, waits: map[string]int{},
+		cpuFirst: map[int]int64{}, cpuLast: map[int]int64{}, selfFirst: selfCPU()}
 	go func() {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
@@ -119,6 +126,7 @@ func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
 			var rows []struct {
 				Kind  string `db:"kind"`
 				Query string `db:"query"`
+				PID   int    `db:"pid"`
 			}
 			// The checkpointer waits on CheckpointerMain when idle; any other
 			// state (spreading writes, writing, syncing) is a checkpoint.
@@ -127,11 +135,13 @@ func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
 					WHEN backend_type = 'autovacuum worker' THEN 'autovacuum'
 					WHEN datname = current_database() THEN 'own' ELSE 'other' END AS kind,
 					CASE WHEN backend_type = 'client backend' AND datname = current_database()
-						THEN coalesce(wait_event_type || ':' || wait_event, 'CPU') ELSE coalesce(query, '') END AS query
+						THEN coalesce(wait_event_type || ':' || wait_event, 'CPU') ELSE coalesce(query, '') END AS query,
+					pid
 				FROM pg_stat_activity
 				WHERE (backend_type = 'checkpointer' AND wait_event IS DISTINCT FROM 'CheckpointerMain')
 					OR backend_type = 'autovacuum worker'
-					OR (backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid())`)
+					OR (backend_type = 'client backend' AND pid <> pg_backend_pid()
+						AND (state = 'active' OR datname = current_database()))`)
 			if err == nil {
 				a.mu.Lock()
 				a.samples++
@@ -144,7 +154,15 @@ func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
 						av = true
 						a.vacuumed[strings.TrimPrefix(r.Query, "autovacuum: ")] = true
 					case "own":
-						a.waits[r.Query]++
+						if ticks, ok := procCPU(r.PID); ok {
+							if _, seen := a.cpuFirst[r.PID]; !seen {
+								a.cpuFirst[r.PID] = ticks
+							}
+							a.cpuLast[r.PID] = ticks
+						}
+						if r.Query != "Client:ClientRead" {
+							a.waits[r.Query]++
+						}
 					default:
 						a.otherActive++
 					}
@@ -165,6 +183,31 @@ func sampleServer(ctx context.Context, su *sqlx.DB) *serverActivity {
 		}
 	}()
 	return a
+}
+
+// procCPU returns the user and system CPU ticks of process pid so far.
+func procCPU(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command, which is in parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + st, true
+}
+
+// selfCPU returns this process's user and system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // describe says what the server and the disks did between before and
@@ -209,6 +252,13 @@ func describeConditions(before, after serverCounters, a *serverActivity) string 
 	for _, w := range waits {
 		waitList = append(waitList, fmt.Sprintf("%s %d%%", w.name, 100*w.n/total))
 	}
+	var serverTicks int64
+	for pid, last := range a.cpuLast {
+		serverTicks += last - a.cpuFirst[pid]
+	}
+	// /proc counts CPU in clock ticks, 100 a second on Linux.
+	cpu := fmt.Sprintf("this database's server processes %.2f CPU-s, this process %.2f CPU-s",
+		float64(serverTicks)/100, (selfCPU() - a.selfFirst).Seconds())
 	load, _ := os.ReadFile("/proc/loadavg")
 	loadFields := strings.Fields(string(load))
 	if len(loadFields) > 3 {
@@ -218,7 +268,7 @@ func describeConditions(before, after serverCounters, a *serverActivity) string 
 		"checkpoints begun %d (timed %d, requested %d), one in progress in %d%% of samples, last began %s before the end; "+
 		"buffers written by checkpointer %d, bgwriter %d, backends %d; shipments blocks read %d (hit %d); "+
 		"autovacuum of shipments %d, autoanalyze %d, autovacuum workers: %s; other databases' active sessions %.1f on average; "+
-		"disks: %.0f MB written, busy %d%%; load average %s; this database's sessions: %s",
+		"disks: %.0f MB written, busy %d%%; load average %s; %s; this database's sessions: %s",
 		(after.WALBytes-before.WALBytes)/1e6, after.WALRecords-before.WALRecords, after.WALFPI-before.WALFPI,
 		after.WALBuffersFull-before.WALBuffersFull, after.WALWrites-before.WALWrites, after.WALSyncs-before.WALSyncs,
 		(after.Timed+after.Requested)-(before.Timed+before.Requested), after.Timed-before.Timed, after.Requested-before.Requested,
@@ -227,5 +277,5 @@ func describeConditions(before, after serverCounters, a *serverActivity) string 
 		after.HeapRead-before.HeapRead, after.HeapHit-before.HeapHit,
 		after.Autovacuums-before.Autovacuums, after.Autoanalyzes-before.Autoanalyzes, av, other,
 		float64(after.DiskSectorsWritten-before.DiskSectorsWritten)*512/1e6, busy, strings.Join(loadFields, " "),
-		strings.Join(waitList, ", "))
+		cpu, strings.Join(waitList, ", "))
 }
