@@ -99,10 +99,21 @@ func BenchmarkSweep(b *testing.B) {
 	if _, err := db.ExecContext(ctx, `UPDATE sellers SET time_zone = 'America/New_York' WHERE id = $1`, seller.ID); err != nil {
 		b.Fatal(err)
 	}
+	su := dbtest.Superuser(b, url)
 	now := time.Now()
 	start := time.Now()
 	n := benchShipments(b)
-	loadOpenShipments(ctx, b, db, dbtest.Superuser(b, url), seller.ID, n, now)
+	loadBefore, err := readServerCounters(ctx, su)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loadActivity, stopLoadSampling := sampledActivity(ctx, su)
+	loadOpenShipments(ctx, b, db, su, seller.ID, n, now)
+	stopLoadSampling()
+	loadAfter, err := readServerCounters(ctx, su)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Logf("loaded %d open shipments in %s", n, time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
@@ -112,12 +123,22 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	baseline := time.Since(start)
 
+	sweepBefore, err := readServerCounters(ctx, su)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sweepActivity, stopSweepSampling := sampledActivity(ctx, su)
 	start = time.Now()
 	raised, _, err := svc.Sweep(ctx, now)
 	if err != nil {
 		b.Fatal(err)
 	}
 	first := time.Since(start)
+	stopSweepSampling()
+	sweepAfter, err := readServerCounters(ctx, su)
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	at, changed := now, 0
 	b.ResetTimer()
@@ -138,4 +159,8 @@ func BenchmarkSweep(b *testing.B) {
 	b.ReportMetric(baseline.Seconds(), "count-scan-s")
 	fmt.Printf("sweep: %d open shipments; first sweep after loading, raising %d flags at once: %.2fs (target 5s); steady sweep: %.2fs (target 1s); baseline SELECT count(*) of the same rows: %.2fs\n",
 		open, raised, first.Seconds(), steady.Seconds(), baseline.Seconds())
+	fmt.Printf("sweep: during the load (%s): %s\n", loadAfter.At.Sub(loadBefore.At).Round(time.Millisecond),
+		describeConditions(loadBefore, loadAfter, loadActivity))
+	fmt.Printf("sweep: during the first sweep (%s): %s\n", first.Round(time.Millisecond),
+		describeConditions(sweepBefore, sweepAfter, sweepActivity))
 }

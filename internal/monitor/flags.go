@@ -319,21 +319,48 @@ func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag
 	})
 }
 
-// sweepSellerTx evaluates each rule over the seller's shipments in part
-// through its partial indexes, locks the shipments whose flag changes
-// without waiting, and applies the rule to those only, reading them by
-// key: with their locks held, that second reading sees every write
-// committed before it, and no write can change them before the sweep
-// commits.
+// sweepSellerTx finds, for each rule, the seller's shipments in part
+// whose flag changes, through the rule's partial indexes and holding no
+// lock; then locks all of them without waiting, in one statement; then
+// applies each rule to those it locked, reading them by key: with their
+// locks held, that second reading sees every write committed before it,
+// and no write can change them before the sweep commits.
+//
+// Locking the changes of every rule at once, before writing any flag,
+// writes each shipment's page once per sweep: a row lock writes its page
+// (and, first after a checkpoint, the whole page into the WAL), and
+// raising a flag locks its shipment again for the foreign key, which
+// writes nothing when the transaction already holds the row. Locked rule
+// by rule, a page holding shipments of several rules was written again
+// for each, and in full again when a checkpoint began in between
+// (docs/monitoring.md, Figures).
 func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, part store.ShipmentPart, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
 	if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
 		return 0, 0, err
 	}
-	var rai, res []flag.Flag
-	for _, r := range rules {
-		ids, err := s.store.LockFlagChanges(ctx, tx, r, sellerID, at, part)
-		if err != nil {
+	changes := make([][]string, len(rules))
+	var all []string
+	for i, r := range rules {
+		if changes[i], err = s.store.FlagChanges(ctx, tx, r, sellerID, at, part); err != nil {
 			return 0, 0, err
+		}
+		all = append(all, changes[i]...)
+	}
+	locked, err := s.store.LockUnlocked(ctx, tx, sellerID, all)
+	if err != nil {
+		return 0, 0, err
+	}
+	held := make(map[string]bool, len(locked))
+	for _, id := range locked {
+		held[id] = true
+	}
+	var rai, res []flag.Flag
+	for i, r := range rules {
+		ids := changes[i][:0]
+		for _, id := range changes[i] {
+			if held[id] {
+				ids = append(ids, id)
+			}
 		}
 		resolvedNow, raisedNow, err := s.apply(ctx, tx, r, sellerID, at, ids)
 		if err != nil {

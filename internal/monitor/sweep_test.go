@@ -1,10 +1,15 @@
 package monitor_test
 
 import (
+	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/flag"
+	"github.com/shipwatch/shipwatch/internal/monitor/monitortest"
 	"github.com/shipwatch/shipwatch/internal/shipment"
 )
 
@@ -55,4 +60,76 @@ func TestSweepsAcrossBoundaries(t *testing.T) {
 	e.wantOpen(seller, risky, "00:01 the day after deliver-by", flag.LateDelivery)
 	e.wantOpen(seller, inactive, "still never scanned", flag.InactiveTracking)
 	e.wantOpen(seller, stalled, "still quiet", flag.Stalled)
+}
+
+// TestRacingSweepsChangeEachFlagOnce runs two sweeps at once over the same
+// shipments, twice: at a time when their INACTIVE_TRACKING flags hold,
+// then at one when they no longer do. Each sweep finds every change, then
+// locks the shipments it can without waiting (docs/locking.md); between
+// them the two must raise and resolve each flag exactly once (the counts
+// they report add up to the flags that changed), fail on no lock, and
+// leave nothing to a third sweep at the same time.
+func TestRacingSweepsChangeEachFlagOnce(t *testing.T) {
+	t.Parallel()
+	db := dbtest.DB(t)
+	svc, st := monitortest.New(t, db)
+	ctx := context.Background()
+	seller, err := st.InsertSeller(ctx, "Racing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped := time.Now().Add(-72 * time.Hour)
+	var inputs []shipment.Input
+	for i := range 400 {
+		inputs = append(inputs, shipment.Input{OrderID: fmt.Sprintf("R-%d", i), TrackingNumber: fmt.Sprintf("1Z999AA1%010d", i),
+			Carrier: "ups", ShippedAt: &shipped})
+	}
+	items, err := svc.CreateShipments(ctx, seller.ID, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Err != nil {
+			t.Fatal(it.Err)
+		}
+	}
+	open := func() int {
+		t.Helper()
+		var n int
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM flags WHERE seller_id = $1 AND kind = $2 AND resolved_at IS NULL`,
+			seller.ID, flag.InactiveTracking); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, at := range []time.Time{time.Now(), shipped.Add(time.Hour)} {
+		before := open()
+		var wg sync.WaitGroup
+		var raised, resolved [2]int
+		var errs [2]error
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				raised[i], resolved[i], errs[i] = svc.Sweep(ctx, at)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatalf("sweep at %s: %v", at, err)
+			}
+		}
+		after := open()
+		if before == after {
+			t.Fatalf("sweeps at %s changed no INACTIVE_TRACKING flag (%d open): the test shows nothing", at, after)
+		}
+		if got := raised[0] + raised[1] - resolved[0] - resolved[1]; got != after-before {
+			t.Errorf("sweeps at %s: raised %v and resolved %v, a net change of %d; the open flags went from %d to %d",
+				at, raised, resolved, got, before, after)
+		}
+		if rai, res, err := svc.Sweep(ctx, at); err != nil || rai != 0 || res != 0 {
+			t.Errorf("a third sweep at %s raised %d and resolved %d (err %v), want nothing left to change", at, rai, res, err)
+		}
+	}
 }

@@ -18,12 +18,14 @@ var (
 // LockCheckedSQL is the statement of LockChecked, for plan tests.
 const LockCheckedSQL = lockCheckedSQL
 
-// ApplyRuleSQL and LockFlagChangesSQL are the statements of ApplyRule and
-// LockFlagChanges, for plan tests.
+// ApplyRuleSQL, FlagChangesSQL and LockUnlockedSQL are the statements of
+// ApplyRule, FlagChanges and LockUnlocked, for plan tests.
 var (
-	ApplyRuleSQL       = applyRuleSQL
-	LockFlagChangesSQL = lockFlagChangesSQL
+	ApplyRuleSQL   = applyRuleSQL
+	FlagChangesSQL = flagChangesSQL
 )
+
+const LockUnlockedSQL = lockUnlockedSQL
 
 // ApplyRulesSQL is the statement of ApplyRules, for plan tests.
 var ApplyRulesSQL = applyRulesSQL

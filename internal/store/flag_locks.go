@@ -52,41 +52,37 @@ const lockCheckedSQL = `
 	SELECT l.id FROM (SELECT id FROM same ORDER BY id) k
 	CROSS JOIN LATERAL (SELECT id FROM shipments WHERE id = k.id FOR NO KEY UPDATE) l`
 
-// LockFlagChanges finds, for one seller at time at, the shipments whose
-// flag of the rule's kind would be raised or resolved, and locks those it
-// can without waiting (ascending id, SKIP LOCKED). It returns the locked
-// ids, for ApplyRule. A shipment it skips is being written, and that
-// write queues a check of every rule. It reads the candidates through the
-// rule's partial indexes without their messages (flag.Rule.Matches) and
-// the seller's flags of the kind once, and compares the two with a full
-// join, which PostgreSQL can only run as a hash or merge join. The NOT IN
-// it replaced is hashed only when the planner expects the hash to fit in
-// work_mem: on a million shipments it expected a rule's candidates not to,
-// and tested every flag against every candidate (a steady sweep of 14.6 s). It locks the changed rows
-// one by one by primary key alone, in ascending id: with the seller's
-// condition beside the key, and statistics that make the seller look
-// small, the planner read the seller's whole range of another index
-// instead. Every change is one of the seller's shipments (its candidates
-// and the shipments of its flags), so no other seller's row is locked.
+// FlagChanges finds, for one seller at time at, the shipments whose flag
+// of the rule's kind would be raised or resolved, in ascending id, without
+// locking them: the sweep locks the changes of all its rules at once
+// (LockUnlocked) and then applies each rule to the shipments it locked
+// (ApplyRule), which reads them again by key. It reads the candidates
+// through the rule's partial indexes without their messages
+// (flag.Rule.Matches) and the seller's flags of the kind once, and
+// compares the two with a full join, which PostgreSQL can only run as a
+// hash or merge join. The NOT IN it replaced is hashed only when the
+// planner expects the hash to fit in work_mem: on a million shipments it
+// expected a rule's candidates not to, and tested every flag against every
+// candidate (a steady sweep of 14.6 s). Every change is one of the
+// seller's shipments (its candidates and the shipments of its flags).
 //
-// Only the changes of shipments in part are found and locked: a sweep can
-// split a seller into parts that run on their own connections at once
+// Only the changes of shipments in part are returned: a sweep can split a
+// seller into parts that run on their own connections at once
 // (ShipmentParts).
-func (s *Store) LockFlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, part ShipmentPart) ([]string, error) {
-	locked := []string{}
-	err := sqlx.SelectContext(ctx, q, &locked, lockFlagChangesSQL(r), sellerID, at, nil, r.Kind, part.index(), part.of())
+func (s *Store) FlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, part ShipmentPart) ([]string, error) {
+	ids := []string{}
+	err := sqlx.SelectContext(ctx, q, &ids, flagChangesSQL(r), sellerID, at, nil, r.Kind, part.index(), part.of())
 	if err != nil {
-		return nil, fmt.Errorf("lock %s changes: %w", r.Kind, mapErr(err))
+		return nil, fmt.Errorf("find %s changes: %w", r.Kind, mapErr(err))
 	}
-	return locked, nil
+	return ids, nil
 }
 
-// lockFlagChangesSQL is LockFlagChanges's statement for a rule: $1 the
-// seller, $2 the time, $3 NULL, $4 the kind, $5 the part's index and $6
-// how many parts (NULL: every shipment). The candidates are read whole and
-// cut to the part after: the partial indexes they come from do not hold
-// the id.
-func lockFlagChangesSQL(r flag.Rule) string {
+// flagChangesSQL is FlagChanges's statement for a rule: $1 the seller, $2
+// the time, $3 NULL, $4 the kind, $5 the part's index and $6 how many
+// parts (NULL: every shipment). The candidates are read whole and cut to
+// the part after: the partial indexes they come from do not hold the id.
+func flagChangesSQL(r flag.Rule) string {
 	return `
 		WITH c AS MATERIALIZED (SELECT m.shipment_id FROM (` + r.Matches() + `
 			) m WHERE ($6::int IS NULL OR get_byte(uuid_send(m.shipment_id), 15) % $6::int = $5::int)
@@ -94,16 +90,38 @@ func lockFlagChangesSQL(r flag.Rule) string {
 			SELECT shipment_id FROM flags
 			WHERE seller_id = $1 AND kind = $4 AND (resolved_at IS NULL OR suppressing)
 				AND ($6::int IS NULL OR get_byte(uuid_send(shipment_id), 15) % $6::int = $5::int)
-		), changes AS (
-			SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
-			FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
-			WHERE c.shipment_id IS NULL OR h.shipment_id IS NULL
 		)
-		SELECT l.id FROM (SELECT id FROM changes ORDER BY id) k
-		CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = k.id FOR NO KEY UPDATE SKIP LOCKED OFFSET 0) l
-		WHERE l.seller_id = $1
-			AND $2::timestamptz IS NOT NULL AND $3::uuid[] IS NULL -- typed here for the rules that do not read them`
+		SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
+		FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
+		WHERE (c.shipment_id IS NULL OR h.shipment_id IS NULL)
+			AND $2::timestamptz IS NOT NULL AND $3::uuid[] IS NULL -- typed here for the rules that do not read them
+		ORDER BY id`
 }
+
+// LockUnlocked locks the seller's shipments with these ids that no other
+// transaction holds, without waiting (ascending id, SKIP LOCKED), in one
+// statement, and returns the ids it locked, ascending. A shipment it skips
+// is being written, and that write queues a check of every rule. It locks
+// the rows one by one by primary key alone: with the seller's condition
+// beside the key, and statistics that make the seller look small, the
+// planner read the seller's whole range of another index instead.
+func (s *Store) LockUnlocked(ctx context.Context, q sqlx.QueryerContext, sellerID string, ids []string) ([]string, error) {
+	locked := []string{}
+	if len(ids) == 0 {
+		return locked, nil
+	}
+	err := sqlx.SelectContext(ctx, q, &locked, lockUnlockedSQL, sellerID, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("lock shipments: %w", mapErr(err))
+	}
+	return locked, nil
+}
+
+const lockUnlockedSQL = `
+	SELECT l.id FROM (SELECT DISTINCT id FROM unnest($2::uuid[]) AS k(id) ORDER BY id) k
+	CROSS JOIN LATERAL (SELECT id, seller_id FROM shipments WHERE id = k.id FOR NO KEY UPDATE SKIP LOCKED OFFSET 0) l
+	WHERE l.seller_id = $1
+	ORDER BY l.id`
 
 // ShipmentPart is one of Of parts of a seller's shipments: those whose
 // id's last byte is Index modulo Of. The zero part is every shipment.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -55,11 +56,12 @@ func TestShipmentParts(t *testing.T) {
 	}
 }
 
-// TestLockFlagChangesByParts checks what the sweep's two parts rely on:
-// LockFlagChanges of each part, run in two transactions at once (the first
-// still holding its locks), finds and locks exactly the changes of the
-// whole seller between them, each once, and neither waits on the other.
-func TestLockFlagChangesByParts(t *testing.T) {
+// TestFlagChangesByParts checks what the sweep's two parts rely on:
+// FlagChanges of each part finds exactly the changes of the whole seller
+// between them, each once, and LockUnlocked of each part, run in two
+// transactions at once (the first still holding its locks), locks all of
+// its part's changes without waiting on the other.
+func TestFlagChangesByParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := dbtest.URL(t)
@@ -74,45 +76,32 @@ func TestLockFlagChangesByParts(t *testing.T) {
 	loadPlanShipments(t, su, seller, 1, 600)
 	now := time.Now()
 	parts := store.ShipmentParts(2)
+	find := func(r flag.Rule, part store.ShipmentPart) []string {
+		t.Helper()
+		ids, err := st.FlagChanges(ctx, db, r, seller, now, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	var byPart [2][]string
 	changes := 0
 	for _, r := range flag.Rules {
 		if !r.TimeBased || r.Custom != "" {
 			continue
 		}
-		lock := func(tx *sqlx.Tx, part store.ShipmentPart) []string {
-			t.Helper()
-			ids, err := st.LockFlagChanges(ctx, tx, r, seller, now, part)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ids
-		}
-		tx0 := db.MustBeginTx(ctx, nil)
-		whole := lock(tx0, store.ShipmentPart{})
-		if err := tx0.Rollback(); err != nil {
-			t.Fatal(err)
-		}
-		tx1, tx2 := db.MustBeginTx(ctx, nil), db.MustBeginTx(ctx, nil)
-		// A statement that waited on the other part's locks would hang
-		// here; the timeout makes it fail instead.
-		for _, tx := range []*sqlx.Tx{tx1, tx2} {
-			tx.MustExec(`SET LOCAL lock_timeout = '5s'`)
-		}
-		first, second := lock(tx1, parts[0]), lock(tx2, parts[1])
-		for _, tx := range []*sqlx.Tx{tx1, tx2} {
-			if err := tx.Rollback(); err != nil {
-				t.Fatal(err)
-			}
-		}
+		whole := find(r, store.ShipmentPart{})
+		first, second := find(r, parts[0]), find(r, parts[1])
 		for i, ids := range [][]string{first, second} {
 			for _, id := range ids {
 				if !parts[i].Holds(id) {
-					t.Errorf("%s: part %d locked %s, which is not its own", r.Kind, i, id)
+					t.Errorf("%s: part %d found %s, which is not its own", r.Kind, i, id)
 				}
 			}
 			if len(whole) >= 20 && len(ids) < len(whole)/4 {
-				t.Errorf("%s: part %d locked %d of the %d changes, want about half", r.Kind, i, len(ids), len(whole))
+				t.Errorf("%s: part %d found %d of the %d changes, want about half", r.Kind, i, len(ids), len(whole))
 			}
+			byPart[i] = append(byPart[i], ids...)
 		}
 		both := append(append([]string{}, first...), second...)
 		sort.Strings(both)
@@ -124,4 +113,37 @@ func TestLockFlagChangesByParts(t *testing.T) {
 	if changes == 0 {
 		t.Fatal("no rule changed any flag: the test shows nothing")
 	}
+
+	tx1, tx2 := db.MustBeginTx(ctx, nil), db.MustBeginTx(ctx, nil)
+	defer tx1.Rollback() //nolint:errcheck // rolled back below
+	defer tx2.Rollback() //nolint:errcheck // rolled back below
+	// A statement that waited on the other part's locks would hang here;
+	// the timeout makes it fail instead.
+	for _, tx := range []*sqlx.Tx{tx1, tx2} {
+		tx.MustExec(`SET LOCAL lock_timeout = '5s'`)
+	}
+	for i, tx := range []*sqlx.Tx{tx1, tx2} {
+		want := distinctSorted(byPart[i])
+		locked, err := st.LockUnlocked(ctx, tx, seller, byPart[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, locked); diff != "" {
+			t.Errorf("part %d locked other shipments than its changes (-changes +locked):\n%s", i, diff)
+		}
+	}
+	// A shipment another transaction holds is skipped, not waited on.
+	locked, err := st.LockUnlocked(ctx, db, seller, byPart[0][:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(locked) != 0 {
+		t.Errorf("locked %v, which another transaction holds", locked)
+	}
+}
+
+func distinctSorted(ids []string) []string {
+	out := append([]string{}, ids...)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
