@@ -60,7 +60,7 @@ func (s *Store) UpsertImportedShipments(ctx context.Context, tx *sqlx.Tx, seller
 		return 0, nil
 	}
 	err = tx.GetContext(ctx, &created, `
-		WITH `+upsertInput+`, `+upsertWritten+`
+		WITH `+upsertInput+`, `+upsertCounted+`
 		SELECT count(*) FILTER (WHERE created) FROM written`,
 		upsertArgs(sellerID, ws)...)
 	if err != nil {

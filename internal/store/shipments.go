@@ -82,7 +82,8 @@ type Upserted struct {
 }
 
 // upsertInput is the rows to write, $2 to $15 as arrays (ord, then
-// writeColumns), and upsertWritten writes them by identity. A known shipment
+// writeColumns), and upsertWrite writes them by identity (upsertWritten
+// and upsertCounted return what it wrote). A known shipment
 // whose seller-given fields are all the same is not rewritten: no new row
 // version, index entries, trigger or updated_at, so a retried or repeated
 // upload costs a read. Both the API and the import write through it.
@@ -95,8 +96,7 @@ const (
 				ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
 				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 		)`
-	upsertWritten = `written AS (
-			INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
+	upsertWrite = `INSERT INTO shipments (seller_id, order_id, carrier, tracking_number, normalized_tracking_number,
 				service, ship_by, shipped_at, deliver_by, destination_postal_code, destination_country,
 				tracking_valid, tracking_reason, tracking_carrier, origin_postal_code, origin_country)
 			SELECT $1, order_id, carrier, tracking_number, normalized_tracking_number,
@@ -118,8 +118,15 @@ const (
 				IS DISTINCT FROM (EXCLUDED.carrier, EXCLUDED.tracking_number, EXCLUDED.service, EXCLUDED.ship_by,
 				EXCLUDED.shipped_at, EXCLUDED.deliver_by, EXCLUDED.destination_postal_code,
 				EXCLUDED.destination_country, EXCLUDED.tracking_valid, EXCLUDED.tracking_reason,
-				EXCLUDED.tracking_carrier, EXCLUDED.origin_postal_code, EXCLUDED.origin_country)
+				EXCLUDED.tracking_carrier, EXCLUDED.origin_postal_code, EXCLUDED.origin_country)`
+	upsertWritten = `written AS (` + upsertWrite + `
 			RETURNING ` + shipmentColumns + `, (xmax = 0) AS created
+		)`
+	// upsertCounted is upsertWritten returning only whether each row
+	// written was created: an import batch needs the count alone, and
+	// building 10,000 rows of every column to count them is wasted.
+	upsertCounted = `written AS (` + upsertWrite + `
+			RETURNING (xmax = 0) AS created
 		)`
 )
 
