@@ -256,6 +256,11 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 	if err != nil {
 		return 0, 0, fmt.Errorf("sweep: %w", err)
 	}
+	loading, err := s.store.SellersLoading(ctx, sweepSkipsLoadsWithin)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sweep: %w", err)
+	}
+	sellers = without(sellers, loading)
 	var timeBased []flag.Rule
 	for _, r := range flag.Rules {
 		if r.TimeBased {
@@ -270,6 +275,35 @@ func (s *Service) Sweep(ctx context.Context, at time.Time) (raised, resolved int
 		raised, resolved = raised+rai, resolved+res
 	}
 	return raised, resolved, nil
+}
+
+// sweepSkipsLoadsWithin: the sweep leaves out a seller whose import
+// committed a batch within this long (store.SellersLoading). Each batch
+// runs every rule, the time-based ones included, on the shipments it
+// writes, so the sweep would only read the seller's table as it grows
+// (every minute, a statement per rule over a range growing with the load:
+// a cost quadratic in the file) and find little to change. The seller's
+// other shipments are swept by the first sweep after the load, within one
+// sweep period of its end; other sellers are swept as ever. A loader that
+// stops committing (dead, or stuck) stops counting after this long.
+const sweepSkipsLoadsWithin = 30 * time.Second
+
+// without returns ids less those in skip, in their order.
+func without(ids, skip []string) []string {
+	if len(skip) == 0 {
+		return ids
+	}
+	drop := make(map[string]bool, len(skip))
+	for _, id := range skip {
+		drop[id] = true
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !drop[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // sweepParts is how many parts of a seller's shipments the sweep runs at

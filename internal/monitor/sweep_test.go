@@ -133,3 +133,42 @@ func TestRacingSweepsChangeEachFlagOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepLeavesOutSellersLoading: a seller whose import is loading (its
+// loader committed a batch just now) is left out of the sweep, since each
+// batch checks its own shipments with every rule; every other seller is
+// swept as ever, and so is a seller whose loader stopped moving its
+// heartbeat. The first sweep after the load sweeps the seller again.
+func TestSweepLeavesOutSellersLoading(t *testing.T) {
+	t.Parallel()
+	e := newRuleEnv(t)
+	now := e.clock
+	loading, other, stale := e.seller("UTC", 0, 0), e.seller("UTC", 0, 0), e.seller("UTC", 0, 0)
+	shipped := shipment.Input{Carrier: "ups", ShippedAt: ptr(now.Add(-48*time.Hour + time.Minute))}
+	loadingSh, otherSh, staleSh := e.ship(loading, shipped), e.ship(other, shipped), e.ship(stale, shipped)
+	// A heartbeat ahead of the database's clock stays recent however
+	// slowly the test runs; the stale one is an hour old.
+	var loadID string
+	if err := e.db.GetContext(e.ctx, &loadID, `
+		INSERT INTO shipment_imports (seller_id, format, status, time_zone, max_row_bytes, header, file_bytes, chunk_bytes, heartbeat_at)
+		VALUES ($1, 'SHIPWATCH_CSV', 'PROCESSING', 'UTC', 65536, 'order_id', 0, 1048576, now() + interval '1 hour')
+		RETURNING id`, loading); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.ExecContext(e.ctx, `
+		INSERT INTO shipment_imports (seller_id, format, status, time_zone, max_row_bytes, header, file_bytes, chunk_bytes, heartbeat_at)
+		VALUES ($1, 'SHIPWATCH_CSV', 'PROCESSING', 'UTC', 65536, 'order_id', 0, 1048576, now() - interval '1 hour')`, stale); err != nil {
+		t.Fatal(err)
+	}
+
+	e.sweep(now.Add(2 * time.Minute))
+	e.wantOpen(loading, loadingSh, "seller loading: not swept")
+	e.wantOpen(other, otherSh, "other seller", flag.InactiveTracking)
+	e.wantOpen(stale, staleSh, "seller whose loader stopped", flag.InactiveTracking)
+
+	if _, err := e.db.ExecContext(e.ctx, `UPDATE shipment_imports SET status = 'COMPLETED', finished_at = now() WHERE id = $1`, loadID); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep(now.Add(3 * time.Minute))
+	e.wantOpen(loading, loadingSh, "first sweep after the load", flag.InactiveTracking)
+}

@@ -169,6 +169,22 @@ func ShipmentParts(n int) []ShipmentPart {
 	return parts
 }
 
+// SellersLoading returns the ids of sellers with an import whose loader
+// showed progress within the last `within` (a PROCESSING import whose
+// heartbeat, moved by every batch, is that recent), in id order. A loader
+// that died stops moving it, so its seller counts as loading no longer.
+func (s *Store) SellersLoading(ctx context.Context, within time.Duration) ([]string, error) {
+	ids := []string{}
+	err := s.db.SelectContext(ctx, &ids, `
+		SELECT DISTINCT seller_id FROM shipment_imports
+		WHERE status = 'PROCESSING' AND heartbeat_at > now() - $1::interval
+		ORDER BY seller_id`, fmt.Sprintf("%d milliseconds", within.Milliseconds()))
+	if err != nil {
+		return nil, fmt.Errorf("sellers loading: %w", mapErr(err))
+	}
+	return ids, nil
+}
+
 // SellersWithShipments returns the ids of sellers that have shipments,
 // in id order: the sweep's sellers.
 func (s *Store) SellersWithShipments(ctx context.Context) ([]string, error) {
