@@ -72,8 +72,25 @@ func BenchmarkImport(b *testing.B) {
 		}
 	}
 
+	// wal reads the server's WAL counters: records, full-page images and
+	// bytes (the whole server's, so other databases' writes count too).
+	wal := func() walStats {
+		res, err := pg.Exec(ctx, `SELECT wal_records, wal_fpi, wal_bytes::bigint FROM pg_stat_wal`).ReadAll()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var w walStats
+		for i, v := range []*int64{&w.records, &w.fpi, &w.bytes} {
+			if *v, err = strconv.ParseInt(string(res[0].Rows[0][i]), 10, 64); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return w
+	}
+
 	b.ResetTimer()
 	exec(`CHECKPOINT`)
+	walStart := wal()
 	env := proc.Env()
 	file, err := os.Open(path)
 	if err != nil {
@@ -90,6 +107,7 @@ func BenchmarkImport(b *testing.B) {
 	r.Decode(b, &up)
 	var im importJSON
 	var half stepTimes // the batch steps' totals once half the lines are in
+	var walHalf walStats
 	for {
 		var out struct{ ShipmentImport importJSON }
 		env.MustGraphQL(b, key, `query($id: ID!) { shipmentImport(id: $id) { `+importFields+` } }`,
@@ -99,10 +117,12 @@ func BenchmarkImport(b *testing.B) {
 		}
 		if half == nil && im.RowsProcessed >= lines/2 {
 			half = scrapeSteps(b, proc.URL)
+			walHalf = wal()
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	done := time.Now()
+	walDone := wal()
 	all := scrapeSteps(b, proc.URL)
 	peak, err := proc.PeakRSS()
 	if err != nil {
@@ -143,11 +163,13 @@ func BenchmarkImport(b *testing.B) {
 		ALTER TABLE evidence_chains ENABLE TRIGGER evidence_chains_no_truncate;
 		COMMIT`)
 	exec(`CHECKPOINT`)
+	walCopy := wal()
 	copyStart := time.Now()
 	if _, err := pg.CopyFrom(ctx, bytes.NewReader(rows.Bytes()), `COPY shipments (`+copyColumns+`) FROM STDIN`); err != nil {
 		b.Fatal(err)
 	}
 	copyTime := time.Since(copyStart)
+	walCopied := wal()
 	b.StopTimer()
 
 	load := done.Sub(accepted)
@@ -163,9 +185,26 @@ func BenchmarkImport(b *testing.B) {
 	fmt.Printf("import: raw COPY of the same %d rows into the same table: %s, %.0f rows/s\n", shipments, copyTime.Round(time.Millisecond), copyRate)
 	fmt.Printf("import: %s flags open at COMPLETED (the import's own checks)\n", flagged)
 	printSteps(all, half)
+	fmt.Printf("import: WAL per shipment (records, full-page images, bytes): import first half %s, second half %s; COPY %s\n",
+		walHalf.minus(walStart).per(shipments/2), walDone.minus(walHalf).per(shipments-shipments/2), walCopied.minus(walCopy).per(shipments))
 	fmt.Printf("import: targets: ratio >= 0.80, peak RSS < 300 MB\n")
 	fmt.Printf("import: %d rows, %.0f rows/s checked; COPY %.0f rows/s; ratio %.2f; peak RSS %.0f MB\n",
 		lines, importRate, copyRate, ratio, float64(peak)/1e6)
+}
+
+// walStats are pg_stat_wal's counters.
+type walStats struct{ records, fpi, bytes int64 }
+
+func (w walStats) minus(o walStats) walStats {
+	return walStats{w.records - o.records, w.fpi - o.fpi, w.bytes - o.bytes}
+}
+
+// per formats the counters per row of n.
+func (w walStats) per(n int64) string {
+	if n == 0 {
+		n = 1
+	}
+	return fmt.Sprintf("%.1f, %.3f, %.0f B", float64(w.records)/float64(n), float64(w.fpi)/float64(n), float64(w.bytes)/float64(n))
 }
 
 // stepTimes is the server's shipwatch_import_batch_step_seconds histogram:
