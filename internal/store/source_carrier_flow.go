@@ -98,18 +98,21 @@ func (s *Store) CarrierDeliveries(ctx context.Context, sellerIDs, sourceIDs []st
 // ($5, the index of each range's first hour). Joined as a set, the
 // planner, once the table was analysed, sometimes read every source's
 // hours through the retention index instead (TestCarrierDeliveriesPlan).
+// The counts are grouped by carrier within each source: grouped over the
+// whole batch, a day of hours of a thousand sources was sorted at once,
+// on disk past work_mem.
 const carrierDeliveriesSQL = `
-		SELECT w.n, d.carrier, array_agg(d.at) AS at, array_agg(d.deliveries) AS deliveries
+		SELECT w.n, d.carrier, d.at, d.deliveries
 		FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS w (seller_id, source_id, n)
 		CROSS JOIN LATERAL (
-			SELECT c.carrier, r.i + (extract(epoch FROM c.hour - r.f)::int / 3600) AS at, c.deliveries
+			SELECT c.carrier, array_agg(r.i + (extract(epoch FROM c.hour - r.f)::int / 3600)) AS at,
+				array_agg(c.deliveries) AS deliveries
 			FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS r (f, t, i)
 			CROSS JOIN LATERAL (
 				SELECT c.carrier, c.hour, c.deliveries FROM source_carrier_hours c
 				WHERE c.source_id = w.source_id AND c.seller_id = w.seller_id AND c.hour >= r.f AND c.hour < r.t
 				OFFSET 0) c
-			OFFSET 0) d
-		GROUP BY w.n, d.carrier
+			GROUP BY c.carrier) d
 		ORDER BY w.n, d.carrier`
 
 // ShipmentsAwaitingCarrierScans counts, for each seller and carrier (in
