@@ -207,15 +207,51 @@ func (s *Service) carrierFlows(ctx context.Context, srcs []store.CarrierSource, 
 }
 
 // carrierWeeks fills the flows' other baseline days: each carrier's
-// deliveries in the recent hours' clock hours of each of the days before
-// (one range of each source's hours: the days are adjacent), a batch of
-// sources per statement.
+// deliveries in the recent hours' clock hours of each of the days before,
+// a batch of sources per statement. The last hours of each day (the
+// shortest window) come first; only the sources of flows that need more
+// (source.CarrierFlow.NeedsWholeDays: a carrier too small for the
+// shortest window) have their whole days read.
 func (s *Service) carrierWeeks(ctx context.Context, flows []source.CarrierFlow, now time.Time) error {
 	_, days := source.CarrierHours(now)
-	// The days before the week before, oldest first: day d-1 of the
-	// baseline is at hours[(last-d)*span:].
-	last := source.SilenceBaselineDays - 1
-	hours := hoursOf(source.Window{From: days[last-1].From, To: days[0].To})
+	last, span, short := source.SilenceBaselineDays-1, source.CarrierSpan, source.CarrierWindows[0]
+	// The days before the week before, oldest first: baseline day d is
+	// at hours[(last-1-d)*span:] when whole, at [(last-1-d)*short:] when
+	// only its last hours are read.
+	whole := hoursOf(source.Window{From: days[last-1].From, To: days[0].To})
+	var ends []time.Time
+	for d := last - 1; d >= 0; d-- {
+		ends = append(ends, whole[(last-d)*span-short:(last-d)*span]...)
+	}
+	if err := s.carrierDays(ctx, flows, ends, short); err != nil {
+		return err
+	}
+	var more []source.CarrierFlow
+	at := map[string]bool{}
+	for _, f := range flows {
+		if f.NeedsWholeDays() {
+			at[f.SourceID] = true
+		}
+	}
+	var idx []int
+	for i, f := range flows {
+		if at[f.SourceID] {
+			more, idx = append(more, f), append(idx, i)
+		}
+	}
+	if err := s.carrierDays(ctx, more, whole, span); err != nil {
+		return err
+	}
+	for j, i := range idx {
+		flows[i] = more[j]
+	}
+	return nil
+}
+
+// carrierDays reads hours, per hours each of the baseline days but the
+// last, oldest first, for the flows' sources, and sets each flow's
+// baseline days to them (the last per hours of each day, zero before).
+func (s *Service) carrierDays(ctx context.Context, flows []source.CarrierFlow, hours []time.Time, per int) error {
 	// The flows come by source: one read per source, shared by its carriers.
 	type key struct{ seller, src string }
 	var keys []key
@@ -245,7 +281,7 @@ func (s *Service) carrierWeeks(ctx context.Context, flows []source.CarrierFlow, 
 			counts[lo+c.Source][c.Carrier] = c.Counts
 		}
 	}
-	span := source.CarrierSpan
+	last, span := source.SilenceBaselineDays-1, source.CarrierSpan
 	for i := range flows {
 		f := &flows[i]
 		c := counts[at[key{f.SellerID, f.SourceID}]][f.Carrier]
@@ -253,7 +289,9 @@ func (s *Service) carrierWeeks(ctx context.Context, flows []source.CarrierFlow, 
 			c = make([]int, len(hours))
 		}
 		for d := range last {
-			f.Baseline[d] = c[(last-1-d)*span : (last-d)*span]
+			day := make([]int, span)
+			copy(day[span-per:], c[(last-1-d)*per:(last-d)*per])
+			f.Baseline[d] = day
 		}
 	}
 	return nil

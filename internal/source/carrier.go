@@ -200,6 +200,19 @@ func (f CarrierFlow) Judge(open int) Thinning {
 	return v
 }
 
+// NeedsWholeDays says whether judging f, whose baseline days are read
+// for the last CarrierWindows[0] hours only (zero before them), needs the
+// rest of their hours: unless the median over those hours reaches
+// CarrierThinExpected, in which case both windows are the shortest and
+// Judge reads nothing else.
+func (f CarrierFlow) NeedsWholeDays() bool {
+	if !f.weekRead() {
+		return true
+	}
+	w := f.window(CarrierWindows[0])
+	return w.median < CarrierThinExpected
+}
+
 // NeedsWeek says whether f, whose recent hours and same hours a week
 // before alone are known, must have its whole week read before it is
 // judged: it is held, or it could be failing over one of CarrierWindows

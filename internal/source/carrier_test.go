@@ -241,3 +241,32 @@ func TestCarrierHours(t *testing.T) {
 		t.Errorf("the oldest hour read, %v, is past the retention of %v", oldest, source.DeliveryHoursKept)
 	}
 }
+
+// A flow whose baseline days are read for their last 3 hours only is
+// judged as on its whole days unless NeedsWholeDays says otherwise: a
+// carrier whose 3-hour median reaches 30 (10 an hour or more) is judged
+// over 3 hours for both a stop and a trickle.
+func TestCarrierNeedsWholeDays(t *testing.T) {
+	for _, rate := range []int{0, 1, 2, 4, 9, 10, 20} {
+		for _, last := range [][]int{nil, zeros(3), zeros(12), {1, 1, 1}, {5, 5, 4}, {7, 7, 6}} {
+			for _, held := range []bool{false, true} {
+				full := flow(rate, last...)
+				full.Held = held
+				part := full
+				part.Baseline = slices.Clone(full.Baseline)
+				for d := range source.SilenceBaselineDays - 1 {
+					day := make([]int, source.CarrierSpan)
+					copy(day[source.CarrierSpan-3:], full.Baseline[d][source.CarrierSpan-3:])
+					part.Baseline[d] = day
+				}
+				if want := rate < 10; part.NeedsWholeDays() != want {
+					t.Errorf("%d an hour: NeedsWholeDays() = %v, want %v", rate, !want, want)
+				}
+				if !part.NeedsWholeDays() && part.Judge(10) != full.Judge(10) {
+					t.Errorf("%d an hour, last %v, held %v: Judge on the last 3 hours %+v, on whole days %+v",
+						rate, last, held, part.Judge(10), full.Judge(10))
+				}
+			}
+		}
+	}
+}
