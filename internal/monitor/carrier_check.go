@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/shipwatch/shipwatch/internal/source"
@@ -19,18 +18,9 @@ import (
 // the same sweep. It returns the carriers it marked and those it
 // recovered.
 func (s *Service) DetectDegradedCarriers(ctx context.Context, now time.Time) (marked, recovered []source.CarrierFlow, err error) {
-	all, err := s.store.CarrierSources(ctx, now.Add(-source.SilenceJudgedFor))
+	srcs, err := s.store.CarrierSources(ctx, now.Add(-source.SilenceJudgedFor))
 	if err != nil {
 		return nil, nil, fmt.Errorf("detect degraded carriers: %w", err)
-	}
-	// A source cleared earlier in this clock hour is cleared still: its
-	// counts of the whole hours read do not change within the hour.
-	hour := now.UTC().Truncate(time.Hour)
-	var srcs []store.CarrierSource
-	for _, src := range all {
-		if !s.carriersClear.has(hour, src.SourceID) || len(src.Held) > 0 {
-			srcs = append(srcs, src)
-		}
 	}
 	// Most carriers deliver as usual: their last hours against the same
 	// hours a week before clear them; only the others, and those held,
@@ -50,12 +40,8 @@ func (s *Service) DetectDegradedCarriers(ctx context.Context, now time.Time) (ma
 	}
 	var suspects []source.CarrierFlow
 	var sellers, carriers []string
-	open := map[string]bool{} // sources with a carrier held or suspect
 	for _, f := range judged {
 		v := f.Judge(-1)
-		if f.Held || v.Suspect {
-			open[f.SourceID] = true
-		}
 		switch {
 		case v.Recovered:
 			ok, err := s.store.RecoverCarrier(ctx, f.SellerID, f.SourceID, f.Carrier)
@@ -70,13 +56,6 @@ func (s *Service) DetectDegradedCarriers(ctx context.Context, now time.Time) (ma
 			sellers, carriers = append(sellers, f.SellerID), append(carriers, f.Carrier)
 		}
 	}
-	var cleared []string
-	for _, src := range srcs {
-		if len(src.Held) == 0 && !open[src.SourceID] {
-			cleared = append(cleared, src.SourceID)
-		}
-	}
-	s.carriersClear.add(hour, cleared)
 	if len(suspects) == 0 {
 		return nil, recovered, nil
 	}
@@ -101,43 +80,6 @@ func (s *Service) DetectDegradedCarriers(ctx context.Context, now time.Time) (ma
 		}
 	}
 	return marked, recovered, nil
-}
-
-// clearedSources are the sources whose every carrier the carrier check
-// found flowing (none held, none suspect) in one clock hour. The counts it
-// judges are of whole hours before the current one, final once the hour
-// began, so within the hour such a source cannot fail and need not be read
-// again: the first sweep of the hour reads every source, the others only
-// the sources held or suspect. Each process keeps its own.
-type clearedSources struct {
-	mu      sync.Mutex
-	hour    time.Time
-	sources map[string]bool
-}
-
-func (c *clearedSources) has(hour time.Time, id string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hour.Equal(hour) && c.sources[id]
-}
-
-// add records the sources cleared in hour, forgetting any other hour's.
-func (c *clearedSources) add(hour time.Time, ids []string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.hour.Equal(hour) {
-		c.hour, c.sources = hour, map[string]bool{}
-	}
-	for _, id := range ids {
-		c.sources[id] = true
-	}
-}
-
-// forget drops what c knows.
-func (c *clearedSources) forget() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.hour, c.sources = time.Time{}, nil
 }
 
 // hoursOf lists the hours of w, oldest first.

@@ -23,20 +23,16 @@ import (
 // in the last three hours but the sellers have no parcel in flight, so
 // each sweep reads those sources' whole week and counts their sellers'
 // USPS shipments: the recurring worst case (a carrier held is only read
-// for its recovery). Each of them is an hour's first sweep (the sources
-// cleared earlier in the hour are forgotten before each call);
-// "steady_same_hour" is steady's later sweeps in the same hour, which
-// read only the sources held or suspect. The baseline, in the same run,
-// is the check with no webhook source.
+// for its recovery). The baseline, in the same run, is the check with no
+// webhook source.
 func BenchmarkDetectDegradedCarriers(b *testing.B) {
 	n := envInt("SOURCES", 1000)
 	now := time.Date(2026, time.March, 10, 14, 20, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		name     string
-		sources  int
-		usps     int
-		sameHour bool
-	}{{"none", 0, 0, false}, {"steady", n, 20, false}, {"steady_same_hour", n, 20, true}, {"usps_stopped", n, 0, false}} {
+		name    string
+		sources int
+		usps    int
+	}{{"none", 0, 0}, {"steady", n, 20}, {"usps_stopped", n, 0}} {
 		b.Run(tc.name, func(b *testing.B) {
 			url := dbtest.URL(b)
 			db := sqlx.MustOpen("postgres", url)
@@ -60,9 +56,6 @@ func BenchmarkDetectDegradedCarriers(b *testing.B) {
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {
-				if !tc.sameHour {
-					monitor.ForgetCarrierClears(svc)
-				}
 				marked, recovered, err := svc.DetectDegradedCarriers(ctx, now)
 				if err != nil || len(marked)+len(recovered) != 0 {
 					b.Fatalf("DetectDegradedCarriers() = %d marked, %d recovered, %v; want none", len(marked), len(recovered), err)

@@ -34,9 +34,6 @@ type Service struct {
 	// registrar and limiter register uploaded numbers with 17TRACK.
 	registrar Registrar
 	limiter   Limiter
-	// carriersClear are the sources the carrier check cleared this clock
-	// hour (DetectDegradedCarriers).
-	carriersClear *clearedSources
 }
 
 // Option configures a Service.
@@ -69,8 +66,7 @@ func WithRegistry(reg prometheus.Registerer) Option {
 // insert-only client.
 func New(st *store.Store, jc *jobs.Client, opts ...Option) *Service {
 	s := &Service{store: st, jobs: jc, key: processKey, now: time.Now, guard: netguard.New(nil, nil),
-		checkpointKey: processCheckpointKey, checkRound: defaultCheckRound, turnBudget: defaultTurnBudget,
-		carriersClear: &clearedSources{}}
+		checkpointKey: processCheckpointKey, checkRound: defaultCheckRound, turnBudget: defaultTurnBudget}
 	for _, o := range opts {
 		o(s)
 	}
