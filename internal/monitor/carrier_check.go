@@ -59,17 +59,19 @@ func (s *Service) DetectDegradedCarriers(ctx context.Context, now time.Time) (ma
 	if len(suspects) == 0 {
 		return nil, recovered, nil
 	}
-	open, err := s.store.ShipmentsAwaitingCarrierScans(ctx, sellers, carriers, now, source.CarrierOpenShipments)
+	counts, err := s.store.ShipmentsAwaitingCarrierScans(ctx, sellers, carriers, now, source.CarrierOpenShipments)
 	if err != nil {
 		return nil, recovered, fmt.Errorf("detect degraded carriers: %w", err)
 	}
-	recent, _ := source.FlowHours(now)
+	recent, _ := source.CarrierHours(now)
 	for i, f := range suspects {
-		v := f.Judge(open[i])
+		v := f.Judge(counts[i])
 		if !v.Abnormal {
 			continue
 		}
-		ok, err := s.store.MarkCarrierDegraded(ctx, f.SellerID, f.SourceID, f.Carrier, recent[0].From, now, v.Reason)
+		// Failing since the start of the window judged.
+		since := recent.To.Add(-time.Duration(v.Hours) * time.Hour)
+		ok, err := s.store.MarkCarrierDegraded(ctx, f.SellerID, f.SourceID, f.Carrier, since, now, v.Reason)
 		if err != nil {
 			return marked, recovered, fmt.Errorf("detect degraded carriers: %w", err)
 		}
@@ -80,20 +82,24 @@ func (s *Service) DetectDegradedCarriers(ctx context.Context, now time.Time) (ma
 	return marked, recovered, nil
 }
 
-// carrierFlows reads, a batch of sources per statement, each carrier's
-// deliveries through each source in the recent hours and the same hours a
-// week before, and returns a flow per carrier that delivered in them or
-// is held. The rest of the baseline is left at zero until carrierWeeks.
-func (s *Service) carrierFlows(ctx context.Context, srcs []store.CarrierSource, now time.Time) ([]source.CarrierFlow, error) {
-	recent, days := source.FlowHours(now)
-	n := len(recent)
-	hours := make([]time.Time, 0, 2*n)
-	for _, w := range recent {
-		hours = append(hours, w.From)
-	}
-	for h := days[source.SilenceBaselineDays-1].From; h.Before(days[source.SilenceBaselineDays-1].To); h = h.Add(time.Hour) {
+// hoursOf lists the hours of w, oldest first.
+func hoursOf(w source.Window) []time.Time {
+	var hours []time.Time
+	for h := w.From; h.Before(w.To); h = h.Add(time.Hour) {
 		hours = append(hours, h)
 	}
+	return hours
+}
+
+// carrierFlows reads, a batch of sources per statement, each carrier's
+// deliveries through each source in the last source.CarrierSpan hours and
+// the same hours a week before (two ranges of each source's hours), and
+// returns a flow per carrier that delivered in them or is held. The other
+// baseline days are left unread until carrierWeeks.
+func (s *Service) carrierFlows(ctx context.Context, srcs []store.CarrierSource, now time.Time) ([]source.CarrierFlow, error) {
+	recent, days := source.CarrierHours(now)
+	hours := append(hoursOf(recent), hoursOf(days[source.SilenceBaselineDays-1])...)
+	n := source.CarrierSpan
 	var flows []source.CarrierFlow
 	for lo := 0; lo < len(srcs); lo += silenceBatch {
 		batch := srcs[lo:min(lo+silenceBatch, len(srcs))]
@@ -113,15 +119,12 @@ func (s *Service) carrierFlows(ctx context.Context, srcs []store.CarrierSource, 
 			byCarrier[c.Source][c.Carrier] = c.Counts
 		}
 		for i, src := range batch {
-			// The source is sending when each recent hour brought a
-			// delivery of some carrier.
-			sending := true
-			for h := range n {
-				total := 0
-				for _, counts := range byCarrier[i] {
-					total += counts[h]
+			// The source's deliveries of every carrier, hour by hour.
+			total := make([]int, n)
+			for _, counts := range byCarrier[i] {
+				for h := range n {
+					total[h] += counts[h]
 				}
-				sending = sending && total > 0
 			}
 			names := make([]string, 0, len(byCarrier[i])+len(src.Held))
 			for c := range byCarrier[i] {
@@ -135,11 +138,9 @@ func (s *Service) carrierFlows(ctx context.Context, srcs []store.CarrierSource, 
 					counts = make([]int, len(hours))
 				}
 				f := source.CarrierFlow{SellerID: src.SellerID, SourceID: src.SourceID, Provider: src.Provider, Carrier: c,
-					Held: slices.Contains(src.Held, c), Sending: sending, Recent: counts[:n],
-					Baseline: make([]int, source.SilenceBaselineDays)}
-				for _, k := range counts[n:] {
-					f.Baseline[source.SilenceBaselineDays-1] += k
-				}
+					Held: slices.Contains(src.Held, c), Recent: counts[:n], Source: total,
+					Baseline: make([][]int, source.SilenceBaselineDays)}
+				f.Baseline[source.SilenceBaselineDays-1] = counts[n:]
 				flows = append(flows, f)
 			}
 		}
@@ -147,18 +148,52 @@ func (s *Service) carrierFlows(ctx context.Context, srcs []store.CarrierSource, 
 	return flows, nil
 }
 
-// carrierWeeks fills the flows' baselines: each carrier's deliveries in
-// the recent hours' clock hours of each of the days before, a batch of
-// sources per statement.
+// carrierWeeks fills the flows' other baseline days: each carrier's
+// deliveries in the recent hours' clock hours of each of the days before,
+// a batch of sources per statement. The last hours of each day (the
+// shortest window) come first; only the sources of flows that need more
+// (source.CarrierFlow.NeedsWholeDays: a carrier too small for the
+// shortest window) have their whole days read.
 func (s *Service) carrierWeeks(ctx context.Context, flows []source.CarrierFlow, now time.Time) error {
-	_, days := source.FlowHours(now)
-	var hours []time.Time
-	var day []int
-	for d, w := range days {
-		for h := w.From; h.Before(w.To); h = h.Add(time.Hour) {
-			hours, day = append(hours, h), append(day, d)
+	_, days := source.CarrierHours(now)
+	last, span, short := source.SilenceBaselineDays-1, source.CarrierSpan, source.CarrierWindows[0]
+	// The days before the week before, oldest first: baseline day d is
+	// at hours[(last-1-d)*span:] when whole, at [(last-1-d)*short:] when
+	// only its last hours are read.
+	whole := hoursOf(source.Window{From: days[last-1].From, To: days[0].To})
+	var ends []time.Time
+	for d := last - 1; d >= 0; d-- {
+		ends = append(ends, whole[(last-d)*span-short:(last-d)*span]...)
+	}
+	if err := s.carrierDays(ctx, flows, ends, short); err != nil {
+		return err
+	}
+	var more []source.CarrierFlow
+	at := map[string]bool{}
+	for _, f := range flows {
+		if f.NeedsWholeDays() {
+			at[f.SourceID] = true
 		}
 	}
+	var idx []int
+	for i, f := range flows {
+		if at[f.SourceID] {
+			more, idx = append(more, f), append(idx, i)
+		}
+	}
+	if err := s.carrierDays(ctx, more, whole, span); err != nil {
+		return err
+	}
+	for j, i := range idx {
+		flows[i] = more[j]
+	}
+	return nil
+}
+
+// carrierDays reads hours, per hours each of the baseline days but the
+// last, oldest first, for the flows' sources, and sets each flow's
+// baseline days to them (the last per hours of each day, zero before).
+func (s *Service) carrierDays(ctx context.Context, flows []source.CarrierFlow, hours []time.Time, per int) error {
 	// The flows come by source: one read per source, shared by its carriers.
 	type key struct{ seller, src string }
 	var keys []key
@@ -188,11 +223,17 @@ func (s *Service) carrierWeeks(ctx context.Context, flows []source.CarrierFlow, 
 			counts[lo+c.Source][c.Carrier] = c.Counts
 		}
 	}
+	last, span := source.SilenceBaselineDays-1, source.CarrierSpan
 	for i := range flows {
 		f := &flows[i]
-		f.Baseline = make([]int, source.SilenceBaselineDays)
-		for j, k := range counts[at[key{f.SellerID, f.SourceID}]][f.Carrier] {
-			f.Baseline[day[j]] += k
+		c := counts[at[key{f.SellerID, f.SourceID}]][f.Carrier]
+		if c == nil {
+			c = make([]int, len(hours))
+		}
+		for d := range last {
+			day := make([]int, span)
+			copy(day[span-per:], c[(last-1-d)*per:(last-d)*per])
+			f.Baseline[d] = day
 		}
 	}
 	return nil

@@ -40,6 +40,21 @@ type carrierEnv struct {
 
 func newCarrierEnv(t *testing.T, perHour, parcels int) *carrierEnv {
 	t.Helper()
+	clock := time.Date(2026, time.March, 10, 14, 20, 0, 0, time.UTC)
+	return newCarrierEnvWith(t, carrierSeed{ups: perHour, usps: perHour, until: clock.Truncate(time.Hour).Add(-3 * time.Hour),
+		parcels: parcels, shipped: clock.Add(-49 * time.Hour)})
+}
+
+// carrierSeed is a seller's history: ups and usps deliveries every hour
+// of the 8 days before until, and parcels open shipments of each carrier
+// shipped at shipped.
+type carrierSeed struct {
+	ups, usps, parcels int
+	until, shipped     time.Time
+}
+
+func newCarrierEnvWith(t *testing.T, seed carrierSeed) *carrierEnv {
+	t.Helper()
 	e := &carrierEnv{silenceEnv: &silenceEnv{t: t, ctx: context.Background(), clock: time.Date(2026, time.March, 10, 14, 20, 0, 0, time.UTC)}}
 	e.db = dbtest.DB(t)
 	e.svc, e.st = monitortest.New(t, e.db, monitor.WithClock(func() time.Time { return e.clock }))
@@ -54,13 +69,12 @@ func newCarrierEnv(t *testing.T, perHour, parcels int) *carrierEnv {
 		t.Fatal(err)
 	}
 	e.src = src.ID
-	hour := e.clock.Truncate(time.Hour)
-	for at := hour.Add(-8 * 24 * time.Hour); at.Before(hour.Add(-3 * time.Hour)); at = at.Add(time.Hour) {
-		e.recordCarriers(at.Add(10*time.Minute), perHour, perHour)
+	for at := seed.until.Add(-8 * 24 * time.Hour); at.Before(seed.until); at = at.Add(time.Hour) {
+		e.recordCarriers(at.Add(10*time.Minute), seed.ups, seed.usps)
 	}
-	shipped := e.clock.Add(-49 * time.Hour)
+	shipped := seed.shipped
 	var ins []shipment.Input
-	for i := range parcels {
+	for i := range seed.parcels {
 		ins = append(ins,
 			shipment.Input{OrderID: fmt.Sprintf("P-%d", i), Carrier: "usps", TrackingNumber: uspsNumber(i), ShippedAt: &shipped},
 			shipment.Input{OrderID: fmt.Sprintf("U-%d", i), Carrier: "ups", TrackingNumber: fmt.Sprintf("1ZAGGR%010d", i), ShippedAt: &shipped})
@@ -220,8 +234,8 @@ func TestCarrierOutageBehindWebhookSource(t *testing.T) {
 	}
 }
 
-// No false alarm: a carrier at half its usual rate, a carrier too small
-// to judge, a seller with few of the carrier's parcels in flight, and a
+// No false alarm: a carrier at half its usual rate, a small carrier
+// silent for less than the window its volume needs, a seller with few of the carrier's parcels in flight, and a
 // source that is itself quiet for an hour (the silence check's to judge)
 // hold nothing, and INACTIVE_TRACKING is raised on the USPS shipments.
 func TestCarrierVariationIsNotHeld(t *testing.T) {
@@ -231,7 +245,7 @@ func TestCarrierVariationIsNotHeld(t *testing.T) {
 		quietHour                   bool
 	}{
 		{"USPS at half its rate", 20, 10, 20, 12, false},
-		{"USPS too small to judge", 3, 0, 20, 12, false},
+		{"USPS at 3 an hour, silent 3 h: its window is 6 h (a median of 18)", 3, 0, 20, 12, false},
 		{"few USPS parcels in flight", 20, 0, 20, 3, false},
 		{"the whole source quiet for an hour", 20, 0, 20, 12, true},
 	} {
@@ -255,5 +269,92 @@ func TestCarrierVariationIsNotHeld(t *testing.T) {
 				t.Errorf("USPS shipment: open flags %v, want INACTIVE_TRACKING", k)
 			}
 		})
+	}
+}
+
+// A small seller's EasyPost source: UPS at 2 an hour, USPS at 1 an hour
+// (a median of 3 in 3 hours: the 3-hour window would never judge it). Its
+// USPS events stop at 14:00 while UPS keeps coming. Swept every hour: not
+// held after 11 silent hours, held after 12 (the window whose median
+// reaches 12), with degradedSince 14:00. The USPS shipments whose
+// inactive-tracking boundary passes after that get SOURCE_DEGRADED naming
+// the source and USPS, never INACTIVE_TRACKING; the UPS ones get
+// INACTIVE_TRACKING. USPS back at 1 an hour recovers after 6 hours (half
+// the median of 12 h), SOURCE_DEGRADED resolves and INACTIVE_TRACKING
+// comes.
+func TestSmallCarrierOutageBehindWebhookSource(t *testing.T) {
+	start := time.Date(2026, time.March, 10, 14, 20, 0, 0, time.UTC)
+	hour := start.Truncate(time.Hour)
+	// The boundary (48 h after shipping) passes at 03:20, 13 hours on.
+	e := newCarrierEnvWith(t, carrierSeed{ups: 2, usps: 1, until: hour, parcels: 12, shipped: start.Add(13*time.Hour - 48*time.Hour)})
+	want := "no USPS webhooks in the last 12 h (other carriers' still arrive) while it delivered ~12 at these hours over the past 7 days"
+	usps := 0
+	for k := 0; k <= 24; k++ {
+		at := hour.Add(time.Duration(k) * time.Hour)
+		if k >= 15 { // USPS back from 05:00
+			usps = 1
+		}
+		// Each hour: two UPS deliveries through the real path, and USPS.
+		e.deliverUPS(at.Add(10*time.Minute), 2)
+		if usps > 0 {
+			e.recordCarriers(at.Add(12*time.Minute), 0, usps)
+		}
+		e.sweepAt(at.Add(20 * time.Minute))
+		h := e.health()
+		held := len(h.DegradedCarriers) == 1 && h.DegradedCarriers[0].Carrier == "USPS"
+		// Silent whole hours at the sweep: k (14:00 to the hour before);
+		// held from 12 of them until 6 hours of USPS are back (k = 21).
+		if wantHeld := k >= 12 && k < 21; held != wantHeld || len(h.DegradedCarriers) > 1 || h.State() != source.OK {
+			t.Fatalf("sweep at %s (%d h after USPS stopped): %s, held %+v; want OK and USPS held %v", at.Add(20*time.Minute).Format("15:04"), k,
+				h.State(), h.DegradedCarriers, wantHeld)
+		}
+		if held && (h.DegradedCarriers[0].DegradedReason != want || !h.DegradedCarriers[0].DegradedSince.Equal(hour)) {
+			t.Fatalf("USPS held since %v for %q; want since %v for %q", h.DegradedCarriers[0].DegradedSince,
+				h.DegradedCarriers[0].DegradedReason, hour, want)
+		}
+		for _, id := range e.usps {
+			f := e.openFlags(id)
+			if _, raised := f[flag.InactiveTracking]; raised && k < 21 {
+				t.Fatalf("sweep %d: USPS shipment %s has INACTIVE_TRACKING during our USPS outage: %v", k, id, f)
+			}
+			m, degraded := f[flag.SourceDegraded]
+			if wantDegraded := k >= 13 && k < 21; degraded != wantDegraded {
+				t.Fatalf("sweep %d: USPS shipment %s: open flags %v, want SOURCE_DEGRADED %v", k, id, f, wantDegraded)
+			}
+			if degraded && (!strings.Contains(m, "EASYPOST webhooks for USPS") || !strings.Contains(m, want)) {
+				t.Fatalf("SOURCE_DEGRADED = %q, want it to name EASYPOST webhooks for USPS and why", m)
+			}
+			if _, raised := f[flag.InactiveTracking]; k >= 21 && !raised {
+				t.Fatalf("sweep %d, USPS back: USPS shipment %s: open flags %v, want INACTIVE_TRACKING", k, id, f)
+			}
+		}
+		if k == 13 {
+			for _, id := range e.ups {
+				if f := e.openFlags(id); f[flag.InactiveTracking] == "" || f[flag.SourceDegraded] != "" {
+					t.Errorf("UPS shipment %s: open flags %v, want INACTIVE_TRACKING alone (UPS keeps coming)", id, f)
+				}
+			}
+		}
+	}
+}
+
+// A carrier at 1 an hour on an ordinary day (empty hours, the longest
+// gap 8 hours) is never held, swept every hour for a day, and the USPS
+// shipments past their boundary get INACTIVE_TRACKING.
+func TestSmallCarrierOrdinaryDayIsNotHeld(t *testing.T) {
+	start := time.Date(2026, time.March, 10, 14, 20, 0, 0, time.UTC)
+	hour := start.Truncate(time.Hour)
+	e := newCarrierEnvWith(t, carrierSeed{ups: 2, usps: 1, until: hour, parcels: 12, shipped: start.Add(-49 * time.Hour)})
+	day := []int{0, 2, 1, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 2, 0, 1, 0, 3, 1, 0}
+	for k, usps := range day {
+		at := hour.Add(time.Duration(k) * time.Hour)
+		e.recordCarriers(at.Add(10*time.Minute), 2, usps)
+		e.sweepAt(at.Add(20 * time.Minute))
+		if h := e.health(); len(h.DegradedCarriers) != 0 {
+			t.Fatalf("sweep %d: held carriers %+v, want none", k, h.DegradedCarriers)
+		}
+	}
+	if f := e.openFlags(e.usps[0]); f[flag.InactiveTracking] == "" {
+		t.Errorf("USPS shipment: open flags %v, want INACTIVE_TRACKING", f)
 	}
 }

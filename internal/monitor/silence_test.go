@@ -206,3 +206,37 @@ func TestSilenceResolvesEarlierNoNewsFlag(t *testing.T) {
 		t.Errorf("open flags in the sweep that marks the source = %v, want SOURCE_DEGRADED instead of INACTIVE_TRACKING", k)
 	}
 }
+
+// A small seller's source (1 delivery an hour, every hour of the week)
+// goes silent: swept every hour, it is not judged while its silent whole
+// hours' median is under 12 (up to 12 h 10 min of silence: 11 whole
+// hours), and is degraded at 13 h 10 min (12 whole hours, a median of 12);
+// a shipment whose boundary passes after that gets SOURCE_DEGRADED, not
+// INACTIVE_TRACKING, and the next delivery brings INACTIVE_TRACKING back.
+func TestSmallSilentSourceIsJudgedOverLongerSilence(t *testing.T) {
+	e := newSilenceEnv(t, 1, 13*time.Hour+10*time.Minute, 12, 47*time.Hour)
+	end := e.clock
+	for back := 10 * time.Hour; back >= time.Hour; back -= time.Hour {
+		e.clock = end.Add(-back)
+		if k := e.sweep(); e.health().State() != source.OK || k[flag.SourceDegraded] != "" {
+			t.Fatalf("after %s of silence: %s, flags %v; want OK", end.Add(-back).Sub(end.Add(-13*time.Hour-10*time.Minute)),
+				e.health().State(), k)
+		}
+	}
+	e.clock = end
+	e.sweep()
+	want := "no webhook for 13 h 10 min while it delivered ~1 an hour at these hours over the past 7 days"
+	if h := e.health(); h.State() != source.Degraded || h.DegradedReason != want {
+		t.Fatalf("after 13 h 10 min of silence: %s %q, want DEGRADED %q", h.State(), h.DegradedReason, want)
+	}
+	e.clock = end.Add(2 * time.Hour) // 49 h after shipping, still silent
+	k := e.sweep()
+	if _, held := k[flag.InactiveTracking]; held || !strings.Contains(k[flag.SourceDegraded], want) {
+		t.Fatalf("open flags while silent = %v, want SOURCE_DEGRADED naming the silence and no INACTIVE_TRACKING", k)
+	}
+	e.clock = e.clock.Add(10 * time.Minute)
+	e.deliver("EZ1000000002")
+	if k := e.sweep(); k[flag.InactiveTracking] == "" || k[flag.SourceDegraded] != "" {
+		t.Errorf("open flags after the next delivery = %v, want INACTIVE_TRACKING and no SOURCE_DEGRADED", k)
+	}
+}

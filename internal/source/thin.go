@@ -89,9 +89,11 @@ type Thinning struct {
 	Abnormal bool
 	// Recovered: a thinned source is to be marked working again.
 	Recovered bool
-	// Expected is the median of the baseline days.
-	Expected int
-	Reason   string
+	// Expected is the median of the baseline days over the Hours judged:
+	// the last whole clock hours (ThinWindow for a source; for a carrier,
+	// the window of CarrierWindows its volume needs).
+	Expected, Hours int
+	Reason          string
 }
 
 // Judge decides the flow of f. open is the number of the seller's open
@@ -104,7 +106,7 @@ func (f Flow) Judge(open int) Thinning {
 	}
 	sorted := slices.Clone(f.Baseline[:SilenceBaselineDays])
 	slices.Sort(sorted)
-	v := Thinning{Expected: sorted[SilenceBaselineDays/2]}
+	v := Thinning{Expected: sorted[SilenceBaselineDays/2], Hours: int(ThinWindow / time.Hour)}
 	busy := v.Expected >= ThinExpected
 	got, sending := f.recent(), !slices.Contains(f.Recent, 0)
 	if f.Thinned {
@@ -118,9 +120,8 @@ func (f Flow) Judge(open int) Thinning {
 		return v
 	}
 	v.Abnormal = true
-	hours := int(ThinWindow / time.Hour)
 	v.Reason = fmt.Sprintf("%d webhooks in the last %d h while it delivered ~%d at these hours over the past %d days (%d%%)",
-		got, hours, v.Expected, SilenceBaselineDays, got*100/v.Expected)
+		got, v.Hours, v.Expected, SilenceBaselineDays, got*100/v.Expected)
 	return v
 }
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // The carrier check reads every working webhook source's counts per
 // carrier each sweep: each source's hours by the primary key (the source
-// and a list of hours), on a table never analysed as on one analysed,
+// and a range of hours), on a table never analysed as on one analysed,
 // never by a scan of the table or of the retention index. And its count of
 // a seller's open shipments of one carrier reads the no-news rules'
 // partial indexes, like the silence check's.
@@ -40,11 +41,15 @@ func TestCarrierDeliveriesPlan(t *testing.T) {
 		seller, pq.Array(sources), now); err != nil {
 		t.Fatal(err)
 	}
-	var hours []time.Time
-	for d := 0; d <= 7; d++ {
-		for h := 1; h <= 3; h++ {
-			hours = append(hours, now.Add(-time.Duration(h)*time.Hour-time.Duration(d)*24*time.Hour))
-		}
+	// What the carrier check asks: the last 24 hours and the same hours a
+	// week before (two ranges), then the six days between (one range).
+	type ranges struct {
+		from, to []time.Time
+		first    []int
+	}
+	asked := []ranges{
+		{[]time.Time{now.Add(-24 * time.Hour), now.Add(-8 * 24 * time.Hour)}, []time.Time{now, now.Add(-7 * 24 * time.Hour)}, []int{0, 24}},
+		{[]time.Time{now.Add(-7 * 24 * time.Hour)}, []time.Time{now.Add(-24 * time.Hour)}, []int{0}},
 	}
 	sellers, ids := []string{seller, seller}, []string{sources[7], sources[8]}
 	for _, analysed := range []bool{false, true} {
@@ -53,23 +58,25 @@ func TestCarrierDeliveriesPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var raw []byte
-		if err := su.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) `+store.CarrierDeliveriesSQL,
-			pq.Array(sellers), pq.Array(ids), pq.Array(hours)).Scan(&raw); err != nil {
-			t.Fatalf("EXPLAIN: %v", err)
-		}
-		var plans []struct{ Plan hoursPlan }
-		if err := json.Unmarshal(raw, &plans); err != nil {
-			t.Fatal(err)
-		}
-		scans := plans[0].Plan.scansOf("source_carrier_hours", nil)
-		if len(scans) == 0 {
-			t.Fatalf("analysed %v: the statement reads no hourly counts", analysed)
-		}
-		for _, s := range scans {
-			if s != "Index Scan source_carrier_hours_pkey" && s != "Bitmap Heap Scan source_carrier_hours_pkey" &&
-				s != "Index Only Scan source_carrier_hours_pkey" {
-				t.Errorf("analysed %v: hourly counts per carrier read with %s, want the primary key", analysed, s)
+		for _, r := range asked {
+			var raw []byte
+			if err := su.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) `+store.CarrierDeliveriesSQL,
+				pq.Array(sellers), pq.Array(ids), pq.Array(r.from), pq.Array(r.to), pq.Array(r.first)).Scan(&raw); err != nil {
+				t.Fatalf("EXPLAIN: %v", err)
+			}
+			var plans []struct{ Plan hoursPlan }
+			if err := json.Unmarshal(raw, &plans); err != nil {
+				t.Fatal(err)
+			}
+			scans := plans[0].Plan.scansOf("source_carrier_hours", nil)
+			if len(scans) == 0 {
+				t.Fatalf("analysed %v: the statement reads no hourly counts", analysed)
+			}
+			for _, s := range scans {
+				if s != "Index Scan source_carrier_hours_pkey" && s != "Bitmap Heap Scan source_carrier_hours_pkey" &&
+					s != "Index Only Scan source_carrier_hours_pkey" {
+					t.Errorf("analysed %v, %d ranges: hourly counts per carrier read with %s, want the primary key", analysed, len(r.from), s)
+				}
 			}
 		}
 	}
@@ -89,6 +96,22 @@ func TestCarrierDeliveriesPlan(t *testing.T) {
 	}
 	if strings.Join(carriers, ",") != "FEDEX,UPS,USPS" {
 		t.Errorf("CarrierDeliveries() carriers = %v, want FEDEX, UPS, USPS in order", carriers)
+	}
+	// Runs of consecutive hours are read as ranges, each count at its
+	// hour's place in the list.
+	if _, err := su.ExecContext(ctx, `
+		UPDATE source_carrier_hours SET deliveries = CASE hour WHEN $2 THEN 7 ELSE 9 END
+		WHERE source_id = $1 AND carrier = 'USPS' AND hour IN ($2, $3)`, sources[7], now.Add(-2*time.Hour), now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = store.New(su).CarrierDeliveries(ctx, []string{seller, seller}, []string{sources[8], sources[7]}, []time.Time{
+		now.Add(-3 * time.Hour), now.Add(-2 * time.Hour), now.Add(-time.Hour), now, now.Add(-25 * time.Hour), now.Add(-24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 6 || got[5].Source != 1 || got[5].Carrier != "USPS" || !slices.Equal(got[5].Counts, []int{20, 7, 20, 0, 20, 9}) ||
+		got[0].Source != 0 || !slices.Equal(got[0].Counts, []int{20, 20, 20, 0, 20, 20}) {
+		t.Errorf("CarrierDeliveries() over two runs = %+v; want source 1's USPS [20 7 20 0 20 9] last, source 0's [20 20 20 0 20 20] first", got)
 	}
 }
 

@@ -56,15 +56,28 @@ type CarrierHours struct {
 // source's ids, in pairs) and each carrier that delivered through it in
 // any of hours, its deliveries in each of them, by source then carrier:
 // one statement for a batch of sources, each read by the counts' primary
-// key (one source's hours), whatever the statistics say.
+// key whatever the statistics say, one range of the source's hours for
+// each run of consecutive hours in the list (the carrier check asks for
+// two or one: the last day and the same day a week before, or the week).
 func (s *Store) CarrierDeliveries(ctx context.Context, sellerIDs, sourceIDs []string, hours []time.Time) ([]CarrierHours, error) {
+	// Runs of consecutive hours: [from, to), the first one's index.
+	var from, to []time.Time
+	var first []int
+	for i, h := range hours {
+		if n := len(to) - 1; n >= 0 && h.Equal(to[n]) {
+			to[n] = h.Add(time.Hour)
+			continue
+		}
+		from, to, first = append(from, h), append(to, h.Add(time.Hour)), append(first, i)
+	}
 	var rows []struct {
 		N       int           `db:"n"`
 		Carrier string        `db:"carrier"`
 		At      pq.Int64Array `db:"at"`
 		Count   pq.Int64Array `db:"deliveries"`
 	}
-	err := s.db.SelectContext(ctx, &rows, carrierDeliveriesSQL, pq.Array(sellerIDs), pq.Array(sourceIDs), pq.Array(hours))
+	err := s.db.SelectContext(ctx, &rows, carrierDeliveriesSQL, pq.Array(sellerIDs), pq.Array(sourceIDs),
+		pq.Array(from), pq.Array(to), pq.Array(first))
 	if err != nil {
 		return nil, fmt.Errorf("carrier deliveries: %w", mapErr(err))
 	}
@@ -72,26 +85,34 @@ func (s *Store) CarrierDeliveries(ctx context.Context, sellerIDs, sourceIDs []st
 	for i, r := range rows {
 		res[i] = CarrierHours{Source: r.N - 1, Carrier: r.Carrier, Counts: make([]int, len(hours))}
 		for j, at := range r.At {
-			res[i].Counts[at-1] += int(r.Count[j])
+			res[i].Counts[at] += int(r.Count[j])
 		}
 	}
 	return res, nil
 }
 
-// carrierDeliveriesSQL reads each source's counts of the hours $3 by the
-// primary key (source_id, hour, carrier): an equality on the source and a
-// list of hours, one source at a time (LATERAL). Joined as a set, the
+// carrierDeliveriesSQL reads each source's counts in the ranges of hours
+// [$3, $4) by the primary key (source_id, hour, carrier): an equality on
+// the source and a range of hours, one source and range at a time
+// (LATERAL), each count placed at its hour's index in the caller's list
+// ($5, the index of each range's first hour). Joined as a set, the
 // planner, once the table was analysed, sometimes read every source's
 // hours through the retention index instead (TestCarrierDeliveriesPlan).
+// The counts are grouped by carrier within each source: grouped over the
+// whole batch, a day of hours of a thousand sources was sorted at once,
+// on disk past work_mem.
 const carrierDeliveriesSQL = `
-		SELECT w.n, d.carrier, array_agg(array_position($3::timestamptz[], d.hour)) AS at,
-			array_agg(d.deliveries) AS deliveries
+		SELECT w.n, d.carrier, d.at, d.deliveries
 		FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS w (seller_id, source_id, n)
 		CROSS JOIN LATERAL (
-			SELECT c.carrier, c.hour, c.deliveries FROM source_carrier_hours c
-			WHERE c.source_id = w.source_id AND c.seller_id = w.seller_id AND c.hour = ANY($3::timestamptz[])
-			OFFSET 0) d
-		GROUP BY w.n, d.carrier
+			SELECT c.carrier, array_agg(r.i + (extract(epoch FROM c.hour - r.f)::int / 3600)) AS at,
+				array_agg(c.deliveries) AS deliveries
+			FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS r (f, t, i)
+			CROSS JOIN LATERAL (
+				SELECT c.carrier, c.hour, c.deliveries FROM source_carrier_hours c
+				WHERE c.source_id = w.source_id AND c.seller_id = w.seller_id AND c.hour >= r.f AND c.hour < r.t
+				OFFSET 0) c
+			GROUP BY c.carrier) d
 		ORDER BY w.n, d.carrier`
 
 // ShipmentsAwaitingCarrierScans counts, for each seller and carrier (in
