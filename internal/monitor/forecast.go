@@ -133,7 +133,17 @@ func histograms(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sel
 			}
 		}
 	}
-	rows, err := st.LaneTransit(ctx, q, sellerID, keys, forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks))
+	obs, err := laneObservations(ctx, st, q, sellerID, keys, forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks))
+	if err != nil {
+		return nil, err
+	}
+	return forecast.Build(obs, now), nil
+}
+
+// laneObservations reads the seller's lane histogram rows of the keys from
+// the week since on, as the forecast's observations: one query.
+func laneObservations(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sellerID string, keys []string, since time.Time) ([]forecast.Observation, error) {
+	rows, err := st.LaneTransit(ctx, q, sellerID, keys, since)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +151,7 @@ func histograms(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sel
 	for i, r := range rows {
 		obs[i] = forecast.Observation{Key: r.Lane, Week: r.Week, Days: r.Days, N: r.Deliveries}
 	}
-	return forecast.Build(obs, now), nil
+	return obs, nil
 }
 
 // DeliveryForecasts forecasts each of the seller's shipments that is
@@ -213,15 +223,8 @@ func ReadForecasts(ctx context.Context, st *store.Store, sellerID string, shs []
 		if len(keys) == 0 {
 			return nil
 		}
-		rows, err := st.LaneTransit(ctx, tx, sellerID, keys, r.since)
-		if err != nil {
-			return err
-		}
-		r.obs = make([]forecast.Observation, len(rows))
-		for i, row := range rows {
-			r.obs[i] = forecast.Observation{Key: row.Lane, Week: row.Week, Days: row.Days, N: row.Deliveries}
-		}
-		return nil
+		r.obs, err = laneObservations(ctx, st, tx, sellerID, keys, r.since)
+		return err
 	})
 	if err != nil {
 		return nil, err
