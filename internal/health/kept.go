@@ -58,6 +58,11 @@ type keptOpen struct {
 	changed []store.Shipment
 }
 
+// followMax is how many written shipments the forecasts' reads of an
+// earlier read are brought up to date with (when requests that forecast
+// nothing follow each other); past it, the next forecast reads afresh.
+const followMax = 20000
+
 func (k *kept) seller(id string) *keptSeller {
 	k.tick++
 	ks := k.sellers[id]
@@ -123,7 +128,7 @@ func (ko *keptOpen) merge(changed []store.Shipment, open []bool, mark store.Mark
 	next := &keptOpen{mark: mark, since: ko.since, now: ko.now, rows: ko.rows}
 	if r := ko.forecasts.Load(); r != nil {
 		next.earlier, next.changed = r, changed
-	} else if ko.earlier != nil {
+	} else if ko.earlier != nil && len(ko.changed)+len(changed) <= followMax {
 		next.earlier, next.changed = ko.earlier, append(slices.Clip(ko.changed), changed...)
 	}
 	if len(changed) == 0 {
