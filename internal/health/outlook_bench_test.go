@@ -56,7 +56,7 @@ func loadOutlookShipments(ctx context.Context, db *sqlx.DB, sellerID string, n i
 // kept) the same projections as the direct computation at its instant.
 // The timed requests follow each other with nothing written, so they are
 // answered from what the first kept; the first request after a write of
-// the seller is timed apart.
+// the seller (one shipment, then 1,000) is timed apart.
 func BenchmarkHealthForecast(b *testing.B) {
 	ctx := context.Background()
 	db, hs, seller, n := benchSeller(b, loadOutlookShipments)
@@ -116,14 +116,23 @@ func BenchmarkHealthForecast(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The first request after a write reads everything again: a write of
-	// one shipment of the seller, then a request, timed alone.
-	write := func() error {
-		_, err := db.ExecContext(ctx, `UPDATE shipments SET updated_at = updated_at
-			WHERE id = (SELECT id FROM shipments WHERE seller_id = $1 LIMIT 1)`, seller.ID)
-		return err
+	// The first request after a write merges the shipments written into
+	// what the last request kept: a write of one shipment of the seller
+	// (as a carrier event writes), then a request, timed alone; and the
+	// same after a write of 1,000 of its latest shipments (open ones, as
+	// an import batch writes).
+	write := func(n int) func() error {
+		return func() error {
+			_, err := db.ExecContext(ctx, `UPDATE shipments SET updated_at = updated_at
+				WHERE id IN (SELECT id FROM shipments WHERE seller_id = $1 ORDER BY created_at DESC LIMIT $2)`, seller.ID, n)
+			return err
+		}
 	}
-	forecastWritten, queueWritten, err := alternateAfter(5, write, func() error { return forecasts(hs) }, func() error { return queues(hs) })
+	forecastWritten, queueWritten, err := alternateAfter(5, write(1), func() error { return forecasts(hs) }, func() error { return queues(hs) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	forecastBatch, queueBatch, err := alternateAfter(5, write(1000), func() error { return forecasts(hs) }, func() error { return queues(hs) })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -136,8 +145,8 @@ func BenchmarkHealthForecast(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("health forecast: %d shipments, %d open in VTR's 7 days, %d in its save queue; AMAZON forecast %s (direct computation in the same run %s); VTR save queue, first 20: %s (direct %s); goal 500 ms; medians of 5 taking turns; the first request after a write of the seller: forecast %s, queue %s; the reads kept for this seller: %.1f MB of heap\n",
-		n, fast.Projections[0].Open, fastPage.Total, ms(forecast), ms(directForecast), ms(queue), ms(directQueue), ms(forecastWritten), ms(queueWritten), float64(kept)/(1<<20))
+	fmt.Printf("health forecast: %d shipments, %d open in VTR's 7 days, %d in its save queue; AMAZON forecast %s (direct computation in the same run %s); VTR save queue, first 20: %s (direct %s); goal 500 ms; medians of 5 taking turns; the first request after a write of the seller: forecast %s, queue %s; after a write of 1,000 of its shipments: forecast %s, queue %s; the reads kept for this seller: %.1f MB of heap\n",
+		n, fast.Projections[0].Open, fastPage.Total, ms(forecast), ms(directForecast), ms(queue), ms(directQueue), ms(forecastWritten), ms(queueWritten), ms(forecastBatch), ms(queueBatch), float64(kept)/(1<<20))
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := hs.Forecast(ctx, seller.ID, health.Amazon, time.Time{}); err != nil {

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"time"
 
@@ -86,6 +87,12 @@ func parcelOf(sh store.Shipment, set store.SellerSettings, scans map[string][2]s
 	if shipped == nil || sh.DeliveredAt != nil || sh.CancelledAt != nil {
 		return forecast.Parcel{}, false
 	}
+	return forecast.Parcel{Lane: shipmentLane(sh, set, scans), ShippedAt: *shipped, DeliverBy: sh.DeliverBy}, true
+}
+
+// shipmentLane is a shipment's lane, shipped or not, as parcelOf and
+// learnDeliveries (through DeliveriesToLearn) place it.
+func shipmentLane(sh store.Shipment, set store.SellerSettings, scans map[string][2]string) forecast.Lane {
 	carrier := sh.Carrier
 	if carrier == "" {
 		carrier = sh.TrackingCarrier
@@ -97,8 +104,13 @@ func parcelOf(sh store.Shipment, set store.SellerSettings, scans map[string][2]s
 	if op == "" {
 		op, oc = scans[sh.ID][0], scans[sh.ID][1]
 	}
-	lane := laneOf(carrier, sh.Service, op, oc, sh.DestinationPostalCode, sh.DestinationCountry)
-	return forecast.Parcel{Lane: lane, ShippedAt: *shipped, DeliverBy: sh.DeliverBy}, true
+	return laneOf(carrier, sh.Service, op, oc, sh.DestinationPostalCode, sh.DestinationCountry)
+}
+
+// needsPlace says whether a shipment's lane needs its first scan's place:
+// no origin of its own nor the seller's, and a first scan.
+func needsPlace(sh store.Shipment, set store.SellerSettings) bool {
+	return set.OriginPostalCode == "" && sh.OriginPostalCode == "" && sh.FirstScanAt != nil
 }
 
 // firstScans reads where the first scan of the shipments that have no
@@ -110,7 +122,7 @@ func firstScans(ctx context.Context, st *store.Store, q sqlx.QueryerContext, sel
 	}
 	var ids, numbers []string
 	for _, sh := range shs {
-		if sh.OriginPostalCode == "" && sh.FirstScanAt != nil {
+		if needsPlace(sh, set) {
 			ids, numbers = append(ids, sh.ID), append(numbers, sh.NormalizedTrackingNumber)
 		}
 	}
@@ -202,11 +214,9 @@ func ReadForecasts(ctx context.Context, st *store.Store, sellerID string, shs []
 		if r.scans, err = firstScans(ctx, st, tx, sellerID, set, shs); err != nil {
 			return err
 		}
-		if set.OriginPostalCode == "" {
-			for _, sh := range shs {
-				if sh.OriginPostalCode == "" && sh.FirstScanAt != nil {
-					r.asked[sh.ID] = true
-				}
+		for _, sh := range shs {
+			if needsPlace(sh, set) {
+				r.asked[sh.ID] = true
 			}
 		}
 		var keys []string
@@ -243,7 +253,7 @@ func (r *ForecastReads) Forecasts(shs []store.Shipment, now time.Time) (out map[
 	ids := map[string]forecast.Parcel{}
 	keys := map[string]bool{}
 	for _, sh := range shs {
-		if r.set.OriginPostalCode == "" && sh.OriginPostalCode == "" && sh.FirstScanAt != nil && !r.asked[sh.ID] {
+		if needsPlace(sh, r.set) && !r.asked[sh.ID] {
 			return nil, false, nil
 		}
 		p, ok := parcelOf(sh, r.set, r.scans)
@@ -283,6 +293,98 @@ func (r *ForecastReads) Forecasts(shs []store.Shipment, now time.Time) (out map[
 		out[id] = f
 	}
 	return out, true, nil
+}
+
+// Follow returns r brought up to date for forecasting due, given the
+// shipments written since r's reads (changed, any of them, open or not):
+// the first-scan places of the changed shipments and of those of due not
+// asked yet are read again, and the histogram rows of the keys of the
+// changed shipments' lanes that r holds (a delivery adds itself to its
+// lane's keys in the transaction that writes its shipment), and of due's
+// keys r does not hold. r itself is not changed. ok is false when r
+// cannot be followed (its history starts another week): read afresh.
+func (r *ForecastReads) Follow(ctx context.Context, st *store.Store, changed, due []store.Shipment, now time.Time) (*ForecastReads, bool, error) {
+	if !forecast.WeekOf(now).AddDate(0, 0, -7*historyWeeks).Equal(r.since) {
+		return nil, false, nil
+	}
+	next := &ForecastReads{sellerID: r.sellerID, set: r.set, loc: r.loc, since: r.since,
+		asked: maps.Clone(r.asked), scans: maps.Clone(r.scans), keys: maps.Clone(r.keys)}
+	if next.scans == nil {
+		next.scans = map[string][2]string{}
+	}
+	var ask []store.Shipment
+	for _, sh := range changed {
+		delete(next.scans, sh.ID)
+		if needsPlace(sh, r.set) {
+			ask = append(ask, sh)
+			next.asked[sh.ID] = true
+		}
+	}
+	for _, sh := range due {
+		if needsPlace(sh, r.set) && !next.asked[sh.ID] {
+			ask = append(ask, sh)
+			next.asked[sh.ID] = true
+		}
+	}
+	reread := map[string]bool{}
+	var keys []string
+	add := func(k string) {
+		if !reread[k] {
+			reread[k] = true
+			keys = append(keys, k)
+		}
+	}
+	err := st.Transact(ctx, func(tx *sqlx.Tx) error {
+		if len(ask) > 0 {
+			places, err := firstScans(ctx, st, tx, r.sellerID, r.set, ask)
+			if err != nil {
+				return err
+			}
+			maps.Copy(next.scans, places)
+		}
+		for _, sh := range changed {
+			if sh.SellerID != r.sellerID {
+				continue
+			}
+			for _, k := range shipmentLane(sh, r.set, next.scans).Keys() {
+				if r.keys[k] {
+					add(k)
+				}
+			}
+		}
+		for _, sh := range due {
+			if p, ok := parcelOf(sh, r.set, next.scans); ok && sh.SellerID == r.sellerID {
+				for _, k := range p.Lane.Keys() {
+					if !next.keys[k] {
+						next.keys[k] = true
+						add(k)
+					}
+				}
+			}
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		obs, err := laneObservations(ctx, st, tx, r.sellerID, keys, r.since)
+		if err != nil {
+			return err
+		}
+		next.obs = make([]forecast.Observation, 0, len(r.obs)+len(obs))
+		for _, o := range r.obs {
+			if !reread[o.Key] {
+				next.obs = append(next.obs, o)
+			}
+		}
+		next.obs = append(next.obs, obs...)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(keys) == 0 {
+		next.obs = r.obs
+	}
+	return next, true, nil
 }
 
 // refreshRisk computes, in the check's transaction, when each checked

@@ -82,3 +82,9 @@ func StandardCountConditions() []string {
 	}
 	return out
 }
+
+// ShipmentsChangedSQL is the statement of ShipmentsChanged, for plan tests.
+var ShipmentsChangedSQL = shipmentsChangedSQL
+
+// MarkSnapshot is the snapshot a Mark was read in (tests only).
+func MarkSnapshot(m Mark) string { return m.snapshot }

@@ -24,28 +24,44 @@ import (
 // as text dominated the read), and the rows are scanned without
 // reflection. ShipmentsByID reads the few that are shown in full.
 func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now time.Time) ([]Shipment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, seller_id, carrier, normalized_tracking_number, service,
-			`+micros("ship_by")+`, `+micros("shipped_at")+`, `+micros("deliver_by")+`,
-			destination_postal_code, destination_country, status, `+micros("last_event_at")+`,
-			`+micros("estimated_delivery_at")+`, `+micros("first_scan_at")+`,
-			`+micros("coalesce(tracking_received_at, created_at)")+`, origin_postal_code, origin_country,
-			tracking_valid, tracking_carrier, `+micros("created_at")+`
-		FROM shipments
-		WHERE seller_id = $1 AND created_at >= $2 AND cancelled_at IS NULL AND delivered_at IS NULL
-			AND (first_scan_at IS NULL OR deliver_by > $3 OR (shipped_at IS NULL AND ship_by > $3))`,
-		sellerID, since, now)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+leanColumns+` FROM shipments sh
+		WHERE seller_id = $1 AND `+openCondition, sellerID, since, now)
 	if err != nil {
 		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
 	}
+	out, _, err := scanLean(rows, false)
+	if err != nil {
+		return nil, fmt.Errorf("open shipments: %w", err)
+	}
+	return out, nil
+}
+
+// leanColumns are the columns of sh OpenShipments reads, in scanLean's
+// order; openCondition is its condition on sh ($2: since, $3: now).
+var leanColumns = `sh.id, sh.seller_id, sh.carrier, sh.normalized_tracking_number, sh.service,
+			` + micros("sh.ship_by") + `, ` + micros("sh.shipped_at") + `, ` + micros("sh.deliver_by") + `,
+			sh.destination_postal_code, sh.destination_country, sh.status, ` + micros("sh.last_event_at") + `,
+			` + micros("sh.estimated_delivery_at") + `, ` + micros("sh.first_scan_at") + `,
+			` + micros("coalesce(sh.tracking_received_at, sh.created_at)") + `, sh.origin_postal_code, sh.origin_country,
+			sh.tracking_valid, sh.tracking_carrier, ` + micros("sh.created_at")
+
+const openCondition = `sh.created_at >= $2 AND sh.cancelled_at IS NULL AND sh.delivered_at IS NULL
+			AND (sh.first_scan_at IS NULL OR sh.deliver_by > $3 OR (sh.shipped_at IS NULL AND sh.ship_by > $3))`
+
+// scanLean scans rows of leanColumns (then, with flag, one boolean per
+// row, returned beside them) without reflection.
+func scanLean(rows *sql.Rows, flag bool) ([]Shipment, []bool, error) {
 	defer rows.Close()
 	// The rows are gathered in blocks (each twice the last, up to
 	// openBlock) and copied once into a slice of their number: appending
 	// a hundred thousand shipments to one slice copies them again at
 	// every growth.
 	var blocks [][]Shipment
+	var flags []bool
 	n := 0
 	block := make([]Shipment, 0, 64)
 	var at [8]sql.NullInt64
+	var f bool
 	for rows.Next() {
 		if len(block) == cap(block) {
 			blocks, n = append(blocks, block), n+len(block)
@@ -53,11 +69,18 @@ func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now t
 		}
 		block = append(block, Shipment{})
 		sh := &block[len(block)-1]
-		if err := rows.Scan(&sh.ID, &sh.SellerID, &sh.Carrier, &sh.NormalizedTrackingNumber, &sh.Service,
+		dest := []any{&sh.ID, &sh.SellerID, &sh.Carrier, &sh.NormalizedTrackingNumber, &sh.Service,
 			&at[0], &at[1], &at[2], &sh.DestinationPostalCode, &sh.DestinationCountry, &sh.Status, &at[3],
 			&at[4], &at[5], &at[6], &sh.OriginPostalCode, &sh.OriginCountry,
-			&sh.TrackingValid, &sh.TrackingCarrier, &at[7]); err != nil {
-			return nil, fmt.Errorf("open shipments: %w", mapErr(err))
+			&sh.TrackingValid, &sh.TrackingCarrier, &at[7]}
+		if flag {
+			dest = append(dest, &f)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, mapErr(err)
+		}
+		if flag {
+			flags = append(flags, f)
 		}
 		sh.ShipBy, sh.ShippedAt, sh.DeliverBy = fromMicros(at[0]), fromMicros(at[1]), fromMicros(at[2])
 		sh.LastEventAt, sh.EstimatedDeliveryAt, sh.FirstScanAt = fromMicros(at[3]), fromMicros(at[4]), fromMicros(at[5])
@@ -65,16 +88,16 @@ func (s *Store) OpenShipments(ctx context.Context, sellerID string, since, now t
 		sh.CreatedAt = time.UnixMicro(at[7].Int64).UTC()
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("open shipments: %w", mapErr(err))
+		return nil, nil, mapErr(err)
 	}
 	if len(blocks) == 0 {
-		return block, nil
+		return block, flags, nil
 	}
 	out := make([]Shipment, 0, n+len(block))
 	for _, b := range append(blocks, block) {
 		out = append(out, b...)
 	}
-	return out, nil
+	return out, flags, nil
 }
 
 // openBlock is how many open shipments OpenShipments gathers per block.
@@ -85,9 +108,8 @@ const openBlock = 4096
 // the reference the forecast's benchmark times OpenShipments against.
 func (s *Store) OpenShipmentsDirect(ctx context.Context, sellerID string, since, now time.Time) ([]Shipment, error) {
 	out := []Shipment{}
-	err := sqlx.SelectContext(ctx, s.db, &out, `SELECT `+shipmentColumns+` FROM shipments
-		WHERE seller_id = $1 AND created_at >= $2 AND cancelled_at IS NULL AND delivered_at IS NULL
-			AND (first_scan_at IS NULL OR deliver_by > $3 OR (shipped_at IS NULL AND ship_by > $3))`,
+	err := sqlx.SelectContext(ctx, s.db, &out, `SELECT `+shipmentColumns+` FROM shipments sh
+		WHERE seller_id = $1 AND `+openCondition,
 		sellerID, since, now)
 	if err != nil {
 		return nil, fmt.Errorf("open shipments: %w", mapErr(err))

@@ -21,16 +21,35 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkSellerChangesWriteCost -benchtime 1x ./internal/store/
 func BenchmarkSellerChangesWriteCost(b *testing.B) {
+	writeCost(b, "seller changes", "the 0140 triggers", `
+		DROP TRIGGER shipments_changes_insert ON shipments;
+		DROP TRIGGER shipments_changes_update ON shipments;
+		DROP TRIGGER shipments_changes_delete ON shipments`)
+}
+
+// BenchmarkChangeXidWriteCost is the same for what the forecast's kept
+// reads add to a shipment's write (migrations 0260 and 0261): the
+// change_xid column's default and trigger, and its index.
+//
+//	go test -run '^$' -bench BenchmarkChangeXidWriteCost -benchtime 1x ./internal/store/
+func BenchmarkChangeXidWriteCost(b *testing.B) {
+	writeCost(b, "change xid", "change_xid", `
+		DROP TRIGGER shipments_change_xid ON shipments;
+		DROP INDEX shipments_change_xid_idx;
+		ALTER TABLE shipments ALTER COLUMN change_xid DROP DEFAULT`)
+}
+
+// writeCost times the same writes on a database as migrated and on one
+// where drop undid what is measured (what), taking turns, and prints them
+// under name.
+func writeCost(b *testing.B, name, what, drop string) {
 	const n, single = 50_000, 5_000
 	ctx := context.Background()
 	withDB := dbtest.DB(b)
 	url := dbtest.URL(b)
 	withoutDB := sqlx.MustOpen("postgres", url)
 	b.Cleanup(func() { withoutDB.Close() })
-	if _, err := dbtest.Superuser(b, url).ExecContext(ctx, `
-		DROP TRIGGER shipments_changes_insert ON shipments;
-		DROP TRIGGER shipments_changes_update ON shipments;
-		DROP TRIGGER shipments_changes_delete ON shipments`); err != nil {
+	if _, err := dbtest.Superuser(b, url).ExecContext(ctx, drop); err != nil {
 		b.Fatal(err)
 	}
 	with, without := store.New(withDB), store.New(withoutDB)
@@ -69,7 +88,7 @@ func BenchmarkSellerChangesWriteCost(b *testing.B) {
 			}
 		}
 		w, wo := spent[with].Seconds(), spent[without].Seconds()
-		fmt.Printf("seller changes write cost: upsert %d new shipments in 1000-row statements: %.2f s with the 0140 triggers, %.2f s without (%+.0f%%)\n", n, w, wo, 100*(w/wo-1))
+		fmt.Printf("%s write cost: upsert %d new shipments in 1000-row statements: %.2f s with %s, %.2f s without (%+.0f%%)\n", name, n, w, what, wo, 100*(w/wo-1))
 
 		rows := map[*store.Store][]string{}
 		for _, st := range both {
@@ -91,6 +110,6 @@ func BenchmarkSellerChangesWriteCost(b *testing.B) {
 			}
 		}
 		w, wo = spent[with].Seconds()*1000/single, spent[without].Seconds()*1000/single
-		fmt.Printf("seller changes write cost: %d single-row updates, each its own transaction: %.3f ms each with the 0140 triggers, %.3f ms without (%+.0f%%)\n", single, w, wo, 100*(w/wo-1))
+		fmt.Printf("%s write cost: %d single-row updates, each its own transaction: %.3f ms each with %s, %.3f ms without (%+.0f%%)\n", name, single, w, what, wo, 100*(w/wo-1))
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -19,18 +20,19 @@ import (
 const CountsKeptFor = 10 * time.Minute
 
 // CountsKept is what StandardCountsKept keeps of its pass over the
-// seller's shipments so that a later call, with nothing of the seller
-// written since and its windows starting on the same days, reads only the
-// few rows the clock can have moved: the groups of the pass (as
-// countsGrouped groups them, without the sums), and the ids of the rows
-// with a key or a deliverBy from the instant counted (At) to CountsKeptFor
-// after it. A row outside that span is on the same side of every window's
+// seller's shipments so that a later call, its windows starting on the
+// same days, reads only the few rows the clock or the writes since can
+// have moved: the groups of the pass (as countsGrouped groups them,
+// without the sums, with their rows' ids), and the ids of the rows with a
+// key or a deliverBy from the instant counted (At) to CountsKeptFor after
+// it, and of the rows written since the pass (which leave their groups:
+// follow). A row outside that span is on the same side of every window's
 // end at any instant of the span, and its on-time-delivery denominator
 // (the only condition reading the clock: deliver_by < w.now, checked by
 // TestStandardCountsClock) is the same; each call counts the rows inside
 // it afresh at its own instant. Read only after it is made; safe to share.
 type CountsKept struct {
-	token       string
+	mark        Mark
 	sig         string
 	froms, ends []time.Time // the windows' starts; the ends of the windows ahead (zero: now)
 	at, until   time.Time
@@ -43,32 +45,13 @@ type CountsKept struct {
 // At is the instant the kept pass counted at.
 func (k *CountsKept) At() time.Time { return k.at }
 
-// countGroup is one group of the pass: its rows and each column's value
-// (a key's place, -1 for none; a condition 1 or 0, NULL as 0).
+// countGroup is one group of the pass: its rows' number and ids (16
+// bytes each, one after the other) and each column's value (a key's
+// place, -1 for none; a condition 1 or 0, NULL as 0).
 type countGroup struct {
 	n    int64
+	ids  []byte
 	vals []int64
-}
-
-// SellerChangeToken is the seller's notes of writes (seller_changes,
-// migration 0140) as they stand: each backend's row with its row version.
-// Every statement writing the seller's shipments, disputes or settings
-// replaces a row (a new version, whatever its time) or adds one, and a
-// prune deletes some, so two reads that return the same token saw no
-// write of the seller committed between them.
-func (s *Store) SellerChangeToken(ctx context.Context, sellerID string) (string, error) {
-	return sellerChangeToken(ctx, s.db, sellerID)
-}
-
-func sellerChangeToken(ctx context.Context, q sqlx.QueryerContext, sellerID string) (string, error) {
-	var token string
-	err := sqlx.GetContext(ctx, q, &token, `
-		SELECT coalesce(string_agg(backend || ':' || xmin::text || ':' || extract(epoch FROM at)::text, ',' ORDER BY backend), '')
-		FROM seller_changes WHERE seller_id = $1`, sellerID)
-	if err != nil {
-		return "", fmt.Errorf("seller change token: %w", mapErr(err))
-	}
-	return token, nil
 }
 
 // querySig names the queries, for matching a CountsKept to a call.
@@ -113,7 +96,7 @@ func (s *Store) StandardCountsKept(ctx context.Context, sellerID string, qs []St
 	if err != nil {
 		return nil, nil, err
 	}
-	token, err := sellerChangeToken(ctx, tx, sellerID)
+	mark, err := readMark(ctx, tx, sellerID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,12 +107,19 @@ func (s *Store) StandardCountsKept(ctx context.Context, sellerID string, qs []St
 		}
 	}
 	sig := querySig(qs)
-	if kept == nil || kept.token != token || kept.sig != sig || now.Before(kept.at) || !now.Before(kept.until) ||
-		!slices.EqualFunc(kept.froms, froms, time.Time.Equal) || !slices.EqualFunc(kept.ends, ends, time.Time.Equal) {
+	fresh := kept == nil || kept.mark.others != mark.others || kept.sig != sig || now.Before(kept.at) || !now.Before(kept.until) ||
+		!slices.EqualFunc(kept.froms, froms, time.Time.Equal) || !slices.EqualFunc(kept.ends, ends, time.Time.Equal)
+	if !fresh && kept.mark != mark {
+		if kept, err = kept.follow(ctx, tx, sellerID, mark); err != nil {
+			return nil, nil, err
+		}
+		fresh = kept == nil
+	}
+	if fresh {
 		if kept, err = keepCounts(ctx, tx, sellerID, qs, froms, nows, now); err != nil {
 			return nil, nil, err
 		}
-		kept.token, kept.sig, kept.ends = token, sig, ends
+		kept.mark, kept.sig, kept.ends = mark, sig, ends
 	}
 	out := make([]StandardResult, len(qs))
 	for i := range qs {
@@ -215,8 +205,8 @@ func keepCounts(ctx context.Context, tx *sqlx.Tx, sellerID string, qs []Standard
 		WITH w AS MATERIALIZED (
 			SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS t
 			FROM sellers se WHERE se.id = $1)
-		SELECT count(*), b`+prefixed(", ", names)+`
-		FROM (SELECT CASE WHEN `+strings.Join(near, " OR ")+` THEN sh.id END AS b`+cols.String()+`
+		SELECT count(*), string_agg(uuid_send(id), ''::bytea), b`+prefixed(", ", names)+`
+		FROM (SELECT sh.id, CASE WHEN `+strings.Join(near, " OR ")+` THEN sh.id END AS b`+cols.String()+`
 			FROM w JOIN shipments sh ON sh.seller_id = $1 AND `+standardKeysBound()+` >= $4) g
 		GROUP BY b`+prefixed(", ", names),
 		sellerID, pq.Array(nows), pq.Array(k.t), earliest, now, until)
@@ -224,17 +214,18 @@ func keepCounts(ctx context.Context, tx *sqlx.Tx, sellerID string, qs []Standard
 		return nil, fmt.Errorf("standard counts: keep: %w", mapErr(err))
 	}
 	defer rows.Close()
-	dest := make([]any, 2+len(names))
+	dest := make([]any, 3+len(names))
 	var n int64
+	var ids []byte
 	var b sql.NullString
-	dest[0], dest[1] = &n, &b
+	dest[0], dest[1], dest[2] = &n, &ids, &b
 	ints := make([]sql.NullInt64, len(names))
 	bools := make([]sql.NullBool, len(names))
 	for i := range names {
 		if k.cols.isKey[i] {
-			dest[2+i] = &ints[i]
+			dest[3+i] = &ints[i]
 		} else {
-			dest[2+i] = &bools[i]
+			dest[3+i] = &bools[i]
 		}
 	}
 	for rows.Next() {
@@ -245,7 +236,7 @@ func keepCounts(ctx context.Context, tx *sqlx.Tx, sellerID string, qs []Standard
 			k.boundary = append(k.boundary, b.String)
 			continue
 		}
-		g := countGroup{n: n, vals: make([]int64, len(names))}
+		g := countGroup{n: n, ids: slices.Clone(ids), vals: make([]int64, len(names))}
 		for i := range names {
 			switch {
 			case k.cols.isKey[i] && ints[i].Valid:
@@ -294,4 +285,82 @@ func (k *CountsKept) sum(out []StandardResult) {
 			}
 		}
 	}
+}
+
+// countsFollowMax is how many rows a kept pass counts again by id (those
+// near its instant and those written since it) before a pass afresh is
+// cheaper.
+const countsFollowMax = 20000
+
+// follow is k brought to the snapshot of m (its others the same as k's):
+// the shipments written since k's snapshot leave the groups they were
+// counted in and join the rows each call counts again by id (deleted
+// rows cannot be among them: a deletion changes others). nil when they
+// are too many.
+func (k *CountsKept) follow(ctx context.Context, tx *sqlx.Tx, sellerID string, m Mark) (*CountsKept, error) {
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, `SELECT sh.id FROM shipments sh WHERE `+changedSince("$2"), sellerID, k.mark.snapshot); err != nil {
+		return nil, fmt.Errorf("standard counts: changed: %w", mapErr(err))
+	}
+	if len(k.boundary)+len(ids) > countsFollowMax {
+		return nil, nil
+	}
+	next := *k
+	next.mark = m
+	if len(ids) == 0 {
+		return &next, nil
+	}
+	changed := make(map[[16]byte]bool, len(ids))
+	inBoundary := make(map[string]bool, len(k.boundary))
+	for _, id := range k.boundary {
+		inBoundary[id] = true
+	}
+	next.boundary = slices.Clip(k.boundary)
+	for _, id := range ids {
+		u, err := uuidBytes(id)
+		if err != nil {
+			return nil, fmt.Errorf("standard counts: changed: %w", err)
+		}
+		changed[u] = true
+		if !inBoundary[id] {
+			next.boundary = append(next.boundary, id)
+		}
+	}
+	next.groups = make([]countGroup, 0, len(k.groups))
+	for _, g := range k.groups {
+		var gone int64
+		for off := 0; off < len(g.ids); off += 16 {
+			if changed[[16]byte(g.ids[off:off+16])] {
+				gone++
+			}
+		}
+		if gone == 0 {
+			next.groups = append(next.groups, g)
+			continue
+		}
+		if gone == g.n {
+			continue
+		}
+		ng := countGroup{n: g.n - gone, ids: make([]byte, 0, len(g.ids)-16*int(gone)), vals: g.vals}
+		for off := 0; off < len(g.ids); off += 16 {
+			if !changed[[16]byte(g.ids[off:off+16])] {
+				ng.ids = append(ng.ids, g.ids[off:off+16]...)
+			}
+		}
+		next.groups = append(next.groups, ng)
+	}
+	return &next, nil
+}
+
+// uuidBytes is a UUID's text (as PostgreSQL writes it) as its 16 bytes.
+func uuidBytes(s string) ([16]byte, error) {
+	var u [16]byte
+	h := strings.ReplaceAll(s, "-", "")
+	if len(h) != 32 {
+		return u, fmt.Errorf("uuid %q", s)
+	}
+	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
+		return u, fmt.Errorf("uuid %q: %w", s, err)
+	}
+	return u, nil
 }
