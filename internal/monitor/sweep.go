@@ -95,11 +95,21 @@ func without(ids, skip []string) []string {
 // wait on each other's rows (docs/locking.md).
 const sweepParts = 2
 
-// sweepSellerParts runs rules over one seller's shipments at time at, its
-// parts (store.ShipmentParts) at once, and returns how many flags they
-// raised and resolved. A part that fails leaves the others' work
-// committed; the next sweep evaluates its shipments again.
+// sweepSellerParts runs rules over one seller's shipments at time at and
+// returns how many flags they raised and resolved. It finds each rule's
+// changes over the whole seller once (sweepChanges), then locks and
+// applies them in parts (store.ShipmentParts) at once, one transaction
+// each. A part that fails leaves the others' work committed; the next
+// sweep evaluates its shipments again.
+//
+// Each part used to find its own changes, reading all the seller's
+// candidates of every rule through the rules' partial indexes and keeping
+// its share: every part read them all (docs/monitoring.md, Figures).
 func (s *Service) sweepSellerParts(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
+	changes, err := s.sweepChanges(ctx, sellerID, rules, at)
+	if err != nil {
+		return 0, 0, err
+	}
 	parts := store.ShipmentParts(sweepParts)
 	type result struct {
 		raised, resolved int
@@ -108,13 +118,20 @@ func (s *Service) sweepSellerParts(ctx context.Context, sellerID string, rules [
 	results := make([]result, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
+		mine := make([][]string, len(rules))
+		for j := range rules {
+			mine[j] = part.Keep(changes[j])
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r := &results[i]
 			r.err = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+				if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
+					return err
+				}
 				var err error
-				r.raised, r.resolved, err = s.sweepSellerTx(ctx, tx, sellerID, part, rules, at)
+				r.raised, r.resolved, err = s.applyChanges(ctx, tx, sellerID, rules, mine, at)
 				return err
 			})
 		}()
@@ -126,20 +143,62 @@ func (s *Service) sweepSellerParts(ctx context.Context, sellerID string, rules [
 	return raised, resolved, err
 }
 
-// sweepSeller runs rules over all of one seller's shipments at time at.
+// sweepChanges finds, for each rule, the seller's shipments whose flag of
+// the rule's kind changes at time at (store.FlagChanges, holding no lock),
+// the rules shared among sweepParts connections: what each part then
+// locks and applies is read again by key under its locks, so finding the
+// changes outside the parts' transactions changes nothing they write.
+func (s *Service) sweepChanges(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) ([][]string, error) {
+	changes := make([][]string, len(rules))
+	errs := make([]error, sweepParts)
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = s.store.Transact(ctx, func(tx *sqlx.Tx) error {
+				if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
+					return err
+				}
+				for i := w; i < len(rules); i += len(errs) {
+					var err error
+					if changes[i], err = s.store.FlagChanges(ctx, tx, rules[i], sellerID, at); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	return changes, errors.Join(errs...)
+}
+
+// sweepSeller runs rules over all of one seller's shipments at time at,
+// in one transaction.
 func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag.Rule, at time.Time) error {
 	return s.store.Transact(ctx, func(tx *sqlx.Tx) error {
-		_, _, err := s.sweepSellerTx(ctx, tx, sellerID, store.ShipmentPart{}, rules, at)
+		if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
+			return err
+		}
+		changes := make([][]string, len(rules))
+		for i, r := range rules {
+			var err error
+			if changes[i], err = s.store.FlagChanges(ctx, tx, r, sellerID, at); err != nil {
+				return err
+			}
+		}
+		_, _, err := s.applyChanges(ctx, tx, sellerID, rules, changes, at)
 		return err
 	})
 }
 
-// sweepSellerTx finds, for each rule, the seller's shipments in part
-// whose flag changes, through the rule's partial indexes and holding no
-// lock; then locks all of them without waiting, in one statement; then
-// applies each rule to those it locked, reading them by key: with their
-// locks held, that second reading sees every write committed before it,
-// and no write can change them before the sweep commits.
+// applyChanges locks the shipments of every rule's changes (changes[i]
+// are rules[i]'s, found holding no lock) without waiting, in one
+// statement; then applies each rule to those it locked, reading them by
+// key: with their locks held, that second reading sees every write
+// committed before it, and no write can change them before the sweep
+// commits. It returns how many flags it raised and resolved.
 //
 // Locking the changes of every rule at once, before writing any flag,
 // writes each shipment's page once per sweep: a row lock writes its page
@@ -149,17 +208,10 @@ func (s *Service) sweepSeller(ctx context.Context, sellerID string, rules []flag
 // by rule, a page holding shipments of several rules was written again
 // for each, and in full again when a checkpoint began in between
 // (docs/monitoring.md, Figures).
-func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID string, part store.ShipmentPart, rules []flag.Rule, at time.Time) (raised, resolved int, err error) {
-	if err := s.store.PrepareRuleTx(ctx, tx, false); err != nil {
-		return 0, 0, err
-	}
-	changes := make([][]string, len(rules))
+func (s *Service) applyChanges(ctx context.Context, tx *sqlx.Tx, sellerID string, rules []flag.Rule, changes [][]string, at time.Time) (raised, resolved int, err error) {
 	var all []string
-	for i, r := range rules {
-		if changes[i], err = s.store.FlagChanges(ctx, tx, r, sellerID, at, part); err != nil {
-			return 0, 0, err
-		}
-		all = append(all, changes[i]...)
+	for _, ids := range changes {
+		all = append(all, ids...)
 	}
 	locked, err := s.store.LockUnlocked(ctx, tx, sellerID, all)
 	if err != nil {
@@ -171,7 +223,7 @@ func (s *Service) sweepSellerTx(ctx context.Context, tx *sqlx.Tx, sellerID strin
 	}
 	var rai, res []flag.Flag
 	for i, r := range rules {
-		ids := changes[i][:0]
+		var ids []string
 		for _, id := range changes[i] {
 			if held[id] {
 				ids = append(ids, id)
