@@ -221,7 +221,7 @@ func (s *Service) applyChanges(ctx context.Context, tx *sqlx.Tx, sellerID string
 	for _, id := range locked {
 		held[id] = true
 	}
-	var rai, res []flag.Flag
+	rai, res := make([]flag.Flag, 0, len(locked)), []flag.Flag{}
 	for i, r := range rules {
 		var ids []string
 		for _, id := range changes[i] {
