@@ -32,13 +32,7 @@ type RuleChanges struct {
 // the condition is evaluated once for both: the shipments resolved are
 // those not meeting it, the ones raised those meeting it, so the two
 // writes never touch the same shipment. Two runs racing raise each flag
-// once because the shipments' row locks decide: every writer of a
-// shipment's flags holds its lock (docs/locking.md), so the flags read
-// under it are all there are, and the raise is a plain INSERT (no ON
-// CONFLICT: its check of the unique index before each row, and the
-// speculative insertion, were about 4% of a first sweep's server CPU in
-// a profile). The open-flag unique index stays the invariant: a raise
-// that found it broken fails instead of raising a flag twice.
+// once: the open-flag unique index decides.
 func (s *Store) ApplyRule(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, ids []string) (RuleChanges, error) {
 	if len(ids) == 0 {
 		return RuleChanges{Resolved: []flag.Flag{}, Raised: []flag.Flag{}}, nil
@@ -98,6 +92,7 @@ func applyRuleSQL(r flag.Rule) string {
 			INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
 			SELECT $1::uuid, d.raise, $4, $5, d.message, $2::timestamptz
 			FROM decided d WHERE d.raise IS NOT NULL
+			ON CONFLICT (shipment_id, kind) WHERE resolved_at IS NULL DO NOTHING
 			RETURNING *
 		)
 		SELECT false AS raised, ` + flagColumns + ` FROM resolved WHERE was_open
