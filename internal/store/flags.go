@@ -32,13 +32,7 @@ type RuleChanges struct {
 // the condition is evaluated once for both: the shipments resolved are
 // those not meeting it, the ones raised those meeting it, so the two
 // writes never touch the same shipment. Two runs racing raise each flag
-// once because the shipments' row locks decide: every writer of a
-// shipment's flags holds its lock (docs/locking.md), so the flags read
-// under it are all there are, and the raise is a plain INSERT (no ON
-// CONFLICT: its check of the unique index before each row, and the
-// speculative insertion, were about 4% of a first sweep's server CPU in
-// a profile). The open-flag unique index stays the invariant: a raise
-// that found it broken fails instead of raising a flag twice.
+// once: the open-flag unique index decides.
 func (s *Store) ApplyRule(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, ids []string) (RuleChanges, error) {
 	if len(ids) == 0 {
 		return RuleChanges{Resolved: []flag.Flag{}, Raised: []flag.Flag{}}, nil
@@ -72,41 +66,33 @@ func (s *Store) ApplyRule(ctx context.Context, q sqlx.QueryerContext, r flag.Rul
 // statistics make the kind look rare: a quadratic import.
 const kindNotIndexed = `(kind || '') = $4`
 
+// flagOfKind is a subquery for NOT EXISTS: the shipment's open (or
+// suppressing) flag of kind $4. It reads the shipment's flags by
+// shipment_id alone (OFFSET 0 keeps the other conditions out of the scan),
+// so the planner cannot combine it with a bitmap of every open flag.
+func flagOfKind(shipment string) string {
+	return `SELECT 1 FROM (SELECT kind, resolved_at, suppressing FROM flags WHERE shipment_id = ` + shipment + ` OFFSET 0) f
+		WHERE f.kind = $4 AND (f.resolved_at IS NULL OR f.suppressing)`
+}
+
 // applyRuleSQL is ApplyRule's statement for a rule: $1 the seller, $2 the
-// time, $3 the shipments, $4 the kind, $5 its severity. The shipments'
-// flags of the kind are read and locked once (heldFlagsOf) and compared
-// with the candidates c by a full join, which PostgreSQL can only run as a
-// hash or merge join whatever the estimates: a held flag without its
-// candidate is resolved, a candidate without a held flag raised. (The
-// raise used to look each shipment's flags up again, a second index probe
-// per flag raised.)
-//
-// The UPDATE joins flags with the flags to resolve alone (OFFSET 0 keeps
-// the filter below the join), not with every decided row: the planner
-// expects a handful of decided rows, and a first sweep's are its tens of
-// thousands of raises. Joined with all of them, the first sweep spent 9
-// to 11 server CPU-seconds instead of about 4 in four runs of ten of
-// BenchmarkSweep, and in none of five since (docs/monitoring.md,
-// Figures; the plan of the slow runs was not caught).
+// time, $3 the shipments, $4 the kind, $5 its severity.
 func applyRuleSQL(r flag.Rule) string {
 	return `
 		WITH c AS MATERIALIZED (` + r.Candidates(true) + `
-		), held AS MATERIALIZED (` + heldFlagsOf + `
-		), decided AS MATERIALIZED (
-			SELECT h.id AS resolve, h.was_open, c.shipment_id AS raise, c.message
-			FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
-			WHERE c.shipment_id IS NULL OR h.shipment_id IS NULL
+		), target AS (` + resolveTarget + `
 		), resolved AS (
 			UPDATE flags f SET suppressing = false,
 				resolved_at = coalesce(f.resolved_at, greatest($2::timestamptz, f.raised_at)),
 				resolution = coalesce(f.resolution, 'AUTO')
-			FROM (SELECT resolve, was_open FROM decided WHERE resolve IS NOT NULL OFFSET 0) d
-			WHERE f.id = d.resolve
-			RETURNING f.*, d.was_open
+			FROM target t WHERE f.id = t.id
+			RETURNING f.*, t.was_open
 		), raised AS (
 			INSERT INTO flags (seller_id, shipment_id, kind, severity, message, raised_at)
-			SELECT $1::uuid, d.raise, $4, $5, d.message, $2::timestamptz
-			FROM decided d WHERE d.raise IS NOT NULL
+			SELECT $1::uuid, c.shipment_id, $4, $5, c.message, $2::timestamptz
+			FROM c
+			WHERE NOT EXISTS (` + flagOfKind("c.shipment_id") + `)
+			ON CONFLICT (shipment_id, kind) WHERE resolved_at IS NULL DO NOTHING
 			RETURNING *
 		)
 		SELECT false AS raised, ` + flagColumns + ` FROM resolved WHERE was_open
@@ -114,20 +100,19 @@ func applyRuleSQL(r flag.Rule) string {
 		SELECT true, ` + flagColumns + ` FROM raised`
 }
 
-// heldFlagsOf selects and locks the open (or suppressing) flags of kind
-// $4 of shipments $3, in ascending shipment id: those ApplyRule may
-// resolve, and those that keep it from raising a flag again. Each
-// shipment's flags are read by shipment id (flags_shipment_idx), so the
-// cost follows the shipments given, not the seller's open flags of the
-// kind (which an import's checks would otherwise read again for every
-// batch), whatever the statistics say.
-const heldFlagsOf = `
-			SELECT f.id, f.shipment_id, f.resolved_at IS NULL AS was_open
+// resolveTarget selects and locks the flags ApplyRule may resolve: the
+// open (or suppressing) flags of kind $4 of shipments $3 that are not in
+// c. Each shipment's flags are read by shipment id, so the cost follows
+// the shipments given, not the seller's open flags of the kind (which an
+// import's checks would otherwise read again for every batch). NOT IN over
+// c is a hashed subplan whatever c's size.
+const resolveTarget = `
+			SELECT f.id, f.resolved_at IS NULL AS was_open
 			FROM (SELECT DISTINCT id FROM unnest($3::uuid[]) AS k(id) ORDER BY id) k
 			CROSS JOIN LATERAL (
 				SELECT * FROM flags WHERE shipment_id = k.id AND ` + kindNotIndexed + ` AND (resolved_at IS NULL OR suppressing)
 				FOR UPDATE OFFSET 0) f
-			WHERE f.seller_id = $1::uuid`
+			WHERE f.seller_id = $1::uuid AND f.shipment_id NOT IN (SELECT shipment_id FROM c)`
 
 // WrittenShipments returns the ids of the seller's shipments carrying
 // one of the numbers: those a write touched, and the others with the same
