@@ -66,12 +66,12 @@ const lockCheckedSQL = `
 // candidate (a steady sweep of 14.6 s). Every change is one of the
 // seller's shipments (its candidates and the shipments of its flags).
 //
-// Only the changes of shipments in part are returned: a sweep can split a
-// seller into parts that run on their own connections at once
-// (ShipmentParts).
-func (s *Store) FlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time, part ShipmentPart) ([]string, error) {
+// The sweep finds a seller's changes once and splits them into parts
+// (ShipmentPart.Keep) that it locks and applies on connections of their
+// own at once.
+func (s *Store) FlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.Rule, sellerID string, at time.Time) ([]string, error) {
 	ids := []string{}
-	err := sqlx.SelectContext(ctx, q, &ids, flagChangesSQL(r), sellerID, at, nil, r.Kind, part.index(), part.of())
+	err := sqlx.SelectContext(ctx, q, &ids, flagChangesSQL(r), sellerID, at, nil, r.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("find %s changes: %w", r.Kind, mapErr(err))
 	}
@@ -79,17 +79,14 @@ func (s *Store) FlagChanges(ctx context.Context, q sqlx.QueryerContext, r flag.R
 }
 
 // flagChangesSQL is FlagChanges's statement for a rule: $1 the seller, $2
-// the time, $3 NULL, $4 the kind, $5 the part's index and $6 how many
-// parts (NULL: every shipment). The candidates are read whole and cut to
-// the part after: the partial indexes they come from do not hold the id.
+// the time, $3 NULL and $4 the kind.
 func flagChangesSQL(r flag.Rule) string {
 	return `
 		WITH c AS MATERIALIZED (SELECT m.shipment_id FROM (` + r.Matches() + `
-			) m WHERE ($6::int IS NULL OR get_byte(uuid_send(m.shipment_id), 15) % $6::int = $5::int)
+			) m
 		), held AS MATERIALIZED (
 			SELECT shipment_id FROM flags
 			WHERE seller_id = $1 AND kind = $4 AND (resolved_at IS NULL OR suppressing)
-				AND ($6::int IS NULL OR get_byte(uuid_send(shipment_id), 15) % $6::int = $5::int)
 		)
 		SELECT DISTINCT coalesce(c.shipment_id, h.shipment_id) AS id
 		FROM c FULL JOIN held h ON h.shipment_id = c.shipment_id
@@ -132,28 +129,24 @@ const lockUnlockedSQL = `
 // (a split by id range put every time-ordered id in the first part).
 type ShipmentPart struct{ Index, Of int }
 
-func (p ShipmentPart) index() any {
-	if p.Of <= 1 {
-		return nil
-	}
-	return p.Index
-}
-
-func (p ShipmentPart) of() any {
-	if p.Of <= 1 {
-		return nil
-	}
-	return p.Of
-}
-
-// Holds reports whether the shipment id belongs to the part, as the
-// statements decide it.
+// Holds reports whether the shipment id belongs to the part.
 func (p ShipmentPart) Holds(id string) bool {
 	if p.Of <= 1 {
 		return true
 	}
 	b, err := strconv.ParseUint(id[len(id)-2:], 16, 8)
 	return err == nil && int(b)%p.Of == p.Index
+}
+
+// Keep returns the ids of the part, in their order.
+func (p ShipmentPart) Keep(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if p.Holds(id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // ShipmentParts splits a seller's shipments into n parts of about the same

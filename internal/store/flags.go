@@ -37,15 +37,18 @@ func (s *Store) ApplyRule(ctx context.Context, q sqlx.QueryerContext, r flag.Rul
 	if len(ids) == 0 {
 		return RuleChanges{Resolved: []flag.Flag{}, Raised: []flag.Flag{}}, nil
 	}
-	rows := []struct {
+	// At most a row per shipment: room for all of them up front, as a
+	// first sweep raises a flag on nearly every shipment it is given
+	// (growing the slices row by row copied them over and over).
+	rows := make([]struct {
 		Raised bool `db:"raised"`
 		flag.Flag
-	}{}
+	}, 0, len(ids))
 	err := sqlx.SelectContext(ctx, q, &rows, applyRuleSQL(r), sellerID, at, pq.Array(ids), r.Kind, r.Severity)
 	if err != nil {
 		return RuleChanges{}, fmt.Errorf("apply %s: %w", r.Kind, mapErr(err))
 	}
-	out := RuleChanges{Resolved: []flag.Flag{}, Raised: []flag.Flag{}}
+	out := RuleChanges{Resolved: []flag.Flag{}, Raised: make([]flag.Flag, 0, len(rows))}
 	for _, row := range rows {
 		if row.Raised {
 			out.Raised = append(out.Raised, row.Flag)

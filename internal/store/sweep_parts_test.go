@@ -56,9 +56,10 @@ func TestShipmentParts(t *testing.T) {
 	}
 }
 
-// TestFlagChangesByParts checks what the sweep's two parts rely on:
-// FlagChanges of each part finds exactly the changes of the whole seller
-// between them, each once, and LockUnlocked of each part, run in two
+// TestFlagChangesByParts checks what the sweep's parts rely on: the
+// seller's changes (FlagChanges, found once for the whole seller) split
+// by ShipmentPart.Keep into two parts of about half each, between them
+// each change once, and LockUnlocked of each part, run in two
 // transactions at once (the first still holding its locks), locks all of
 // its part's changes without waiting on the other.
 func TestFlagChangesByParts(t *testing.T) {
@@ -76,30 +77,25 @@ func TestFlagChangesByParts(t *testing.T) {
 	loadPlanShipments(t, su, seller, 1, 600)
 	now := time.Now()
 	parts := store.ShipmentParts(2)
-	find := func(r flag.Rule, part store.ShipmentPart) []string {
-		t.Helper()
-		ids, err := st.FlagChanges(ctx, db, r, seller, now, part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ids
-	}
 	var byPart [2][]string
 	changes := 0
 	for _, r := range flag.Rules {
 		if !r.TimeBased || r.Custom != "" {
 			continue
 		}
-		whole := find(r, store.ShipmentPart{})
-		first, second := find(r, parts[0]), find(r, parts[1])
+		whole, err := st.FlagChanges(ctx, db, r, seller, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, second := parts[0].Keep(whole), parts[1].Keep(whole)
 		for i, ids := range [][]string{first, second} {
 			for _, id := range ids {
 				if !parts[i].Holds(id) {
-					t.Errorf("%s: part %d found %s, which is not its own", r.Kind, i, id)
+					t.Errorf("%s: part %d kept %s, which is not its own", r.Kind, i, id)
 				}
 			}
 			if len(whole) >= 20 && len(ids) < len(whole)/4 {
-				t.Errorf("%s: part %d found %d of the %d changes, want about half", r.Kind, i, len(ids), len(whole))
+				t.Errorf("%s: part %d kept %d of the %d changes, want about half", r.Kind, i, len(ids), len(whole))
 			}
 			byPart[i] = append(byPart[i], ids...)
 		}
