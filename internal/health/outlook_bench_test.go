@@ -56,7 +56,8 @@ func loadOutlookShipments(ctx context.Context, db *sqlx.DB, sellerID string, n i
 // kept) the same projections as the direct computation at its instant.
 // The timed requests follow each other with nothing written, so they are
 // answered from what the first kept; the first request after a write of
-// the seller (one shipment, then 1,000) is timed apart.
+// the seller (one shipment, then 1,000) is timed apart, and so is a
+// request with nothing kept.
 func BenchmarkHealthForecast(b *testing.B) {
 	ctx := context.Background()
 	db, hs, seller, n := benchSeller(b, loadOutlookShipments)
@@ -136,6 +137,17 @@ func BenchmarkHealthForecast(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// A request with nothing kept reads everything afresh: a seller's first
+	// in a process (or once it has left the sellers kept), and the first
+	// after a deletion, a dispute or a change of settings. A new Service
+	// for each call, taking turns.
+	afresh := func(fn func(*health.Service) error) func() error {
+		return func() error { return fn(health.New(store.New(db))) }
+	}
+	forecastAfresh, queueAfresh, err := alternate(5, afresh(forecasts), afresh(queues))
+	if err != nil {
+		b.Fatal(err)
+	}
 	kept, err := keptHeap(func(s *health.Service) error {
 		if err := forecasts(s); err != nil {
 			return err
@@ -145,8 +157,8 @@ func BenchmarkHealthForecast(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("health forecast: %d shipments, %d open in VTR's 7 days, %d in its save queue; AMAZON forecast %s (direct computation in the same run %s); VTR save queue, first 20: %s (direct %s); goal 500 ms; medians of 5 taking turns; the first request after a write of the seller: forecast %s, queue %s; after a write of 1,000 of its shipments: forecast %s, queue %s; the reads kept for this seller: %.1f MB of heap\n",
-		n, fast.Projections[0].Open, fastPage.Total, ms(forecast), ms(directForecast), ms(queue), ms(directQueue), ms(forecastWritten), ms(queueWritten), ms(forecastBatch), ms(queueBatch), float64(kept)/(1<<20))
+	fmt.Printf("health forecast: %d shipments, %d open in VTR's 7 days, %d in its save queue; AMAZON forecast %s (direct computation in the same run %s); VTR save queue, first 20: %s (direct %s); goal 500 ms; medians of 5 taking turns; the first request after a write of the seller: forecast %s, queue %s; after a write of 1,000 of its shipments: forecast %s, queue %s; with nothing kept (read afresh): forecast %s, queue %s; the reads kept for this seller: %.1f MB of heap\n",
+		n, fast.Projections[0].Open, fastPage.Total, ms(forecast), ms(directForecast), ms(queue), ms(directQueue), ms(forecastWritten), ms(queueWritten), ms(forecastBatch), ms(queueBatch), ms(forecastAfresh), ms(queueAfresh), float64(kept)/(1<<20))
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := hs.Forecast(ctx, seller.ID, health.Amazon, time.Time{}); err != nil {

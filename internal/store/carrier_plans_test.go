@@ -21,16 +21,8 @@ import (
 // a seller's open shipments of one carrier reads the no-news rules'
 // partial indexes, like the silence check's.
 func TestCarrierDeliveriesPlan(t *testing.T) {
-	url := dbtest.URL(t)
-	su := dbtest.Superuser(t, url)
+	su, seller := planDB(t, "source_carrier_hours", "Busy")
 	ctx := context.Background()
-	if _, err := su.ExecContext(ctx, `ALTER TABLE source_carrier_hours SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
-	var seller string
-	if err := su.GetContext(ctx, &seller, `INSERT INTO sellers (name) VALUES ('Busy') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
 	// 200 sources, nine days of hours each, three carriers: 129,600 rows.
 	sources := insertWebhookSources(t, su, seller, 200)
 	now := time.Now().UTC().Truncate(time.Hour)

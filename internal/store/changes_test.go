@@ -133,16 +133,8 @@ func TestShipmentsChanged(t *testing.T) {
 // shipments_change_xid_idx whatever the statistics: a table never
 // analysed, 60,000 rows of the seller.
 func TestShipmentsChangedPlan(t *testing.T) {
-	url := dbtest.URL(t)
-	su := dbtest.Superuser(t, url)
+	su, seller := planDB(t, "shipments", "Planner")
 	ctx := context.Background()
-	if _, err := su.ExecContext(ctx, `ALTER TABLE shipments SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
-	var seller string
-	if err := su.GetContext(ctx, &seller, `INSERT INTO sellers (name) VALUES ('Planner') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
 	loadPlanShipments(t, su, seller, 1, 60000)
 	st := store.New(su)
 	_, m, err := st.OpenShipmentsMarked(ctx, seller, time.Now().AddDate(0, 0, -120), time.Now())

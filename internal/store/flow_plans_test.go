@@ -9,7 +9,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -19,16 +18,8 @@ import (
 // a load) as on one analysed, never by a scan of the table or of the
 // retention index.
 func TestSourceDeliveriesPlan(t *testing.T) {
-	url := dbtest.URL(t)
-	su := dbtest.Superuser(t, url)
+	su, seller := planDB(t, "source_delivery_hours", "Busy")
 	ctx := context.Background()
-	if _, err := su.ExecContext(ctx, `ALTER TABLE source_delivery_hours SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
-	var seller string
-	if err := su.GetContext(ctx, &seller, `INSERT INTO sellers (name) VALUES ('Busy') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
 	// 500 sources, nine days of hours each: 108,000 rows.
 	sources := insertWebhookSources(t, su, seller, 500)
 	now := time.Now().UTC().Truncate(time.Hour)

@@ -188,16 +188,8 @@ func TestRulePlans(t *testing.T) {
 // comes): every partial index of the seller then looks like one row, and
 // the sweep must still read each case's own index.
 func TestSweepPlansWithoutStatistics(t *testing.T) {
-	url := dbtest.URL(t)
-	su := dbtest.Superuser(t, url)
+	su, seller := planDB(t, "shipments", "Planner")
 	ctx := context.Background()
-	if _, err := su.ExecContext(ctx, `ALTER TABLE shipments SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
-	var seller string
-	if err := su.GetContext(ctx, &seller, `INSERT INTO sellers (name) VALUES ('Planner') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
 	loadPlanShipments(t, su, seller, 1, 60000)
 	for _, r := range flag.Rules {
 		if r.TimeBased && r.Custom == "" {
@@ -293,6 +285,22 @@ func withoutAlias(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// planDB returns the superuser on a fresh database whose table
+// autovacuum never analyses (as right after a large load, before it
+// comes), with one seller named name.
+func planDB(t *testing.T, table, name string) (*sqlx.DB, string) {
+	t.Helper()
+	su := dbtest.Superuser(t, dbtest.URL(t))
+	if _, err := su.Exec(`ALTER TABLE ` + table + ` SET (autovacuum_enabled = false)`); err != nil {
+		t.Fatal(err)
+	}
+	var seller string
+	if err := su.Get(&seller, `INSERT INTO sellers (name) VALUES ($1) RETURNING id`, name); err != nil {
+		t.Fatal(err)
+	}
+	return su, seller
 }
 
 // loadPlanShipments inserts the seller's shipments numbered from to to:

@@ -7,7 +7,6 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -16,16 +15,8 @@ import (
 // never analysed (right after a large load) as on one that was: never
 // the seller's whole range of shipments.
 func TestAwaitingWebhookScansPlan(t *testing.T) {
-	url := dbtest.URL(t)
-	su := dbtest.Superuser(t, url)
+	su, seller := planDB(t, "shipments", "Silent")
 	ctx := context.Background()
-	if _, err := su.ExecContext(ctx, `ALTER TABLE shipments SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
-	var seller string
-	if err := su.GetContext(ctx, &seller, `INSERT INTO sellers (name) VALUES ('Silent') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
 	var other string
 	if err := su.GetContext(ctx, &other, `INSERT INTO sellers (name) VALUES ('Other') RETURNING id`); err != nil {
 		t.Fatal(err)
