@@ -123,6 +123,17 @@ func (s *Store) StandardCountsDirect(ctx context.Context, sellerID string, qs []
 	return s.standardCounts(ctx, sellerID, qs, now, false)
 }
 
+// countsWindows is the head of the counts' statements: the seller ($1)
+// with its time zone and the windows' ends ($2), starts ($3), instants
+// ($5) and each window's places among them ($6, $7), read once. The
+// statement's $4 bounds the rows read (countsGrouped, countsPerWindow).
+const countsWindows = `
+	WITH w AS MATERIALIZED (
+		SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS froms,
+			$5::timestamptz[] AS t, $6::int[] AS pfroms, $7::int[] AS pnows
+		FROM sellers se WHERE se.id = $1)
+	`
+
 // places sorts the windows' starts and ends, without repeats, and returns
 // them with each start's and end's place in them (from 1, as width_bucket
 // counts).
@@ -211,12 +222,7 @@ func (s *Store) standardCounts(ctx context.Context, sellerID string, qs []Standa
 	}
 	t, pfroms, pnows := places(froms, nows)
 	var raw []int64
-	err = tx.QueryRowxContext(ctx, `
-		WITH w AS MATERIALIZED (
-			SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS froms,
-				$5::timestamptz[] AS t, $6::int[] AS pfroms, $7::int[] AS pnows
-			FROM sellers se WHERE se.id = $1)
-		`+count(qs, bound), sellerID, pq.Array(nows), pq.Array(froms), earliest,
+	err = tx.QueryRowxContext(ctx, countsWindows+count(qs, bound), sellerID, pq.Array(nows), pq.Array(froms), earliest,
 		pq.Array(t), pq.Array(pfroms), pq.Array(pnows)).Scan(pq.Array(&raw))
 	if err != nil {
 		return nil, fmt.Errorf("standard counts: %w", mapErr(err))

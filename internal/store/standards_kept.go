@@ -129,12 +129,7 @@ func (s *Store) StandardCountsKept(ctx context.Context, sellerID string, qs []St
 	if len(kept.boundary) > 0 {
 		t, pfroms, pnows := places(froms, nows)
 		var raw []int64
-		err = tx.QueryRowxContext(ctx, `
-			WITH w AS MATERIALIZED (
-				SELECT se.time_zone AS tz, $2::timestamptz[] AS nows, $3::timestamptz[] AS froms,
-					$5::timestamptz[] AS t, $6::int[] AS pfroms, $7::int[] AS pnows
-				FROM sellers se WHERE se.id = $1)
-			`+countsGrouped(qs, `$4::timestamptz IS NULL AND sh.id = ANY($8::uuid[])`), sellerID, pq.Array(nows), pq.Array(froms), nil,
+		err = tx.QueryRowxContext(ctx, countsWindows+countsGrouped(qs, `$4::timestamptz IS NULL AND sh.id = ANY($8::uuid[])`), sellerID, pq.Array(nows), pq.Array(froms), nil,
 			pq.Array(t), pq.Array(pfroms), pq.Array(pnows), pq.Array(kept.boundary)).Scan(pq.Array(&raw))
 		if err != nil {
 			return nil, nil, fmt.Errorf("standard counts: near now: %w", mapErr(err))
