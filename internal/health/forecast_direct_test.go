@@ -142,15 +142,8 @@ func TestForecastMatchesDirectRandom(t *testing.T) {
 		for i, s := range sellers {
 			for _, m := range []health.Marketplace{health.Amazon, health.Walmart, health.EBay} {
 				for _, at := range []time.Time{now, now.AddDate(0, 0, -45), now.Add(70 * time.Hour)} {
-					fast, err := f.hs.Forecast(ctx, s, m, at)
-					if err != nil {
-						t.Fatal(err)
-					}
-					slow, err := direct.Forecast(ctx, s, m, at)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if diff := cmp.Diff(projections(slow), projections(fast), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+					fast, slow, diff := forecastsBothWays(ctx, t, f.hs, direct, s, m, at)
+					if diff != "" {
 						t.Fatalf("round %d, seller %d, %s at %s: forecast (-direct +fast):\n%s(seed %d)", round, i, m, at, diff, seed)
 					}
 					for _, p := range fast.Projections {

@@ -71,15 +71,8 @@ func TestForecastKeptExact(t *testing.T) {
 		t.Helper()
 		var amazon []projectionFigures
 		for _, m := range markets {
-			fast, err := f.hs.Forecast(ctx, seller, m, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			slow, err := direct.Forecast(ctx, seller, m, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(projections(slow), projections(fast), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+			fast, slow, diff := forecastsBothWays(ctx, t, f.hs, direct, seller, m, now)
+			if diff != "" {
 				t.Fatalf("%s: %s forecast at %s (-direct +kept):\n%s", step, m, now, diff)
 			}
 			if m == health.Amazon {

@@ -63,15 +63,8 @@ func BenchmarkHealthForecast(b *testing.B) {
 	db, hs, seller, n := benchSeller(b, loadOutlookShipments)
 	direct := health.NewDirect(store.New(db))
 	now := time.Now()
-	fast, err := hs.Forecast(ctx, seller.ID, health.Amazon, now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	slow, err := direct.Forecast(ctx, seller.ID, health.Amazon, now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if diff := cmp.Diff(projections(slow), projections(fast), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+	fast, _, diff := forecastsBothWays(ctx, b, hs, direct, seller.ID, health.Amazon, now)
+	if diff != "" {
 		b.Fatalf("forecast differs from the direct computation (-direct +fast):\n%s", diff)
 	}
 	fastPage, err := hs.SaveQueue(ctx, seller.ID, health.Amazon, health.ValidTrackingRate, 0, 20, now)
@@ -88,14 +81,7 @@ func BenchmarkHealthForecast(b *testing.B) {
 	// A second request, with nothing written, answers from what the first
 	// kept: it too must be the direct computation's at its instant.
 	later := time.Now()
-	fast, err = hs.Forecast(ctx, seller.ID, health.Amazon, later)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if slow, err = direct.Forecast(ctx, seller.ID, health.Amazon, later); err != nil {
-		b.Fatal(err)
-	}
-	if diff := cmp.Diff(projections(slow), projections(fast), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+	if _, _, diff := forecastsBothWays(ctx, b, hs, direct, seller.ID, health.Amazon, later); diff != "" {
 		b.Fatalf("kept forecast differs from the direct computation (-direct +fast):\n%s", diff)
 	}
 	// The machine is shared: the two ways take turns, call by call, so a
@@ -235,6 +221,21 @@ type projectionFigures struct {
 	Current                  health.Value
 	Status                   health.Status
 	Crossing                 bool
+}
+
+// forecastsBothWays returns fast's forecast at at and the direct
+// computation's (slow), and how their projections differ ("" when they
+// do not).
+func forecastsBothWays(ctx context.Context, tb testing.TB, fast, slow *health.Service, seller string, m health.Marketplace, at time.Time) (f, s *health.Outlook, diff string) {
+	tb.Helper()
+	f, err := fast.Forecast(ctx, seller, m, at)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if s, err = slow.Forecast(ctx, seller, m, at); err != nil {
+		tb.Fatal(err)
+	}
+	return f, s, cmp.Diff(projections(s), projections(f), cmpopts.EquateApprox(0, 1e-9))
 }
 
 func projections(o *health.Outlook) []projectionFigures {

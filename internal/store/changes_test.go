@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/store"
 )
 
@@ -20,16 +19,7 @@ import (
 func TestShipmentsChanged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
-	st := store.New(db)
-	seller, err := st.InsertSeller(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := st.InsertSeller(ctx, "Other")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, st, seller, other := twoSellers(ctx, t)
 	now := time.Now().UTC().Truncate(time.Second)
 	since := now.AddDate(0, 0, -120)
 	ids := map[string]string{}

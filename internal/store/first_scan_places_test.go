@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/shipwatch/shipwatch/internal/dbtest"
 	"github.com/shipwatch/shipwatch/internal/store"
@@ -18,16 +19,7 @@ import (
 func TestFirstScanPlaces(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
-	st := store.New(db)
-	seller, err := st.InsertSeller(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := st.InsertSeller(ctx, "Other")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, st, seller, other := twoSellers(ctx, t)
 	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	n := 0
 	event := func(sellerID, number, status, postal string, hours int) {
@@ -57,4 +49,21 @@ func TestFirstScanPlaces(t *testing.T) {
 	if _, err := st.FirstScanPlaces(ctx, db, seller.ID, ids, []string{"1ZA"}); err == nil {
 		t.Error("FirstScanPlaces with 3 ids and 1 number = nil error, want one")
 	}
+}
+
+// twoSellers returns a fresh database, its store and two sellers on it:
+// the one a test reads and another whose rows it must not see.
+func twoSellers(ctx context.Context, t *testing.T) (*sqlx.DB, *store.Store, store.Seller, store.Seller) {
+	t.Helper()
+	db := dbtest.DB(t)
+	st := store.New(db)
+	seller, err := st.InsertSeller(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := st.InsertSeller(ctx, "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, st, seller, other
 }

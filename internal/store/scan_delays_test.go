@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/shipwatch/shipwatch/internal/dbtest"
-	"github.com/shipwatch/shipwatch/internal/store"
 )
 
 // ScanDelays reads, latest received first, the delays to a first scan of
@@ -19,16 +16,7 @@ import (
 func TestScanDelays(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := dbtest.DB(t)
-	st := store.New(db)
-	seller, err := st.InsertSeller(ctx, "Acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := st.InsertSeller(ctx, "Other")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, st, seller, other := twoSellers(ctx, t)
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	from, to := now.AddDate(0, 0, -30), now.AddDate(0, 0, -7)
 	day := func(d int) time.Time { return now.AddDate(0, 0, d) }
